@@ -1,0 +1,5 @@
+"""``python -m smartalbum``."""
+
+from smartalbum.cli import main
+
+raise SystemExit(main())

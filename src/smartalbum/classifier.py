@@ -1,0 +1,201 @@
+"""The Python API: one classifier built from settings, classifying paths, bytes or PIL images.
+
+Decoding runs in a thread pool a batch ahead of the model (Pillow releases the
+GIL while it decodes), so the CPU decodes the next batch while the current one
+is in the network. One bad input becomes one error result, never a failed batch.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from smartalbum import imaging
+from smartalbum.engines import Engine, load_engine
+from smartalbum.errors import ImageDecodeError, SmartalbumError
+from smartalbum.imaging import ImageSource
+from smartalbum.models.labels import LabelSet, load_labels
+from smartalbum.models.weights import resolve_weights
+from smartalbum.models.zoo import ModelSpec, get_model
+from smartalbum.settings import Settings
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One ranked class for one image; probability is the softmax, 0..1."""
+
+    rank: int
+    index: int
+    wnid: str
+    label: str
+    label_zh: str
+    probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields in the documented order."""
+        return {
+            "rank": self.rank,
+            "index": self.index,
+            "wnid": self.wnid,
+            "label": self.label,
+            "label_zh": self.label_zh,
+            "probability": self.probability,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one input: its predictions, or the error that stopped it."""
+
+    name: str
+    predictions: list[Prediction]
+    error: SmartalbumError | None = None
+    embedding: np.ndarray | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the input was classified."""
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"file", "predictions"}`` or ``{"file", "error": {"code", "message"}}``."""
+        if self.error is not None:
+            return {"file": self.name, "error": self.error.to_dict()}
+        return {"file": self.name, "predictions": [p.to_dict() for p in self.predictions]}
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64, stable for large logits."""
+    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+class Classifier:
+    """A loaded model with its labels and input pipeline; thread-compatible, not thread-safe."""
+
+    def __init__(self, settings: Settings, spec: ModelSpec, engine: Engine, labels: LabelSet):
+        self.settings = settings
+        self.spec = spec
+        self.engine = engine
+        self.labels = labels
+        self.preprocess = spec.preprocess
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Classifier:
+        """Resolve model, weights, engine and labels; ModelUnavailableError if it cannot load."""
+        spec = get_model(settings.model)
+        labels = load_labels(spec.labels, settings.labels_file)
+        weights = resolve_weights(spec, settings.weights, settings.allow_download)
+        engine = load_engine(spec, weights, settings.engine, settings.threads)
+        return cls(settings, spec, engine, labels)
+
+    def load(self, source: ImageSource, name: str | None = None) -> np.ndarray:
+        """Decode and preprocess one input; raises ImageDecodeError."""
+        return imaging.load(
+            source,
+            self.preprocess,
+            name=name,
+            max_pixels=self.settings.max_pixels,
+            fast=self.settings.fast_decode,
+        )
+
+    def classify(
+        self,
+        sources: Sequence[ImageSource],
+        top_k: int | None = None,
+        names: Sequence[str] | None = None,
+    ) -> list[Result]:
+        """Classify every input, in order; a bad input gives an error Result, not an exception."""
+        return list(self.iter_classify(sources, top_k=top_k, names=names))
+
+    def classify_one(self, source: ImageSource, top_k: int | None = None) -> list[Prediction]:
+        """Top-k predictions for one input; raises the input's error."""
+        result = self.classify([source], top_k=top_k)[0]
+        if result.error is not None:
+            raise result.error
+        return result.predictions
+
+    def iter_classify(
+        self,
+        sources: Iterable[ImageSource],
+        top_k: int | None = None,
+        names: Iterable[str] | None = None,
+        embeddings: bool = False,
+    ) -> Iterator[Result]:
+        """Results in input order, decoding ahead of the model in a thread pool."""
+        k = min(top_k or self.settings.top_k, len(self.labels))
+        batch_size = self.settings.batch_size
+        named = (
+            zip(sources, names, strict=True) if names is not None else ((s, None) for s in sources)
+        )
+        queued = iter(named)
+        pending: deque[tuple[str, Future[np.ndarray]]] = deque()
+        with ThreadPoolExecutor(self.settings.decode_threads, "smartalbum-decode") as pool:
+
+            def refill() -> None:
+                # Two batches in flight: one for the model now, one decoding meanwhile.
+                while len(pending) < 2 * batch_size:
+                    nxt = next(queued, None)
+                    if nxt is None:
+                        return
+                    source, name = nxt
+                    label = imaging.display_name(source, name)
+                    pending.append((label, pool.submit(self.load, source, label)))
+
+            refill()
+            while pending:
+                batch = [pending.popleft() for _ in range(min(batch_size, len(pending)))]
+                decoded = [(label, _outcome(label, future)) for label, future in batch]
+                refill()
+                yield from self._run_batch(decoded, k, embeddings)
+
+    def _run_batch(
+        self,
+        decoded: list[tuple[str, np.ndarray | SmartalbumError]],
+        k: int,
+        embeddings: bool,
+    ) -> Iterator[Result]:
+        arrays = [value for _, value in decoded if isinstance(value, np.ndarray)]
+        if arrays:
+            logits, features = self.engine.embed(np.stack(arrays))
+            probabilities = softmax(logits)
+        row = 0
+        for label, value in decoded:
+            if isinstance(value, SmartalbumError):
+                yield Result(label, [], error=value)
+                continue
+            yield Result(
+                label,
+                self.top_k(probabilities[row], k),
+                embedding=features[row] if embeddings else None,
+            )
+            row += 1
+
+    def top_k(self, probabilities: np.ndarray, k: int) -> list[Prediction]:
+        """The k most probable classes, best first, named in both languages."""
+        top = np.argpartition(-probabilities, k - 1)[:k]
+        top = top[np.argsort(-probabilities[top], kind="stable")]
+        predictions = []
+        for rank, index in enumerate(top, start=1):
+            label = self.labels[int(index)]
+            predictions.append(
+                Prediction(
+                    rank, label.index, label.wnid, label.en, label.zh, float(probabilities[index])
+                )
+            )
+        return predictions
+
+
+def _outcome(label: str, future: Future[np.ndarray]) -> np.ndarray | SmartalbumError:
+    try:
+        return future.result()
+    except SmartalbumError as exc:
+        return exc
+    except Exception as exc:  # a decoder bug must cost one image, not the batch
+        return ImageDecodeError(label, f"unexpected decoder failure ({exc})")

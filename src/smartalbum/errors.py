@@ -1,0 +1,65 @@
+"""One error family for the whole product: every error knows its code and HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SmartalbumError(Exception):
+    """Base of every error smartalbum reports to a person; never a bare traceback."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON error shape: ``{"code", "message"}`` (wrapped as ``{"error": ...}``)."""
+        return {"code": self.code, "message": self.message}
+
+
+class ImageDecodeError(SmartalbumError):
+    """A file or upload could not be turned into pixels; the message names it and says why."""
+
+    code = "undecodable_image"
+    status = 400
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class UnsupportedImageError(ImageDecodeError):
+    """The input is readable but is not an image type we decode (text, PDF, ...)."""
+
+    code = "unsupported_image_type"
+    status = 415
+
+
+class ImageTooLargeError(ImageDecodeError):
+    """The image has more pixels than the configured limit (a decompression bomb guard)."""
+
+    code = "image_too_large"
+    status = 400
+
+
+class ModelUnavailableError(SmartalbumError):
+    """A model cannot be loaded here (no weights, bad checksum, missing extra)."""
+
+    code = "model_unavailable"
+    status = 503
+
+
+class ConfigError(SmartalbumError):
+    """A setting, flag or user file is invalid."""
+
+    code = "invalid_config"
+    status = 400
+
+
+def error_body(error: SmartalbumError) -> dict[str, Any]:
+    """Render an error as the product's one JSON error body."""
+    return {"error": error.to_dict()}

@@ -1,0 +1,288 @@
+"""Turning files, bytes or PIL images into upright RGB pixels, and pixels into model input.
+
+Decoding is where real photo libraries hurt: odd modes, EXIF rotation, colour
+profiles, 50-megapixel JPEGs and broken files. Everything that goes wrong here
+becomes one ``ImageDecodeError`` naming the input and the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from smartalbum.errors import ImageDecodeError, ImageTooLargeError, UnsupportedImageError
+
+ImageSource = str | os.PathLike[str] | bytes | Image.Image
+
+# What we open. Pillow knows more (EPS runs Ghostscript, PSD, ICO, ...) but a photo
+# library needs these, and a closed list keeps odd files out of odd decoders.
+SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")
+SUPPORTED_SUFFIXES = frozenset(
+    {
+        ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib",
+        ".tif", ".tiff", ".heic", ".heif", ".hif", ".avif", ".mpo",
+    }
+)  # fmt: skip
+
+DEFAULT_MAX_PIXELS = 250_000_000
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"8BPS", "a Photoshop document"),
+    (b"%!PS", "a PostScript document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"RIFF", "a RIFF file that is not WebP"),
+    (b"\x00\x00\x00\x18ftypmp4", "an MP4 video"),
+)
+
+
+@functools.cache
+def _configure_pillow() -> None:
+    """Register HEIF/HEIC support and hand the pixel limit to our own setting.
+
+    Pillow's decompression-bomb check is one process-wide number that warns at
+    89 MP and fails at 179 MP, before we can say which file it was; we check the
+    size ourselves against ``max_pixels`` instead.
+    """
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    Image.MAX_IMAGE_PIXELS = None
+
+
+def display_name(source: ImageSource, name: str | None = None) -> str:
+    """How an input is named in messages: the given name, the path, or a placeholder."""
+    if name is not None:
+        return name
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    if isinstance(source, bytes):
+        return "<bytes>"
+    return "<image>"
+
+
+def decode(
+    source: ImageSource,
+    *,
+    name: str | None = None,
+    min_side: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    fast: bool = True,
+) -> Image.Image:
+    """Decode to an upright RGB image; raise ImageDecodeError naming the input and the reason.
+
+    With ``fast`` and ``min_side``, a large JPEG is decoded at reduced scale (DCT
+    scaling), keeping its shorter side at least ``min_side`` pixels.
+    """
+    label = display_name(source, name)
+    _configure_pillow()
+    try:
+        if isinstance(source, Image.Image):
+            _check_pixels(label, source, max_pixels)
+            return _finish(source)
+        with _open_stream(label, source) as stream:
+            img = _open_image(label, stream)
+            _check_pixels(label, img, max_pixels)
+            if fast and min_side is not None:
+                _draft(img, min_side)
+            img.load()
+            return _finish(img)
+    except ImageDecodeError:
+        raise
+    except Exception as exc:  # a decoder can fail in many ways; all mean "this file"
+        raise ImageDecodeError(label, _reason(exc)) from exc
+
+
+def _open_stream(label: str, source: str | os.PathLike[str] | bytes) -> IO[bytes]:
+    if isinstance(source, bytes):
+        if not source:
+            raise ImageDecodeError(label, "empty file (0 bytes)")
+        return io.BytesIO(source)
+    path = Path(source)
+    try:
+        stream = path.open("rb")
+        size = os.fstat(stream.fileno()).st_size
+    except FileNotFoundError:
+        raise ImageDecodeError(label, "file not found") from None
+    except IsADirectoryError:
+        raise ImageDecodeError(label, "is a directory, not an image file") from None
+    except PermissionError:
+        raise ImageDecodeError(label, "permission denied") from None
+    except OSError as exc:
+        raise ImageDecodeError(label, f"cannot read file ({exc.strerror or exc})") from None
+    if size == 0:
+        stream.close()
+        raise ImageDecodeError(label, "empty file (0 bytes)")
+    return stream
+
+
+def _open_image(label: str, stream: IO[bytes]) -> Image.Image:
+    try:
+        return Image.open(stream, formats=SUPPORTED_FORMATS)
+    except UnidentifiedImageError:
+        stream.seek(0)
+        raise UnsupportedImageError(label, _sniff(stream.read(4096))) from None
+
+
+def _sniff(head: bytes) -> str:
+    """Say what a file we cannot open looks like, for the error message."""
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            return f"not a supported image: {what}"
+    stripped = head.lstrip()
+    if stripped.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
+        return "not a supported image: an SVG drawing"
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "not an image: a text file"
+    formats = ", ".join(SUPPORTED_FORMATS)
+    return f"not a supported image type (we decode {formats})"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if isinstance(exc, EOFError) or "truncated" in lowered or "broken data stream" in lowered:
+        return "truncated image data (the file is incomplete)"
+    if isinstance(exc, MemoryError):
+        return "not enough memory to decode this image"
+    return f"corrupt image data ({text or type(exc).__name__})"
+
+
+def _check_pixels(label: str, img: Image.Image, max_pixels: int) -> None:
+    width, height = img.size
+    if width <= 0 or height <= 0:
+        raise ImageDecodeError(label, f"invalid image size {width}x{height}")
+    if width * height > max_pixels:
+        raise ImageTooLargeError(
+            label,
+            f"image is {width}x{height} = {width * height / 1e6:.0f} megapixels, over the "
+            f"limit of {max_pixels / 1e6:.0f} megapixels (possible decompression bomb)",
+        )
+
+
+def _draft(img: Image.Image, min_side: int) -> None:
+    """Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding, keeping min_side pixels."""
+    width, height = img.size
+    scale = min_side / min(width, height)
+    if scale < 0.5:  # draft can only help by a factor of two or more
+        img.draft(img.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+
+
+def _finish(img: Image.Image) -> Image.Image:
+    """First frame, EXIF orientation applied, colour managed to sRGB, as RGB."""
+    try:
+        upright = ImageOps.exif_transpose(img)
+    except Exception:  # broken EXIF must not cost the photo; keep it unrotated
+        upright = img
+    return to_rgb(upright)
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit sRGB; transparency is composited on white."""
+    icc = img.info.get("icc_profile")
+    mode = img.mode
+    if mode in ("RGB", "CMYK") and icc:
+        managed = _to_srgb(img, icc)
+        if managed is not None:
+            return managed
+    if mode == "RGB":
+        return img
+    if mode.startswith("I") or mode == "F":
+        return _high_bit_depth_to_rgb(img)
+    if mode in ("P", "PA", "LA", "La", "RGBA", "RGBa"):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def _high_bit_depth_to_rgb(img: Image.Image) -> Image.Image:
+    """16-bit and float greyscale scaled to 8 bits (Pillow's own convert clips at 255)."""
+    values = np.asarray(img).astype(np.float32)
+    if img.mode == "F":
+        top = 1.0 if float(values.max(initial=0.0)) <= 1.0 else 255.0
+    elif img.mode.startswith("I;16") or float(values.max(initial=0.0)) > 255:
+        top = 65535.0
+    else:
+        top = 255.0
+    grey = np.clip(values * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(grey).convert("RGB")
+
+
+@functools.lru_cache(maxsize=32)
+def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
+    source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    target = ImageCms.createProfile("sRGB")
+    return ImageCms.buildTransform(source, target, mode, "RGB")
+
+
+def _to_srgb(img: Image.Image, icc: bytes) -> Image.Image | None:
+    """Apply the embedded colour profile; None if the profile is unusable."""
+    try:
+        converted = ImageCms.applyTransform(img, _srgb_transform(icc, img.mode))
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
+    return converted
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """Resize the shorter side, centre-crop, scale to float: what a model expects as input."""
+
+    input_size: int
+    resize_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+    def __call__(self, img: Image.Image) -> np.ndarray:
+        """RGB image -> float32 array (3, input_size, input_size)."""
+        return self.to_array(self.crop(img))
+
+    def crop(self, img: Image.Image) -> Image.Image:
+        """Bilinear resize so the shorter side is resize_size, then the central square."""
+        width, height = img.size
+        short, long = (width, height) if width <= height else (height, width)
+        new_short, new_long = self.resize_size, int(self.resize_size * long / short)
+        size = (new_short, new_long) if width <= height else (new_long, new_short)
+        if size != img.size:
+            img = img.resize(size, Image.Resampling.BILINEAR)
+        crop = self.input_size
+        left = round((size[0] - crop) / 2.0)
+        top = round((size[1] - crop) / 2.0)
+        return img.crop((left, top, left + crop, top + crop))
+
+    def to_array(self, img: Image.Image) -> np.ndarray:
+        """uint8 HWC pixels -> normalised float32 CHW."""
+        pixels = np.asarray(img, dtype=np.float32)
+        scale = 1.0 / (255.0 * np.asarray(self.std, dtype=np.float32))
+        offset = np.asarray(self.mean, dtype=np.float32) / np.asarray(self.std, dtype=np.float32)
+        return np.ascontiguousarray((pixels * scale - offset).transpose(2, 0, 1))
+
+
+def load(
+    source: ImageSource,
+    preprocess: Preprocess,
+    *,
+    name: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    fast: bool = True,
+) -> np.ndarray:
+    """Decode and preprocess one input for a model; raises ImageDecodeError."""
+    img = decode(
+        source, name=name, min_side=preprocess.resize_size, max_pixels=max_pixels, fast=fast
+    )
+    return preprocess(img)

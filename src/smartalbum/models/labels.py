@@ -1,0 +1,82 @@
+"""The 1000 ImageNet-1k classes in model output order, named in English and Chinese."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+from smartalbum.errors import ConfigError
+
+IMAGENET1K = "imagenet1k"
+
+
+@dataclass(frozen=True)
+class ClassLabel:
+    """One class: its output index, WordNet id, English and Simplified Chinese names."""
+
+    index: int
+    wnid: str
+    en: str
+    zh: str
+
+
+class LabelSet:
+    """Class names by output index, with user overrides applied."""
+
+    def __init__(self, name: str, classes: list[ClassLabel]) -> None:
+        self.name = name
+        self.classes = classes
+        self._by_wnid = {c.wnid: c for c in classes}
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+    def __getitem__(self, index: int) -> ClassLabel:
+        return self.classes[index]
+
+    def by_wnid(self, wnid: str) -> ClassLabel:
+        """The class with this WordNet id; KeyError if it is not in the set."""
+        return self._by_wnid[wnid]
+
+    def index_of(self, wnid: str) -> int:
+        """Output index of a WordNet id; KeyError if it is not in the set."""
+        return self._by_wnid[wnid].index
+
+    def with_overrides(self, path: Path) -> LabelSet:
+        """A copy with names replaced from a TOML file of ``[wnid]`` tables with en/zh keys."""
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read label overrides ({exc})") from None
+        classes = list(self.classes)
+        for key, names in table.items():
+            if key not in self._by_wnid or not isinstance(names, dict):
+                raise ConfigError(
+                    f"{path}: [{key}] is not a class of {self.name} (use a wnid like n02124075)"
+                )
+            unknown = set(names) - {"en", "zh"}
+            bad = [k for k, v in names.items() if not isinstance(v, str) or not v.strip()]
+            if unknown or bad:
+                raise ConfigError(f"{path}: [{key}] takes only non-empty en and zh strings")
+            current = self._by_wnid[key]
+            classes[current.index] = replace(
+                current, en=names.get("en", current.en), zh=names.get("zh", current.zh)
+            )
+        return LabelSet(self.name, classes)
+
+
+def load_labels(name: str = IMAGENET1K, overrides: Path | None = None) -> LabelSet:
+    """The named label set shipped with the package, with optional user overrides."""
+    if name != IMAGENET1K:
+        raise ConfigError(f"unknown label set {name!r}")
+    text = resources.files("smartalbum.models").joinpath("data/imagenet1k.tsv").read_text("utf-8")
+    classes = []
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        index, wnid, en, zh = line.split("\t")
+        classes.append(ClassLabel(int(index), wnid, en, zh))
+    labels = LabelSet(name, classes)
+    return labels.with_overrides(overrides) if overrides is not None else labels

@@ -1,0 +1,117 @@
+"""The one settings object: every knob with its default and help, read from SMARTALBUM_* variables.
+
+Command-line flags override the environment (see ``Settings.with_overrides``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from smartalbum.errors import ConfigError
+
+ENV_PREFIX = "SMARTALBUM_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+def _default_threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting smartalbum has. Build with ``Settings.from_env()``."""
+
+    model: str = _setting("efficientnet_lite0", "Model from the zoo (`smartalbum models`).")
+    weights: Path | None = _setting(
+        None, "Weights file for the model, overriding where the zoo looks for it."
+    )
+    engine: str = _setting("auto", "Inference engine: auto or torch.")
+    top_k: int = _setting(5, "How many predictions to return per image.")
+    batch_size: int = _setting(8, "Images per model call.")
+    threads: int = field(
+        default_factory=_default_threads,
+        metadata={"help": "Threads the inference engine may use (default: all cores)."},
+    )
+    decode_threads: int = field(
+        default_factory=_default_threads,
+        metadata={"help": "Threads decoding images while the model runs."},
+    )
+    max_pixels: int = _setting(
+        250_000_000, "Refuse images with more pixels than this (decompression-bomb guard)."
+    )
+    fast_decode: bool = _setting(
+        True, "Decode large JPEGs at reduced scale (DCT scaling) when the model needs less."
+    )
+    labels_file: Path | None = _setting(
+        None, "TOML file overriding class names: [wnid] en = '...', zh = '...'."
+    )
+    cache_dir: Path = field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
+        metadata={"help": "Where derived model files are cached."},
+    )
+    allow_download: bool = _setting(
+        True, "Fetch missing official weights (checked by sha256) when online."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults, overridden by SMARTALBUM_<NAME> environment variables."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, f.type, raw)
+        return cls(**values).validated()
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the given (non-None) values replaced, e.g. from command-line flags."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return dataclasses.replace(self, **given).validated()
+
+    def validated(self) -> Settings:
+        """Check ranges; raise ConfigError naming the setting."""
+        for name in ("top_k", "batch_size", "threads", "decode_threads", "max_pixels"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
+        return self
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(environment variable, default, help) for every setting, for docs and --help."""
+        rows = []
+        for f in dataclasses.fields(Settings):
+            default = f.default if f.default is not dataclasses.MISSING else "(computed)"
+            rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))
+        return rows
+
+
+def _parse(name: str, type_: Any, raw: str) -> Any:
+    kind = str(type_)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if "Path" in kind:
+            return Path(raw).expanduser()
+        return raw
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.replace(' | None', '')}"
+        ) from None

@@ -1,0 +1,121 @@
+"""The command line, run as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CAT
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "smartalbum", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_classify_json_reports_each_file_in_order(samples: Path, tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(5000))
+    text = tmp_path / "readme.txt"
+    text.write_text("not a photo")
+    proc = run("classify", "--json", "--top-k", "3", str(samples / CAT), str(corrupt), str(text))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    entries = json.loads(proc.stdout)
+    assert [e["file"] for e in entries] == [str(samples / CAT), str(corrupt), str(text)]
+    good, bad, txt = entries
+    assert [p["rank"] for p in good["predictions"]] == [1, 2, 3]
+    assert set(good["predictions"][0]) == {
+        "rank",
+        "index",
+        "wnid",
+        "label",
+        "label_zh",
+        "probability",
+    }
+    assert good["predictions"][0]["label"] == "Egyptian cat"
+    assert bad["error"]["code"] == "undecodable_image" and "corrupt.jpg" in bad["error"]["message"]
+    assert txt["error"]["code"] == "unsupported_image_type"
+    assert "readme.txt: not an image" in txt["error"]["message"]
+
+
+def test_classify_table_and_success_exit(samples: Path) -> None:
+    proc = run("classify", "--top-k", "1", str(samples / "n11879895_rapeseed.JPEG"))
+    assert proc.returncode == 0, proc.stderr
+    assert "rapeseed" in proc.stdout and "油菜花" in proc.stdout and "%" in proc.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("classify").returncode == 2
+    proc = run("classify", "x.jpg", "--model", "nope")
+    assert proc.returncode == 2 and "unknown model 'nope'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_resnet18_without_weights_explains_instead_of_crashing(
+    samples: Path, tmp_path: Path
+) -> None:
+    env = {"TORCH_HOME": str(tmp_path), "SMARTALBUM_ALLOW_DOWNLOAD": "false"}
+    proc = run("classify", "--model", "resnet18", str(samples / CAT), env=env)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "resnet18-f37072d5.pth" in proc.stderr and "works offline" in proc.stderr
+    proc = run("classify", "--json", "--model", "resnet18", str(samples / CAT), env=env)
+    assert json.loads(proc.stdout)["error"]["code"] == "model_unavailable"
+
+
+def test_resnet18_with_user_weights_runs(samples: Path, tmp_path: Path) -> None:
+    import torch
+
+    from smartalbum.models.zoo import get_model
+
+    weights = tmp_path / "r18.pth"
+    torch.save(get_model("resnet18").build().state_dict(), weights)
+    proc = run(
+        "classify", "--json", "--model", "resnet18", "--weights", str(weights), str(samples / CAT)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)[0]["predictions"]) == 5
+
+
+def test_models_lists_the_zoo() -> None:
+    proc = run("models", "--json")
+    assert proc.returncode == 0
+    rows = {row["name"]: row for row in json.loads(proc.stdout)}
+    assert set(rows) == {
+        "efficientnet_lite0",
+        "efficientnet_lite1",
+        "efficientnet_lite2",
+        "resnet18",
+    }
+    assert rows["efficientnet_lite0"]["default"] and rows["efficientnet_lite0"]["weights_present"]
+
+
+def test_eval_on_a_small_labelled_folder(samples: Path, tmp_path: Path) -> None:
+    chosen = sorted(samples.glob("n0212*"))[:6]
+    for path in chosen:
+        (tmp_path / path.name).symlink_to(path)
+    (tmp_path / "n01440764_broken.JPEG").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "unrelated.txt").write_text("ignored")
+    proc = run("eval", str(tmp_path), "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report) == {"model", "engine", "images", "failed", "top1", "top5", "seconds"}
+    assert (report["images"], report["failed"]) == (7, 1)
+    assert report["top1"] <= 6 / 7
+
+
+@pytest.mark.parametrize("args", [["eval", "/nonexistent"], ["eval", "/etc"]])
+def test_eval_on_a_bad_folder_is_a_clear_error(args: list[str]) -> None:
+    proc = run(*args)
+    assert proc.returncode == 2 and "smartalbum: error:" in proc.stderr

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smartalbum.errors import ConfigError
+from smartalbum.settings import Settings
+
+
+def test_defaults_use_the_embedded_model() -> None:
+    settings = Settings.from_env({})
+    assert settings.model == "efficientnet_lite0"
+    assert settings.engine == "auto"
+    assert settings.weights is None
+
+
+def test_environment_variables_are_parsed_by_type() -> None:
+    settings = Settings.from_env(
+        {
+            "SMARTALBUM_MODEL": "resnet18",
+            "SMARTALBUM_BATCH_SIZE": "16",
+            "SMARTALBUM_FAST_DECODE": "off",
+            "SMARTALBUM_WEIGHTS": "/tmp/w.pth",
+        }
+    )
+    assert settings.model == "resnet18"
+    assert settings.batch_size == 16
+    assert settings.fast_decode is False
+    assert settings.weights == Path("/tmp/w.pth")
+
+
+def test_flags_override_the_environment() -> None:
+    settings = Settings.from_env({"SMARTALBUM_TOP_K": "3"}).with_overrides(top_k=7, model=None)
+    assert settings.top_k == 7
+    assert settings.model == "efficientnet_lite0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SMARTALBUM_BATCH_SIZE", "many"), ("SMARTALBUM_FAST_DECODE", "maybe")],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_out_of_range_values_are_refused() -> None:
+    with pytest.raises(ConfigError, match="batch_size"):
+        Settings.from_env({"SMARTALBUM_BATCH_SIZE": "0"})
+
+
+def test_every_setting_is_documented() -> None:
+    rows = Settings.describe()
+    assert {row[0] for row in rows} >= {"SMARTALBUM_MODEL", "SMARTALBUM_MAX_PIXELS"}
+    assert all(row[2] for row in rows)
