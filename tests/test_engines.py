@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from smartalbum.engines import load_engine
+from smartalbum.engines import ModelFiles, load_engine
 from smartalbum.errors import ConfigError, ModelUnavailableError
 from smartalbum.models.zoo import get_model
 
@@ -22,7 +22,9 @@ def random_resnet(tmp_path: Path) -> Path:
 
 
 def test_saved_random_state_dict_loads_and_runs(random_resnet: Path) -> None:
-    engine = load_engine(get_model("resnet18"), random_resnet, "torch", threads=1)
+    engine = load_engine(
+        ModelFiles(get_model("resnet18"), random_resnet, random_resnet.parent), "torch"
+    )
     batch = np.random.default_rng(0).standard_normal((2, 3, 224, 224)).astype(np.float32)
     logits, features = engine.embed(batch)
     assert logits.shape == (2, 1000) and features.shape == (2, 512)
@@ -35,16 +37,21 @@ def test_saved_random_state_dict_loads_and_runs(random_resnet: Path) -> None:
 
 def test_weights_of_another_model_are_refused(random_resnet: Path) -> None:
     with pytest.raises(ModelUnavailableError, match="does not fit efficientnet_lite0"):
-        load_engine(get_model("efficientnet_lite0"), random_resnet)
+        load_engine(
+            ModelFiles(get_model("efficientnet_lite0"), random_resnet, random_resnet.parent),
+            "torch",
+        )
 
 
 def test_a_file_that_is_not_weights_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.pth"
     junk.write_bytes(b"not a checkpoint")
     with pytest.raises(ModelUnavailableError, match="junk.pth: not a readable PyTorch weights"):
-        load_engine(get_model("resnet18"), junk)
+        load_engine(ModelFiles(get_model("resnet18"), junk, tmp_path), "torch")
 
 
 def test_unknown_engine_is_a_config_error(random_resnet: Path) -> None:
     with pytest.raises(ConfigError, match="unknown engine"):
-        load_engine(get_model("resnet18"), random_resnet, "tensorrt")
+        load_engine(
+            ModelFiles(get_model("resnet18"), random_resnet, random_resnet.parent), "tensorrt"
+        )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from smartalbum import imaging
-from smartalbum.engines import Engine, load_engine
+from smartalbum.engines import Engine, ModelFiles, load_engine
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.imaging import ImageSource
 from smartalbum.models.labels import LabelSet, load_labels
@@ -89,11 +89,10 @@ class Classifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> Classifier:
         """Resolve model, weights, engine and labels; ModelUnavailableError if it cannot load."""
-        spec = get_model(settings.model)
-        labels = load_labels(spec.labels, settings.labels_file)
-        weights = resolve_weights(spec, settings.weights, settings.allow_download)
-        engine = load_engine(spec, weights, settings.engine, settings.threads)
-        return cls(settings, spec, engine, labels)
+        files = model_files(settings)
+        labels = load_labels(files.spec.labels, settings.labels_file)
+        engine = load_engine(files, settings.engine, settings.threads)
+        return cls(settings, files.spec, engine, labels)
 
     def load(self, source: ImageSource, name: str | None = None) -> np.ndarray:
         """Decode and preprocess one input; raises ImageDecodeError."""
@@ -190,6 +189,13 @@ class Classifier:
                 )
             )
         return predictions
+
+
+def model_files(settings: Settings) -> ModelFiles:
+    """The configured model's verified weights and its cache; ModelUnavailableError if absent."""
+    spec = get_model(settings.model)
+    weights = resolve_weights(spec, settings.weights, settings.allow_download)
+    return ModelFiles(spec, weights, settings.cache_dir, user_weights=settings.weights is not None)
 
 
 def _outcome(label: str, future: Future[np.ndarray]) -> np.ndarray | SmartalbumError:

@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     model_flags = argparse.ArgumentParser(add_help=False)
     model_flags.add_argument("--model", help="model from the zoo (default efficientnet_lite0)")
     model_flags.add_argument("--weights", type=Path, help="weights file for the model")
-    model_flags.add_argument("--engine", help="inference engine: auto, torch")
+    model_flags.add_argument(
+        "--engine", help="inference engine: auto, torch, onnx, onnx-int8 (bench: also all)"
+    )
     model_flags.add_argument("--batch-size", type=int, help="images per model call")
     model_flags.add_argument("--threads", type=int, help="inference threads")
     model_flags.add_argument("--json", action="store_true", help="print JSON")
@@ -44,6 +46,25 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", parents=[model_flags], help="top-1/top-5 accuracy on a folder of <wnid>_* images"
     )
     evaluate.add_argument("directory", type=Path, metavar="DIR")
+
+    optimize = sub.add_parser(
+        "optimize", parents=[model_flags], help="build the INT8 model, calibrated on your photos"
+    )
+    optimize.add_argument(
+        "--calibrate", type=Path, required=True, metavar="DIR",
+        help="folder of at least 50 of your own photos",
+    )  # fmt: skip
+    optimize.add_argument("--limit", type=int, default=300, help="photos to use at most")
+
+    bench = sub.add_parser(
+        "bench", parents=[model_flags], help="measure latency and throughput of the engines"
+    )
+    bench.add_argument("--images", type=Path, metavar="DIR", help="also time classifying these")
+    bench.add_argument("--repeats", type=int, default=20, help="timed runs per measurement")
+    bench.add_argument(
+        "--baseline", action="store_true",
+        help="also time the seed's way (eager PyTorch, full decode, one image at a time)",
+    )  # fmt: skip
 
     models = sub.add_parser("models", help="list the model zoo and which weights are here")
     models.add_argument("--json", action="store_true", help="print JSON")
@@ -58,15 +79,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="smartalbum: %(message)s",
     )
     try:
+        engine = getattr(args, "engine", None)
         settings = Settings.from_env().with_overrides(
             model=getattr(args, "model", None),
             weights=getattr(args, "weights", None),
-            engine=getattr(args, "engine", None),
+            engine=None if engine == "all" else engine,
             batch_size=getattr(args, "batch_size", None),
             threads=getattr(args, "threads", None),
             top_k=getattr(args, "top_k", None),
         )
-        command = {"classify": _classify, "eval": _eval, "models": _models}[args.command]
+        command = {
+            "classify": _classify,
+            "eval": _eval,
+            "models": _models,
+            "optimize": _optimize,
+            "bench": _bench,
+        }[args.command]
         return command(args, settings)
     except SmartalbumError as exc:
         if getattr(args, "json", False):
@@ -129,6 +157,61 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.model} ({report.engine}): top-1 {report.top1:.2%}, top-5 {report.top5:.2%} "
             f"on {report.images} images ({report.failed} failed) in {report.seconds:.1f} s"
         )
+    return EXIT_OK
+
+
+def _optimize(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum import imaging
+    from smartalbum.bench import image_files
+    from smartalbum.classifier import model_files
+    from smartalbum.engines import build_int8
+
+    if not args.calibrate.is_dir():
+        raise ConfigError(f"{args.calibrate}: not a folder")
+    files = model_files(settings)
+    arrays = []
+    for path in image_files(args.calibrate)[: args.limit]:
+        try:
+            arrays.append(imaging.load(path, files.spec.preprocess, max_pixels=settings.max_pixels))
+        except SmartalbumError as exc:
+            print(f"smartalbum: skipping {exc.message}", file=sys.stderr)
+    path = build_int8(files, arrays)
+    summary = {"model": files.spec.name, "engine": "onnx-int8", "calibration_images": len(arrays)}
+    if args.json:
+        print(json.dumps({**summary, "path": str(path)}))
+    else:
+        print(f"built {path} from {len(arrays)} photos; `--engine auto` now uses it")
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.bench import SEED_BASELINE, bench_engine, image_files
+    from smartalbum.engines import ENGINES
+
+    engine = args.engine or "auto"
+    engines = list(ENGINES) if engine == "all" else [engine]
+    if args.baseline:
+        engines.append(SEED_BASELINE)
+    images = image_files(args.images) if args.images else []
+    rows = []
+    for name in engines:
+        try:
+            row = bench_engine(settings, name, images, repeats=args.repeats)
+        except SmartalbumError as exc:
+            if engine != "all":
+                raise
+            print(f"smartalbum: skipping {name}: {exc.message}", file=sys.stderr)
+            continue
+        rows.append(row)
+        if not args.json:
+            e2e = row["end_to_end_ips"]
+            print(
+                f"{row['model']:<20} {row['engine']:<14} weights={row['weights']:<8} "
+                f"batch-1 {row['batch1_ms']:7.2f} ms  batch-8 {row['batch8_ips']:7.1f} img/s  "
+                + (f"end-to-end {e2e:6.1f} img/s over {row['images']}" if e2e else "")
+            )
+    if args.json:
+        print(json.dumps(rows, indent=2))
     return EXIT_OK
 
 

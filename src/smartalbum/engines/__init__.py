@@ -1,16 +1,25 @@
-"""Inference engines behind one small Protocol, picked by name in ``load_engine``."""
+"""Inference engines behind one small Protocol, picked by name in ``load_engine``.
+
+``torch`` is the reference; ``onnx`` (ONNX Runtime fp32) and ``onnx-int8`` (static
+INT8) are the fast serving paths and never import torch once their files exist.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from smartalbum.errors import ConfigError
+from smartalbum.engines import artifacts
+from smartalbum.errors import ConfigError, ModelUnavailableError
 from smartalbum.models.zoo import ModelSpec
 
-ENGINES = ("torch",)
+log = logging.getLogger(__name__)
+
+ENGINES = ("torch", "onnx", "onnx-int8")
 
 
 class Engine(Protocol):
@@ -28,10 +37,62 @@ class Engine(Protocol):
         ...
 
 
-def load_engine(spec: ModelSpec, weights: Path, engine: str = "auto", threads: int = 1) -> Engine:
-    """Build the named engine (``auto``: the fastest available) for a model and its weights."""
-    if engine in ("auto", "torch"):
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model's weights and where its derived ONNX files belong."""
+
+    spec: ModelSpec
+    weights: Path
+    cache_dir: Path
+    user_weights: bool = False
+
+    def onnx_path(self, kind: str) -> Path:
+        """The cache path of the "fp32" or "int8" ONNX file for these weights."""
+        digest = artifacts.weights_digest(self.spec, self.weights, self.user_weights)
+        return artifacts.artifact_path(self.cache_dir, self.spec, digest, kind)
+
+
+def load_engine(files: ModelFiles, engine: str = "auto", threads: int = 1) -> Engine:
+    """Build the named engine; ``auto`` takes INT8 when it has been built, else ONNX fp32."""
+    if engine not in ("auto", *ENGINES):
+        raise ConfigError(f"unknown engine {engine!r}; choose one of: auto, {', '.join(ENGINES)}")
+    if engine == "torch":
         from smartalbum.engines.torch_engine import TorchEngine
 
-        return TorchEngine(spec, weights, threads=threads)
-    raise ConfigError(f"unknown engine {engine!r}; choose one of: auto, {', '.join(ENGINES)}")
+        return TorchEngine(files.spec, files.weights, threads=threads)
+    from smartalbum.engines.onnx_engine import OnnxEngine
+
+    int8 = files.onnx_path("int8")
+    if engine == "onnx-int8" or (engine == "auto" and int8.is_file()):
+        if not artifacts.is_valid(int8):
+            raise ModelUnavailableError(
+                f"no INT8 model for {files.spec.name} yet: build it from 50 or more of your "
+                f"photos with: smartalbum optimize --model {files.spec.name} --calibrate DIR"
+            )
+        return OnnxEngine(files.spec, int8, name="onnx-int8", threads=threads)
+    return OnnxEngine(files.spec, ensure_fp32(files), name="onnx", threads=threads)
+
+
+def ensure_fp32(files: ModelFiles) -> Path:
+    """The cached fp32 ONNX file, exported from the weights (with torch) when missing."""
+    path = files.onnx_path("fp32")
+    if artifacts.is_valid(path):
+        return path
+    from smartalbum.engines.export import export_onnx
+
+    tmp = export_onnx(files.spec, files.weights, path, artifacts.OPSET)
+    return artifacts.commit(tmp, path)
+
+
+def build_int8(files: ModelFiles, calibration: list[np.ndarray]) -> Path:
+    """Quantize the fp32 model with real calibration images and cache the result."""
+    from smartalbum.engines.quantize import MIN_CALIBRATION_IMAGES, quantize_int8
+
+    if len(calibration) < MIN_CALIBRATION_IMAGES:
+        raise ConfigError(
+            f"INT8 calibration needs at least {MIN_CALIBRATION_IMAGES} photos that decode, "
+            f"got {len(calibration)}"
+        )
+    path = files.onnx_path("int8")
+    tmp = quantize_int8(ensure_fp32(files), path, calibration)
+    return artifacts.commit(tmp, path)

@@ -1,0 +1,40 @@
+"""ONNX Runtime engines (fp32 and static INT8): the fast serving path, free of torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from smartalbum.errors import ModelUnavailableError
+from smartalbum.models.zoo import ModelSpec
+
+
+class OnnxEngine:
+    """Runs an exported model file with ONNX Runtime on the CPU."""
+
+    def __init__(self, spec: ModelSpec, path: Path, name: str = "onnx", threads: int = 1):
+        self.spec = spec
+        self.name = name
+        self.path = path
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelUnavailableError(f"{path}: cannot load ONNX model ({exc})") from None
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Logits for a float32 batch (N, 3, H, W)."""
+        (logits,) = self.session.run(["logits"], {"input": batch})
+        return logits  # type: ignore[no-any-return]
+
+    def embed(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Logits and pooled embeddings for a float32 batch (N, 3, H, W)."""
+        logits, features = self.session.run(["logits", "embedding"], {"input": batch})
+        return logits, features
