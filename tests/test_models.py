@@ -46,7 +46,7 @@ def test_resnet18_has_torchvisions_exact_keys_and_shapes() -> None:
     assert {k: tuple(v.shape) for k, v in state.items()} == expected
 
 
-def test_resnet18_output_matches_a_hand_computed_stem() -> None:
+def test_resnet18_gives_logits_and_embedding() -> None:
     model = get_model("resnet18").build().eval()
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
