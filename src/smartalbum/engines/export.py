@@ -49,4 +49,68 @@ def export_onnx(spec: ModelSpec, weights: Path, target: Path, opset: int) -> Pat
             opset_version=opset,
             dynamo=False,
         )
+    _fold_pads_into_convs(tmp_path)
     return tmp_path
+
+
+def _fold_pads_into_convs(path: Path) -> None:
+    """Rewrite ``Pad(zeros) -> Conv`` as one Conv with asymmetric pads, in place.
+
+    TensorFlow's SAME padding exports as Pad nodes computed from shape arithmetic;
+    ONNX Runtime keeps them as separate ops that stop its blocked-layout convolution
+    path, and the model runs at half speed (EfficientNet-Lite0 batch-1: 17.8 ms with
+    them, 8.7 ms without). ONNX Conv takes asymmetric pads, so they fold away.
+    """
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    # First let ONNX Runtime fold the exporter's shape arithmetic into constants.
+    folded = path.with_suffix(".folded")
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.log_severity_level = 3  # its notes on initializers it drops are expected here
+    options.optimized_model_filepath = str(folded)
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    model = onnx.load(str(folded))
+    folded.unlink()
+
+    graph = model.graph
+    constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    removed = []
+    for pad in [n for n in graph.node if n.op_type == "Pad"]:
+        mode = next((a.s for a in pad.attribute if a.name == "mode"), b"constant")
+        pads = constants.get(pad.input[1]) if len(pad.input) > 1 else None
+        value = constants.get(pad.input[2]) if len(pad.input) > 2 and pad.input[2] else 0
+        users = consumers.get(pad.output[0], [])
+        if (
+            mode != b"constant"
+            or pads is None
+            or pads.shape != (8,)
+            or value is None
+            or float(value) != 0.0
+            or any(pads[[0, 1, 4, 5]])  # batch or channel padding: not a Conv's job
+            or len(users) != 1
+            or users[0].op_type != "Conv"
+        ):
+            continue
+        conv = users[0]
+        old = next((list(a.ints) for a in conv.attribute if a.name == "pads"), [0, 0, 0, 0])
+        new = [old[0] + pads[2], old[1] + pads[3], old[2] + pads[6], old[3] + pads[7]]
+        kept = [a for a in conv.attribute if a.name != "pads"]
+        del conv.attribute[:]
+        conv.attribute.extend([*kept, helper.make_attribute("pads", [int(p) for p in new])])
+        conv.input[0] = pad.input[0]
+        removed.append(pad)
+    for pad in removed:
+        graph.node.remove(pad)
+    used = {name for node in graph.node for name in node.input}
+    unused = [init for init in graph.initializer if init.name not in used]
+    for init in unused:
+        graph.initializer.remove(init)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
