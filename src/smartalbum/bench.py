@@ -20,11 +20,16 @@ from smartalbum.settings import Settings
 SEED_BASELINE = "seed-baseline"
 
 
+def random_weights_path(spec: ModelSpec, cache_dir: Path) -> Path:
+    """Where the fixed random weights of a model are kept for benchmarking."""
+    return cache_dir / "random" / f"{spec.name}-seed0.pth"
+
+
 def random_weights(spec: ModelSpec, cache_dir: Path) -> Path:
     """A fixed random state_dict for a model whose official weights are absent (needs torch)."""
     import torch
 
-    path = cache_dir / "random" / f"{spec.name}-seed0.pth"
+    path = random_weights_path(spec, cache_dir)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(0)
@@ -59,6 +64,8 @@ def bench_engine(
         except ModelUnavailableError:
             settings = settings.with_overrides(weights=random_weights(spec, settings.cache_dir))
             weights_kind = "random"
+    elif settings.weights == random_weights_path(spec, settings.cache_dir):
+        weights_kind = "random"
     else:
         weights_kind = "user"
     baseline = engine == SEED_BASELINE

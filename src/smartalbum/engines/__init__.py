@@ -94,5 +94,5 @@ def build_int8(files: ModelFiles, calibration: list[np.ndarray]) -> Path:
             f"got {len(calibration)}"
         )
     path = files.onnx_path("int8")
-    tmp = quantize_int8(ensure_fp32(files), path, calibration)
+    tmp = quantize_int8(ensure_fp32(files), path, calibration, files.spec.int8_float_convs)
     return artifacts.commit(tmp, path)

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 OPSET = 17
 # Bump when the export or quantization recipe changes: old cache files are then ignored.
-RECIPE = "r2"
+RECIPE = "r3"
 
 
 def weights_digest(spec: ModelSpec, weights: Path, user_weights: bool) -> str:
