@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from smartalbum.classifier import Classifier
 from smartalbum.settings import Settings
+from smartalbum.web import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "imagenet-samples"
@@ -33,3 +36,33 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def classifier(settings: Settings) -> Iterator[Classifier]:
     """The embedded default model with real weights on the torch engine."""
     yield Classifier.from_settings(settings)
+
+
+class LiveServer:
+    """The app under uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        for _ in range(600):
+            if self.server.started:
+                break
+            threading.Event().wait(0.1)
+        assert self.server.started, "server did not start"
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def live_url(settings: Settings) -> Iterator[str]:
+    """The default app served on 127.0.0.1 for the whole session."""
+    with LiveServer(settings) as url:
+        yield url

@@ -119,3 +119,9 @@ def test_eval_on_a_small_labelled_folder(samples: Path, tmp_path: Path) -> None:
 def test_eval_on_a_bad_folder_is_a_clear_error(args: list[str]) -> None:
     proc = run(*args)
     assert proc.returncode == 2 and "smartalbum: error:" in proc.stderr
+
+
+def test_serve_refuses_a_public_address_without_the_flag() -> None:
+    proc = run("serve", "--host", "0.0.0.0", "--port", "8765")
+    assert proc.returncode == 2
+    assert "--public" in proc.stderr and "Traceback" not in proc.stderr

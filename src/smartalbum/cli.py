@@ -66,6 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="also time the seed's way (eager PyTorch, full decode, one image at a time)",
     )  # fmt: skip
 
+    serve = sub.add_parser(
+        "serve", parents=[model_flags], help="start the web page and the REST API"
+    )
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument(
+        "--public", action="store_true",
+        help="allow binding to an address other than loopback (exposes your model to the network)",
+    )  # fmt: skip
+
+    load = sub.add_parser("loadtest", help="measure a running server (127.0.0.1 only)")
+    load.add_argument("url", help="e.g. http://127.0.0.1:8000")
+    load.add_argument("--image", type=Path, required=True, help="photo to upload")
+    load.add_argument("--clients", type=int, nargs="+", default=[1, 16], help="concurrencies")
+    load.add_argument("--requests", type=int, default=160, help="requests per concurrency")
+    load.add_argument("--json", action="store_true", help="print JSON")
+
     models = sub.add_parser("models", help="list the model zoo and which weights are here")
     models.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -87,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             batch_size=getattr(args, "batch_size", None),
             threads=getattr(args, "threads", None),
             top_k=getattr(args, "top_k", None),
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
         )
         command = {
             "classify": _classify,
@@ -94,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "models": _models,
             "optimize": _optimize,
             "bench": _bench,
+            "serve": _serve,
+            "loadtest": _loadtest,
         }[args.command]
         return command(args, settings)
     except SmartalbumError as exc:
@@ -213,6 +234,41 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     return EXIT_OK
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from smartalbum.web import create_app
+    from smartalbum.web.hosts import is_loopback
+
+    host = settings.host
+    if not is_loopback(host) and not args.public:
+        raise ConfigError(
+            f"refusing to listen on {host}: the server has no login; pass --public to "
+            "expose it beyond this machine"
+        )
+    print(
+        f"smartalbum: serving {settings.model} on http://{host}:{settings.port}/", file=sys.stderr
+    )
+    uvicorn.run(create_app(settings), host=host, port=settings.port, log_level="warning")
+    return EXIT_OK
+
+
+def _loadtest(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.web.loadtest import run_load
+
+    rows = [run_load(args.url, args.image, n, args.requests) for n in args.clients]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(
+                f"{r['clients']:>3} clients: {r['requests_per_second']:6.1f} req/s, "
+                f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
+                f"{r['failed']} failed of {r['requests']}"
+            )
+    return EXIT_FAILED if any(r["failed"] for r in rows) else EXIT_OK
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> int:

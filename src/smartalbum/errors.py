@@ -53,6 +53,20 @@ class ModelUnavailableError(SmartalbumError):
     status = 503
 
 
+class UploadTooLargeError(SmartalbumError):
+    """An upload went past the size limit; refused while it was still arriving."""
+
+    code = "upload_too_large"
+    status = 413
+
+
+class RequestError(SmartalbumError):
+    """A request is missing a field or has an invalid parameter."""
+
+    code = "invalid_request"
+    status = 422
+
+
 class ConfigError(SmartalbumError):
     """A setting, flag or user file is invalid."""
 

@@ -59,6 +59,12 @@ class Settings:
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
     )
+    host: str = _setting("127.0.0.1", "Address the web server binds to.")
+    port: int = _setting(8000, "Port the web server listens on.")
+    max_upload_mb: int = _setting(50, "Largest upload the web server accepts, in MB.")
+    batch_wait_ms: int = _setting(
+        5, "How long the web server waits for more images to fill a batch."
+    )
     allow_download: bool = _setting(
         True, "Fetch missing official weights (checked by sha256) when online."
     )
@@ -81,7 +87,9 @@ class Settings:
 
     def validated(self) -> Settings:
         """Check ranges; raise ConfigError naming the setting."""
-        for name in ("top_k", "batch_size", "threads", "decode_threads", "max_pixels"):
+        for name in (
+            "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb"
+        ):  # fmt: skip
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
         return self

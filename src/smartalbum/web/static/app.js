@@ -1,0 +1,111 @@
+"use strict";
+// The upload page: thumbnails at once, then top-3 bars from POST /predict, in English or 中文.
+const TEXT = {
+  en: { title: "smartalbum", intro: "Private, offline photo recognition: your photos never leave this machine.",
+        drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
+        working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", failed: "Could not read this file:",
+        network: "The server did not answer." },
+  zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
+        drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
+        working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", failed: "无法读取此文件：",
+        network: "服务器没有响应。" },
+};
+let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
+const results = [];  // {card, predictions, albums, error}
+let status = { key: "", n: 0 };  // kept as a key so a language switch re-translates it
+
+function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
+
+function setLang(next) {
+  lang = next;
+  localStorage.setItem("smartalbum.lang", lang);
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  for (const r of results) render(r);
+  showStatus(status.key, status.n);
+}
+
+function showStatus(key, n) {
+  status = { key, n };
+  document.getElementById("status").textContent = key ? t(key, n) : "";
+}
+
+function render(r) {
+  const bars = r.card.querySelector(".bars");
+  bars.replaceChildren();
+  for (const p of r.predictions || []) {
+    const name = lang === "zh" ? p.label_zh : p.label;
+    const li = document.createElement("li");
+    li.className = "bar";
+    li.innerHTML = '<div class="label"><span></span><span></span></div>' +
+      '<div class="track" role="progressbar" aria-valuemin="0" aria-valuemax="100"><div class="fill"></div></div>';
+    li.querySelector(".label span:first-child").textContent = name;
+    li.querySelector(".label span:last-child").textContent = p.probability.toFixed(2) + "%";
+    const track = li.querySelector(".track");
+    track.setAttribute("aria-valuenow", String(p.probability));
+    track.setAttribute("aria-label", `${name} ${p.probability.toFixed(2)}%`);
+    li.querySelector(".fill").style.width = Math.max(1, p.probability) + "%";
+    bars.appendChild(li);
+  }
+  const albums = r.card.querySelector(".albums");
+  albums.replaceChildren();
+  if (r.albums && r.albums.length) {
+    albums.append(t("albums") + " ");
+    for (const a of r.albums) {
+      const tag = document.createElement("span");
+      tag.textContent = typeof a === "string" ? a : (lang === "zh" ? a.title_zh : a.title);
+      albums.appendChild(tag);
+    }
+  }
+  r.card.querySelector(".error").textContent = r.error ? `${t("failed")} ${r.error}` : "";
+}
+
+async function classify(file) {
+  const card = document.getElementById("card").content.firstElementChild.cloneNode(true);
+  const img = card.querySelector(".thumb");
+  img.src = URL.createObjectURL(file);
+  img.alt = file.name;
+  img.onerror = () => {  // no browser preview (HEIC, or not an image at all): a plain tile
+    const tile = document.createElement("div");
+    tile.className = "thumb";
+    img.replaceWith(tile);
+  };
+  card.querySelector(".name").textContent = file.name;
+  document.getElementById("results").prepend(card);
+  const r = { card, predictions: [], albums: [], error: null };
+  results.push(r);
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    const response = await fetch("/predict?top_k=3", { method: "POST", body: form });
+    const body = await response.json();
+    if (response.ok) {
+      r.predictions = body.predictions; r.albums = body.albums;
+      document.getElementById("model").textContent = `${body.model} · ${body.engine} · ${body.ms} ms`;
+    } else {
+      r.error = body.error ? body.error.message : response.statusText;
+    }
+  } catch (e) {
+    r.error = t("network");
+  }
+  card.dataset.state = r.error ? "error" : "done";
+  render(r);
+}
+
+async function handle(files) {
+  const list = Array.from(files);
+  if (!list.length) return;
+  showStatus("working", list.length);
+  await Promise.all(list.map(classify));
+  showStatus("done", list.length);
+}
+
+const drop = document.getElementById("drop");
+const picker = document.getElementById("picker");
+picker.addEventListener("change", () => { handle(picker.files); picker.value = ""; });
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); handle(e.dataTransfer.files); });
+for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
+setLang(lang);

@@ -1,0 +1,203 @@
+"""The web app through real HTTP: the API, its one error shape, and micro-batching under load."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from smartalbum.settings import Settings
+from tests.conftest import CAT, SAMPLES, LiveServer
+
+
+@pytest.fixture(scope="module")
+def client(live_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live_url, timeout=120) as c:
+        yield c
+
+
+def photo(name: str = CAT) -> tuple[str, bytes, str]:
+    return (name, (SAMPLES / name).read_bytes(), "image/jpeg")
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert "Traceback" not in response.text
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def test_predict_one_photo(client: httpx.Client, samples: Path) -> None:
+    response = client.post("/predict", files={"file": photo()})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"predictions", "albums", "model", "engine", "ms"}
+    assert body["model"] == "efficientnet_lite0" and body["albums"] == []
+    assert len(body["predictions"]) == 3
+    top = body["predictions"][0]
+    assert set(top) == {"rank", "index", "wnid", "label", "label_zh", "probability"}
+    assert (top["rank"], top["wnid"], top["label"], top["label_zh"]) == (
+        1, "n02124075", "Egyptian cat", "埃及猫"
+    )  # fmt: skip
+    assert 0 < top["probability"] <= 100 and round(top["probability"], 2) == top["probability"]
+    assert body["predictions"][0]["probability"] >= body["predictions"][1]["probability"]
+
+
+def test_predict_top_k_and_several_files(client: httpx.Client) -> None:
+    response = client.post(
+        "/predict?top_k=10",
+        files=[
+            ("files", photo()),
+            ("files", photo("n11939491_daisy.JPEG")),
+            ("files", ("notes.jpg", b"just text", "image/jpeg")),
+        ],
+    )
+    assert response.status_code == 200, response.text
+    first, second, third = response.json()["results"]
+    assert first["file"] == CAT and len(first["predictions"]) == 10
+    assert second["predictions"][0]["label_zh"] == "雏菊"
+    assert third["error"]["code"] == "unsupported_image_type"
+    assert "notes.jpg" in third["error"]["message"]
+
+
+def test_health_models_and_openapi(client: httpx.Client) -> None:
+    health = client.get("/api/health").json()
+    assert health["ready"] and health["model"] == "efficientnet_lite0" and health["engine"]
+    models = {m["name"]: m for m in client.get("/api/models").json()}
+    assert models["efficientnet_lite0"]["serving"] and "resnet18" in models
+    assert "/predict" in client.get("/openapi.json").json()["paths"]
+
+
+def test_page_is_self_hosted(client: httpx.Client) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "<title>smartalbum</title>" in page.text
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert client.get(asset).status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN, no fetch out
+    assert "https://" not in client.get("/static/app.js").text
+
+
+def test_every_error_path_has_the_one_shape(client: httpx.Client, settings: Settings) -> None:
+    corrupt = (SAMPLES / CAT).read_bytes()[:2000]
+    message = assert_error(
+        client.post("/predict", files={"file": ("broken.jpg", corrupt, "image/jpeg")}),
+        400, "undecodable_image",
+    )  # fmt: skip
+    assert "broken.jpg" in message["message"] and "truncated" in message["message"]
+    message = assert_error(
+        client.post("/predict", files={"file": ("notes.jpg", b"hello world", "image/jpeg")}),
+        415, "unsupported_image_type",
+    )  # fmt: skip
+    assert "notes.jpg: not an image" in message["message"]
+    big = b"\xff\xd8" + bytes(60 * 1024 * 1024)
+    assert_error(
+        client.post("/predict", files={"file": ("huge.jpg", big, "image/jpeg")}),
+        413, "upload_too_large",
+    )  # fmt: skip
+    assert_error(client.post("/predict", data={"other": "x"}), 422, "invalid_request")
+    assert_error(client.post("/predict"), 422, "invalid_request")
+    assert_error(client.post("/predict?top_k=11", files={"file": photo()}), 422, "invalid_request")
+    assert_error(client.get("/predict"), 405, "method_not_allowed")
+    assert_error(client.get("/nowhere"), 404, "not_found")
+
+
+def test_model_without_weights_answers_503(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
+    offline = dataclasses.replace(settings, model="resnet18", cache_dir=tmp_path)
+    with LiveServer(offline) as url, httpx.Client(base_url=url, timeout=60) as c:
+        error = assert_error(c.post("/predict", files={"file": photo()}), 503, "model_unavailable")
+        assert "resnet18-f37072d5.pth" in error["message"]
+        health = c.get("/api/health").json()
+        assert health["ready"] is False and health["error"]["code"] == "model_unavailable"
+
+
+def test_streamed_upload_over_the_limit_is_cut_off(settings: Settings) -> None:
+    small = dataclasses.replace(settings, max_upload_mb=1)
+    boundary = "smartalbumboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    sent = 0
+
+    def body() -> Iterator[bytes]:  # chunked: no Content-Length to judge by
+        nonlocal sent
+        yield head
+        for _ in range(64):  # up to 16 MB, far past the 1 MB limit
+            sent += 256 * 1024
+            yield bytes(256 * 1024)
+
+    with LiveServer(small) as url:
+        response = httpx.post(
+            f"{url}/predict",
+            content=body(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            timeout=60,
+        )
+    assert_error(response, 413, "upload_too_large")
+
+
+def test_sixteen_concurrent_clients_all_succeed(live_url: str, samples: Path) -> None:
+    names = [p.name for p in sorted(samples.glob("n02*.JPEG"))[:16]]
+    with httpx.Client(timeout=120) as c:
+        expected = {
+            n: c.post(f"{live_url}/predict", files={"file": photo(n)}).json()["predictions"][0][
+                "wnid"
+            ]
+            for n in names
+        }
+
+    def one_client(index: int) -> list[tuple[str, int, str | None]]:
+        outcomes = []
+        with httpx.Client(timeout=120) as c:
+            for step in range(4):  # bounded: 16 clients x 4 requests
+                name = names[(index + step) % len(names)]
+                response = c.post(f"{live_url}/predict", files={"file": photo(name)})
+                top = response.json().get("predictions", [{}])[0].get("wnid")
+                outcomes.append((name, response.status_code, top))
+        return outcomes
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = [o for batch in pool.map(one_client, range(16)) for o in batch]
+    assert len(outcomes) == 64
+    assert all(status == 200 for _, status, _ in outcomes), outcomes
+    assert all(top == expected[name] for name, _, top in outcomes)
+
+
+def test_uploads_as_bytes_of_other_formats(client: httpx.Client) -> None:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(SAMPLES / CAT).save(out, "PNG")
+    response = client.post("/predict", files={"file": ("cat.png", out.getvalue(), "image/png")})
+    assert response.status_code == 200
+    assert response.json()["predictions"][0]["wnid"] == "n02124075"
+
+
+def test_loadtest_refuses_other_hosts(tmp_path: Path) -> None:
+    from smartalbum.errors import ConfigError
+    from smartalbum.web.loadtest import check_loopback
+
+    check_loopback("http://127.0.0.1:8000")
+    check_loopback("http://localhost:8000")
+    for url in ("http://10.0.0.5:8000", "http://example.com", "http://192.168.1.2"):
+        with pytest.raises(ConfigError, match="only target this machine"):
+            check_loopback(url)
+
+
+def test_loadtest_measures_a_live_server(live_url: str) -> None:
+    from smartalbum.web.loadtest import run_load
+
+    report = run_load(live_url, SAMPLES / CAT, clients=4, requests=8)
+    assert report["requests"] == 8 and report["failed"] == 0
+    assert report["p99_ms"] >= report["p50_ms"] > 0
