@@ -131,3 +131,16 @@ def test_onnx_serving_does_not_import_torch(
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().endswith("NO-TORCH"), proc.stderr
+
+
+def test_unwritable_cache_is_a_clear_error(tmp_path: Path) -> None:
+    from smartalbum.engines import ensure_fp32
+    from smartalbum.errors import ModelUnavailableError
+    from smartalbum.models.weights import resolve_weights
+
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    spec = get_model("efficientnet_lite0")
+    files = ModelFiles(spec, resolve_weights(spec, allow_download=False), blocked)
+    with pytest.raises(ModelUnavailableError, match="could not export efficientnet_lite0"):
+        ensure_fp32(files)

@@ -80,7 +80,15 @@ def ensure_fp32(files: ModelFiles) -> Path:
         return path
     from smartalbum.engines.export import export_onnx
 
-    tmp = export_onnx(files.spec, files.weights, path, artifacts.OPSET)
+    try:
+        tmp = export_onnx(files.spec, files.weights, path, artifacts.OPSET)
+    except ModelUnavailableError:
+        raise
+    except Exception as exc:  # exporter, checker or disk: the user needs the reason, not a trace
+        raise ModelUnavailableError(
+            f"could not export {files.spec.name} to ONNX in {path.parent} ({exc}); "
+            "--engine torch works without it"
+        ) from exc
     return artifacts.commit(tmp, path)
 
 
