@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--requests", type=int, default=160, help="requests per concurrency")
     load.add_argument("--json", action="store_true", help="print JSON")
 
+    index = sub.add_parser(
+        "index", parents=[model_flags], help="classify every photo under folders into the catalog"
+    )
+    index.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    index.add_argument("--library", type=Path, help="catalog file (default in your data folder)")
+    index.add_argument("--reclassify", action="store_true", help="redo every photo")
+
     models = sub.add_parser("models", help="list the model zoo and which weights are here")
     models.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -105,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads=getattr(args, "threads", None),
             top_k=getattr(args, "top_k", None),
             host=getattr(args, "host", None),
+            library=getattr(args, "library", None),
             port=getattr(args, "port", None),
         )
         command = {
@@ -115,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench": _bench,
             "serve": _serve,
             "loadtest": _loadtest,
+            "index": _index,
         }[args.command]
         return command(args, settings)
     except SmartalbumError as exc:
@@ -269,6 +278,27 @@ def _loadtest(args: argparse.Namespace, settings: Settings) -> int:
                 f"{r['failed']} failed of {r['requests']}"
             )
     return EXIT_FAILED if any(r["failed"] for r in rows) else EXIT_OK
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.classifier import Classifier
+    from smartalbum.indexer import Indexer
+
+    sessions = session_factory(open_engine(settings.library))
+    indexer = Indexer(Classifier.from_settings(settings), sessions, settings.library)
+    report = indexer.run(args.folders, reclassify=args.reclassify, wrap=_progress)
+    for warning in report.warnings:
+        print(f"smartalbum: warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(
+            f"{report.scanned} files: {report.added} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.moved} moved, {report.missing} missing, "
+            f"{report.failed} failed in {report.seconds:.1f} s ({report.images_per_second} img/s)"
+        )
+    return EXIT_OK
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> int:

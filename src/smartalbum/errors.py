@@ -67,6 +67,13 @@ class RequestError(SmartalbumError):
     status = 422
 
 
+class LibraryBusyError(SmartalbumError):
+    """Another process is indexing the same library."""
+
+    code = "library_busy"
+    status = 409
+
+
 class ConfigError(SmartalbumError):
     """A setting, flag or user file is invalid."""
 

@@ -46,7 +46,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 
 @functools.cache
-def _configure_pillow() -> None:
+def configure_pillow() -> None:
     """Register HEIF/HEIC support and hand the pixel limit to our own setting.
 
     Pillow's decompression-bomb check is one process-wide number that warns at
@@ -87,7 +87,7 @@ def decode(
     later (on fewer pixels); other modes are always converted fully.
     """
     label = display_name(source, name)
-    _configure_pillow()
+    configure_pillow()
     try:
         if isinstance(source, Image.Image):
             _check_pixels(label, source, max_pixels)

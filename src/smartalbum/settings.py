@@ -59,6 +59,10 @@ class Settings:
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
     )
+    library: Path = field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("smartalbum")) / "library.db",
+        metadata={"help": "The catalog: a SQLite file (or a database URL later)."},
+    )
     host: str = _setting("127.0.0.1", "Address the web server binds to.")
     port: int = _setting(8000, "Port the web server listens on.")
     max_upload_mb: int = _setting(50, "Largest upload the web server accepts, in MB.")

@@ -1,0 +1,70 @@
+"""The catalog's tables (SQLAlchemy 2), portable between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+OK, FAILED, MISSING = "ok", "failed", "missing"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every catalog table."""
+
+
+class Photo(Base):
+    """One file of the library: where it is, what it holds, what the model saw in it."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mtime: Mapped[float] = mapped_column(Float)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    format: Mapped[str | None] = mapped_column(String(16))
+    taken_at: Mapped[str | None] = mapped_column(String(32), index=True)  # ISO 8601, local
+    camera_make: Mapped[str | None] = mapped_column(String(64))
+    camera_model: Mapped[str | None] = mapped_column(String(64))
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    model: Mapped[str | None] = mapped_column(String(64))
+    engine: Mapped[str | None] = mapped_column(String(32))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, little-endian
+    indexed_at: Mapped[float] = mapped_column(Float)
+
+    predictions: Mapped[list[PhotoLabel]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
+    )
+
+
+class PhotoLabel(Base):
+    """One of a photo's top-5 classes, indexed for "every photo of class X" queries."""
+
+    __tablename__ = "photo_labels"
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_index: Mapped[int] = mapped_column(Integer)
+    wnid: Mapped[str] = mapped_column(String(16))
+    probability: Mapped[float] = mapped_column(Float)
+
+    photo: Mapped[Photo] = relationship(back_populates="predictions")
+
+    __table_args__ = (Index("ix_photo_labels_class", "class_index", "probability"),)

@@ -1,0 +1,332 @@
+"""The bulk indexer: walk folders, classify what is new or changed, keep the catalog in step.
+
+Crash-safe by construction: every batch is written in one transaction, a file is
+"unchanged" when its size and mtime match its record, and paths are unique, so a
+run killed at any moment resumes where its last commit ended, with no duplicate.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartalbum import imaging
+from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel
+from smartalbum.classifier import Classifier, softmax
+from smartalbum.errors import ImageDecodeError, LibraryBusyError, SmartalbumError
+from smartalbum.metadata import PhotoMetadata, read_metadata
+
+THUMBNAIL_SIDE = 256
+THUMBNAIL_MAX_BYTES = 20 * 1024
+
+
+@dataclass
+class IndexReport:
+    """What one run did; ``warnings`` lists folders it could not walk."""
+
+    scanned: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    missing: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    images_per_second: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON summary (warnings included)."""
+        return asdict(self)
+
+
+@dataclass
+class _Analysis:
+    path: str
+    size: int
+    mtime: float
+    sha256: str | None = None
+    meta: PhotoMetadata | None = None
+    thumbnail: bytes | None = None
+    array: np.ndarray | None = None
+    probabilities: np.ndarray | None = None
+    embedding: np.ndarray | None = None
+    error: SmartalbumError | None = None
+    moved_from: int | None = None  # id of the record this file is a moved copy of
+
+
+class LibraryLock:
+    """One indexer per library: a second one is refused with a clear message."""
+
+    def __init__(self, library: Path) -> None:
+        self.path = library.with_name(library.name + ".lock")
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> LibraryLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise LibraryBusyError(
+                f"another indexer ({holder}) is already indexing {self.path.with_suffix('')}; "
+                "wait for it to finish"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+
+
+def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Every image file under the roots (hidden ones skipped), and what could not be walked."""
+    files: list[Path] = []
+    warnings: list[str] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in roots:
+        if not root.is_dir():
+            warnings.append(f"{root}: not a folder")
+            continue
+
+        def report(error: OSError) -> None:
+            warnings.append(f"{error.filename}: cannot read folder ({error.strerror})")
+
+        for folder, dirs, names in os.walk(root, followlinks=True, onerror=report):
+            stat = os.stat(folder)
+            key = (stat.st_dev, stat.st_ino)
+            if key in seen_dirs:
+                warnings.append(f"{folder}: folder seen before (a symlink loop?), skipped")
+                dirs[:] = []
+                continue
+            seen_dirs.add(key)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                path = Path(folder) / name
+                if not name.startswith(".") and path.suffix.lower() in imaging.SUPPORTED_SUFFIXES:
+                    files.append(path.absolute())
+    return files, warnings
+
+
+def make_thumbnail(img: Image.Image) -> bytes:
+    """A JPEG of at most 20 KB whose long side is 256 px."""
+    small = img.copy()
+    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
+    data = b""
+    for quality in (80, 70, 60, 50, 40, 30):
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=quality, optimize=True)
+        data = out.getvalue()
+        if len(data) <= THUMBNAIL_MAX_BYTES:
+            break
+    return data
+
+
+class Indexer:
+    """Index folders into a catalog with a classifier."""
+
+    def __init__(
+        self, classifier: Classifier, sessions: sessionmaker[Session], library: Path
+    ) -> None:
+        self.classifier = classifier
+        self.sessions = sessions
+        self.library = library
+
+    def run(
+        self,
+        roots: Sequence[Path],
+        reclassify: bool = False,
+        wrap: Callable[[Iterator[Any], int], Iterator[Any]] = lambda it, _n: it,
+    ) -> IndexReport:
+        """Scan, classify what changed, mark what vanished; one transaction per batch."""
+        started = time.perf_counter()
+        report = IndexReport()
+        with LibraryLock(self.library):
+            files, report.warnings = walk(roots)
+            report.scanned = len(files)
+            with self.sessions() as session:
+                known = {
+                    p.path: p for p in session.scalars(select(Photo)).all() if _under(p.path, roots)
+                }
+            present = {str(f) for f in files}
+            gone = {p.sha256: p.id for p in known.values() if p.path not in present and p.sha256}
+            work = []
+            for path in files:
+                record = known.get(str(path))
+                try:
+                    stat = path.stat()
+                except OSError:
+                    work.append(path)  # analysis will record why
+                    continue
+                if (
+                    not reclassify
+                    and record is not None
+                    and record.status != MISSING
+                    and record.size == stat.st_size
+                    and record.mtime == stat.st_mtime
+                ):
+                    report.unchanged += 1
+                else:
+                    work.append(path)
+            classified = 0
+            moved: set[int] = set()
+            for batch in self._batches(wrap(iter(work), len(work)), gone):
+                classified += sum(a.probabilities is not None for a in batch)
+                self._write(batch, known, report)
+                moved.update(a.moved_from for a in batch if a.moved_from is not None)
+            seen_ids = {p.id for p in known.values() if p.path in present} | moved
+            report.missing = self._mark_missing(
+                [p.id for p in known.values() if p.id not in seen_ids and p.status != MISSING]
+            )
+        report.seconds = round(time.perf_counter() - started, 2)
+        report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
+        return report
+
+    def _analyze(self, path: Path, gone: dict[str, int]) -> _Analysis:
+        try:
+            stat = path.stat()
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = "file vanished" if isinstance(exc, FileNotFoundError) else exc.strerror
+            return _Analysis(
+                str(path), 0, 0.0, error=ImageDecodeError(str(path), f"cannot read ({reason})")
+            )
+        analysis = _Analysis(str(path), stat.st_size, stat.st_mtime)
+        analysis.sha256 = hashlib.sha256(data).hexdigest()
+        # pop is atomic: of several copies of a moved file, one takes the old record.
+        analysis.moved_from = gone.pop(analysis.sha256, None)
+        if analysis.moved_from is not None:
+            return analysis
+        preprocess = self.classifier.preprocess
+        try:
+            img = imaging.decode(
+                data,
+                name=str(path),
+                min_side=preprocess.resize_size,
+                max_pixels=self.classifier.settings.max_pixels,
+                colour=False,
+            )
+            analysis.array = preprocess.to_array(imaging.srgb(preprocess.crop(img)))
+            analysis.thumbnail = make_thumbnail(imaging.srgb(img))
+        except ImageDecodeError as exc:
+            analysis.error = exc
+            return analysis
+        try:
+            analysis.meta = read_metadata(data)
+        except Exception:  # pixels decoded; a header we cannot read costs only metadata
+            analysis.meta = PhotoMetadata(img.width, img.height, "?")
+        return analysis
+
+    def _batches(self, paths: Iterator[Path], gone: dict[str, int]) -> Iterator[list[_Analysis]]:
+        settings = self.classifier.settings
+        size = settings.batch_size
+        pending: deque[Future[_Analysis]] = deque()
+        with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
+
+            def refill() -> None:
+                while len(pending) < 2 * size:
+                    path = next(paths, None)
+                    if path is None:
+                        return
+                    pending.append(pool.submit(self._analyze, path, gone))
+
+            refill()
+            while pending:
+                batch = [pending.popleft().result() for _ in range(min(size, len(pending)))]
+                refill()
+                arrays = [a for a in batch if a.array is not None]
+                if arrays:
+                    logits, features = self.classifier.engine.embed(
+                        np.stack([a.array for a in arrays if a.array is not None])
+                    )
+                    probabilities = softmax(logits)
+                    for row, analysis in enumerate(arrays):
+                        analysis.array = None
+                        analysis.probabilities = probabilities[row]
+                        analysis.embedding = features[row]
+                yield batch
+
+    def _write(
+        self, batch: Iterable[_Analysis], known: dict[str, Photo], report: IndexReport
+    ) -> None:
+        spec, engine = self.classifier.spec, self.classifier.engine
+        now = time.time()
+        with self.sessions.begin() as session:
+            for a in batch:
+                if a.moved_from is not None:
+                    photo = session.get(Photo, a.moved_from)
+                    if photo is not None:
+                        photo.path, photo.size, photo.mtime = a.path, a.size, a.mtime
+                        photo.status, photo.indexed_at = OK, now
+                        report.moved += 1
+                        continue
+                existing = known.get(a.path)
+                photo = session.get(Photo, existing.id) if existing is not None else None
+                if photo is None:
+                    photo = Photo(path=a.path, indexed_at=now, size=a.size, mtime=a.mtime)
+                    session.add(photo)
+                    report.added += a.error is None
+                else:
+                    report.updated += a.error is None
+                photo.size, photo.mtime, photo.sha256, photo.indexed_at = (
+                    a.size, a.mtime, a.sha256, now
+                )  # fmt: skip
+                photo.predictions.clear()
+                if a.error is not None:
+                    photo.status, photo.error = FAILED, a.error.message
+                    report.failed += 1
+                    continue
+                assert a.probabilities is not None and a.embedding is not None
+                probabilities, embedding = a.probabilities, a.embedding
+                photo.status, photo.error = OK, None
+                photo.model, photo.engine = spec.name, engine.name
+                photo.thumbnail = a.thumbnail
+                photo.embedding = embedding.astype("<f4").tobytes()
+                if a.meta is not None:
+                    m = a.meta
+                    photo.width, photo.height, photo.format = m.width, m.height, m.format
+                    photo.taken_at, photo.orientation = m.taken_at, m.orientation
+                    photo.camera_make, photo.camera_model = m.camera_make, m.camera_model
+                    photo.gps_lat, photo.gps_lon = m.gps_lat, m.gps_lon
+                for p in self.classifier.top_k(probabilities, 5):
+                    photo.predictions.append(
+                        PhotoLabel(
+                            rank=p.rank, class_index=p.index, wnid=p.wnid, probability=p.probability
+                        )
+                    )
+
+    def _mark_missing(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        with self.sessions.begin() as session:
+            for photo in session.scalars(select(Photo).where(Photo.id.in_(ids))):
+                photo.status = MISSING
+        return len(ids)
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    return any(
+        path == str(r.absolute()) or path.startswith(str(r.absolute()) + os.sep) for r in roots
+    )

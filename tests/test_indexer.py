@@ -1,0 +1,181 @@
+"""The indexer on a generated library of real photos and bad files, killed and resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from smartalbum.indexer import LibraryLock
+from smartalbum.settings import Settings
+
+
+def make_library(root: Path, samples: Path, count: int = 150) -> dict[str, str]:
+    """Real photos in several formats and folders, plus broken files; expected status by name."""
+    expected: dict[str, str] = {}
+    photos = sorted(samples.glob("n0*.JPEG"))[:count]
+    for i, src in enumerate(photos):
+        folder = root / f"year-{2020 + i % 3}" / f"trip-{i % 5}"
+        folder.mkdir(parents=True, exist_ok=True)
+        fmt = ("JPEG", "PNG", "WEBP")[i % 3]
+        target = folder / f"{src.stem}.{fmt.lower().replace('jpeg', 'jpg')}"
+        with Image.open(src) as img:
+            img.convert("RGB").save(target, fmt)
+        expected[str(target)] = "ok"
+    broken = root / "year-2020" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "empty.jpg").write_bytes(b"")
+    (broken / "notes.jpg").write_text("a text file named like a photo")
+    (broken / "cut.jpg").write_bytes(photos[0].read_bytes()[:1500])
+    (broken / "garbage.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(3000))
+    for name in ("empty.jpg", "notes.jpg", "cut.jpg", "garbage.png"):
+        expected[str(broken / name)] = "failed"
+    (root / ".hidden.jpg").write_bytes(photos[1].read_bytes())  # skipped
+    (root / "readme.txt").write_text("not an image suffix: skipped")
+    (root / "year-2021" / "loop").symlink_to(root)  # a symlink loop
+    return expected
+
+
+def index(library: Path, root: Path, settings: Settings, *extra: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "SMARTALBUM_CACHE_DIR": str(settings.cache_dir),
+        "SMARTALBUM_ENGINE": "onnx",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "smartalbum",
+            "index",
+            str(root),
+            "--library",
+            str(library),
+            "--json",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> dict[str, object]:
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def catalog(library: Path) -> dict[str, tuple[object, ...]]:
+    with sqlite3.connect(library) as db:
+        rows = db.execute(
+            "SELECT p.path, p.status, p.error IS NOT NULL, p.sha256, p.width, "
+            "length(p.thumbnail) <= 20480, "
+            "(SELECT wnid FROM photo_labels l WHERE l.photo_id = p.id AND l.rank = 1) "
+            "FROM photos p"
+        ).fetchall()
+        count = db.execute("SELECT count(*), count(DISTINCT path) FROM photos").fetchone()
+    assert count[0] == count[1] == len(rows)
+    return {row[0]: row[1:] for row in rows}
+
+
+@pytest.mark.slow
+def test_index_kill_and_resume_equals_a_clean_run(
+    classifier: object, settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "photos"
+    expected = make_library(root, samples)
+    clean_db = tmp_path / "clean.db"
+    report = finish(index(clean_db, root, settings))
+    assert report["scanned"] == len(expected)
+    assert (report["added"], report["failed"]) == (150, 4)
+    assert any("symlink loop" in w for w in report["warnings"])  # type: ignore[attr-defined]
+    clean = catalog(clean_db)
+    assert {path: row[0] for path, row in clean.items()} == expected
+    right = 0
+    for path, (status, has_error, sha, width, small_thumb, top1) in clean.items():
+        if status == "ok":
+            assert sha and width and small_thumb and isinstance(top1, str), path
+            right += top1 == Path(path).name.split("_")[0]
+        else:
+            assert has_error and top1 is None, path
+    assert right / 150 >= 0.75, right  # real predictions, not placeholders
+
+    # Kill a run mid-way (after some batches are committed), then resume it.
+    killed_db = tmp_path / "killed.db"
+    proc = index(killed_db, root, settings)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if killed_db.exists():
+            with sqlite3.connect(killed_db) as db:
+                try:
+                    done = db.execute("SELECT count(*) FROM photos").fetchone()[0]
+                except sqlite3.OperationalError:
+                    done = 0
+            if done >= 24:
+                break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)  # reap it and close its pipes
+    partial = len(catalog(killed_db))
+    assert 24 <= partial < len(expected), partial  # it really died mid-run
+    resumed = finish(index(killed_db, root, settings))
+    assert resumed["unchanged"] == partial
+    assert catalog(killed_db) == clean
+
+    # Unchanged library: nothing re-classified, a fraction of the time.
+    again = finish(index(clean_db, root, settings))
+    assert (again["unchanged"], again["added"], again["updated"]) == (len(expected), 0, 0)
+    assert again["seconds"] < report["seconds"] / 3  # type: ignore[operator]
+
+
+def test_moved_deleted_and_changed_files(
+    classifier: object, settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "photos"
+    root.mkdir()
+    names = [p.name for p in sorted(samples.glob("n021*.JPEG"))[:6]]
+    for name in names:
+        (root / name).write_bytes((samples / name).read_bytes())
+    library = tmp_path / "library.db"
+    first = finish(index(library, root, settings))
+    assert first["added"] == 6
+    (root / "album").mkdir()
+    (root / names[0]).rename(root / "album" / "moved.JPEG")
+    (root / names[1]).unlink()
+    os.utime(root / names[2], (1_000_000_000, 1_000_000_000))
+    report = finish(index(library, root, settings))
+    assert (report["moved"], report["missing"], report["updated"], report["unchanged"]) == (
+        1,
+        1,
+        1,
+        3,
+    )
+    rows = catalog(library)
+    assert rows[str(root / "album" / "moved.JPEG")][0] == "ok"
+    assert rows[str(root / names[1])][0] == "missing"
+    assert len(rows) == 6  # the move kept its record: no duplicate
+    redo = finish(index(library, root, settings, "--reclassify"))
+    assert redo["updated"] == 5 and redo["unchanged"] == 0
+
+
+def test_a_second_indexer_is_refused(settings: Settings, tmp_path: Path) -> None:
+    library = tmp_path / "library.db"
+    (tmp_path / "photos").mkdir()
+    with LibraryLock(library):
+        proc = index(library, tmp_path / "photos", settings)
+        out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    error = json.loads(out)["error"]  # --json: the error in the one JSON shape
+    assert error["code"] == "library_busy" and "already indexing" in error["message"]
+    assert "Traceback" not in err
