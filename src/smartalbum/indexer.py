@@ -135,9 +135,9 @@ def make_thumbnail(img: Image.Image) -> bytes:
     small = img.copy()
     small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
     data = b""
-    for quality in (80, 70, 60, 50, 40, 30):
+    for quality in (75, 65, 55, 45, 35):
         out = io.BytesIO()
-        small.save(out, "JPEG", quality=quality, optimize=True)
+        small.save(out, "JPEG", quality=quality)
         data = out.getvalue()
         if len(data) <= THUMBNAIL_MAX_BYTES:
             break
@@ -192,10 +192,18 @@ class Indexer:
                     work.append(path)
             classified = 0
             moved: set[int] = set()
-            for batch in self._batches(wrap(iter(work), len(work)), gone):
-                classified += sum(a.probabilities is not None for a in batch)
-                self._write(batch, known, report)
-                moved.update(a.moved_from for a in batch if a.moved_from is not None)
+            # One writer thread (SQLite has one writer anyway): the model keeps running
+            # while a batch commits; at most two batches wait to be written.
+            with ThreadPoolExecutor(1, "smartalbum-catalog-writer") as writer:
+                writes: deque[Future[None]] = deque()
+                for batch in self._batches(wrap(iter(work), len(work)), gone):
+                    classified += sum(a.probabilities is not None for a in batch)
+                    moved.update(a.moved_from for a in batch if a.moved_from is not None)
+                    writes.append(writer.submit(self._write, batch, known, report))
+                    if len(writes) > 2:
+                        writes.popleft().result()  # re-raises a failed write here
+                for pending in writes:
+                    pending.result()
             seen_ids = {p.id for p in known.values() if p.path in present} | moved
             report.missing = self._mark_missing(
                 [p.id for p in known.values() if p.id not in seen_ids and p.status != MISSING]
