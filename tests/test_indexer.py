@@ -179,3 +179,39 @@ def test_a_second_indexer_is_refused(settings: Settings, tmp_path: Path) -> None
     error = json.loads(out)["error"]  # --json: the error in the one JSON shape
     assert error["code"] == "library_busy" and "already indexing" in error["message"]
     assert "Traceback" not in err
+
+
+def test_exact_and_near_duplicates(
+    classifier: object, settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "photos"
+    root.mkdir()
+    cat = samples / "n02124075_Egyptian_cat.JPEG"
+    (root / "cat.jpg").write_bytes(cat.read_bytes())
+    (root / "cat-copy.jpg").write_bytes(cat.read_bytes())
+    with Image.open(cat) as img:  # a resized, re-encoded copy
+        img.resize((img.width // 2, img.height // 2)).save(root / "cat-small.webp", quality=70)
+    for name in (
+        "n02123045_tabby.JPEG",
+        "n02085782_Japanese_spaniel.JPEG",
+        "n02086079_Pekinese.JPEG",
+    ):
+        (root / name).write_bytes((samples / name).read_bytes())
+    library = tmp_path / "library.db"
+    finish(index(library, root, settings))
+    env = {**os.environ, "SMARTALBUM_LIBRARY": str(library)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "smartalbum", "duplicates", "--json"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    groups = json.loads(proc.stdout)
+    exact = [g for g in groups if g["kind"] == "exact"]
+    near = [g for g in groups if g["kind"] == "near"]
+    assert [sorted(Path(p).name for p in g["paths"]) for g in exact] == [
+        ["cat-copy.jpg", "cat.jpg"]
+    ]
+    assert len(near) == 1 and near[0]["similarity"] >= 0.6
+    assert {Path(p).name for p in near[0]["paths"]} in (
+        {"cat.jpg", "cat-small.webp"}, {"cat-copy.jpg", "cat-small.webp"}
+    )  # fmt: skip

@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--library", type=Path, help="catalog file (default in your data folder)")
     index.add_argument("--reclassify", action="store_true", help="redo every photo")
 
+    duplicates = sub.add_parser("duplicates", help="list exact and near-duplicate photos")
+    duplicates.add_argument("--library", type=Path, help="catalog file")
+    duplicates.add_argument("--json", action="store_true", help="print JSON")
+
     models = sub.add_parser("models", help="list the model zoo and which weights are here")
     models.add_argument("--json", action="store_true", help="print JSON")
     return parser
@@ -124,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "serve": _serve,
             "loadtest": _loadtest,
             "index": _index,
+            "duplicates": _duplicates,
         }[args.command]
         return command(args, settings)
     except SmartalbumError as exc:
@@ -298,6 +303,24 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.unchanged} unchanged, {report.moved} moved, {report.missing} missing, "
             f"{report.failed} failed in {report.seconds:.1f} s ({report.images_per_second} img/s)"
         )
+    return EXIT_OK
+
+
+def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.duplicates import find_duplicates
+
+    groups = find_duplicates(session_factory(open_engine(settings.library)))
+    if args.json:
+        print(json.dumps([asdict(g) for g in groups], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for group in groups:
+        print(f"{group.kind} ({group.similarity:.3f}):")
+        for path in group.paths:
+            print(f"  {path}")
+    print(f"{len(groups)} groups of duplicates")
     return EXIT_OK
 
 

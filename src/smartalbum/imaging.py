@@ -326,3 +326,11 @@ def load(
     # Colour-manage the 224x224 crop rather than the whole photo: on the sample photos
     # with profiles the pixels differ by under 1/255 on average, for far less work.
     return preprocess.to_array(srgb(preprocess.crop(img)))
+
+
+def dhash(img: Image.Image, size: int = 8) -> str:
+    """A 64-bit difference hash (16 hex digits): near-equal for resized or re-encoded copies."""
+    grey = img.convert("L").resize((size + 1, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    pixels = np.asarray(grey, dtype=np.int16)
+    bits = (pixels[:, 1:] > pixels[:, :-1]).flatten()
+    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"

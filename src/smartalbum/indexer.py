@@ -62,6 +62,7 @@ class _Analysis:
     sha256: str | None = None
     meta: PhotoMetadata | None = None
     thumbnail: bytes | None = None
+    dhash: str | None = None
     array: np.ndarray | None = None
     probabilities: np.ndarray | None = None
     embedding: np.ndarray | None = None
@@ -238,6 +239,7 @@ class Indexer:
             )
             analysis.array = preprocess.to_array(imaging.srgb(preprocess.crop(img)))
             analysis.thumbnail = make_thumbnail(imaging.srgb(img))
+            analysis.dhash = imaging.dhash(img)
         except ImageDecodeError as exc:
             analysis.error = exc
             return analysis
@@ -310,7 +312,7 @@ class Indexer:
                 probabilities, embedding = a.probabilities, a.embedding
                 photo.status, photo.error = OK, None
                 photo.model, photo.engine = spec.name, engine.name
-                photo.thumbnail = a.thumbnail
+                photo.thumbnail, photo.dhash = a.thumbnail, a.dhash
                 photo.embedding = embedding.astype("<f4").tobytes()
                 if a.meta is not None:
                     m = a.meta

@@ -45,6 +45,7 @@ class Photo(Base):
     model: Mapped[str | None] = mapped_column(String(64))
     engine: Mapped[str | None] = mapped_column(String(32))
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, little-endian
+    dhash: Mapped[str | None] = mapped_column(String(16))  # 64-bit difference hash, hex
     indexed_at: Mapped[float] = mapped_column(Float)
 
     predictions: Mapped[list[PhotoLabel]] = relationship(
