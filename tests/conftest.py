@@ -28,8 +28,12 @@ def samples() -> Path:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Default settings, offline, with a private cache folder."""
-    return Settings(cache_dir=tmp_path_factory.mktemp("cache"), allow_download=False)
+    """Default settings, offline, with a private cache folder and catalog."""
+    return Settings(
+        cache_dir=tmp_path_factory.mktemp("cache"),
+        library=tmp_path_factory.mktemp("library") / "library.db",
+        allow_download=False,
+    )
 
 
 @pytest.fixture(scope="session")

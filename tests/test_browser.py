@@ -84,3 +84,28 @@ def test_file_chooser_is_keyboard_reachable_and_labelled(browser: object, live_u
     assert "picker" in focused
     assert page.locator("label[for=picker]").inner_text()
     page.close()
+
+
+def test_import_a_folder_shows_progress_then_the_result(
+    browser: object, live_url: str, samples: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    folder = tmp_path / "holiday"
+    folder.mkdir()
+    for p in sorted(samples.glob("n09*.JPEG"))[:4]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    page = browser.new_page()
+    page.goto(live_url + "/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.fill("#folder", str(folder))
+    page.click("#index-form button[type=submit]")
+    expect(page.locator("#index-progress")).to_be_visible()
+    expect(page.locator("#index-status")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(page.locator("#index-status")).to_contain_text("Imported: 4 / 4")
+    page.fill("#folder", str(tmp_path / "nowhere"))
+    page.click("#index-form button[type=submit]")
+    expect(page.locator("#index-status")).to_contain_text("not a folder on the server")
+    page.close()

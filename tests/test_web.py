@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -201,3 +202,48 @@ def test_loadtest_measures_a_live_server(live_url: str) -> None:
     report = run_load(live_url, SAMPLES / CAT, clients=4, requests=8)
     assert report["requests"] == 8 and report["failed"] == 0
     assert report["p99_ms"] >= report["p50_ms"] > 0
+
+
+def test_index_job_runs_in_the_background(
+    settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for p in sorted(samples.glob("n021*.JPEG"))[:5]:
+        (photos / p.name).write_bytes(p.read_bytes())
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff")
+    own = dataclasses.replace(settings, library=tmp_path / "library.db")
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
+        started = c.post("/api/index", json={"folders": [str(photos)]})
+        assert started.status_code == 202, started.text
+        job = started.json()
+        assert job["status"] in ("queued", "running") and job["id"]
+        for _ in range(600):
+            job = c.get(f"/api/jobs/{job['id']}").json()
+            if job["status"] not in ("queued", "running"):
+                break
+            threading.Event().wait(0.1)
+        assert job["status"] == "done", job
+        assert (job["done"], job["total"]) == (6, 6)
+        assert (job["report"]["added"], job["report"]["failed"]) == (5, 1)
+        assert_error(
+            c.post("/api/index", json={"folders": ["/no/such/folder"]}), 422, "invalid_request"
+        )
+        assert_error(c.post("/api/index", json={}), 422, "invalid_request")
+        assert_error(c.get("/api/jobs/unknown"), 404, "not_found")
+
+
+def test_a_failed_job_records_its_error(settings: Settings, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the library folder should be")
+    own = dataclasses.replace(settings, library=blocker / "library.db")
+    (tmp_path / "photos").mkdir()
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
+        job = c.post("/api/index", json={"folders": [str(tmp_path / "photos")]}).json()
+        for _ in range(600):
+            job = c.get(f"/api/jobs/{job['id']}").json()
+            if job["status"] not in ("queued", "running"):
+                break
+            threading.Event().wait(0.1)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] and "library" in job["error"]["message"]

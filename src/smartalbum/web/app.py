@@ -9,12 +9,14 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartalbum import __version__
@@ -28,6 +30,7 @@ from smartalbum.errors import (
 from smartalbum.models.zoo import MODELS
 from smartalbum.settings import Settings
 from smartalbum.web.batching import MicroBatcher
+from smartalbum.web.jobs import JobRunner
 from smartalbum.web.limits import UploadLimitMiddleware
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ class _State:
         self.load_error: ModelUnavailableError | None = None
         self.batcher: MicroBatcher | None = None
         self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
+        self.jobs = JobRunner(settings.library)
 
     def load(self) -> None:
         try:
@@ -78,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         if state.batcher is not None:
             await state.batcher.stop()
         state.decoders.shutdown(wait=False, cancel_futures=True)
+        state.jobs.shutdown()
 
     app = FastAPI(
         title="smartalbum",
@@ -155,7 +160,33 @@ def create_app(settings: Settings) -> FastAPI:
             results.append(entry)
         return {"results": results, **meta, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
+    @app.post("/api/index", status_code=202)
+    async def start_index(request: IndexRequest) -> dict[str, Any]:
+        """Start importing server-side folders into the catalog; poll the returned job."""
+        classifier = state.ready_classifier()
+        folders = [Path(f).expanduser() for f in request.folders]
+        if not folders:
+            raise RequestError("give at least one folder to index")
+        for folder in folders:
+            if not folder.is_dir():
+                raise RequestError(f"{folder}: not a folder on the server")
+        return state.jobs.submit(classifier, folders).to_dict()
+
+    @app.get("/api/jobs/{job_id}")
+    async def job(job_id: str) -> dict[str, Any]:
+        """A job's status, progress (done of total) and report or error."""
+        found = state.jobs.get(job_id)
+        if found is None:
+            raise StarletteHTTPException(404, f"no job {job_id}")
+        return found.to_dict()
+
     return app
+
+
+class IndexRequest(BaseModel):
+    """Body of ``POST /api/index``."""
+
+    folders: list[str]
 
 
 async def _classify_upload(state: _State, upload: UploadFile, top_k: int) -> list[Prediction]:

@@ -4,11 +4,13 @@ const TEXT = {
   en: { title: "smartalbum", intro: "Private, offline photo recognition: your photos never leave this machine.",
         drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
         working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", failed: "Could not read this file:",
-        network: "The server did not answer." },
+        network: "The server did not answer.", folder: "Import a folder on this server", import: "Import",
+        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:" },
   zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
         drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
         working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", failed: "无法读取此文件：",
-        network: "服务器没有响应。" },
+        network: "服务器没有响应。", folder: "导入这台服务器上的文件夹", import: "导入",
+        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：" },
 };
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
 const results = [];  // {card, predictions, albums, error}
@@ -109,3 +111,34 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); handle(e.dataTransfer.files); });
 for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
 setLang(lang);
+
+// Import a server-side folder: start a job, then follow its progress.
+const indexForm = document.getElementById("index-form");
+indexForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const bar = document.getElementById("index-progress");
+  const line = document.getElementById("index-status");
+  const folder = document.getElementById("folder").value.trim();
+  bar.hidden = false; bar.removeAttribute("value");
+  let response, job;
+  try {
+    response = await fetch("/api/index", { method: "POST", headers: { "Content-Type": "application/json" },
+                                           body: JSON.stringify({ folders: [folder] }) });
+    job = await response.json();
+  } catch (err) { line.textContent = t("network"); bar.hidden = true; return; }
+  if (!response.ok) { line.textContent = `${t("indexFailed")} ${job.error.message}`; bar.hidden = true; return; }
+  while (job.status === "queued" || job.status === "running") {
+    if (job.total) { bar.max = job.total; bar.value = job.done; }
+    line.textContent = t("indexing", job.total ? `${job.done} / ${job.total}` : "");
+    await new Promise((r) => setTimeout(r, 500));
+    job = await (await fetch(`/api/jobs/${job.id}`)).json();
+  }
+  bar.max = 1; bar.value = 1;
+  line.dataset.state = job.status;
+  if (job.status === "done") {
+    const r = job.report;
+    line.textContent = t("indexed", `${r.added + r.updated} / ${r.scanned}, ${r.failed} ✗, ${r.seconds} s`);
+  } else {
+    line.textContent = `${t("indexFailed")} ${job.error.message}`;
+  }
+});
