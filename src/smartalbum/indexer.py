@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -68,6 +68,17 @@ class _Analysis:
     embedding: np.ndarray | None = None
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
+
+
+class _Known(NamedTuple):
+    """What a re-scan needs to know of a catalogued file."""
+
+    id: int
+    path: str
+    size: int
+    mtime: float
+    sha256: str | None
+    status: str
 
 
 class LibraryLock:
@@ -168,8 +179,19 @@ class Indexer:
             files, report.warnings = walk(roots)
             report.scanned = len(files)
             with self.sessions() as session:
-                known = {
-                    p.path: p for p in session.scalars(select(Photo)).all() if _under(p.path, roots)
+                # Only the columns the scan needs: thumbnails and embeddings stay on disk.
+                columns = (
+                    Photo.id,
+                    Photo.path,
+                    Photo.size,
+                    Photo.mtime,
+                    Photo.sha256,
+                    Photo.status,
+                )
+                known: dict[str, _Known] = {
+                    row.path: _Known(*row)
+                    for row in session.execute(select(*columns))
+                    if _under(row.path, roots)
                 }
             present = {str(f) for f in files}
             gone = {p.sha256: p.id for p in known.values() if p.path not in present and p.sha256}
@@ -279,7 +301,7 @@ class Indexer:
                 yield batch
 
     def _write(
-        self, batch: Iterable[_Analysis], known: dict[str, Photo], report: IndexReport
+        self, batch: Iterable[_Analysis], known: dict[str, _Known], report: IndexReport
     ) -> None:
         spec, engine = self.classifier.spec, self.classifier.engine
         now = time.time()
