@@ -7,9 +7,7 @@ is in the network. One bad input becomes one error result, never a failed batch.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +20,7 @@ from smartalbum.imaging import ImageSource
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.models.weights import resolve_weights
 from smartalbum.models.zoo import ModelSpec, get_model
+from smartalbum.pipeline import batches_ahead
 from smartalbum.settings import Settings
 
 
@@ -133,26 +132,23 @@ class Classifier:
         named = (
             zip(sources, names, strict=True) if names is not None else ((s, None) for s in sources)
         )
-        queued = iter(named)
-        pending: deque[tuple[str, Future[np.ndarray]]] = deque()
-        with ThreadPoolExecutor(self.settings.decode_threads, "smartalbum-decode") as pool:
 
-            def refill() -> None:
-                # Two batches in flight: one for the model now, one decoding meanwhile.
-                while len(pending) < 2 * batch_size:
-                    nxt = next(queued, None)
-                    if nxt is None:
-                        return
-                    source, name = nxt
-                    label = imaging.display_name(source, name)
-                    pending.append((label, pool.submit(self.load, source, label)))
+        def decode(
+            item: tuple[ImageSource, str | None],
+        ) -> tuple[str, np.ndarray | SmartalbumError]:
+            source, name = item
+            label = imaging.display_name(source, name)
+            try:
+                return label, self.load(source, label)
+            except SmartalbumError as exc:
+                return label, exc
+            except Exception as exc:  # a decoder bug must cost one image, not the batch
+                return label, ImageDecodeError(label, f"unexpected decoder failure ({exc})")
 
-            refill()
-            while pending:
-                batch = [pending.popleft() for _ in range(min(batch_size, len(pending)))]
-                decoded = [(label, _outcome(label, future)) for label, future in batch]
-                refill()
-                yield from self._run_batch(decoded, k, embeddings)
+        for decoded in batches_ahead(
+            named, decode, batch_size, self.settings.decode_threads, "smartalbum-decode"
+        ):
+            yield from self._run_batch(decoded, k, embeddings)
 
     def _run_batch(
         self,
@@ -196,12 +192,3 @@ def model_files(settings: Settings) -> ModelFiles:
     spec = get_model(settings.model)
     weights = resolve_weights(spec, settings.weights, settings.allow_download)
     return ModelFiles(spec, weights, settings.cache_dir, user_weights=settings.weights is not None)
-
-
-def _outcome(label: str, future: Future[np.ndarray]) -> np.ndarray | SmartalbumError:
-    try:
-        return future.result()
-    except SmartalbumError as exc:
-        return exc
-    except Exception as exc:  # a decoder bug must cost one image, not the batch
-        return ImageDecodeError(label, f"unexpected decoder failure ({exc})")

@@ -29,6 +29,7 @@ from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel
 from smartalbum.classifier import Classifier, softmax
 from smartalbum.errors import ImageDecodeError, LibraryBusyError, SmartalbumError
 from smartalbum.metadata import PhotoMetadata, read_metadata
+from smartalbum.pipeline import batches_ahead
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
@@ -250,16 +251,16 @@ class Indexer:
         analysis.moved_from = gone.pop(analysis.sha256, None)
         if analysis.moved_from is not None:
             return analysis
-        preprocess = self.classifier.preprocess
+        settings = self.classifier.settings
         try:
-            img = imaging.decode(
+            img = imaging.decode_for_model(
                 data,
+                self.classifier.preprocess,
                 name=str(path),
-                min_side=preprocess.resize_size,
-                max_pixels=self.classifier.settings.max_pixels,
-                colour=False,
+                max_pixels=settings.max_pixels,
+                fast=settings.fast_decode,
             )
-            analysis.array = preprocess.to_array(imaging.srgb(preprocess.crop(img)))
+            analysis.array = imaging.model_input(img, self.classifier.preprocess)
             analysis.thumbnail = make_thumbnail(imaging.srgb(img))
             analysis.dhash = imaging.dhash(img)
         except ImageDecodeError as exc:
@@ -273,32 +274,24 @@ class Indexer:
 
     def _batches(self, paths: Iterator[Path], gone: dict[str, int]) -> Iterator[list[_Analysis]]:
         settings = self.classifier.settings
-        size = settings.batch_size
-        pending: deque[Future[_Analysis]] = deque()
-        with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
-
-            def refill() -> None:
-                while len(pending) < 2 * size:
-                    path = next(paths, None)
-                    if path is None:
-                        return
-                    pending.append(pool.submit(self._analyze, path, gone))
-
-            refill()
-            while pending:
-                batch = [pending.popleft().result() for _ in range(min(size, len(pending)))]
-                refill()
-                arrays = [a for a in batch if a.array is not None]
-                if arrays:
-                    logits, features = self.classifier.engine.embed(
-                        np.stack([a.array for a in arrays if a.array is not None])
-                    )
-                    probabilities = softmax(logits)
-                    for row, analysis in enumerate(arrays):
-                        analysis.array = None
-                        analysis.probabilities = probabilities[row]
-                        analysis.embedding = features[row]
-                yield batch
+        for batch in batches_ahead(
+            paths,
+            lambda path: self._analyze(path, gone),
+            settings.batch_size,
+            settings.decode_threads,
+            "smartalbum-index",
+        ):
+            analysed = [a for a in batch if a.array is not None]
+            if analysed:
+                logits, features = self.classifier.engine.embed(
+                    np.stack([a.array for a in analysed if a.array is not None])
+                )
+                probabilities = softmax(logits)
+                for row, analysis in enumerate(analysed):
+                    analysis.array = None
+                    analysis.probabilities = probabilities[row]
+                    analysis.embedding = features[row]
+            yield batch
 
     def _write(
         self, batch: Iterable[_Analysis], known: dict[str, _Known], report: IndexReport
