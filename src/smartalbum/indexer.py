@@ -21,7 +21,7 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging
@@ -143,10 +143,19 @@ def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return files, warnings
 
 
-def make_thumbnail(img: Image.Image) -> bytes:
-    """A JPEG of at most 20 KB whose long side is 256 px."""
-    small = img.copy()
-    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
+def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:
+    """A JPEG of at most 20 KB whose long side is 256 px, and the small image it encodes.
+
+    Box-filter the decoded photo down first and colour-manage only the small image:
+    a third of the cost of converting the whole photo and then shrinking it.
+    """
+    width, height = img.size
+    scale = THUMBNAIL_SIDE / max(width, height)
+    small = img
+    if scale < 1:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = img.resize(size, Image.Resampling.BOX)
+    small = imaging.srgb(small)
     data = b""
     for quality in (75, 65, 55, 45, 35):
         out = io.BytesIO()
@@ -154,7 +163,7 @@ def make_thumbnail(img: Image.Image) -> bytes:
         data = out.getvalue()
         if len(data) <= THUMBNAIL_MAX_BYTES:
             break
-    return data
+    return data, small
 
 
 class Indexer:
@@ -220,7 +229,7 @@ class Indexer:
             # while a batch commits; at most two batches wait to be written.
             with ThreadPoolExecutor(1, "smartalbum-catalog-writer") as writer:
                 writes: deque[Future[None]] = deque()
-                for batch in self._batches(wrap(iter(work), len(work)), gone):
+                for batch in self._batches(wrap(iter(work), len(work)), known, gone):
                     classified += sum(a.probabilities is not None for a in batch)
                     moved.update(a.moved_from for a in batch if a.moved_from is not None)
                     writes.append(writer.submit(self._write, batch, known, report))
@@ -236,7 +245,7 @@ class Indexer:
         report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
         return report
 
-    def _analyze(self, path: Path, gone: dict[str, int]) -> _Analysis:
+    def _analyze(self, path: Path, known: dict[str, _Known], gone: dict[str, int]) -> _Analysis:
         try:
             stat = path.stat()
             data = path.read_bytes()
@@ -248,7 +257,8 @@ class Indexer:
         analysis = _Analysis(str(path), stat.st_size, stat.st_mtime)
         analysis.sha256 = hashlib.sha256(data).hexdigest()
         # pop is atomic: of several copies of a moved file, one takes the old record.
-        analysis.moved_from = gone.pop(analysis.sha256, None)
+        if str(path) not in known:  # a record at this path is updated in place instead
+            analysis.moved_from = gone.pop(analysis.sha256, None)
         if analysis.moved_from is not None:
             return analysis
         settings = self.classifier.settings
@@ -261,8 +271,8 @@ class Indexer:
                 fast=settings.fast_decode,
             )
             analysis.array = imaging.model_input(img, self.classifier.preprocess)
-            analysis.thumbnail = make_thumbnail(imaging.srgb(img))
-            analysis.dhash = imaging.dhash(img)
+            analysis.thumbnail, small = make_thumbnail(img)
+            analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
         except ImageDecodeError as exc:
             analysis.error = exc
             return analysis
@@ -272,11 +282,13 @@ class Indexer:
             analysis.meta = PhotoMetadata(img.width, img.height, "?")
         return analysis
 
-    def _batches(self, paths: Iterator[Path], gone: dict[str, int]) -> Iterator[list[_Analysis]]:
+    def _batches(
+        self, paths: Iterator[Path], known: dict[str, _Known], gone: dict[str, int]
+    ) -> Iterator[list[_Analysis]]:
         settings = self.classifier.settings
         for batch in batches_ahead(
             paths,
-            lambda path: self._analyze(path, gone),
+            lambda path: self._analyze(path, known, gone),
             settings.batch_size,
             settings.decode_threads,
             "smartalbum-index",
@@ -296,58 +308,86 @@ class Indexer:
     def _write(
         self, batch: Iterable[_Analysis], known: dict[str, _Known], report: IndexReport
     ) -> None:
-        spec, engine = self.classifier.spec, self.classifier.engine
+        """One transaction of bulk statements: ORM objects cost ~3 ms a photo, these ~0.3."""
         now = time.time()
-        with self.sessions.begin() as session:
-            for a in batch:
-                if a.moved_from is not None:
-                    photo = session.get(Photo, a.moved_from)
-                    if photo is not None:
-                        photo.path, photo.size, photo.mtime = a.path, a.size, a.mtime
-                        photo.status, photo.indexed_at = OK, now
-                        report.moved += 1
-                        continue
-                existing = known.get(a.path)
-                photo = session.get(Photo, existing.id) if existing is not None else None
-                if photo is None:
-                    photo = Photo(path=a.path, indexed_at=now, size=a.size, mtime=a.mtime)
-                    session.add(photo)
-                    report.added += a.error is None
-                else:
-                    report.updated += a.error is None
-                photo.size, photo.mtime, photo.sha256, photo.indexed_at = (
-                    a.size, a.mtime, a.sha256, now
+        moves: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        inserts: list[dict[str, Any]] = []
+        labels: dict[str, list[dict[str, Any]]] = {}
+        for a in batch:
+            if a.moved_from is not None:
+                moves.append(
+                    {"id": a.moved_from, "path": a.path, "size": a.size, "mtime": a.mtime,
+                     "status": OK, "indexed_at": now}
                 )  # fmt: skip
-                photo.predictions.clear()
-                if a.error is not None:
-                    photo.status, photo.error = FAILED, a.error.message
-                    report.failed += 1
-                    continue
-                assert a.probabilities is not None and a.embedding is not None
-                probabilities, embedding = a.probabilities, a.embedding
-                photo.status, photo.error = OK, None
-                photo.model, photo.engine = spec.name, engine.name
-                photo.thumbnail, photo.dhash = a.thumbnail, a.dhash
-                photo.embedding = embedding.astype("<f4").tobytes()
-                if a.meta is not None:
-                    m = a.meta
-                    photo.width, photo.height, photo.format = m.width, m.height, m.format
-                    photo.taken_at, photo.orientation = m.taken_at, m.orientation
-                    photo.camera_make, photo.camera_model = m.camera_make, m.camera_model
-                    photo.gps_lat, photo.gps_lon = m.gps_lat, m.gps_lon
-                for p in self.classifier.top_k(probabilities, 5):
-                    photo.predictions.append(
-                        PhotoLabel(
-                            rank=p.rank, class_index=p.index, wnid=p.wnid, probability=p.probability
-                        )
-                    )
+                continue
+            row = self._record(a, now)
+            labels[a.path] = self._labels(a)
+            existing = known.get(a.path)
+            if existing is None:
+                inserts.append(row)
+                report.added += a.error is None
+            else:
+                updates.append({"id": existing.id, **row})
+                report.updated += a.error is None
+            report.failed += a.error is not None
+        with self.sessions.begin() as session:
+            if moves:
+                session.execute(update(Photo), moves)
+                report.moved += len(moves)
+            ids = {row["path"]: row["id"] for row in updates}
+            if updates:
+                session.execute(update(Photo), updates)
+                session.execute(delete(PhotoLabel).where(PhotoLabel.photo_id.in_(ids.values())))
+            if inserts:
+                returned = session.execute(insert(Photo).returning(Photo.id, Photo.path), inserts)
+                ids.update({path: id_ for id_, path in returned})
+            rows = [{"photo_id": ids[path], **label} for path, ls in labels.items() for label in ls]
+            if rows:
+                session.execute(insert(PhotoLabel), rows)
+
+    def _record(self, a: _Analysis, now: float) -> dict[str, Any]:
+        """Every column a (re-)analysed file sets; a failed file clears what it no longer has."""
+        row: dict[str, Any] = {
+            "path": a.path, "size": a.size, "mtime": a.mtime, "sha256": a.sha256,
+            "indexed_at": now, "status": OK, "error": None,
+            "model": None, "engine": None, "thumbnail": None, "dhash": None, "embedding": None,
+            "width": None, "height": None, "format": None, "taken_at": None, "orientation": None,
+            "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
+        }  # fmt: skip
+        if a.error is not None:
+            row.update(status=FAILED, error=a.error.message)
+            return row
+        assert a.embedding is not None
+        row.update(
+            model=self.classifier.spec.name,
+            engine=self.classifier.engine.name,
+            thumbnail=a.thumbnail,
+            dhash=a.dhash,
+            embedding=a.embedding.astype("<f4").tobytes(),
+        )
+        if a.meta is not None:
+            m = a.meta
+            row.update(
+                width=m.width, height=m.height, format=m.format, taken_at=m.taken_at,
+                orientation=m.orientation, camera_make=m.camera_make,
+                camera_model=m.camera_model, gps_lat=m.gps_lat, gps_lon=m.gps_lon,
+            )  # fmt: skip
+        return row
+
+    def _labels(self, a: _Analysis) -> list[dict[str, Any]]:
+        if a.probabilities is None:
+            return []
+        return [
+            {"rank": p.rank, "class_index": p.index, "wnid": p.wnid, "probability": p.probability}
+            for p in self.classifier.top_k(a.probabilities, 5)
+        ]
 
     def _mark_missing(self, ids: list[int]) -> int:
         if not ids:
             return 0
         with self.sessions.begin() as session:
-            for photo in session.scalars(select(Photo).where(Photo.id.in_(ids))):
-                photo.status = MISSING
+            session.execute(update(Photo).where(Photo.id.in_(ids)).values(status=MISSING))
         return len(ids)
 
 
