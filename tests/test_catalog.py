@@ -2,23 +2,68 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from smartalbum.catalog import OK, Photo, PhotoLabel, open_engine, session_factory
+from smartalbum.catalog import (
+    OK,
+    AlbumMember,
+    Photo,
+    PhotoLabel,
+    open_engine,
+    session_factory,
+)
 from smartalbum.catalog.database import SCHEMA_VERSION, schema_version
 from smartalbum.errors import ConfigError
 
 
 def test_new_catalog_is_migrated_to_the_current_version(tmp_path: Path) -> None:
     engine = open_engine(tmp_path / "lib" / "library.db")
-    assert schema_version(engine) == SCHEMA_VERSION == 1
+    assert schema_version(engine) == SCHEMA_VERSION == 2
     with engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     reopened = open_engine(tmp_path / "lib" / "library.db")  # runs no step twice
     assert schema_version(reopened) == SCHEMA_VERSION
+
+
+# The catalog as version 1 (the first release) left it, to migrate forward from.
+V1_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER);
+INSERT INTO schema_version VALUES (1);
+CREATE TABLE photos (
+    id INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime FLOAT NOT NULL,
+    sha256 VARCHAR(64), status VARCHAR(16) NOT NULL, error TEXT, width INTEGER, height INTEGER,
+    format VARCHAR(16), taken_at VARCHAR(32), camera_make VARCHAR(64), camera_model VARCHAR(64),
+    gps_lat FLOAT, gps_lon FLOAT, orientation INTEGER, thumbnail BLOB, model VARCHAR(64),
+    engine VARCHAR(32), embedding BLOB, dhash VARCHAR(16), indexed_at FLOAT NOT NULL,
+    PRIMARY KEY (id), UNIQUE (path)
+);
+CREATE TABLE photo_labels (
+    photo_id INTEGER NOT NULL, rank INTEGER NOT NULL, class_index INTEGER NOT NULL,
+    wnid VARCHAR(16) NOT NULL, probability FLOAT NOT NULL, PRIMARY KEY (photo_id, rank),
+    FOREIGN KEY(photo_id) REFERENCES photos (id) ON DELETE CASCADE
+);
+INSERT INTO photos (id, path, size, mtime, status, indexed_at)
+    VALUES (7, '/p/a.jpg', 1, 2, 'ok', 3);
+INSERT INTO photo_labels VALUES (7, 1, 285, 'n02124075', 0.5);
+"""
+
+
+def test_a_version_1_catalog_is_migrated_and_keeps_its_photos(tmp_path: Path) -> None:
+    path = tmp_path / "library.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA)
+    sessions = session_factory(open_engine(path))
+    with sessions() as s:
+        photo = s.get(Photo, 7)
+        assert photo is not None and photo.path == "/p/a.jpg"
+        assert photo.albums_digest is None and photo.gps_alt is None
+        assert [p.class_index for p in photo.predictions] == [285]
+        assert s.scalars(select(AlbumMember)).all() == []
+    assert schema_version(sessions.kw["bind"]) == SCHEMA_VERSION
 
 
 def test_a_newer_catalog_is_refused(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging
-from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel
+from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel, Root
 from smartalbum.classifier import Classifier, softmax
 from smartalbum.errors import ImageDecodeError, LibraryBusyError, SmartalbumError
 from smartalbum.metadata import PhotoMetadata, read_metadata
@@ -188,6 +188,7 @@ class Indexer:
         with LibraryLock(self.library):
             files, report.warnings = walk(roots)
             report.scanned = len(files)
+            self._remember_roots([r for r in roots if r.is_dir()])
             with self.sessions() as session:
                 # Only the columns the scan needs: thumbnails and embeddings stay on disk.
                 columns = (
@@ -354,6 +355,7 @@ class Indexer:
             "model": None, "engine": None, "thumbnail": None, "dhash": None, "embedding": None,
             "width": None, "height": None, "format": None, "taken_at": None, "orientation": None,
             "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
+            "albums_digest": None,  # new predictions: the albums must look again
         }  # fmt: skip
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
@@ -382,6 +384,17 @@ class Indexer:
             {"rank": p.rank, "class_index": p.index, "wnid": p.wnid, "probability": p.probability}
             for p in self.classifier.top_k(a.probabilities, 5)
         ]
+
+    def _remember_roots(self, roots: Sequence[Path]) -> None:
+        """Record the folders indexed: only files inside them are ever served back."""
+        now = time.time()
+        with self.sessions.begin() as session:
+            for root in roots:
+                path = str(root.absolute())
+                if session.get(Root, path) is None:
+                    session.add(Root(path=path, indexed_at=now))
+                else:
+                    session.execute(update(Root).where(Root.path == path).values(indexed_at=now))
 
     def _mark_missing(self, ids: list[int]) -> int:
         if not ids:

@@ -1,6 +1,34 @@
 """The photo catalog: a real database (SQLite by default) of every file the indexer saw."""
 
 from smartalbum.catalog.database import open_engine, session_factory
-from smartalbum.catalog.schema import FAILED, MISSING, OK, Photo, PhotoLabel
+from smartalbum.catalog.schema import (
+    CONFIRM,
+    FAILED,
+    MISSING,
+    OK,
+    REJECT,
+    SET,
+    AlbumMember,
+    Correction,
+    Photo,
+    PhotoLabel,
+    Root,
+    State,
+)
 
-__all__ = ["FAILED", "MISSING", "OK", "Photo", "PhotoLabel", "open_engine", "session_factory"]
+__all__ = [
+    "CONFIRM",
+    "FAILED",
+    "MISSING",
+    "OK",
+    "REJECT",
+    "SET",
+    "AlbumMember",
+    "Correction",
+    "Photo",
+    "PhotoLabel",
+    "Root",
+    "State",
+    "open_engine",
+    "session_factory",
+]

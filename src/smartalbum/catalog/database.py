@@ -1,7 +1,9 @@
 """Opening the catalog: the one place that knows SQLite specifics, and the schema migrations.
 
 Migrations are a list of forward steps; ``schema_version`` records how many ran.
-Version 1 creates the tables; later versions append steps, never edit old ones.
+Later versions append steps, never edit old ones. The declarative tables always hold
+the newest columns, so a step that adds a column checks for it first: a new catalog
+gets it from the step that creates its table.
 """
 
 from __future__ import annotations
@@ -10,20 +12,48 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, Table, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog.schema import Base
+from smartalbum.catalog.schema import (
+    AlbumMember,
+    Base,
+    Correction,
+    Photo,
+    PhotoLabel,
+    Root,
+    State,
+)
 from smartalbum.errors import ConfigError
 
 Step = Callable[[Any], None]
 
 
+def _tables(*models: type[Base]) -> list[Table]:
+    return [Base.metadata.tables[model.__tablename__] for model in models]
+
+
 def _v1_create_tables(connection: Any) -> None:
-    Base.metadata.create_all(connection)
+    Base.metadata.create_all(connection, tables=_tables(Photo, PhotoLabel))
 
 
-MIGRATIONS: list[Step] = [_v1_create_tables]
+def _v2_albums_corrections_and_metadata(connection: Any) -> None:
+    columns = {c["name"] for c in inspect(connection).get_columns("photos")}
+    for name, kind in (
+        ("gps_alt", "FLOAT"),
+        ("taken_at_offset", "VARCHAR(8)"),
+        ("time_source", "VARCHAR(16)"),
+        ("warnings", "TEXT"),
+        ("albums_digest", "VARCHAR(16)"),
+    ):
+        if name not in columns:
+            connection.execute(text(f"ALTER TABLE photos ADD COLUMN {name} {kind}"))
+    if "albums_digest" not in columns:
+        connection.execute(text("CREATE INDEX ix_photos_albums_digest ON photos (albums_digest)"))
+    Base.metadata.create_all(connection, tables=_tables(AlbumMember, Correction, Root, State))
+
+
+MIGRATIONS: list[Step] = [_v1_create_tables, _v2_albums_corrections_and_metadata]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

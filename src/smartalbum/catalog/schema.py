@@ -40,6 +40,10 @@ class Photo(Base):
     camera_model: Mapped[str | None] = mapped_column(String(64))
     gps_lat: Mapped[float | None] = mapped_column(Float)
     gps_lon: Mapped[float | None] = mapped_column(Float)
+    gps_alt: Mapped[float | None] = mapped_column(Float)  # metres above sea level
+    taken_at_offset: Mapped[str | None] = mapped_column(String(8))  # "+09:00" when recorded
+    time_source: Mapped[str | None] = mapped_column(String(16))  # original/digitized/.../mtime
+    warnings: Mapped[str | None] = mapped_column(Text)  # broken tags ignored, one per line
     orientation: Mapped[int | None] = mapped_column(Integer)
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(64))
@@ -47,6 +51,9 @@ class Photo(Base):
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, little-endian
     dhash: Mapped[str | None] = mapped_column(String(16))  # 64-bit difference hash, hex
     indexed_at: Mapped[float] = mapped_column(Float)
+    # Digest of the album rules this photo's album rows were computed with; the indexer
+    # clears it whenever it writes new predictions, so the albums know what to redo.
+    albums_digest: Mapped[str | None] = mapped_column(String(16), index=True)
 
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
@@ -69,3 +76,52 @@ class PhotoLabel(Base):
     photo: Mapped[Photo] = relationship(back_populates="predictions")
 
     __table_args__ = (Index("ix_photo_labels_class", "class_index", "probability"),)
+
+
+SET, CONFIRM, REJECT = "set", "confirm", "reject"
+
+
+class Correction(Base):
+    """A person's word on one class of one photo; it outranks the model, across re-indexing."""
+
+    __tablename__ = "corrections"
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    class_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    wnid: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(8))  # set / confirm / reject
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AlbumMember(Base):
+    """A photo in a smart album with its score: derived from labels and rules, rebuilt at will."""
+
+    __tablename__ = "album_members"
+
+    album_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_album_members_score", "album_id", "score"),)
+
+
+class Root(Base):
+    """A folder the indexer was pointed at: originals are served only from inside these."""
+
+    __tablename__ = "roots"
+
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    indexed_at: Mapped[float] = mapped_column(Float)
+
+
+class State(Base):
+    """Small named facts about the catalog as a whole (e.g. the album rules last applied)."""
+
+    __tablename__ = "state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
