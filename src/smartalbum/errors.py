@@ -74,6 +74,13 @@ class LibraryBusyError(SmartalbumError):
     status = 409
 
 
+class NotFoundError(SmartalbumError):
+    """No such photo, album or file, or one the library may not serve."""
+
+    code = "not_found"
+    status = 404
+
+
 class ConfigError(SmartalbumError):
     """A setting, flag or user file is invalid."""
 

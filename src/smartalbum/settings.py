@@ -55,6 +55,9 @@ class Settings:
     labels_file: Path | None = _setting(
         None, "TOML file overriding class names: [wnid] en = '...', zh = '...'."
     )
+    albums_file: Path | None = _setting(
+        None, "TOML file of your album rules, added to (or changing) the built-in ones."
+    )
     cache_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},

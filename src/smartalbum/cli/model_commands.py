@@ -1,43 +1,23 @@
-"""The ``smartalbum`` command line: classify, eval, models."""
+"""Commands about models and single photos: classify, eval, optimize, bench, models, serve."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum import __version__
-from smartalbum.errors import ConfigError, SmartalbumError, error_body
+from smartalbum.cli.progress import progress
+from smartalbum.errors import ConfigError, SmartalbumError
 from smartalbum.settings import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="smartalbum",
-        description="Private, offline photo classifier: 1000 ImageNet classes, English and 中文.",
-        epilog="Every flag also has an environment variable SMARTALBUM_<NAME>; flags win.",
-    )
-    parser.add_argument("--version", action="version", version=f"smartalbum {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    model_flags = argparse.ArgumentParser(add_help=False)
-    model_flags.add_argument("--model", help="model from the zoo (default efficientnet_lite0)")
-    model_flags.add_argument("--weights", type=Path, help="weights file for the model")
-    model_flags.add_argument(
-        "--engine", help="inference engine: auto, torch, onnx, onnx-int8 (bench: also all)"
-    )
-    model_flags.add_argument("--batch-size", type=int, help="images per model call")
-    model_flags.add_argument("--threads", type=int, help="inference threads")
-    model_flags.add_argument("--json", action="store_true", help="print JSON")
-
+def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
+    """The subcommands about models and single photos."""
     classify = sub.add_parser("classify", parents=[model_flags], help="name what is in image files")
     classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
     classify.add_argument("--top-k", type=int, help="predictions per image (default 5)")
@@ -83,70 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--requests", type=int, default=160, help="requests per concurrency")
     load.add_argument("--json", action="store_true", help="print JSON")
 
-    index = sub.add_parser(
-        "index", parents=[model_flags], help="classify every photo under folders into the catalog"
-    )
-    index.add_argument("folders", nargs="+", type=Path, metavar="DIR")
-    index.add_argument("--library", type=Path, help="catalog file (default in your data folder)")
-    index.add_argument("--reclassify", action="store_true", help="redo every photo")
-
-    duplicates = sub.add_parser("duplicates", help="list exact and near-duplicate photos")
-    duplicates.add_argument("--library", type=Path, help="catalog file")
-    duplicates.add_argument("--json", action="store_true", help="print JSON")
-
     models = sub.add_parser("models", help="list the model zoo and which weights are here")
     models.add_argument("--json", action="store_true", help="print JSON")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 some input failed, 2 usage)."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="smartalbum: %(message)s",
-    )
-    try:
-        engine = getattr(args, "engine", None)
-        settings = Settings.from_env().with_overrides(
-            model=getattr(args, "model", None),
-            weights=getattr(args, "weights", None),
-            engine=None if engine == "all" else engine,
-            batch_size=getattr(args, "batch_size", None),
-            threads=getattr(args, "threads", None),
-            top_k=getattr(args, "top_k", None),
-            host=getattr(args, "host", None),
-            library=getattr(args, "library", None),
-            port=getattr(args, "port", None),
-        )
-        command = {
-            "classify": _classify,
-            "eval": _eval,
-            "models": _models,
-            "optimize": _optimize,
-            "bench": _bench,
-            "serve": _serve,
-            "loadtest": _loadtest,
-            "index": _index,
-            "duplicates": _duplicates,
-        }[args.command]
-        return command(args, settings)
-    except SmartalbumError as exc:
-        if getattr(args, "json", False):
-            print(json.dumps(error_body(exc), ensure_ascii=False))
-        else:
-            print(f"smartalbum: error: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
-    except KeyboardInterrupt:
-        print("smartalbum: interrupted", file=sys.stderr)
-        return 130
-
-
-def _progress(results: Iterator[Any], total: int) -> Iterator[Any]:
-    """A progress bar on stderr for runs that last more than a moment on a terminal."""
-    from tqdm import tqdm
-
-    yield from tqdm(results, total=total, unit="img", delay=2.0, disable=None, file=sys.stderr)
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
@@ -154,7 +72,7 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
 
     classifier = Classifier.from_settings(settings)
     files: list[Path] = args.files
-    results = _progress(classifier.iter_classify(files, names=[str(f) for f in files]), len(files))
+    results = progress(classifier.iter_classify(files, names=[str(f) for f in files]), len(files))
     failed = 0
     collected = []
     for result in results:
@@ -184,7 +102,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.evaluation import evaluate
 
     classifier = Classifier.from_settings(settings)
-    report = evaluate(classifier, args.directory, wrap=_progress)
+    report = evaluate(classifier, args.directory, wrap=progress)
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
@@ -285,45 +203,6 @@ def _loadtest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if any(r["failed"] for r in rows) else EXIT_OK
 
 
-def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.catalog import open_engine, session_factory
-    from smartalbum.classifier import Classifier
-    from smartalbum.indexer import Indexer
-
-    sessions = session_factory(open_engine(settings.library))
-    indexer = Indexer(Classifier.from_settings(settings), sessions, settings.library)
-    report = indexer.run(args.folders, reclassify=args.reclassify, wrap=_progress)
-    for warning in report.warnings:
-        print(f"smartalbum: warning: {warning}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(report.to_dict()))
-    else:
-        print(
-            f"{report.scanned} files: {report.added} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {report.moved} moved, {report.missing} missing, "
-            f"{report.failed} failed in {report.seconds:.1f} s ({report.images_per_second} img/s)"
-        )
-    return EXIT_OK
-
-
-def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
-    from dataclasses import asdict
-
-    from smartalbum.catalog import open_engine, session_factory
-    from smartalbum.duplicates import find_duplicates
-
-    groups = find_duplicates(session_factory(open_engine(settings.library)))
-    if args.json:
-        print(json.dumps([asdict(g) for g in groups], indent=2, ensure_ascii=False))
-        return EXIT_OK
-    for group in groups:
-        print(f"{group.kind} ({group.similarity:.3f}):")
-        for path in group.paths:
-            print(f"  {path}")
-    print(f"{len(groups)} groups of duplicates")
-    return EXIT_OK
-
-
 def _models(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.models.weights import find_weights
     from smartalbum.models.zoo import MODELS
@@ -356,3 +235,14 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         status = row["weights_path"] or "weights missing"
         print(f"{mark} {row['name']:<20} {row['title']}\n    {status}")
     return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "classify": _classify,
+    "eval": _eval,
+    "models": _models,
+    "optimize": _optimize,
+    "bench": _bench,
+    "serve": _serve,
+    "loadtest": _loadtest,
+}

@@ -1,0 +1,141 @@
+"""Which photos are in which album: computed from stored labels and corrections, never the model.
+
+Each photo records the digest of the rules its album rows were computed with; the
+indexer clears it when it writes new labels, a correction clears it, and a change of
+rules makes every digest stale. ``sync`` redoes exactly the stale photos.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, delete, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartalbum.albums.rules import RuleSet
+from smartalbum.catalog import (
+    CONFIRM,
+    OK,
+    REJECT,
+    SET,
+    AlbumMember,
+    Correction,
+    Photo,
+    PhotoLabel,
+    State,
+)
+
+Labels = list[tuple[int, float]]  # (class index, probability), best first
+SYNCED_KEY = "albums_digest"
+CHUNK = 2000
+
+
+def effective_labels(model: Labels, corrections: Iterable[tuple[int, str]]) -> Labels:
+    """The model's labels with a person's corrections applied, best first.
+
+    A class set by a person replaces the model's labels; a confirmed class counts as
+    certain; a rejected class is gone for good.
+    """
+    corrections = list(corrections)
+    rejected = {index for index, action in corrections if action == REJECT}
+    certain = [index for index, action in corrections if action in (SET, CONFIRM)]
+    if any(action == SET for _, action in corrections):
+        model = []
+    labels = {index: p for index, p in model if index not in rejected}
+    for index in certain:
+        labels[index] = 1.0
+    return sorted(labels.items(), key=lambda item: (-item[1], item[0]))
+
+
+def labels_of(session: Session, photo_ids: Sequence[int]) -> dict[int, Labels]:
+    """Effective labels of each photo (corrections applied); photos with none are absent."""
+    model: dict[int, Labels] = defaultdict(list)
+    rows = session.execute(
+        select(PhotoLabel.photo_id, PhotoLabel.class_index, PhotoLabel.probability)
+        .where(PhotoLabel.photo_id.in_(photo_ids))
+        .order_by(PhotoLabel.photo_id, PhotoLabel.rank)
+    )
+    for photo_id, index, probability in rows:
+        model[photo_id].append((index, probability))
+    corrections: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for photo_id, index, action in session.execute(
+        select(Correction.photo_id, Correction.class_index, Correction.action).where(
+            Correction.photo_id.in_(photo_ids)
+        )
+    ):
+        corrections[photo_id].append((index, action))
+    result = {}
+    for photo_id in set(model) | set(corrections):
+        labels = effective_labels(model.get(photo_id, []), corrections.get(photo_id, []))
+        if labels:
+            result[photo_id] = labels
+    return result
+
+
+def sync(sessions: sessionmaker[Session], rules: RuleSet) -> int:
+    """Recompute the album rows of every stale photo; returns how many photos were redone."""
+    with sessions() as session:
+        state = session.get(State, SYNCED_KEY)
+        stale: ColumnElement[bool] = Photo.albums_digest.is_(None)
+        if state is None or state.value != rules.digest:
+            stale = or_(stale, Photo.albums_digest != rules.digest)
+        ids = list(session.scalars(select(Photo.id).where(Photo.status == OK, stale)))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with sessions.begin() as session:
+            # Claim the rows first: this takes the write lock, so the labels read next
+            # cannot change under us before the album rows are written.
+            session.execute(
+                update(Photo).where(Photo.id.in_(chunk)).values(albums_digest=rules.digest)
+            )
+            labels = labels_of(session, chunk)
+            session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(chunk)))
+            rows = [
+                {"album_id": album_id, "photo_id": photo_id, "score": score}
+                for photo_id, photo_labels in labels.items()
+                for album_id, score in rules.memberships(photo_labels).items()
+            ]
+            if rows:
+                session.execute(insert(AlbumMember), rows)
+    with sessions.begin() as session:
+        session.merge(State(key=SYNCED_KEY, value=rules.digest))
+    return len(ids)
+
+
+def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[int]]:
+    """Album id -> photo ids under ``rules``, computed in memory; nothing is written."""
+    members: dict[str, set[int]] = defaultdict(set)
+    with sessions() as session:
+        ids = list(session.scalars(select(Photo.id).where(Photo.status == OK)))
+        for start in range(0, len(ids), CHUNK):
+            for photo_id, labels in labels_of(session, ids[start : start + CHUNK]).items():
+                for album_id in rules.memberships(labels):
+                    members[album_id].add(photo_id)
+    return members
+
+
+def current_members(session: Session) -> dict[str, set[int]]:
+    """Album id -> photo ids as the catalog holds them now (present photos only)."""
+    members: dict[str, set[int]] = defaultdict(set)
+    rows = session.execute(
+        select(AlbumMember.album_id, AlbumMember.photo_id)
+        .join(Photo, Photo.id == AlbumMember.photo_id)
+        .where(Photo.status == OK)
+    )
+    for album_id, photo_id in rows:
+        members[album_id].add(photo_id)
+    return members
+
+
+def mark_stale(session: Session, photo_id: int) -> None:
+    """Make ``sync`` redo one photo (after a correction)."""
+    session.execute(update(Photo).where(Photo.id == photo_id).values(albums_digest=None))
+
+
+def photo_albums(session: Session, photo_id: int) -> dict[str, float]:
+    """Album id -> score for one photo."""
+    rows = session.execute(
+        select(AlbumMember.album_id, AlbumMember.score).where(AlbumMember.photo_id == photo_id)
+    )
+    return {album_id: score for album_id, score in rows}

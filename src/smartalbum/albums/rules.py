@@ -1,0 +1,331 @@
+"""Album rules: TOML tables that turn a photo's top-5 labels into smart albums.
+
+A built-in set ships with the package; a user file adds albums or changes them by id
+(only the keys it gives), and ``enabled = false`` hides one. Each rule compiles to the
+set of class indices that count for it; a photo's score is the sum (or the best) of
+its probabilities on those classes, and it joins the album at ``min_probability``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from smartalbum.albums.groups import Groups
+from smartalbum.errors import ConfigError
+from smartalbum.models.labels import LabelSet
+
+BUILT_IN = "built-in album rules"
+_KEYS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "title_zh": str,
+    "classes": list,
+    "groups": list,
+    "keywords": list,
+    "exclude_classes": list,
+    "exclude_groups": list,
+    "min_probability": (int, float),
+    "combine": str,
+    "enabled": bool,
+}
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class RulesError(ConfigError):
+    """An album rules file that cannot be used; the message names the file and the line."""
+
+    code = "invalid_album_rules"
+
+
+@dataclass(frozen=True)
+class AlbumRule:
+    """One smart album, compiled: the classes that count, and how they add up."""
+
+    id: str
+    title: str
+    title_zh: str
+    classes: frozenset[int]
+    min_probability: float
+    combine: str  # "sum" or "max"
+
+    def score(self, labels: Iterable[tuple[int, float]]) -> float:
+        """A photo's score from its (class index, probability) labels; 0 when none count."""
+        counted = [p for index, p in labels if index in self.classes]
+        if not counted:
+            return 0.0
+        return max(counted) if self.combine == "max" else sum(counted)
+
+    def admits(self, score: float) -> bool:
+        """Whether a score is enough to be in the album."""
+        return score > 0 and score + 1e-9 >= self.min_probability
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The album rules in force, in display order, with a digest of what decides membership."""
+
+    albums: tuple[AlbumRule, ...]
+    digest: str
+    source: str
+
+    def get(self, album_id: str) -> AlbumRule | None:
+        """The album with this id, if any."""
+        return next((a for a in self.albums if a.id == album_id), None)
+
+    def memberships(self, labels: list[tuple[int, float]]) -> dict[str, float]:
+        """Album id -> score, for every album these labels put a photo in."""
+        scores = {}
+        for album in self.albums:
+            score = album.score(labels)
+            if album.admits(score):
+                scores[album.id] = round(score, 6)
+        return scores
+
+
+def built_in_text() -> str:
+    """The shipped rules file, as text."""
+    return resources.files("smartalbum.albums").joinpath("data/default_albums.toml").read_text()
+
+
+def load_rules(user_file: Path | None, labels: LabelSet, groups: Groups) -> RuleSet:
+    """The built-in rules, changed by a user file when given; RulesError names what is wrong."""
+    tables = _parse(built_in_text(), BUILT_IN, labels, groups, {})
+    source = BUILT_IN
+    if user_file is not None:
+        try:
+            text = user_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RulesError(f"{user_file}: cannot read album rules ({exc})") from None
+        tables = _parse(text, str(user_file), labels, groups, tables)
+        source = f"{BUILT_IN} + {user_file}"
+    return _compile(tables, labels, groups, source)
+
+
+def parse_rules_text(text: str, name: str, labels: LabelSet, groups: Groups) -> RuleSet:
+    """The built-in rules changed by ``text`` (a user file's content named ``name``)."""
+    base = _parse(built_in_text(), BUILT_IN, labels, groups, {})
+    return _compile(_parse(text, name, labels, groups, base), labels, groups, name)
+
+
+def _parse(
+    text: str,
+    name: str,
+    labels: LabelSet,
+    groups: Groups,
+    base: Mapping[str, tuple[dict[str, Any], int, str]],
+) -> dict[str, tuple[dict[str, Any], int, str]]:
+    """Album id -> (merged table, line, file name), checked key by key."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{name}: not valid TOML: {exc}") from None
+    unknown = [k for k in document if k != "albums"]
+    if unknown:
+        line = _line_of(text, rf"^\s*\[?\s*{re.escape(unknown[0])}\b")
+        raise RulesError(
+            f"{name}, line {line}: unknown top-level key {unknown[0]!r} "
+            "(album rules go in [albums.ID] tables)"
+        )
+    albums = document.get("albums", {})
+    if not isinstance(albums, dict):
+        raise RulesError(f"{name}: 'albums' must be a table of [albums.ID] tables")
+    merged = dict(base)
+    for album_id, table in albums.items():
+        where = _Where(text, name, album_id)
+        combined = _checked(where, album_id, table, merged, labels, groups)
+        merged[album_id] = (combined, where.line, name)
+    return merged
+
+
+class _Where:
+    """Names the file, the line and the album in an error message."""
+
+    def __init__(self, text: str, name: str, album_id: str) -> None:
+        self.text, self.name, self.album_id = text, name, album_id
+        self.line = _line_of(text, rf"^\s*\[\s*albums\s*\.\s*\"?{re.escape(album_id)}\"?\s*\]")
+
+    def error(self, problem: str, key: str | None = None) -> RulesError:
+        line = self.line
+        if key is not None:
+            line = _line_of(self.text, rf"^\s*{re.escape(key)}\s*=", start=line) or line
+        return RulesError(f"{self.name}, line {line}: album {self.album_id!r}: {problem}")
+
+
+def _checked(
+    where: _Where,
+    album_id: str,
+    table: Any,
+    merged: Mapping[str, tuple[dict[str, Any], int, str]],
+    labels: LabelSet,
+    groups: Groups,
+) -> dict[str, Any]:
+    """One album's table merged over the one it changes, or RulesError."""
+    if not _ID.match(album_id):
+        raise where.error("an album id is lower-case letters, digits, '-' and '_' (at most 64)")
+    if not isinstance(table, dict):
+        raise where.error("must be a table of keys")
+    for key, value in table.items():
+        kind = _KEYS.get(key)
+        if kind is None:
+            raise where.error(f"unknown key {key!r} (allowed: {', '.join(_KEYS)})", key)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise where.error(f"{key} has the wrong type ({type(value).__name__})", key)
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise where.error(f"{key} must be a list of strings", key)
+        if isinstance(value, str) and key.startswith("title") and not value.strip():
+            raise where.error(f"{key} must not be empty", key)
+    combined = {**merged[album_id][0], **table} if album_id in merged else dict(table)
+    for key in ("title", "title_zh"):
+        if key not in combined:
+            raise where.error(f"a new album needs {key}")
+    probability = combined.get("min_probability", 0.3)
+    if math.isnan(probability) or not (0 < probability <= 1):
+        raise where.error(
+            f"min_probability must be in (0, 1], got {probability}", "min_probability"
+        )
+    if combined.get("combine", "sum") not in ("sum", "max"):
+        raise where.error(f"combine must be 'sum' or 'max', got {combined['combine']!r}", "combine")
+    for key in ("classes", "exclude_classes"):
+        for value in table.get(key, []):
+            if _class_index(value, labels) is None:
+                problem = f"{value!r} is not an ImageNet class (use a wnid like n02124075)"
+                raise where.error(f"{key}: {problem}", key)
+    for key in ("groups", "exclude_groups"):
+        for value in table.get(key, []):
+            if value not in groups:
+                known = ", ".join(sorted(groups.by_id))
+                raise where.error(f"{key}: unknown group {value!r} (groups: {known})", key)
+    if not _classes_of(combined, labels, groups):
+        raise where.error("matches no class: give classes, groups or keywords")
+    return combined
+
+
+def _compile(
+    tables: Mapping[str, tuple[dict[str, Any], int, str]],
+    labels: LabelSet,
+    groups: Groups,
+    source: str,
+) -> RuleSet:
+    albums = tuple(
+        AlbumRule(
+            id=album_id,
+            title=table["title"].strip(),
+            title_zh=table["title_zh"].strip(),
+            classes=_classes_of(table, labels, groups),
+            min_probability=float(table.get("min_probability", 0.3)),
+            combine=table.get("combine", "sum"),
+        )
+        for album_id, (table, _line, _name) in tables.items()
+        if table.get("enabled", True)
+    )
+    deciding = [(a.id, sorted(a.classes), a.min_probability, a.combine) for a in albums]
+    digest = hashlib.sha256(json.dumps(deciding).encode()).hexdigest()[:16]
+    return RuleSet(albums, digest, source)
+
+
+def _classes_of(table: Mapping[str, Any], labels: LabelSet, groups: Groups) -> frozenset[int]:
+    chosen: set[int] = set()
+    for value in table.get("classes", []):
+        index = _class_index(value, labels)
+        if index is not None:
+            chosen.add(index)
+    for group in table.get("groups", []):
+        if group in groups:
+            chosen |= groups[group].classes
+    for keyword in table.get("keywords", []):
+        chosen |= keyword_classes(keyword, labels)
+    for value in table.get("exclude_classes", []):
+        chosen.discard(_class_index(value, labels) or -1)
+    for group in table.get("exclude_groups", []):
+        if group in groups:
+            chosen -= groups[group].classes
+    return frozenset(chosen)
+
+
+def keyword_classes(keyword: str, labels: LabelSet) -> set[int]:
+    """Classes a keyword names: a whole English word, or any part of a Chinese name."""
+    word = keyword.strip().lower()
+    if not word:
+        return set()
+    if _CJK.search(word):
+        return {c.index for c in labels.classes if word in c.zh}
+    pattern = re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
+    return {c.index for c in labels.classes if pattern.search(c.en.lower())}
+
+
+def _class_index(value: str, labels: LabelSet) -> int | None:
+    try:
+        return labels.index_of(value)
+    except KeyError:
+        lowered = value.strip().lower()
+        return next((c.index for c in labels.classes if c.en.lower() == lowered), None)
+
+
+def _line_of(text: str, pattern: str, start: int = 1) -> int:
+    """1-based line of the first match at or after ``start``; 0 when not found."""
+    regex = re.compile(pattern)
+    for number, line in enumerate(text.splitlines(), 1):
+        if number >= start and regex.search(line):
+            return number
+    return 0
+
+
+class RulesWatcher:
+    """The rules in force for a long-running process: reloads when the file changes.
+
+    A file that fails to load leaves the previous rules in force; ``error`` says why.
+    """
+
+    def __init__(self, user_file: Path | None, labels: LabelSet, groups: Groups) -> None:
+        self.user_file = user_file
+        self.labels = labels
+        self.groups = groups
+        self.error: RulesError | None = None
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._rules = load_rules(None, labels, groups)
+        self.current()
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        if self.user_file is None:
+            return None
+        try:
+            stat = self.user_file.stat()
+        except OSError:
+            return (-1, -1)
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> RuleSet:
+        """The rules, re-read first if the user file changed since the last look."""
+        with self._lock:
+            stamp = self._file_stamp()
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._reload()
+            return self._rules
+
+    def reload(self) -> RuleSet:
+        """Re-read the user file now; raises RulesError (the old rules stay) if it is bad."""
+        with self._lock:
+            self._stamp = self._file_stamp()
+            self._reload()
+            if self.error is not None:
+                raise self.error
+            return self._rules
+
+    def _reload(self) -> None:
+        try:
+            self._rules = load_rules(self.user_file, self.labels, self.groups)
+            self.error = None
+        except RulesError as exc:
+            self.error = exc

@@ -1,0 +1,212 @@
+"""Commands about the photo library: index, duplicates, albums, search, label."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smartalbum.cli.progress import progress
+from smartalbum.errors import ConfigError
+from smartalbum.settings import Settings
+
+if TYPE_CHECKING:
+    from smartalbum.albums import PhotoLibrary
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
+    """The subcommands about the photo library."""
+    index = sub.add_parser(
+        "index", parents=[model_flags], help="classify every photo under folders into the catalog"
+    )
+    index.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    index.add_argument("--library", type=Path, help="catalog file (default in your data folder)")
+    index.add_argument("--reclassify", action="store_true", help="redo every photo")
+
+    duplicates = sub.add_parser("duplicates", help="list exact and near-duplicate photos")
+    duplicates.add_argument("--library", type=Path, help="catalog file")
+    duplicates.add_argument("--json", action="store_true", help="print JSON")
+
+    library_flags = argparse.ArgumentParser(add_help=False)
+    library_flags.add_argument("--library", type=Path, help="catalog file")
+    library_flags.add_argument(
+        "--rules", type=Path, metavar="RULES.toml", help="your album rules (SMARTALBUM_ALBUMS_FILE)"
+    )
+    library_flags.add_argument("--json", action="store_true", help="print JSON")
+
+    albums = sub.add_parser(
+        "albums", parents=[library_flags], help="list the smart albums, or one album's photos",
+        description="`smartalbum albums` lists albums; `smartalbum albums show ID` lists photos.",
+    )  # fmt: skip
+    albums.add_argument("action", nargs="?", choices=["show"], help="show one album")
+    albums.add_argument("album", nargs="?", metavar="ID", help="the album to show")
+    albums.add_argument("--limit", type=int, default=100, help="photos to list (show)")
+    albums.add_argument(
+        "--reload", action="store_true", help="re-read the rules and regroup the library now"
+    )
+    albums.add_argument(
+        "--dry-run", type=Path, metavar="RULES.toml",
+        help="show what these rules would change, without changing anything",
+    )  # fmt: skip
+
+    search = sub.add_parser(
+        "search",
+        parents=[library_flags],
+        help="find photos by label, group or album, in English or 中文",
+    )
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--limit", type=int, default=50, help="photos to list")
+
+    label = sub.add_parser(
+        "label", parents=[library_flags], help="correct a photo's label: set, confirm or reject"
+    )
+    label.add_argument("photo", metavar="PHOTO", help="photo id or file path")
+    group = label.add_mutually_exclusive_group(required=True)
+    for action, text in (
+        ("set", "the right class for the photo (replaces the model's labels)"),
+        ("confirm", "the model got this class right"),
+        ("reject", "the photo is not this (never shown again for it)"),
+        ("clear", "forget your correction of this class"),
+    ):
+        group.add_argument(f"--{action}", metavar="WNID", help=f"{text}; a wnid or a class name")
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.classifier import Classifier
+    from smartalbum.indexer import Indexer
+
+    sessions = session_factory(open_engine(settings.library))
+    indexer = Indexer(Classifier.from_settings(settings), sessions, settings.library)
+    report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
+    for warning in report.warnings:
+        print(f"smartalbum: warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(
+            f"{report.scanned} files: {report.added} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.moved} moved, {report.missing} missing, "
+            f"{report.failed} failed in {report.seconds:.1f} s ({report.images_per_second} img/s)"
+        )
+    return EXIT_OK
+
+
+def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import asdict
+
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.duplicates import find_duplicates
+
+    groups = find_duplicates(session_factory(open_engine(settings.library)))
+    if args.json:
+        print(json.dumps([asdict(g) for g in groups], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for group in groups:
+        print(f"{group.kind} ({group.similarity:.3f}):")
+        for path in group.paths:
+            print(f"  {path}")
+    print(f"{len(groups)} groups of duplicates")
+    return EXIT_OK
+
+
+def open_library(settings: Settings) -> PhotoLibrary:
+    """The catalog with the album rules in force, as the command line browses it."""
+    from smartalbum.albums import PhotoLibrary, RulesWatcher, class_groups
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.models.labels import load_labels
+
+    labels = load_labels(overrides=settings.labels_file)
+    watcher = RulesWatcher(settings.albums_file, labels, class_groups())
+    if watcher.error is not None:
+        raise watcher.error
+    return PhotoLibrary(session_factory(open_engine(settings.library)), labels, watcher)
+
+
+def _albums(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    if args.dry_run is not None:
+        return _albums_dry_run(args, library)
+    if args.action == "show":
+        if not args.album:
+            raise ConfigError("say which album: smartalbum albums show ID")
+        album = library.album(args.album, limit=args.limit)
+        if args.json:
+            print(json.dumps(album["photos"], ensure_ascii=False, indent=2))
+        else:
+            print(f"{album['title']} · {album['title_zh']}: {album['count']} photos")
+            for photo in album["photos"]:
+                print(f"  {photo['score']:6.1%}  #{photo['id']}  {photo['path']}")
+        return EXIT_OK
+    if args.reload:
+        regrouped = library.refresh()
+        print(
+            f"smartalbum: rules from {library.rules.source}: {regrouped} photos regrouped",
+            file=sys.stderr,
+        )
+    rows = [{k: a[k] for k in ("id", "title", "title_zh", "count")} for a in library.albums()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']:<16} {row['count']:>6}  {row['title']} · {row['title_zh']}")
+    return EXIT_OK
+
+
+def _albums_dry_run(args: argparse.Namespace, library: PhotoLibrary) -> int:
+    from smartalbum.albums.rules import load_rules
+
+    candidate = load_rules(args.dry_run, library.labels, library.groups)
+    rows = library.preview(candidate)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"with {args.dry_run} (nothing changed):")
+    for row in rows:
+        change = f"+{row['added']} -{row['removed']}" if row["added"] or row["removed"] else "same"
+        print(f"  {row['id']:<16} {row['before']:>6} -> {row['after']:<6} {change}")
+    return EXIT_OK
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    found = open_library(settings).search(args.query, limit=args.limit)
+    keys = ("id", "path", "score", "label", "label_zh")
+    photos = [{k: p[k] for k in keys} for p in found["photos"]]
+    if args.json:
+        print(json.dumps(photos, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for p in photos:
+        print(f"{p['score']:6.1%}  #{p['id']}  {p['label']} · {p['label_zh']}  {p['path']}")
+    print(f"{found['total']} photos match {args.query!r}")
+    return EXIT_OK
+
+
+def _label(args: argparse.Namespace, settings: Settings) -> int:
+    library = open_library(settings)
+    action, ref = next((a, getattr(args, a)) for a in ("set", "confirm", "reject", "clear")
+                       if getattr(args, a))  # fmt: skip
+    photo = library.correct(library.find(args.photo), action, ref)
+    if args.json:
+        print(json.dumps(photo, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(photo["path"])
+    for label in photo["labels"]:
+        mark = "" if label["source"] == "model" else f"  ({label['source']})"
+        print(f"  {label['probability']:6.1%}  {label['label']} · {label['label_zh']}{mark}")
+    albums = ", ".join(f"{a['title']} · {a['title_zh']}" for a in photo["albums"]) or "none"
+    print(f"  albums: {albums}")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "index": _index,
+    "duplicates": _duplicates,
+    "albums": _albums,
+    "search": _search,
+    "label": _label,
+}
