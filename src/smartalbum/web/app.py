@@ -31,11 +31,13 @@ from smartalbum.models.zoo import MODELS
 from smartalbum.settings import Settings
 from smartalbum.web.batching import MicroBatcher
 from smartalbum.web.jobs import JobRunner
+from smartalbum.web.library_routes import LibraryHolder, library_router
 from smartalbum.web.limits import UploadLimitMiddleware
 
 log = logging.getLogger(__name__)
 
 MAX_TOP_K = 10
+ALBUM_LABELS = 5
 
 
 def _error_response(error: SmartalbumError) -> JSONResponse:
@@ -52,6 +54,7 @@ class _State:
         self.batcher: MicroBatcher | None = None
         self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
         self.jobs = JobRunner(settings.library)
+        self.library = LibraryHolder(settings)
 
     def load(self) -> None:
         try:
@@ -99,6 +102,12 @@ def create_app(settings: Settings) -> FastAPI:
     async def index() -> HTMLResponse:
         return HTMLResponse(static.joinpath("index.html").read_text("utf-8"))
 
+    @app.get("/gallery", response_class=HTMLResponse, include_in_schema=False)
+    async def gallery() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("gallery.html").read_text("utf-8"))
+
+    app.include_router(library_router(state.library))
+
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
         """Whether the model is loaded and which one serves."""
@@ -138,8 +147,8 @@ def create_app(settings: Settings) -> FastAPI:
         if file is not None and not files:
             predictions = await _classify_upload(state, file, top_k)
             return {
-                "predictions": [_prediction_json(p) for p in predictions],
-                "albums": [],
+                "predictions": [_prediction_json(p) for p in predictions[:top_k]],
+                "albums": _albums_json(state, predictions),
                 **meta,
                 "ms": round((time.perf_counter() - started) * 1000, 1),
             }
@@ -155,8 +164,8 @@ def create_app(settings: Settings) -> FastAPI:
             elif isinstance(outcome, BaseException):
                 raise outcome
             else:
-                entry["predictions"] = [_prediction_json(p) for p in outcome]
-                entry["albums"] = []
+                entry["predictions"] = [_prediction_json(p) for p in outcome[:top_k]]
+                entry["albums"] = _albums_json(state, outcome)
             results.append(entry)
         return {"results": results, **meta, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
@@ -196,7 +205,19 @@ async def _classify_upload(state: _State, upload: UploadFile, top_k: int) -> lis
     name = upload.filename or "upload"
     loop = asyncio.get_running_loop()
     array = await loop.run_in_executor(state.decoders, classifier.load, data, name)
-    return await state.batcher.predict(array, top_k)
+    # At least the top 5: the albums are computed from five labels, as for the catalog.
+    return await state.batcher.predict(array, max(top_k, ALBUM_LABELS))
+
+
+def _albums_json(state: _State, predictions: list[Prediction]) -> list[dict[str, Any]]:
+    """The smart albums a just-classified photo would join."""
+    rules = state.library.rules()
+    scores = rules.memberships([(p.index, p.probability) for p in predictions[:ALBUM_LABELS]])
+    return [
+        {"id": a.id, "title": a.title, "title_zh": a.title_zh, "score": round(scores[a.id], 4)}
+        for a in rules.albums
+        if a.id in scores
+    ]
 
 
 def _prediction_json(p: Prediction) -> dict[str, Any]:

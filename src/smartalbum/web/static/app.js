@@ -5,12 +5,12 @@ const TEXT = {
         drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
         working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", failed: "Could not read this file:",
         network: "The server did not answer.", folder: "Import a folder on this server", import: "Import",
-        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:" },
+        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:", gallery: "Albums" },
   zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
         drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
         working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", failed: "无法读取此文件：",
         network: "服务器没有响应。", folder: "导入这台服务器上的文件夹", import: "导入",
-        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：" },
+        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：", gallery: "相册" },
 };
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
 const results = [];  // {card, predictions, albums, error}

@@ -1,0 +1,143 @@
+"""The library's JSON API: albums, photos, thumbnails, originals, search and corrections.
+
+Every handler is a plain function: FastAPI runs it in its thread pool, so catalog
+queries never block the event loop that serves ``/predict``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel
+
+from smartalbum.albums import PhotoLibrary, RuleSet, RulesWatcher, class_groups
+from smartalbum.catalog import open_engine, session_factory
+from smartalbum.errors import NotFoundError
+from smartalbum.models.labels import load_labels
+from smartalbum.settings import Settings
+
+
+class LibraryHolder:
+    """Opens the catalog on first use, so a bad library path fails requests, not the server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._watcher: RulesWatcher | None = None
+        self._library: PhotoLibrary | None = None
+        self._lock = threading.Lock()
+
+    def rules(self) -> RuleSet:
+        """The album rules in force (they need no catalog: uploads get albums too)."""
+        return self._rules_watcher().current()
+
+    def _rules_watcher(self) -> RulesWatcher:
+        with self._lock:
+            if self._watcher is None:
+                labels = load_labels(overrides=self.settings.labels_file)
+                self._watcher = RulesWatcher(self.settings.albums_file, labels, class_groups())
+            return self._watcher
+
+    def get(self) -> PhotoLibrary:
+        """The library, opened (and migrated) the first time it is asked for."""
+        watcher = self._rules_watcher()
+        with self._lock:
+            if self._library is None:
+                sessions = session_factory(open_engine(self.settings.library))
+                self._library = PhotoLibrary(sessions, watcher.labels, watcher)
+            return self._library
+
+
+class Correction(BaseModel):
+    """Body of ``POST /api/photos/{id}/labels``."""
+
+    action: str  # set, confirm, reject or clear
+    wnid: str  # a wnid, or an English or Chinese class name
+
+
+def _photo_id(text: str) -> int:
+    """Photo ids are positive integers; anything else (``../etc``) names no photo."""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFoundError(f"no photo {text!r} in the library")
+    return int(text)
+
+
+def library_router(holder: LibraryHolder) -> APIRouter:
+    """Routes over the catalog the holder opens."""
+    router = APIRouter(prefix="/api")
+
+    def rules_info(library: PhotoLibrary) -> dict[str, Any]:
+        rules = library.rules
+        error = library.watcher.error
+        return {
+            "source": rules.source,
+            "digest": rules.digest,
+            "error": error.to_dict() if error else None,
+        }
+
+    @router.get("/albums")
+    def albums() -> dict[str, Any]:
+        """Every smart album with its bilingual titles, photo count and cover photo."""
+        library = holder.get()
+        return {"albums": library.albums(), "rules": rules_info(library)}
+
+    @router.post("/albums/reload")
+    def reload_albums() -> dict[str, Any]:
+        """Re-read the rules file now and regroup; a bad file is a 400 naming the line."""
+        library = holder.get()
+        library.watcher.reload()
+        return {"regrouped": library.refresh(), "rules": rules_info(library)}
+
+    @router.get("/albums/{album_id}")
+    def album(
+        album_id: str, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500)
+    ) -> dict[str, Any]:
+        """One album and a page of its photos, best first."""
+        return holder.get().album(album_id, offset, limit)
+
+    @router.get("/search")
+    def search(
+        q: str = Query(..., max_length=200),
+        offset: int = Query(0, ge=0),
+        limit: int = Query(100, ge=1, le=500),
+    ) -> dict[str, Any]:
+        """Photos by English or Chinese label, group name or album title, best first."""
+        return holder.get().search(q, offset, limit)
+
+    @router.get("/classes")
+    def classes(q: str = Query("", max_length=100)) -> list[dict[str, Any]]:
+        """Up to 20 classes whose English or Chinese name contains ``q`` (for corrections)."""
+        needle = q.strip().lower()
+        labels = holder.get().labels
+        found = [
+            c for c in labels.classes if not needle or needle in c.en.lower() or needle in c.zh
+        ]
+        found.sort(key=lambda c: (not c.en.lower().startswith(needle), len(c.en)))
+        return [{"index": c.index, "wnid": c.wnid, "label": c.en, "label_zh": c.zh} for c in found][
+            :20
+        ]
+
+    @router.get("/photos/{photo_id}")
+    def photo(photo_id: str) -> dict[str, Any]:
+        """A photo's labels (corrections applied), albums and EXIF facts."""
+        return holder.get().photo(_photo_id(photo_id))
+
+    @router.get("/photos/{photo_id}/thumbnail")
+    def thumbnail(photo_id: str) -> Response:
+        """The photo's small JPEG (long side 256 px)."""
+        data = holder.get().thumbnail(_photo_id(photo_id))
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
+
+    @router.get("/photos/{photo_id}/original")
+    def original(photo_id: str) -> FileResponse:
+        """The photo file itself, only from inside a folder that was indexed."""
+        return FileResponse(holder.get().original(_photo_id(photo_id)))
+
+    @router.post("/photos/{photo_id}/labels")
+    def correct(photo_id: str, body: Correction) -> dict[str, Any]:
+        """Set, confirm, reject or clear a class for the photo; returns the photo as it is now."""
+        return holder.get().correct(_photo_id(photo_id), body.action, body.wnid)
+
+    return router

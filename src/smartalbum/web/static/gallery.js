@@ -1,0 +1,229 @@
+"use strict";
+// The gallery: albums, an album's photos (loaded page by page as you scroll), a photo with its
+// top-5 bars and correction controls, and search — in English or 中文. Routes live in the hash.
+const TEXT = {
+  en: { title: "smartalbum", albums: "Albums", recognize: "Recognize", search: "Search", searchLabel: "Search photos",
+        searchHint: "cat, 猫, snow, beach…", photos: "{n} photos", noPhotos: "No photos yet — import a folder on the Recognize page.",
+        empty: "Nothing here yet.", results: "{n} photos found", labels: "What the model sees", inAlbums: "Albums",
+        noAlbums: "In no album", facts: "Details", taken: "Taken", camera: "Camera", size: "Size", file: "File",
+        place: "GPS", setLabel: "Correct the label", setHint: "type a class, e.g. tabby or 虎斑猫", set: "Set",
+        confirm: "Right", reject: "Not this", yourCorrections: "Your corrections", undo: "undo",
+        confirmed: "confirmed", setByYou: "set by you", rejected: "rejected", set_: "set", confirm_: "confirmed",
+        reject_: "rejected", loading: "Loading…", notFound: "Not found.", error: "Something went wrong:",
+        back: "Back", timeFallback: "(file date)", rulesError: "Album rules not applied:" },
+  zh: { title: "智能相册", albums: "相册", recognize: "识别照片", search: "搜索", searchLabel: "搜索照片",
+        searchHint: "猫、cat、雪、海边…", photos: "{n} 张照片", noPhotos: "还没有照片——请在“识别照片”页面导入文件夹。",
+        empty: "这里还没有照片。", results: "找到 {n} 张照片", labels: "识别结果", inAlbums: "所在相册",
+        noAlbums: "不在任何相册中", facts: "照片信息", taken: "拍摄时间", camera: "相机", size: "尺寸", file: "文件",
+        place: "GPS", setLabel: "更正标签", setHint: "输入类别，例如 虎斑猫 或 tabby", set: "更正",
+        confirm: "正确", reject: "不是", yourCorrections: "你的更正", undo: "撤销",
+        confirmed: "已确认", setByYou: "你设定的", rejected: "已排除", set_: "设定为", confirm_: "已确认",
+        reject_: "已排除", loading: "加载中…", notFound: "找不到。", error: "出错了：",
+        back: "返回", timeFallback: "（文件日期）", rulesError: "相册规则未生效：" },
+};
+const PAGE = 200;
+let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
+let rerender = () => {};  // the current view draws itself again after a language switch
+let observer = null;
+
+function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
+function title(o) { return lang === "zh" ? o.title_zh : o.title; }
+function label(o) { return lang === "zh" ? o.label_zh : o.label; }
+function thumb(id) { return `/api/photos/${id}/thumbnail`; }
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined) node.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+async function api(path, options) {
+  const response = await fetch(path, options);
+  const body = await response.json();
+  if (!response.ok) throw Object.assign(new Error(body.error.message), { status: response.status });
+  return body;
+}
+
+function show(...nodes) {
+  const view = document.getElementById("view");
+  view.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
+}
+
+function failure(err) {
+  show(el("p", { class: "notice", role: "alert", text: err.status === 404 ? t("notFound") : `${t("error")} ${err.message}` }));
+}
+
+function setLang(next) {
+  lang = next;
+  localStorage.setItem("smartalbum.lang", lang);
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  rerender();
+}
+
+// --- the albums ---------------------------------------------------------------------------
+async function albumsView() {
+  const data = await api("/api/albums");
+  rerender = () => {
+    const cards = data.albums.map((a) => el("li", { class: a.count ? "album-card" : "album-card empty" },
+      el("a", { href: `#/album/${encodeURIComponent(a.id)}`, "data-album": a.id },
+        a.cover ? el("img", { class: "cover", src: thumb(a.cover), alt: "", loading: "lazy" }) : el("div", { class: "cover" }),
+        el("div", { class: "text" }, el("p", { class: "name", text: title(a) }),
+          el("span", { class: "sub", text: `${lang === "zh" ? a.title : a.title_zh} · ${t("photos", a.count)}` })))));
+    const total = data.albums.reduce((n, a) => n + a.count, 0);
+    show(el("h2", { text: t("albums") }),
+      data.rules.error ? el("p", { class: "notice", role: "alert", text: `${t("rulesError")} ${data.rules.error.message}` }) : null,
+      total ? null : el("p", { text: t("noPhotos") }),
+      el("ul", { class: "albums-grid" }, ...cards));
+  };
+  rerender();
+}
+
+// --- a grid of photos, fetched a page at a time as the end scrolls into view ---------------
+function photoGrid(fetchPage, caption) {
+  const list = el("ul", { class: "grid", "aria-label": "Photos" });
+  const more = el("p", { class: "more", text: t("loading") });
+  let offset = 0, total = Infinity, busy = false;
+  const photos = [];
+  function add(p) {
+    const cap = caption(p);
+    list.append(el("li", {}, el("a", { href: `#/photo/${p.id}`, "data-photo": p.id, title: p.path.split("/").pop() },
+      el("img", { src: thumb(p.id), alt: cap || p.path.split("/").pop(), loading: "lazy", width: 150, height: 150 }),
+      cap ? el("span", { class: "caption", text: cap }) : null)));
+  }
+  async function next() {
+    if (busy || offset >= total) return;
+    busy = true;
+    const page = await fetchPage(offset);
+    total = page.total;
+    for (const p of page.photos) { photos.push(p); add(p); }
+    offset += page.photos.length;
+    if (!page.photos.length) total = offset;
+    more.textContent = offset >= total ? (total ? "" : t("empty")) : t("loading");
+    busy = false;
+    if (offset < total && more.getBoundingClientRect().top < innerHeight * 2) next();
+  }
+  if (observer) observer.disconnect();
+  observer = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) next(); },
+                                      { rootMargin: "800px" });
+  observer.observe(more);
+  return { list, more, first: next(), relabel() { list.replaceChildren(); photos.forEach(add); } };
+}
+
+async function albumView(id) {
+  const first = await api(`/api/albums/${encodeURIComponent(id)}?limit=1`);
+  const grid = photoGrid(async (offset) => {
+    const page = await api(`/api/albums/${encodeURIComponent(id)}?offset=${offset}&limit=${PAGE}`);
+    return { total: page.count, photos: page.photos };
+  }, () => "");
+  const heading = el("h2");
+  rerender = () => {
+    heading.replaceChildren(title(first), el("span", { class: "count", text: t("photos", first.count) }));
+    grid.relabel();
+  };
+  rerender();
+  show(heading, grid.list, grid.more);
+  await grid.first;
+}
+
+async function searchView(query) {
+  document.getElementById("q").value = query;
+  const heading = el("h2");
+  let found = 0;
+  const grid = photoGrid(async (offset) => {
+    const page = await api(`/api/search?q=${encodeURIComponent(query)}&offset=${offset}&limit=${PAGE}`);
+    found = page.total;
+    heading.textContent = `“${query}” · ${t("results", found)}`;
+    return page;
+  }, (p) => `${label(p)} ${Math.round(p.score * 100)}%`);
+  rerender = () => { heading.textContent = `“${query}” · ${t("results", found)}`; grid.relabel(); };
+  show(heading, grid.list, grid.more);
+  await grid.first;
+}
+
+// --- one photo ----------------------------------------------------------------------------
+async function photoView(id) {
+  let photo = await api(`/api/photos/${id}`);
+  async function correct(action, wnid) {
+    photo = await api(`/api/photos/${id}/labels`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                    body: JSON.stringify({ action, wnid }) });
+    rerender();
+  }
+  rerender = () => {
+    const bars = el("ul", { class: "bars", "aria-label": t("labels") });
+    for (const l of photo.labels) {
+      const pct = Math.round(l.probability * 1000) / 10;
+      const source = l.source === "model" ? null : el("span", { class: "source", text: l.source === "set" ? t("setByYou") : t("confirmed") });
+      bars.append(el("li", { class: "bar", "data-wnid": l.wnid },
+        el("div", { class: "label" }, el("span", {}, label(l), source),
+          el("span", { class: "actions" }, el("span", { text: `${pct}%` }),
+            l.source === "model" ? el("button", { type: "button", class: "confirm", title: t("confirm"), "aria-label": `${t("confirm")}: ${label(l)}`, text: "✓", onclick: () => correct("confirm", l.wnid) }) : null,
+            el("button", { type: "button", class: "reject", title: t("reject"), "aria-label": `${t("reject")}: ${label(l)}`, text: "✗", onclick: () => correct("reject", l.wnid) }))),
+        el("div", { class: "track", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct, "aria-label": label(l) },
+          el("div", { class: "fill", style: `width:${Math.max(1, pct)}%` }))));
+    }
+    const albums = photo.albums.length
+      ? el("p", { class: "tags" }, ...photo.albums.map((a) => el("a", { href: `#/album/${encodeURIComponent(a.id)}`, "data-album": a.id, text: title(a) })))
+      : el("p", { class: "sub", text: t("noAlbums") });
+    const input = el("input", { id: "set-class", list: "classes", placeholder: t("setHint"), autocomplete: "off", "aria-label": t("setLabel") });
+    const options = el("datalist", { id: "classes" });
+    input.addEventListener("input", async () => {
+      const q = input.value.trim();
+      if (!q) return;
+      const found = await api(`/api/classes?q=${encodeURIComponent(q)}`);
+      options.replaceChildren(...found.map((c) => el("option", { value: c.wnid, label: `${c.label} · ${c.label_zh}` })));
+    });
+    const form = el("form", { class: "correct", onsubmit: (e) => { e.preventDefault(); if (input.value.trim()) correct("set", input.value.trim()).catch(failure); } },
+      input, options, el("button", { type: "submit", text: t("set") }));
+    const corrections = el("ul", { class: "corrections" }, ...photo.corrections.map((c) => el("li", {},
+      `${t(c.action + "_")}: ${label(c)}`, el("button", { type: "button", text: t("undo"), onclick: () => correct("clear", c.wnid) }))));
+    const facts = el("dl", { class: "facts" });
+    const fact = (k, v) => { if (v) facts.append(el("dt", { text: t(k) }), el("dd", { text: v })); };
+    fact("taken", photo.taken_at ? photo.taken_at.replace("T", " ") + (photo.taken_at_offset ? ` (UTC${photo.taken_at_offset})` : "")
+      + (photo.time_source === "mtime" ? ` ${t("timeFallback")}` : "") : null);
+    fact("camera", photo.camera);
+    fact("size", photo.width ? `${photo.width} × ${photo.height} ${photo.format || ""}` : null);
+    fact("place", photo.gps ? `${photo.gps.lat.toFixed(4)}, ${photo.gps.lon.toFixed(4)}` : null);
+    fact("file", photo.path);
+    show(el("div", { class: "detail" },
+      el("div", { class: "photo" }, el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
+                                                  onerror: (e) => { e.target.src = thumb(id); } })),
+      el("div", { class: "panel" },
+        el("h3", { text: t("labels") }), bars,
+        el("h3", { text: t("setLabel") }), form,
+        photo.corrections.length ? el("h3", { text: t("yourCorrections") }) : null, photo.corrections.length ? corrections : null,
+        el("h3", { text: t("inAlbums") }), albums,
+        el("h3", { text: t("facts") }), facts)));
+  };
+  rerender();
+}
+
+async function route() {
+  const [, kind, arg] = location.hash.match(/^#\/([a-z]+)\/(.+)$/) || [];
+  rerender = () => {};
+  show(el("p", { class: "more", text: t("loading") }));
+  try {
+    if (kind === "album") await albumView(decodeURIComponent(arg));
+    else if (kind === "photo") await photoView(encodeURIComponent(decodeURIComponent(arg)));
+    else if (kind === "search") await searchView(decodeURIComponent(arg));
+    else await albumsView();
+  } catch (err) { failure(err); }
+  document.getElementById("view").dataset.ready = location.hash || "#/";
+}
+
+document.getElementById("search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const q = document.getElementById("q").value.trim();
+  if (q) location.hash = `#/search/${encodeURIComponent(q)}`;
+});
+for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
+addEventListener("hashchange", route);
+setLang(lang);
+route();
