@@ -70,3 +70,31 @@ def live_url(settings: Settings) -> Iterator[str]:
     """The default app served on 127.0.0.1 for the whole session."""
     with LiveServer(settings) as url:
         yield url
+
+
+# Real photos for the library tests: (file in SAMPLES, the album the model puts it in).
+LIBRARY_PHOTOS = {
+    CAT: "pets",
+    "n02099601_golden_retriever.JPEG": "pets",
+    "n11939491_daisy.JPEG": "plants",
+    "n09193705_alp.JPEG": "winter",
+    "n04228054_ski.JPEG": "winter",
+    "n07873807_pizza.JPEG": "food",
+    "n04536866_violin.JPEG": "music",
+}
+
+
+@pytest.fixture(scope="session")
+def indexed_library(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of real photos indexed into the session's catalog; returns the folder."""
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.indexer import Indexer
+
+    root = tmp_path_factory.mktemp("photos")
+    for name in LIBRARY_PHOTOS:
+        (root / name).write_bytes((SAMPLES / name).read_bytes())
+    sessions = session_factory(open_engine(settings.library))
+    classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    report = Indexer(classifier, sessions, settings.library).run([root])
+    assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
+    return root

@@ -152,13 +152,15 @@ class _Where:
 
     def __init__(self, text: str, name: str, album_id: str) -> None:
         self.text, self.name, self.album_id = text, name, album_id
-        self.line = _line_of(text, rf"^\s*\[\s*albums\s*\.\s*\"?{re.escape(album_id)}\"?\s*\]")
+        quoted = rf"[\"']?{re.escape(album_id)}[\"']?"
+        self.line = _line_of(text, rf"^\s*\[\s*albums\s*\.\s*{quoted}\s*\]")
 
     def error(self, problem: str, key: str | None = None) -> RulesError:
         line = self.line
         if key is not None:
             line = _line_of(self.text, rf"^\s*{re.escape(key)}\s*=", start=line) or line
-        return RulesError(f"{self.name}, line {line}: album {self.album_id!r}: {problem}")
+        at = f", line {line}" if line else ""
+        return RulesError(f"{self.name}{at}: album {self.album_id!r}: {problem}")
 
 
 def _checked(
