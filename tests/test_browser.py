@@ -109,3 +109,71 @@ def test_import_a_folder_shows_progress_then_the_result(
     page.click("#index-form button[type=submit]")
     expect(page.locator("#index-status")).to_contain_text("not a folder on the server")
     page.close()
+
+
+def test_gallery_album_photo_correction_moves_the_photo(
+    browser: object, live_url: str, indexed_library: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_url + "/gallery")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    pets = page.locator(".album-card a[data-album=pets]")
+    expect(pets).to_contain_text("My pets")
+    expect(page.locator(".album-card")).to_have_count(12)
+    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    page.screenshot(path=str(ARTIFACTS / "gallery-albums-1280.png"), full_page=True)
+
+    pets.click()
+    cat = page.locator(f".grid a[title='{CAT}']")
+    expect(cat).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "gallery-album-pets.png"))
+    cat.click()
+    bars = page.locator(".detail .bar")
+    expect(bars).to_have_count(5)
+    expect(bars.first.locator(".label > span").first).to_have_text("Egyptian cat")
+    expect(page.locator(".tags a[data-album=pets]")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "gallery-photo.png"))
+
+    # Reject the second label: it is gone for this photo.
+    page.locator(".detail .bar[data-wnid=n02123045] button.reject").click()
+    expect(bars).to_have_count(4)
+    expect(page.locator(".detail .bar[data-wnid=n02123045]")).to_have_count(0)
+    # Set the right class: the photo leaves My pets for Flowers & plants at once.
+    page.fill("#set-class", "n11939491")
+    page.locator("form.correct button[type=submit]").click()
+    expect(page.locator(".tags a[data-album=plants]")).to_be_visible()
+    expect(page.locator(".tags a[data-album=pets]")).to_have_count(0)
+    expect(bars.first.locator(".label > span").first).to_contain_text("daisy")
+    page.click("[data-lang=zh]")
+    expect(bars.first.locator(".label > span").first).to_contain_text("雏菊")
+    expect(page.locator(".tags a[data-album=plants]")).to_have_text("花草")
+    page.screenshot(path=str(ARTIFACTS / "gallery-photo-corrected-zh.png"))
+    page.locator(".tags a[data-album=plants]").click()
+    expect(page.locator(f".grid a[title='{CAT}']")).to_be_visible()
+    page.goto(live_url + "/gallery#/album/pets")
+    expect(page.locator(".grid a").first).to_be_visible()
+    expect(page.locator(f".grid a[title='{CAT}']")).to_have_count(0)
+
+    # Undo both corrections from the photo page: back in My pets.
+    page.goto(live_url + "/gallery#/album/plants")
+    page.locator(f".grid a[title='{CAT}']").click()
+    for _ in range(2):
+        page.locator(".corrections button").first.click()
+        page.wait_for_timeout(300)
+    expect(page.locator(".corrections li")).to_have_count(0)
+    expect(page.locator(".tags a[data-album=pets]")).to_be_visible()
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 800})
+    page = phone.new_page()
+    page.goto(live_url + "/gallery#/search/猫")
+    expect(page.locator(f".grid a[title='{CAT}']")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "gallery-search-phone-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.close()
