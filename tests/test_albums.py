@@ -14,8 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.albums import PhotoLibrary, RulesError, RulesWatcher, class_groups, load_rules
 from smartalbum.catalog import OK, Photo, PhotoLabel, open_engine, session_factory
+from smartalbum.classifier import Classifier
 from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.indexer import Indexer
 from smartalbum.models.labels import LabelSet, load_labels
+from smartalbum.settings import Settings
+from tests.conftest import CAT
 
 LABELS = load_labels()
 GROUPS = class_groups()
@@ -198,7 +202,7 @@ def test_reload_regroups_from_stored_labels_and_keeps_good_rules_on_error(
     ids = [add_photo(sessions, f"/p/{i}.jpg", [("tabby", 0.1 * i)]) for i in range(1, 10)]
     lib = library(sessions, path)
     counts = {a["id"]: a["count"] for a in lib.albums()}
-    assert counts["pets"] == 7  # 0.3 and up
+    assert counts["pets"] == 8  # 0.2 and up
     path.write_text("[albums.pets]\nmin_probability = 0.75\n")
     assert {a["id"]: a["count"] for a in lib.albums()}["pets"] == 2  # picked up at once
     path.write_text("[albums.pets]\nmin_probability = 'x'\n")
@@ -232,10 +236,10 @@ def test_albums_reload_and_dry_run_on_the_command_line_load_no_model(
     decoder = json.JSONDecoder()
     listed, end = decoder.raw_decode(done.stdout)
     preview, _ = decoder.raw_decode(done.stdout[end:].lstrip())
-    assert {"id": "pets", "title": "My pets", "title_zh": "我的宠物", "count": 7} in listed
+    assert {"id": "pets", "title": "My pets", "title_zh": "我的宠物", "count": 8} in listed
     pets = next(row for row in preview if row["id"] == "pets")
-    assert (pets["before"], pets["after"], pets["added"], pets["removed"]) == (7, 2, 0, 5)
-    assert {a["id"]: a["count"] for a in library(sessions).albums()}["pets"] == 7  # unchanged
+    assert (pets["before"], pets["after"], pets["added"], pets["removed"]) == (8, 2, 0, 6)
+    assert {a["id"]: a["count"] for a in library(sessions).albums()}["pets"] == 8  # unchanged
 
 
 def test_regrouping_a_large_library_takes_seconds(sessions: sessionmaker[Session]) -> None:
@@ -269,7 +273,7 @@ def test_regrouping_a_large_library_takes_seconds(sessions: sessionmaker[Session
 @pytest.fixture
 def searchable(sessions: sessionmaker[Session]) -> Iterator[tuple[PhotoLibrary, dict[str, int]]]:
     photos = {
-        "tabby": add_photo(sessions, "/p/tabby.jpg", [("tabby", 0.7), ("tiger cat", 0.2)]),
+        "tabby": add_photo(sessions, "/p/tabby.jpg", [("tabby", 0.7), ("tiger cat", 0.15)]),
         "egyptian": add_photo(sessions, "/p/eg.jpg", [("Egyptian cat", 0.5), ("lynx", 0.1)]),
         "owl": add_photo(sessions, "/p/owl.jpg", [("great grey owl", 0.9)]),
         "ski": add_photo(sessions, "/p/ski.jpg", [("ski", 0.6), ("alp", 0.3)]),
@@ -287,7 +291,7 @@ def test_search_cats_in_both_languages(
     assert [p["id"] for p in found["photos"]] == [photos["tabby"], photos["egyptian"]]
     top = found["photos"][0]
     assert (top["label"], top["label_zh"], top["path"]) == ("tabby", "虎斑猫", "/p/tabby.jpg")
-    assert top["score"] == pytest.approx(0.9)  # tabby + tiger cat
+    assert top["score"] == pytest.approx(0.85)  # tabby + tiger cat
 
 
 def test_search_by_group_alias_album_title_and_part_of_a_name(
@@ -316,7 +320,7 @@ def test_corrections_outrank_the_model_and_move_the_photo(
     assert album_ids(lib, tabby) == ["pets"]
     after = lib.correct(tabby, "reject", "tabby")
     assert [lbl["label"] for lbl in after["labels"]] == ["tiger cat"]
-    assert after["albums"] == []  # 0.2 alone is not enough for pets
+    assert after["albums"] == []  # 0.15 alone is not enough for pets
     assert tabby not in [p["id"] for p in lib.search("虎斑猫")["photos"]]
     after = lib.correct(tabby, "set", "n11939491")  # daisy
     assert [(lbl["label"], lbl["probability"], lbl["source"]) for lbl in after["labels"]] == [
@@ -346,3 +350,60 @@ def test_bad_corrections_are_refused(searchable: tuple[PhotoLibrary, dict[str, i
         lib.correct(photos["tabby"], "love", "tabby")
     with pytest.raises(NotFoundError):
         lib.correct(99_999, "set", "tabby")
+
+
+# --- with the real model and indexer -------------------------------------------------------
+
+
+def test_corrections_survive_reindexing_and_a_model_change(
+    settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "photos"
+    root.mkdir()
+    for name in (CAT, "n11939491_daisy.JPEG"):
+        (root / name).write_bytes((samples / name).read_bytes())
+    sessions = session_factory(open_engine(tmp_path / "library.db"))
+    onnx = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    Indexer(onnx, sessions, tmp_path / "library.db").run([root])
+    lib = library(sessions)
+    cat = lib.find(str(root / CAT))
+    assert album_ids(lib, cat) == ["pets"]
+    lib.correct(cat, "reject", "Egyptian cat")
+    lib.correct(cat, "set", "n11939491")
+    assert album_ids(lib, cat) == ["plants"]
+    torch = Classifier.from_settings(settings.with_overrides(engine="torch"))
+    for classifier in (onnx, torch):  # the same model again, then another engine
+        report = Indexer(classifier, sessions, tmp_path / "library.db").run([root], reclassify=True)
+        assert report.updated == 2
+        detail = lib.photo(cat)
+        assert [lbl["label"] for lbl in detail["labels"]] == ["daisy"]
+        assert [a["id"] for a in detail["albums"]] == ["plants"]
+    lib.correct(cat, "clear", "n11939491")
+    labels = [lbl["label"] for lbl in lib.photo(cat)["labels"]]
+    assert "Egyptian cat" not in labels and labels[0] == "tabby"  # still rejected
+
+
+@pytest.mark.slow
+def test_the_sample_set_lands_in_the_right_albums(settings: Settings, samples: Path) -> None:
+    library_path = settings.cache_dir / "samples-library.db"
+    sessions = session_factory(open_engine(library_path))
+    onnx = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    report = Indexer(onnx, sessions, library_path).run([samples])
+    assert report.added == 1000 and report.failed == 0
+    lib = library(sessions)
+    sizes = {a["id"]: a["count"] for a in lib.albums()}
+    print("album sizes on the 1000 samples:", sizes)
+    assert all(sizes[a] > 0 for a in ALBUMS)
+    members = {a: {Path(p["path"]).name for p in lib.album(a, limit=500)["photos"]} for a in ALBUMS}
+    assert {"n09193705_alp.JPEG", "n04228054_ski.JPEG"} <= members["winter"]
+    dogs = GROUPS["dog"].classes
+    breeds = sorted(samples.glob("n02*.JPEG"))
+    breeds = [p for p in breeds if LABELS.index_of(p.name[:9]) in dogs]
+    assert len(breeds) == 118
+    missed = sorted(p.name for p in breeds if p.name not in members["pets"])
+    print(f"dog breeds in My pets: {len(breeds) - len(missed)} of 118; not: {missed}")
+    # The model takes the Rhodesian ridgeback for a dhole and the Lhasa for a polecat:
+    # their top 5 hold almost no dog, and no rule should call a dhole a pet.
+    assert set(missed) <= {"n02087394_Rhodesian_ridgeback.JPEG", "n02098413_Lhasa.JPEG"}
+    not_pets = [n for n in members["pets"] if LABELS.index_of(n[:9]) not in GROUPS["pet"].classes]
+    assert len(not_pets) <= 2, not_pets
