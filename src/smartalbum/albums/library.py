@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import membership
 from smartalbum.albums.groups import Groups, class_groups
 from smartalbum.albums.rules import RuleSet, RulesWatcher
-from smartalbum.albums.search import interpret, search
+from smartalbum.albums.search import best_labels, interpret, search
 from smartalbum.catalog import (
     CONFIRM,
     OK,
@@ -187,24 +187,24 @@ class PhotoLibrary:
         membership.sync(self.sessions, rules)
         wanted = interpret(text, self.labels, self.groups, rules)
         with self.sessions() as session:
-            hits = search(session, wanted, rules)
+            hits = search(session, wanted)
             page = hits[max(0, offset) : max(0, offset) + _page(limit)]
+            ids = [photo_id for photo_id, _ in page]
             paths = dict(
-                session.execute(
-                    select(Photo.id, Photo.path).where(Photo.id.in_([h.id for h in page]))
-                ).all()
+                session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(ids))).all()
             )
+            why = best_labels(session, ids, wanted, rules)
         photos = []
-        for hit in page:
-            c = self.labels[hit.class_index] if hit.class_index is not None else None
+        for photo_id, score in page:
+            c = self.labels[why[photo_id]]
             photos.append(
                 {
-                    "id": hit.id,
-                    "path": paths[hit.id],
-                    "score": hit.score,
-                    "label": c.en if c else None,
-                    "label_zh": c.zh if c else None,
-                    "wnid": c.wnid if c else None,
+                    "id": photo_id,
+                    "path": paths[photo_id],
+                    "score": score,
+                    "label": c.en,
+                    "label_zh": c.zh,
+                    "wnid": c.wnid,
                 }
             )
         return {

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.groups import Groups
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.albums.rules import RuleSet, keyword_classes
-from smartalbum.catalog import CONFIRM, OK, SET, AlbumMember, Correction, Photo, PhotoLabel
+from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.models.labels import LabelSet
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -26,15 +26,6 @@ class Interpretation:
     classes: frozenset[int]
     groups: tuple[str, ...]
     albums: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One photo found, with the label that made it match."""
-
-    id: int
-    score: float
-    class_index: int | None
 
 
 def interpret(text: str, labels: LabelSet, groups: Groups, rules: RuleSet) -> Interpretation:
@@ -63,48 +54,61 @@ def _part(query: str, name: str) -> bool:
     return re.search(rf"(?<![a-z]){re.escape(query)}(?![a-z])", name) is not None
 
 
-def search(session: Session, wanted: Interpretation, rules: RuleSet) -> list[Hit]:
-    """Every present photo the interpretation finds, best first (corrections applied)."""
+def search(session: Session, wanted: Interpretation) -> list[tuple[int, float]]:
+    """(photo id, score) of every present photo the interpretation finds, best first.
+
+    Scores are summed in SQL from the label index; only photos a person corrected are
+    recomputed from their corrected labels, so a broad query stays fast on a big library.
+    """
     classes = sorted(wanted.classes)
-    candidates: set[int] = set()
+    scores: dict[int, float] = {}
     if classes:
-        candidates.update(
+        rows = session.execute(
+            select(PhotoLabel.photo_id, func.sum(PhotoLabel.probability))
+            .join(Photo, Photo.id == PhotoLabel.photo_id)
+            .where(PhotoLabel.class_index.in_(classes), Photo.status == OK)
+            .group_by(PhotoLabel.photo_id)
+        )
+        scores = {photo_id: float(score) for photo_id, score in rows}
+        corrected = list(
             session.scalars(
-                select(PhotoLabel.photo_id)
-                .join(Photo, Photo.id == PhotoLabel.photo_id)
-                .where(PhotoLabel.class_index.in_(classes), Photo.status == OK)
+                select(Correction.photo_id)
+                .join(Photo, Photo.id == Correction.photo_id)
+                .where(Photo.status == OK)
+                .distinct()
             )
         )
-        candidates.update(
-            session.scalars(
-                select(Correction.photo_id).where(
-                    Correction.class_index.in_(classes), Correction.action.in_((SET, CONFIRM))
-                )
-            )
-        )
-    album_scores: dict[int, tuple[float, str]] = {}
+        for start in range(0, len(corrected), CHUNK):
+            chunk = corrected[start : start + CHUNK]
+            found = labels_of(session, chunk)
+            for photo_id in chunk:
+                labels = found.get(photo_id, [])
+                scores[photo_id] = sum(p for index, p in labels if index in wanted.classes)
     if wanted.albums:
         rows = session.execute(
-            select(AlbumMember.photo_id, AlbumMember.score, AlbumMember.album_id)
+            select(AlbumMember.photo_id, func.max(AlbumMember.score))
             .join(Photo, Photo.id == AlbumMember.photo_id)
             .where(AlbumMember.album_id.in_(wanted.albums), Photo.status == OK)
+            .group_by(AlbumMember.photo_id)
         )
-        for photo_id, score, album_id in rows:
-            if score > album_scores.get(photo_id, (0.0, ""))[0]:
-                album_scores[photo_id] = (score, album_id)
-    ids = sorted(candidates | set(album_scores))
-    hits = []
-    for start in range(0, len(ids), CHUNK):
-        for photo_id, labels in labels_of(session, ids[start : start + CHUNK]).items():
-            matching = [(index, p) for index, p in labels if index in wanted.classes]
-            best = (sum(p for _, p in matching), matching[0][0] if matching else None)
-            if photo_id in album_scores:
-                score, album_id = album_scores[photo_id]
-                album = rules.get(album_id)
-                counted = [i for i, _ in labels if album is not None and i in album.classes]
-                if score > best[0]:
-                    best = (score, counted[0] if counted else labels[0][0])
-            if best[0] >= MIN_SCORE:
-                hits.append(Hit(photo_id, round(min(best[0], 1.0), 4), best[1]))
-    hits.sort(key=lambda h: (-h.score, h.id))
+        for photo_id, score in rows:
+            scores[photo_id] = max(scores.get(photo_id, 0.0), float(score))
+    hits = [(i, round(min(score, 1.0), 4)) for i, score in scores.items() if score >= MIN_SCORE]
+    hits.sort(key=lambda hit: (-hit[1], hit[0]))
     return hits
+
+
+def best_labels(
+    session: Session, photo_ids: list[int], wanted: Interpretation, rules: RuleSet
+) -> dict[int, int]:
+    """For each photo, the class that best explains why the query found it."""
+    counted = set(wanted.classes)
+    for album_id in wanted.albums:
+        album = rules.get(album_id)
+        if album is not None:
+            counted |= album.classes
+    best = {}
+    for photo_id, labels in labels_of(session, photo_ids).items():
+        matching = [index for index, _ in labels if index in counted]
+        best[photo_id] = matching[0] if matching else labels[0][0]
+    return best
