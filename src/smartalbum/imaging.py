@@ -236,8 +236,20 @@ def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
     return ImageCms.buildTransform(source, target, mode, "RGB")
 
 
+@functools.lru_cache(maxsize=32)
+def is_srgb(icc: bytes) -> bool:
+    """Whether a profile is sRGB itself (most cameras and phones): converting it changes nothing."""
+    try:
+        description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return False
+    return description.strip().startswith("sRGB")
+
+
 def _to_srgb(img: Image.Image, icc: bytes) -> Image.Image | None:
     """Apply the embedded colour profile; None if the profile is unusable."""
+    if is_srgb(icc):
+        return img
     try:
         converted = ImageCms.applyTransform(img, _srgb_transform(icc, img.mode))
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
@@ -350,4 +362,4 @@ def dhash(img: Image.Image, size: int = 8) -> str:
     grey = img.convert("L").resize((size + 1, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
     pixels = np.asarray(grey, dtype=np.int16)
     bits = (pixels[:, 1:] > pixels[:, :-1]).flatten()
-    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+    return np.packbits(bits).tobytes().hex()  # first pixel pair is the top bit

@@ -33,6 +33,7 @@ from smartalbum.pipeline import batches_ahead
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
+THUMBNAIL_MAX_ICC = 4 * 1024  # larger profiles are applied rather than carried along
 
 
 @dataclass
@@ -146,8 +147,8 @@ def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
 def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:
     """A JPEG of at most 20 KB whose long side is 256 px, and the small image it encodes.
 
-    Box-filter the decoded photo down first and colour-manage only the small image:
-    a third of the cost of converting the whole photo and then shrinking it.
+    Shrink first, then colour-manage only the small image. A small non-sRGB profile is
+    embedded instead of applied: browsers apply it when they draw, at no cost to us.
     """
     width, height = img.size
     scale = THUMBNAIL_SIDE / max(width, height)
@@ -155,11 +156,16 @@ def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:
     if scale < 1:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = img.resize(size, Image.Resampling.BOX)
-    small = imaging.srgb(small)
+    icc = small.info.get("icc_profile") if small.mode == "RGB" else None
+    extra: dict[str, Any] = {}
+    if icc and not imaging.is_srgb(icc) and len(icc) <= THUMBNAIL_MAX_ICC:
+        extra["icc_profile"] = icc
+    else:
+        small = imaging.srgb(small)
     data = b""
     for quality in (75, 65, 55, 45, 35):
         out = io.BytesIO()
-        small.save(out, "JPEG", quality=quality)
+        small.save(out, "JPEG", quality=quality, **extra)
         data = out.getvalue()
         if len(data) <= THUMBNAIL_MAX_BYTES:
             break
