@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,53 @@ def test_exact_and_near_duplicates(
     assert {Path(p).name for p in near[0]["paths"]} in (
         {"cat.jpg", "cat-small.webp"}, {"cat-copy.jpg", "cat-small.webp"}
     )  # fmt: skip
+
+
+def test_exif_time_gps_and_place_are_catalogued(
+    settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    from smartalbum.catalog import Photo, open_engine, session_factory
+    from smartalbum.classifier import Classifier
+    from smartalbum.indexer import Indexer
+    from tests.test_metadata import dms, make_exif, r
+
+    root = tmp_path / "trip"
+    root.mkdir()
+    exif = make_exif(
+        detail={0x9003: "2025:01:14 09:30:00", 0x9011: "+09:00"},
+        gps={1: "N", 2: dms(43, 3, 4356), 3: "E", 4: dms(141, 21, 1584), 5: 0, 6: r(25)},
+    )
+    with Image.open(samples / "n04228054_ski.JPEG") as img:
+        img.save(root / "sapporo.jpg", "JPEG", exif=exif)
+    with Image.open(samples / "n09193705_alp.JPEG") as img:
+        img.save(root / "no-exif.jpg", "JPEG")
+    broken = make_exif(gps={1: "N", 2: (r(0, 0), r(0), r(0)), 3: "E", 4: dms(141, 0, 0)})
+    with Image.open(samples / "n09193705_alp.JPEG") as img:
+        img.save(root / "broken-gps.jpg", "JPEG", exif=broken)
+    os.utime(root / "no-exif.jpg", (1_700_000_000, 1_700_000_000))
+    library = tmp_path / "library.db"
+    sessions = session_factory(open_engine(library))
+    classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    report = Indexer(classifier, sessions, library).run([root])
+    assert report.added == 3 and report.failed == 0
+    with sessions() as s:
+        photos = {Path(p.path).name: p for p in s.query(Photo)}
+    sapporo = photos["sapporo.jpg"]
+    assert (sapporo.taken_at, sapporo.taken_at_offset, sapporo.time_source) == (
+        "2025-01-14T09:30:00", "+09:00", "original"
+    )  # fmt: skip
+    assert sapporo.gps_lat == pytest.approx(43.0621, abs=1e-4)
+    assert sapporo.gps_lon == pytest.approx(141.3544, abs=1e-4) and sapporo.gps_alt == 25
+    assert sapporo.place is not None
+    place = json.loads(sapporo.place)
+    assert (place["country_code"], place["country_zh"], place["region_zh"]) == (
+        "JP",
+        "日本",
+        "北海道",
+    )
+    plain = photos["no-exif.jpg"]
+    assert plain.time_source == "mtime" and plain.place is None
+    assert plain.taken_at == datetime.fromtimestamp(1_700_000_000).isoformat()
+    bad = photos["broken-gps.jpg"]
+    assert bad.status == "ok" and bad.gps_lat is None and bad.place is None
+    assert bad.warnings and "GPS" in bad.warnings

@@ -10,12 +10,14 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import io
+import json
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -24,7 +26,7 @@ from PIL import Image
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum import imaging
+from smartalbum import imaging, places
 from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel, Root
 from smartalbum.classifier import Classifier, softmax
 from smartalbum.errors import ImageDecodeError, LibraryBusyError, SmartalbumError
@@ -70,6 +72,7 @@ class _Analysis:
     embedding: np.ndarray | None = None
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
+    place: str | None = None  # JSON of the nearest town, when the photo has GPS
 
 
 class _Known(NamedTuple):
@@ -287,6 +290,10 @@ class Indexer:
             analysis.meta = read_metadata(data)
         except Exception:  # pixels decoded; a header we cannot read costs only metadata
             analysis.meta = PhotoMetadata(img.width, img.height, "?")
+        m = analysis.meta
+        if m.gps_lat is not None and m.gps_lon is not None:
+            place = places.geocoder().lookup(m.gps_lat, m.gps_lon)
+            analysis.place = json.dumps(place.to_dict(), ensure_ascii=False) if place else None
         return analysis
 
     def _batches(
@@ -361,7 +368,8 @@ class Indexer:
             "model": None, "engine": None, "thumbnail": None, "dhash": None, "embedding": None,
             "width": None, "height": None, "format": None, "taken_at": None, "orientation": None,
             "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
-            "albums_digest": None,  # new predictions: the albums must look again
+            "gps_alt": None, "taken_at_offset": None, "time_source": None, "warnings": None,
+            "place": None, "albums_digest": None,  # new predictions: albums must look again
         }  # fmt: skip
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
@@ -378,9 +386,14 @@ class Indexer:
             m = a.meta
             row.update(
                 width=m.width, height=m.height, format=m.format, taken_at=m.taken_at,
+                taken_at_offset=m.taken_at_offset, time_source=m.time_source,
                 orientation=m.orientation, camera_make=m.camera_make,
                 camera_model=m.camera_model, gps_lat=m.gps_lat, gps_lon=m.gps_lon,
+                gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=a.place,
             )  # fmt: skip
+        if row["taken_at"] is None:  # the file's date stands in, and says so
+            taken = datetime.fromtimestamp(a.mtime).isoformat(timespec="seconds")
+            row.update(taken_at=taken, time_source="mtime")
         return row
 
     def _labels(self, a: _Analysis) -> list[dict[str, Any]]:

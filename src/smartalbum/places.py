@@ -18,6 +18,7 @@ import gzip
 import importlib.util
 import json
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -264,9 +265,17 @@ def hemisphere(lat: float) -> str:
     return "south" if float(lat) < 0 else "north"
 
 
-@functools.cache
+_LOADING = threading.Lock()  # the indexer's decode threads may all ask at once
+
+
 def geocoder() -> Geocoder:
     """The shared geocoder over the bundled GeoNames towns, loaded on first use (~1 s)."""
+    with _LOADING:
+        return _geocoder()
+
+
+@functools.cache
+def _geocoder() -> Geocoder:
     return Geocoder(_bundled_cities(), _bundled_names())
 
 

@@ -44,6 +44,7 @@ def _v2_albums_corrections_and_metadata(connection: Any) -> None:
         ("taken_at_offset", "VARCHAR(8)"),
         ("time_source", "VARCHAR(16)"),
         ("warnings", "TEXT"),
+        ("place", "TEXT"),
         ("albums_digest", "VARCHAR(16)"),
     ):
         if name not in columns:

@@ -44,6 +44,7 @@ class Photo(Base):
     taken_at_offset: Mapped[str | None] = mapped_column(String(8))  # "+09:00" when recorded
     time_source: Mapped[str | None] = mapped_column(String(16))  # original/digitized/.../mtime
     warnings: Mapped[str | None] = mapped_column(Text)  # broken tags ignored, one per line
+    place: Mapped[str | None] = mapped_column(Text)  # JSON: the nearest town, en and zh names
     orientation: Mapped[int | None] = mapped_column(Integer)
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(64))
