@@ -58,6 +58,18 @@ class Settings:
     albums_file: Path | None = _setting(
         None, "TOML file of your album rules, added to (or changing) the built-in ones."
     )
+    moment_gap_hours: int = _setting(
+        36, "A gap longer than this between two photos starts a new moment."
+    )
+    moment_distance_km: int = _setting(
+        100, "A move farther than this within a day starts a new moment."
+    )
+    home: str | None = _setting(
+        None,
+        "Where you live, for trips: a place name ('Beijing', '北京') or 'lat,lon'. "
+        "Unset: the place most of your photos were taken.",
+    )
+    home_radius_km: int = _setting(50, "How far from home a moment must be to count as a trip.")
     cache_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
@@ -95,7 +107,8 @@ class Settings:
     def validated(self) -> Settings:
         """Check ranges; raise ConfigError naming the setting."""
         for name in (
-            "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb"
+            "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
+            "moment_gap_hours", "moment_distance_km", "home_radius_km",
         ):  # fmt: skip
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
