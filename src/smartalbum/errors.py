@@ -31,6 +31,10 @@ class ImageDecodeError(SmartalbumError):
         self.name = name
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[ImageDecodeError], tuple[str, str]]:
+        """Pickle by name and reason (the indexer's worker processes send these back)."""
+        return (type(self), (self.name, self.reason))
+
 
 class UnsupportedImageError(ImageDecodeError):
     """The input is readable but is not an image type we decode (text, PDF, ...)."""

@@ -8,9 +8,7 @@ run killed at any moment resumes where its last commit ended, with no duplicate.
 from __future__ import annotations
 
 import fcntl
-import hashlib
-import io
-import json
+import itertools
 import os
 import time
 from collections import deque
@@ -21,21 +19,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-import numpy as np
-from PIL import Image
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum import imaging, places
+from smartalbum import imaging
+from smartalbum.analysis import Analysis, Decoding, analyze, embed, read_and_hash
 from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel, Root
-from smartalbum.classifier import Classifier, softmax
-from smartalbum.errors import ImageDecodeError, LibraryBusyError, SmartalbumError
-from smartalbum.metadata import PhotoMetadata, read_metadata
+from smartalbum.classifier import Classifier
+from smartalbum.errors import LibraryBusyError
 from smartalbum.pipeline import batches_ahead
+from smartalbum.workers import ModelSource, WorkerPool, usable_cores
 
-THUMBNAIL_SIDE = 256
-THUMBNAIL_MAX_BYTES = 20 * 1024
-THUMBNAIL_MAX_ICC = 4 * 1024  # larger profiles are applied rather than carried along
+# Worker processes start in about a second: below this many files a core, threads win.
+MIN_FILES_PER_PROCESS = 64
 
 
 @dataclass
@@ -56,23 +52,6 @@ class IndexReport:
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON summary (warnings included)."""
         return asdict(self)
-
-
-@dataclass
-class _Analysis:
-    path: str
-    size: int
-    mtime: float
-    sha256: str | None = None
-    meta: PhotoMetadata | None = None
-    thumbnail: bytes | None = None
-    dhash: str | None = None
-    array: np.ndarray | None = None
-    probabilities: np.ndarray | None = None
-    embedding: np.ndarray | None = None
-    error: SmartalbumError | None = None
-    moved_from: int | None = None  # id of the record this file is a moved copy of
-    place: str | None = None  # JSON of the nearest town, when the photo has GPS
 
 
 class _Known(NamedTuple):
@@ -147,43 +126,21 @@ def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return files, warnings
 
 
-def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:
-    """A JPEG of at most 20 KB whose long side is 256 px, and the small image it encodes.
-
-    Shrink first, then colour-manage only the small image. A small non-sRGB profile is
-    embedded instead of applied: browsers apply it when they draw, at no cost to us.
-    """
-    width, height = img.size
-    scale = THUMBNAIL_SIDE / max(width, height)
-    small = img
-    if scale < 1:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = img.resize(size, Image.Resampling.BOX)
-    icc = small.info.get("icc_profile") if small.mode == "RGB" else None
-    extra: dict[str, Any] = {}
-    if icc and not imaging.is_srgb(icc) and len(icc) <= THUMBNAIL_MAX_ICC:
-        extra["icc_profile"] = icc
-    else:
-        small = imaging.srgb(small)
-    data = b""
-    for quality in (75, 65, 55, 45, 35):
-        out = io.BytesIO()
-        small.save(out, "JPEG", quality=quality, **extra)
-        data = out.getvalue()
-        if len(data) <= THUMBNAIL_MAX_BYTES:
-            break
-    return data, small
-
-
 class Indexer:
     """Index folders into a catalog with a classifier."""
 
     def __init__(
-        self, classifier: Classifier, sessions: sessionmaker[Session], library: Path
+        self,
+        classifier: Classifier,
+        sessions: sessionmaker[Session],
+        library: Path,
+        processes: int | None = None,
     ) -> None:
         self.classifier = classifier
         self.sessions = sessions
         self.library = library
+        # 0: one worker process per core when it pays off; None: as the settings say
+        self.processes = classifier.settings.index_processes if processes is None else processes
 
     def run(
         self,
@@ -233,15 +190,17 @@ class Indexer:
                     report.unchanged += 1
                 else:
                     work.append(path)
+            moves, work = self._find_moves(work, known, gone)
             classified = 0
-            moved: set[int] = set()
+            moved = {a.moved_from for a in moves if a.moved_from is not None}
             # One writer thread (SQLite has one writer anyway): the model keeps running
             # while a batch commits; at most two batches wait to be written.
             with ThreadPoolExecutor(1, "smartalbum-catalog-writer") as writer:
                 writes: deque[Future[None]] = deque()
-                for batch in self._batches(wrap(iter(work), len(work)), known, gone):
+                size = self.classifier.settings.batch_size
+                moved_batches = (moves[i : i + size] for i in range(0, len(moves), size))
+                for batch in itertools.chain(moved_batches, self._analysed(work, wrap)):
                     classified += sum(a.probabilities is not None for a in batch)
-                    moved.update(a.moved_from for a in batch if a.moved_from is not None)
                     writes.append(writer.submit(self._write, batch, known, report))
                     if len(writes) > 2:
                         writes.popleft().result()  # re-raises a failed write here
@@ -255,72 +214,73 @@ class Indexer:
         report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
         return report
 
-    def _analyze(self, path: Path, known: dict[str, _Known], gone: dict[str, int]) -> _Analysis:
-        try:
-            stat = path.stat()
-            data = path.read_bytes()
-        except OSError as exc:
-            reason = "file vanished" if isinstance(exc, FileNotFoundError) else exc.strerror
-            return _Analysis(
-                str(path), 0, 0.0, error=ImageDecodeError(str(path), f"cannot read ({reason})")
-            )
-        analysis = _Analysis(str(path), stat.st_size, stat.st_mtime)
-        analysis.sha256 = hashlib.sha256(data).hexdigest()
-        # pop is atomic: of several copies of a moved file, one takes the old record.
-        if str(path) not in known:  # a record at this path is updated in place instead
-            analysis.moved_from = gone.pop(analysis.sha256, None)
-        if analysis.moved_from is not None:
-            return analysis
-        settings = self.classifier.settings
-        try:
-            img = imaging.decode_for_model(
-                data,
-                self.classifier.preprocess,
-                name=str(path),
-                max_pixels=settings.max_pixels,
-                fast=settings.fast_decode,
-            )
-            analysis.array = imaging.model_input(img, self.classifier.preprocess)
-            analysis.thumbnail, small = make_thumbnail(img)
-            analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
-        except ImageDecodeError as exc:
-            analysis.error = exc
-            return analysis
-        try:
-            analysis.meta = read_metadata(data)
-        except Exception:  # pixels decoded; a header we cannot read costs only metadata
-            analysis.meta = PhotoMetadata(img.width, img.height, "?")
-        m = analysis.meta
-        if m.gps_lat is not None and m.gps_lon is not None:
-            place = places.geocoder().lookup(m.gps_lat, m.gps_lon)
-            analysis.place = json.dumps(place.to_dict(), ensure_ascii=False) if place else None
-        return analysis
+    def _analysed(
+        self, paths: list[Path], wrap: Callable[[Iterator[Any], int], Iterator[Any]]
+    ) -> Iterator[list[Analysis]]:
+        """Batches of analysed, embedded files: in worker processes when that pays off."""
+        settings, engine = self.classifier.settings, self.classifier.engine
+        decoding = Decoding(self.classifier.preprocess, settings.max_pixels, settings.fast_decode)
+        processes = self.processes or len(usable_cores())
+        path = getattr(engine, "path", None)
+        enough = len(paths) >= MIN_FILES_PER_PROCESS * processes
+        if processes > 1 and enough and isinstance(path, Path) and engine.name != "torch":
+            source = ModelSource(
+                self.classifier.spec.name, engine.name, path,
+                settings.max_pixels, settings.fast_decode,
+            )  # fmt: skip
+            with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
 
-    def _batches(
-        self, paths: Iterator[Path], known: dict[str, _Known], gone: dict[str, int]
-    ) -> Iterator[list[_Analysis]]:
-        settings = self.classifier.settings
+                def local(batch: list[Path]) -> list[Analysis]:
+                    analysed = list(pool.map(lambda p: analyze(p, decoding), batch))
+                    embed(engine, analysed)
+                    return analysed
+
+                with WorkerPool(source, processes) as workers:
+                    paths_in = wrap(iter(paths), len(paths))
+                    yield from workers.batches(paths_in, settings.batch_size, local)
+            return
         for batch in batches_ahead(
-            paths,
-            lambda path: self._analyze(path, known, gone),
+            wrap(iter(paths), len(paths)),
+            lambda path: analyze(path, decoding),
             settings.batch_size,
             settings.decode_threads,
             "smartalbum-index",
         ):
-            analysed = [a for a in batch if a.array is not None]
-            if analysed:
-                logits, features = self.classifier.engine.embed(
-                    np.stack([a.array for a in analysed if a.array is not None])
-                )
-                probabilities = softmax(logits)
-                for row, analysis in enumerate(analysed):
-                    analysis.array = None
-                    analysis.probabilities = probabilities[row]
-                    analysis.embedding = features[row]
+            embed(engine, batch)
             yield batch
 
+    def _find_moves(
+        self, paths: list[Path], known: dict[str, _Known], gone: dict[str, int]
+    ) -> tuple[list[Analysis], list[Path]]:
+        """Files that are catalogued photos at a new path, found by size and then by hash.
+
+        Only a new file as large as a vanished record can be its copy, so few are hashed.
+        """
+        gone_ids = set(gone.values())
+        sizes = {k.size for k in known.values() if k.id in gone_ids}
+        candidates: list[Path] = []
+        rest: list[Path] = []
+        for path in paths:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = -1
+            is_candidate = str(path) not in known and size in sizes
+            (candidates if is_candidate else rest).append(path)
+        moves = []
+        with ThreadPoolExecutor(2, "smartalbum-hash") as pool:
+            hashed = pool.map(lambda path: read_and_hash(path)[0], candidates)  # bytes dropped
+            for path, analysis in zip(candidates, hashed, strict=True):
+                record = gone.pop(analysis.sha256, None) if analysis.sha256 else None
+                if record is None:
+                    rest.append(path)
+                else:
+                    analysis.moved_from = record
+                    moves.append(analysis)
+        return moves, rest
+
     def _write(
-        self, batch: Iterable[_Analysis], known: dict[str, _Known], report: IndexReport
+        self, batch: Iterable[Analysis], known: dict[str, _Known], report: IndexReport
     ) -> None:
         """One transaction of bulk statements: ORM objects cost ~3 ms a photo, these ~0.3."""
         now = time.time()
@@ -360,7 +320,7 @@ class Indexer:
             if rows:
                 session.execute(insert(PhotoLabel), rows)
 
-    def _record(self, a: _Analysis, now: float) -> dict[str, Any]:
+    def _record(self, a: Analysis, now: float) -> dict[str, Any]:
         """Every column a (re-)analysed file sets; a failed file clears what it no longer has."""
         row: dict[str, Any] = {
             "path": a.path, "size": a.size, "mtime": a.mtime, "sha256": a.sha256,
@@ -396,7 +356,7 @@ class Indexer:
             row.update(taken_at=taken, time_source="mtime")
         return row
 
-    def _labels(self, a: _Analysis) -> list[dict[str, Any]]:
+    def _labels(self, a: Analysis) -> list[dict[str, Any]]:
         if a.probabilities is None:
             return []
         return [

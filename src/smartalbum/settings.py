@@ -46,6 +46,11 @@ class Settings:
         default_factory=_default_threads,
         metadata={"help": "Threads decoding images while the model runs."},
     )
+    index_processes: int = _setting(
+        0,
+        "Worker processes for `index` (each pinned to a core, one model thread): "
+        "0 = one per core for the ONNX engines, 1 = none (threads in one process).",
+    )
     max_pixels: int = _setting(
         250_000_000, "Refuse images with more pixels than this (decompression-bomb guard)."
     )
@@ -112,6 +117,10 @@ class Settings:
         ):  # fmt: skip
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
+        if self.index_processes < 0:
+            raise ConfigError(
+                f"setting index_processes must be 0 or more, got {self.index_processes}"
+            )
         return self
 
     @staticmethod

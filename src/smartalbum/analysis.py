@@ -1,0 +1,140 @@
+"""What the indexer learns from one file: hash, pixels for the model, thumbnail, EXIF, place.
+
+Pure per-file work with no shared state, so it runs the same in the indexer's threads
+and in its worker processes; ``embed`` then runs the model on a batch of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from smartalbum import imaging, places
+from smartalbum.classifier import softmax
+from smartalbum.engines import Engine
+from smartalbum.errors import ImageDecodeError, SmartalbumError
+from smartalbum.metadata import PhotoMetadata, read_metadata
+
+THUMBNAIL_SIDE = 256
+THUMBNAIL_MAX_BYTES = 20 * 1024
+THUMBNAIL_MAX_ICC = 4 * 1024  # larger profiles are applied rather than carried along
+
+
+@dataclass
+class Analysis:
+    """One file's facts; ``error`` says why there are none, ``array`` waits for the model."""
+
+    path: str
+    size: int
+    mtime: float
+    sha256: str | None = None
+    meta: PhotoMetadata | None = None
+    thumbnail: bytes | None = None
+    dhash: str | None = None
+    place: str | None = None  # JSON of the nearest town, when the photo has GPS
+    array: np.ndarray | None = None
+    probabilities: np.ndarray | None = None
+    embedding: np.ndarray | None = None
+    error: SmartalbumError | None = None
+    moved_from: int | None = None  # id of the record this file is a moved copy of
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How to decode for the model: its preprocessing and the decoder limits."""
+
+    preprocess: imaging.Preprocess
+    max_pixels: int
+    fast: bool
+
+
+def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
+    """The file's size, mtime, bytes and sha256, or an Analysis that says why it cannot be read."""
+    try:
+        stat = path.stat()
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = "file vanished" if isinstance(exc, FileNotFoundError) else exc.strerror
+        error = ImageDecodeError(str(path), f"cannot read ({reason})")
+        return Analysis(str(path), 0, 0.0, error=error), None
+    analysis = Analysis(str(path), stat.st_size, stat.st_mtime)
+    analysis.sha256 = hashlib.sha256(data).hexdigest()
+    return analysis, data
+
+
+def analyze(path: Path, decoding: Decoding) -> Analysis:
+    """Everything but the model's output for one file; failures are recorded, never raised."""
+    analysis, data = read_and_hash(path)
+    if data is None:
+        return analysis
+    try:
+        img = imaging.decode_for_model(
+            data,
+            decoding.preprocess,
+            name=str(path),
+            max_pixels=decoding.max_pixels,
+            fast=decoding.fast,
+        )
+        analysis.array = imaging.model_input(img, decoding.preprocess)
+        analysis.thumbnail, small = make_thumbnail(img)
+        analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
+    except ImageDecodeError as exc:
+        analysis.error = exc
+        return analysis
+    try:
+        analysis.meta = read_metadata(data)
+    except Exception:  # pixels decoded; a header we cannot read costs only metadata
+        analysis.meta = PhotoMetadata(img.width, img.height, "?")
+    m = analysis.meta
+    if m.gps_lat is not None and m.gps_lon is not None:
+        place = places.geocoder().lookup(m.gps_lat, m.gps_lon)
+        analysis.place = json.dumps(place.to_dict(), ensure_ascii=False) if place else None
+    return analysis
+
+
+def embed(engine: Engine, batch: list[Analysis]) -> None:
+    """Run the model on the decoded files of a batch: probabilities and embeddings, in place."""
+    decoded = [a for a in batch if a.array is not None]
+    if not decoded:
+        return
+    logits, features = engine.embed(np.stack([a.array for a in decoded]))  # type: ignore[misc]
+    probabilities = softmax(logits)
+    for row, analysis in enumerate(decoded):
+        analysis.array = None
+        analysis.probabilities = probabilities[row]
+        analysis.embedding = features[row]
+
+
+def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:
+    """A JPEG of at most 20 KB whose long side is 256 px, and the small image it encodes.
+
+    Shrink first, then colour-manage only the small image. A small non-sRGB profile is
+    embedded instead of applied: browsers apply it when they draw, at no cost to us.
+    """
+    width, height = img.size
+    scale = THUMBNAIL_SIDE / max(width, height)
+    small = img
+    if scale < 1:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = img.resize(size, Image.Resampling.BOX)
+    icc = small.info.get("icc_profile") if small.mode == "RGB" else None
+    extra: dict[str, Any] = {}
+    if icc and not imaging.is_srgb(icc) and len(icc) <= THUMBNAIL_MAX_ICC:
+        extra["icc_profile"] = icc
+    else:
+        small = imaging.srgb(small)
+    data = b""
+    for quality in (75, 65, 55, 45, 35):
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=quality, **extra)
+        data = out.getvalue()
+        if len(data) <= THUMBNAIL_MAX_BYTES:
+            break
+    return data, small
