@@ -30,7 +30,8 @@ from smartalbum.errors import LibraryBusyError
 from smartalbum.pipeline import batches_ahead
 from smartalbum.workers import ModelSource, WorkerPool, usable_cores
 
-# Worker processes start in about a second: below this many files a core, threads win.
+# A worker process takes about half a second to start: below this many files a core,
+# the threads of this process finish sooner.
 MIN_FILES_PER_PROCESS = 64
 
 
