@@ -98,3 +98,16 @@ def indexed_library(settings: Settings, tmp_path_factory: pytest.TempPathFactory
     report = Indexer(classifier, sessions, settings.library).run([root])
     assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
     return root
+
+
+@pytest.fixture(scope="session")
+def trip_library(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, int]]:
+    """tests/moments_library.py's trips, indexed into a catalog of their own: (catalog, ids)."""
+    from tests.moments_library import index_library, write_library
+
+    base = tmp_path_factory.mktemp("trips")
+    write_library(base / "photos", SAMPLES)
+    library = base / "library.db"
+    return library, index_library(base / "photos", library, settings)

@@ -309,6 +309,47 @@ def test_search_by_group_alias_album_title_and_part_of_a_name(
         lib.search("  ")
 
 
+PARIS = {"city": "Paris", "region": "Île-de-France", "country": "France", "country_code": "FR",
+         "city_zh": "巴黎", "region_zh": "法兰西岛大区", "country_zh": "法国"}  # fmt: skip
+SAPPORO = {"city": "Sapporo", "region": "Hokkaido", "country": "Japan", "country_code": "JP",
+           "city_zh": "札幌", "region_zh": "北海道", "country_zh": "日本"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "paris", "sapporo"),
+    [("Paris", True, False), ("paris, france", True, False), ("ile-de-france", True, False),
+     ("France", True, False), ("巴黎", True, False), ("法国巴黎", True, False),
+     ("北海道", False, True), ("日本北海道", False, True), ("日本 北海道 札幌", False, True),
+     ("japan", False, True), ("Hokkaido, Japan", False, True), ("Sapporo, France", False, False),
+     ("par", False, False), ("", False, False)],
+)  # fmt: skip
+def test_place_names_match_in_both_languages(query: str, paris: bool, sapporo: bool) -> None:
+    from smartalbum.albums.search import place_matches
+
+    assert (place_matches(PARIS, query), place_matches(SAPPORO, query)) == (paris, sapporo)
+
+
+def test_search_finds_photos_by_their_stored_place(
+    searchable: tuple[PhotoLibrary, dict[str, int]], sessions: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import update
+
+    lib, photos = searchable
+    with sessions.begin() as s:
+        for name, place in (("ski", SAPPORO), ("pizza", PARIS), ("owl", PARIS)):
+            stored = json.dumps(place, ensure_ascii=False)
+            s.execute(update(Photo).where(Photo.id == photos[name]).values(place=stored))
+    found = lib.search("北海道")
+    assert [p["id"] for p in found["photos"]] == [photos["ski"]]
+    assert found["photos"][0]["place"]["city_zh"] == "札幌" and found["places"] == [SAPPORO]
+    assert {p["id"] for p in lib.search("Paris")["photos"]} == {photos["pizza"], photos["owl"]}
+    # A label and a place in one word: both kinds of photo, the place counting as certain.
+    both = lib.search("pizza")["photos"]
+    assert [p["id"] for p in both] == [photos["pizza"]] and both[0]["place"] is None
+    assert lib.photo(photos["ski"])["place"] == SAPPORO
+    assert lib.photo(photos["tabby"])["place"] is None
+
+
 # --- corrections ---------------------------------------------------------------------------
 
 

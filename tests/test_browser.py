@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CAT, REPO, SAMPLES
+from smartalbum.settings import Settings
+from tests.conftest import CAT, REPO, SAMPLES, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -175,5 +176,89 @@ def test_gallery_album_photo_correction_moves_the_photo(
     page.goto(live_url + "/gallery#/search/猫")
     expect(page.locator(f".grid a[title='{CAT}']")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "gallery-search-phone-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.close()
+
+
+@pytest.fixture(scope="module")
+def trips_url(trip_library: tuple[Path, dict[str, int]], settings: Settings) -> Iterator[str]:
+    """The app over tests/moments_library.py's trips, with Beijing as home."""
+    own = Settings(
+        cache_dir=settings.cache_dir, library=trip_library[0], allow_download=False, home="Beijing"
+    )
+    with LiveServer(own) as url:
+        yield url
+
+
+def test_timeline_moment_photo_and_search_in_both_languages(
+    browser: object, trips_url: str, trip_library: tuple[Path, dict[str, int]]
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    hokkaido = f"m{trip_library[1]['sapporo-1']}"
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(trips_url + "/gallery")
+    page.evaluate("localStorage.clear()")
+    page.get_by_role("link", name="Timeline").click()
+    cards = page.locator(".moment-card")
+    expect(cards).to_have_count(11)
+    newest = cards.first
+    expect(newest.locator(".name")).to_have_text(
+        "Spring 2025 · Auvergne-Rhône-Alpes, France · Architecture"
+    )
+    expect(newest.locator(".where")).to_have_text("Lyon 01, Auvergne-Rhône-Alpes, France")
+    expect(newest.locator(".trip-badge")).to_have_text("✈ Trip to Île-de-France, France · Apr 2025")
+    card = page.locator(f".moment-card a[data-moment={hokkaido}]")
+    expect(card.locator(".name")).to_have_text("Winter 2025 · Hokkaido, Japan · Skiing")
+    expect(card.locator(".where")).to_have_text("Sapporo, Hokkaido, Japan")
+    expect(card.locator(".dates")).to_have_text("Jan 10 – 12, 2025")
+    expect(card).to_contain_text("8 photos")
+    expect(page.locator(".moment-card .file-date")).to_have_count(1)  # the photo without EXIF
+    page.wait_for_function("[...document.images].every((i) => i.complete && i.naturalWidth)")
+    page.screenshot(path=str(ARTIFACTS / "timeline-1280.png"), full_page=True)
+
+    card.click()
+    expect(page.locator("h2")).to_contain_text("Winter 2025 · Hokkaido, Japan · Skiing")
+    grid = page.locator(".grid a")
+    expect(grid).to_have_count(8)
+    expect(page.locator(".moment-facts .trip-badge")).to_contain_text("Trip to Hokkaido, Japan")
+    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    page.screenshot(path=str(ARTIFACTS / "moment-1280.png"))
+    page.locator(".grid a[title='niseko-1.jpg']").click()
+    expect(page.locator(".moment-link a")).to_have_text("Winter 2025 · Hokkaido, Japan · Skiing")
+    expect(page.locator(".facts")).to_contain_text("Niseko, Hokkaido, Japan")
+    page.locator(".moment-link a").click()
+    expect(grid).to_have_count(8)
+
+    page.fill("#q", "北海道")
+    page.locator("#search button[type=submit]").click()
+    expect(page.locator(f".moment-chips a[data-moment={hokkaido}]")).to_contain_text(
+        "Winter 2025 · Hokkaido, Japan · Skiing"
+    )
+    expect(page.locator(".grid a[title='sapporo-1.jpg']")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "search-moments-1280.png"))
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 800})
+    page = phone.new_page()
+    page.goto(trips_url + "/gallery#/timeline")
+    page.click("[data-lang=zh]")
+    expect(page.get_by_role("link", name="时间线")).to_be_visible()
+    card = page.locator(f".moment-card a[data-moment={hokkaido}]")
+    expect(card.locator(".name")).to_have_text("2025年冬 · 日本北海道 · 滑雪")
+    expect(card.locator(".where")).to_have_text("日本北海道札幌")
+    expect(card.locator(".trip-badge")).to_have_text("✈ 2025年1月 · 日本北海道之旅")
+    expect(page.locator(".moment-card").nth(4).locator(".name")).to_have_text(
+        "2025年夏 · 澳大利亚新南威尔士州 · 海滩"
+    )
+    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    page.screenshot(path=str(ARTIFACTS / "timeline-zh-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    card.click()
+    expect(page.locator("h2")).to_contain_text("2025年冬 · 日本北海道 · 滑雪")
+    expect(page.locator(".grid a")).to_have_count(8)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.close()

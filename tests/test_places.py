@@ -303,3 +303,22 @@ def test_lookup_speed_is_reported() -> None:
     assert len(gc.lookup_many(points)) == 1000
     many = time.perf_counter() - start
     print(f"\nlookup: {single * 1e3:.3f} ms/point; lookup_many(1000): {many * 1e3:.0f} ms")
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "city"),
+    [("Beijing", "CN", "Beijing"), ("北京", "CN", "Beijing"), ("  sapporo ", "JP", "Sapporo"),
+     ("札幌", "JP", "Sapporo"), ("Paris", "FR", "Paris"), ("巴黎", "FR", "Paris"),
+     ("reykjavik", "IS", "Reykjavík"), ("苏州", "CN", "Suzhou")],
+)  # fmt: skip
+def test_find_a_town_by_name(name: str, code: str, city: str) -> None:
+    """By English name (any case or accents) or Chinese; the most populous of namesakes."""
+    place = geocoder().find(name)
+    assert place is not None and (place.country_code, place.city) == (code, city)
+    assert place.distance_km == 0.0
+    assert geocoder().lookup(place.latitude, place.longitude) == place
+
+
+def test_find_nothing() -> None:
+    assert geocoder().find("Atlantisopolis") is None
+    assert geocoder().find("   ") is None

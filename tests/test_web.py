@@ -111,6 +111,8 @@ def test_every_error_path_has_the_one_shape(client: httpx.Client, settings: Sett
     assert_error(client.post("/predict?top_k=11", files={"file": photo()}), 422, "invalid_request")
     assert_error(client.get("/predict"), 405, "method_not_allowed")
     assert_error(client.get("/nowhere"), 404, "not_found")
+    assert_error(client.get("/api/moments/m0"), 404, "not_found")
+    assert_error(client.get("/api/moments?limit=0"), 422, "invalid_request")
 
 
 def test_model_without_weights_answers_503(

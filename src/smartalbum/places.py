@@ -19,6 +19,7 @@ import importlib.util
 import json
 import math
 import threading
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -71,6 +72,7 @@ class City(NamedTuple):
     country_code: str
     latitude: float
     longitude: float
+    population: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,13 @@ class Geocoder:
         self._city: list[str] = []
         self._region: list[str | None] = []
         self._code: list[str] = []
+        self._population: list[int] = []
         coordinates: list[tuple[float, float]] = []
         for city in cities:
             self._city.append(city.name)
             self._region.append(city.region)
             self._code.append(city.country_code)
+            self._population.append(city.population)
             coordinates.append((city.latitude, city.longitude))
         if not coordinates:
             raise ValueError("a geocoder needs at least one town")
@@ -141,6 +145,28 @@ class Geocoder:
                 seen[key] = self.lookup(lat, lon)
             places.append(seen[key])
         return places
+
+    def find(self, name: str) -> Place | None:
+        """The most populous town called ``name`` in English (any case or accents) or Chinese."""
+        wanted = fold_name(name)
+        if not wanted:
+            return None
+        # A Chinese name leads back to the English spelling the data uses, per country.
+        chinese = {
+            (code, english): region
+            for (code, kind, english, region), zh in self._names.places_zh.items()
+            if kind == "city" and fold_name(zh) == wanted
+        }
+        best, best_people = -1, -1
+        for index, city in enumerate(self._city):
+            key = (self._code[index], city)
+            known = key in chinese and chinese[key] in (None, self._region[index])
+            if (known or fold_name(city) == wanted) and self._population[index] > best_people:
+                best, best_people = index, self._population[index]
+        if best < 0:
+            return None
+        lat, lon = (float(v) for v in self._degrees[best])
+        return self._place(best, lat, lon)
 
     def _nearest(self, query: tuple[float, float, float]) -> int:
         for grid in self._grids:
@@ -250,6 +276,12 @@ def valid_coordinates(lat: float, lon: float) -> bool:
     return math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
 
 
+def fold_name(text: str) -> str:
+    """Case, accents and spacing dropped: "  reykjavík " and "Reykjavik" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km between two points given in degrees."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -309,6 +341,7 @@ def _bundled_cities() -> list[City]:
             country_code=r["country_code"],
             latitude=float(r["latitude"]),
             longitude=float(r["longitude"]),
+            population=int(r.get("population") or 0),
         )
         for r in records
     ]

@@ -6,6 +6,8 @@ data, and every id that does not lead to a present photo is a NotFoundError.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import membership
 from smartalbum.albums.groups import Groups, class_groups
 from smartalbum.albums.rules import RuleSet, RulesWatcher
-from smartalbum.albums.search import best_labels, interpret, search
+from smartalbum.albums.search import best_labels, interpret, matching_places, search
 from smartalbum.catalog import (
     CONFIRM,
     OK,
@@ -153,6 +155,7 @@ class PhotoLibrary:
                 "gps": {"lat": photo.gps_lat, "lon": photo.gps_lon, "alt": photo.gps_alt}
                 if photo.gps_lat is not None
                 else None,
+                "place": _place(photo.place),
                 "model": photo.model,
                 "labels": [
                     {
@@ -180,37 +183,46 @@ class PhotoLibrary:
         return {"index": c.index, "wnid": c.wnid, "label": c.en, "label_zh": c.zh}
 
     def search(self, text: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
-        """Photos whose labels, groups or albums the query names, best first."""
+        """Photos whose labels, groups, albums or places the query names, best first."""
         if not text.strip():
             raise RequestError("give something to search for, e.g. 'cat' or '猫'")
         rules = self.rules
         membership.sync(self.sessions, rules)
         wanted = interpret(text, self.labels, self.groups, rules)
         with self.sessions() as session:
+            wanted = dataclasses.replace(wanted, places=matching_places(session, text))
             hits = search(session, wanted)
             page = hits[max(0, offset) : max(0, offset) + _page(limit)]
             ids = [photo_id for photo_id, _ in page]
-            paths = dict(
-                session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(ids))).all()
+            found = session.execute(
+                select(Photo.id, Photo.path, Photo.place).where(Photo.id.in_(ids))
             )
+            paths, places = {}, {}
+            for photo_id, path, place in found:
+                paths[photo_id], places[photo_id] = path, place
             why = best_labels(session, ids, wanted, rules)
         photos = []
         for photo_id, score in page:
-            c = self.labels[why[photo_id]]
+            c = self.labels[why[photo_id]] if photo_id in why else None  # found by place alone
             photos.append(
                 {
                     "id": photo_id,
                     "path": paths[photo_id],
                     "score": score,
-                    "label": c.en,
-                    "label_zh": c.zh,
-                    "wnid": c.wnid,
+                    "label": c.en if c else None,
+                    "label_zh": c.zh if c else None,
+                    "wnid": c.wnid if c else None,
+                    # where it was taken, when that is what the query named
+                    "place": _place(places[photo_id])
+                    if places[photo_id] in wanted.places
+                    else None,
                 }
             )
         return {
             "query": text,
             "groups": list(wanted.groups),
             "albums": list(wanted.albums),
+            "places": [_place(raw) for raw in wanted.places],
             "total": len(hits),
             "offset": offset,
             "photos": photos,
@@ -318,3 +330,14 @@ class PhotoLibrary:
 
 def _page(limit: int) -> int:
     return max(1, min(MAX_PAGE, limit))
+
+
+def _place(raw: str | None) -> dict[str, Any] | None:
+    """The stored place of a photo (names in English and Chinese), or None."""
+    if not raw:
+        return None
+    try:
+        place = json.loads(raw)
+    except ValueError:
+        return None
+    return place if isinstance(place, dict) else None

@@ -1,9 +1,12 @@
-"""Search the library in English or Chinese: class names, group names and album titles."""
+"""Search the library in English or Chinese: class names, group names, album titles and places."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,19 +16,22 @@ from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.albums.rules import RuleSet, keyword_classes
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.models.labels import LabelSet
+from smartalbum.places import fold_name
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Below this a label is the model's noise, not a finding: a photo 0.06 % "pizza" is no pizza.
 MIN_SCORE = 0.05
+PLACE_SCORE = 1.0  # a photo taken in the place named is certainly a match
 
 
 @dataclass(frozen=True)
 class Interpretation:
-    """What a query names: classes (directly or through groups) and albums."""
+    """What a query names: classes (directly or through groups), albums and places."""
 
     classes: frozenset[int]
     groups: tuple[str, ...]
     albums: tuple[str, ...]
+    places: tuple[str, ...] = ()  # stored place JSON texts, as in the catalog
 
 
 def interpret(text: str, labels: LabelSet, groups: Groups, rules: RuleSet) -> Interpretation:
@@ -52,6 +58,43 @@ def _part(query: str, name: str) -> bool:
     if _CJK.search(query):
         return query in name
     return re.search(rf"(?<![a-z]){re.escape(query)}(?![a-z])", name) is not None
+
+
+def text_matches(query: str, text: str) -> bool:
+    """``_part`` ignoring case, accents and spacing: "winter" in "Winter 2025 · Paris"."""
+    return _part(fold_name(query), fold_name(text))
+
+
+def place_matches(place: Mapping[str, Any], text: str) -> bool:
+    """Whether a query names this place: "Sapporo", "japan", "北海道", "日本北海道"."""
+    query = fold_name(text)
+    if not query:
+        return False
+    if _CJK.search(query):
+        query = query.replace(" ", "")
+        country, region, city = (place.get(k) or "" for k in ("country_zh", "region_zh", "city_zh"))
+        return any(query in name for name in (country + region + city, country + city) if name)
+    english = fold_name(" ".join(place.get(k) or "" for k in ("city", "region", "country")))
+    parts = [part.strip() for part in query.split(",") if part.strip()]
+    return bool(parts) and all(_part(part, english) for part in parts)
+
+
+def matching_places(session: Session, text: str) -> tuple[str, ...]:
+    """The stored place texts of present photos that the query names."""
+    found = []
+    stored = session.scalars(
+        select(Photo.place).where(Photo.status == OK, Photo.place.is_not(None)).distinct()
+    )
+    for raw in stored:
+        if raw is None:
+            continue
+        try:
+            place = json.loads(raw)
+        except ValueError:
+            continue  # a damaged row names no place; the photo is still found by its labels
+        if isinstance(place, dict) and place_matches(place, text):
+            found.append(raw)
+    return tuple(found)
 
 
 def search(session: Session, wanted: Interpretation) -> list[tuple[int, float]]:
@@ -93,6 +136,11 @@ def search(session: Session, wanted: Interpretation) -> list[tuple[int, float]]:
         )
         for photo_id, score in rows:
             scores[photo_id] = max(scores.get(photo_id, 0.0), float(score))
+    if wanted.places:
+        for photo_id in session.scalars(
+            select(Photo.id).where(Photo.place.in_(wanted.places), Photo.status == OK)
+        ):
+            scores[photo_id] = max(scores.get(photo_id, 0.0), PLACE_SCORE)
     hits = [(i, round(min(score, 1.0), 4)) for i, score in scores.items() if score >= MIN_SCORE]
     hits.sort(key=lambda hit: (-hit[1], hit[0]))
     return hits

@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             library=getattr(args, "library", None),
             albums_file=getattr(args, "rules", None),
+            home=getattr(args, "home", None),
             port=getattr(args, "port", None),
         )
         command = {**model_commands.COMMANDS, **library_commands.COMMANDS}[args.command]

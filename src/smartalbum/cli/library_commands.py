@@ -1,4 +1,4 @@
-"""Commands about the photo library: index, duplicates, albums, search, label."""
+"""Commands about the photo library: index, duplicates, albums, moments, trips, search, label."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from smartalbum.settings import Settings
 
 if TYPE_CHECKING:
     from smartalbum.albums import PhotoLibrary
+    from smartalbum.moments import Timeline
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -53,6 +54,22 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "--dry-run", type=Path, metavar="RULES.toml",
         help="show what these rules would change, without changing anything",
     )  # fmt: skip
+
+    home_flags = argparse.ArgumentParser(add_help=False)
+    home_flags.add_argument(
+        "--home", metavar="PLACE", help="where you live: a town ('Beijing', '北京') or 'lat,lon'"
+    )
+    moments = sub.add_parser(
+        "moments", parents=[library_flags, home_flags],
+        help="the timeline: photos grouped by time and place, newest first",
+        description="`smartalbum moments` lists moments; `smartalbum moments show ID` its photos.",
+    )  # fmt: skip
+    moments.add_argument("action", nargs="?", choices=["show"], help="show one moment")
+    moments.add_argument("moment", nargs="?", metavar="ID", help="the moment to show")
+    moments.add_argument("--limit", type=int, default=500, help="photos to list (show)")
+    sub.add_parser(
+        "trips", parents=[library_flags, home_flags], help="runs of moments away from home"
+    )
 
     search = sub.add_parser(
         "search",
@@ -173,15 +190,68 @@ def _albums_dry_run(args: argparse.Namespace, library: PhotoLibrary) -> int:
     return EXIT_OK
 
 
+def open_timeline(settings: Settings, library: PhotoLibrary | None = None) -> Timeline:
+    """The library's moments and trips, as the command line lists them."""
+    from smartalbum.moments import Timeline
+
+    return Timeline(library or open_library(settings), settings)
+
+
+def _moments(args: argparse.Namespace, settings: Settings) -> int:
+    timeline = open_timeline(settings)
+    if args.action == "show":
+        if not args.moment:
+            raise ConfigError("say which moment: smartalbum moments show ID")
+        moment = timeline.moment(args.moment, limit=args.limit)
+        if args.json:
+            print(json.dumps(moment, ensure_ascii=False, indent=2))
+        else:
+            print(f"{moment['title']} · {moment['title_zh']}: {moment['count']} photos")
+            for photo in moment["photos"]:
+                print(f"  #{photo['id']}  {photo['path']}")
+        return EXIT_OK
+    rows = timeline.moments()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for m in rows:
+        trip = f"  [{m['trip']['title']}]" if m["trip"] else ""
+        dates = f"{m['start'][:10]} – {m['end'][:10]}"
+        note = " (file dates)" if m["time_is_file_date"] else ""
+        print(f"{m['id']:<10} {dates}  {m['count']:>5}  {m['title']} · {m['title_zh']}{note}{trip}")
+    print(f"{len(rows)} moments")
+    return EXIT_OK
+
+
+def _trips(args: argparse.Namespace, settings: Settings) -> int:
+    timeline = open_timeline(settings)
+    trips = timeline.trips()
+    if args.json:
+        print(json.dumps(trips, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for t in trips:
+        dates = f"{t['start'][:10]} – {t['end'][:10]}"
+        moments = len(t["moments"])
+        print(f"{t['id']:<10} {dates}  {t['count']:>5} photos in {moments} moments  "
+              f"{t['title']} · {t['title_zh']}")  # fmt: skip
+    print(f"{len(trips)} trips")
+    return EXIT_OK
+
+
 def _search(args: argparse.Namespace, settings: Settings) -> int:
-    found = open_library(settings).search(args.query, limit=args.limit)
-    keys = ("id", "path", "score", "label", "label_zh")
+    library = open_library(settings)
+    found = library.search(args.query, limit=args.limit)
+    keys = ("id", "path", "score", "label", "label_zh", "place")
     photos = [{k: p[k] for k in keys} for p in found["photos"]]
     if args.json:
         print(json.dumps(photos, ensure_ascii=False, indent=2))
         return EXIT_OK
+    for m in open_timeline(settings, library).matching(args.query):
+        print(f"moment {m['id']}: {m['title']} · {m['title_zh']} ({m['count']} photos)")
     for p in photos:
-        print(f"{p['score']:6.1%}  #{p['id']}  {p['label']} · {p['label_zh']}  {p['path']}")
+        where = p["place"] and ", ".join(filter(None, (p["place"]["city"], p["place"]["country"])))
+        what = where or f"{p['label']} · {p['label_zh']}"
+        print(f"{p['score']:6.1%}  #{p['id']}  {what}  {p['path']}")
     print(f"{found['total']} photos match {args.query!r}")
     return EXIT_OK
 
@@ -207,6 +277,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "index": _index,
     "duplicates": _duplicates,
     "albums": _albums,
+    "moments": _moments,
+    "trips": _trips,
     "search": _search,
     "label": _label,
 }

@@ -1,4 +1,4 @@
-"""The library's JSON API: albums, photos, thumbnails, originals, search and corrections.
+"""The library's JSON API: albums, moments, trips, photos, files, search and corrections.
 
 Every handler is a plain function: FastAPI runs it in its thread pool, so catalog
 queries never block the event loop that serves ``/predict``.
@@ -17,6 +17,7 @@ from smartalbum.albums import PhotoLibrary, RuleSet, RulesWatcher, class_groups
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.errors import NotFoundError
 from smartalbum.models.labels import load_labels
+from smartalbum.moments import Timeline
 from smartalbum.settings import Settings
 
 
@@ -27,6 +28,7 @@ class LibraryHolder:
         self.settings = settings
         self._watcher: RulesWatcher | None = None
         self._library: PhotoLibrary | None = None
+        self._timeline: Timeline | None = None
         self._lock = threading.Lock()
 
     def rules(self) -> RuleSet:
@@ -49,6 +51,14 @@ class LibraryHolder:
                 self._library = PhotoLibrary(sessions, watcher.labels, watcher)
             return self._library
 
+    def timeline(self) -> Timeline:
+        """The library's moments and trips (computed on demand, cached until it changes)."""
+        library = self.get()
+        with self._lock:
+            if self._timeline is None:
+                self._timeline = Timeline(library, self.settings)
+            return self._timeline
+
 
 class Correction(BaseModel):
     """Body of ``POST /api/photos/{id}/labels``."""
@@ -67,6 +77,10 @@ def _photo_id(text: str) -> int:
 def library_router(holder: LibraryHolder) -> APIRouter:
     """Routes over the catalog the holder opens."""
     router = APIRouter(prefix="/api")
+
+    def with_moment(photo: dict[str, Any]) -> dict[str, Any]:
+        """The photo's answer with the moment it belongs to (the web layer knows moments)."""
+        return {**photo, "moment": holder.timeline().moment_of(photo["id"])}
 
     def rules_info(library: PhotoLibrary) -> dict[str, Any]:
         rules = library.rules
@@ -103,8 +117,33 @@ def library_router(holder: LibraryHolder) -> APIRouter:
         offset: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=500),
     ) -> dict[str, Any]:
-        """Photos by English or Chinese label, group name or album title, best first."""
-        return holder.get().search(q, offset, limit)
+        """Photos by English or Chinese label, group, album title or place, best first.
+
+        ``moments`` lists the moments whose places or titles the query names.
+        """
+        found = holder.get().search(q, offset, limit)
+        found["moments"] = holder.timeline().matching(q)
+        return found
+
+    @router.get("/moments")
+    def moments(
+        offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500)
+    ) -> dict[str, Any]:
+        """A page of moments, newest first: dates, place, albums, cover, titles and trip."""
+        return holder.timeline().page(offset, limit)
+
+    @router.get("/moments/{moment_id}")
+    def moment(
+        moment_id: str, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500)
+    ) -> dict[str, Any]:
+        """One moment and a page of its photos, in time order."""
+        return holder.timeline().moment(moment_id, offset, limit)
+
+    @router.get("/trips")
+    def trips() -> dict[str, Any]:
+        """Every trip away from home, newest first, and where home is taken to be."""
+        timeline = holder.timeline()
+        return {"home": timeline.home(), "trips": timeline.trips()}
 
     @router.get("/classes")
     def classes(q: str = Query("", max_length=100)) -> list[dict[str, Any]]:
@@ -121,8 +160,8 @@ def library_router(holder: LibraryHolder) -> APIRouter:
 
     @router.get("/photos/{photo_id}")
     def photo(photo_id: str) -> dict[str, Any]:
-        """A photo's labels (corrections applied), albums and EXIF facts."""
-        return holder.get().photo(_photo_id(photo_id))
+        """A photo's labels (corrections applied), albums, EXIF facts, place and moment."""
+        return with_moment(holder.get().photo(_photo_id(photo_id)))
 
     @router.get("/photos/{photo_id}/thumbnail")
     def thumbnail(photo_id: str) -> Response:
@@ -138,6 +177,6 @@ def library_router(holder: LibraryHolder) -> APIRouter:
     @router.post("/photos/{photo_id}/labels")
     def correct(photo_id: str, body: Correction) -> dict[str, Any]:
         """Set, confirm, reject or clear a class for the photo; returns the photo as it is now."""
-        return holder.get().correct(_photo_id(photo_id), body.action, body.wnid)
+        return with_moment(holder.get().correct(_photo_id(photo_id), body.action, body.wnid))
 
     return router

@@ -1,16 +1,19 @@
 "use strict";
-// The gallery: albums, an album's photos (loaded page by page as you scroll), a photo with its
-// top-5 bars and correction controls, and search — in English or 中文. Routes live in the hash.
+// The gallery: albums, the timeline of moments, an album's or a moment's photos (loaded page by
+// page as you scroll), a photo with its top-5 bars, corrections, place and moment, and search —
+// in English or 中文. Routes live in the hash.
 const TEXT = {
   en: { title: "smartalbum", albums: "Albums", recognize: "Recognize", search: "Search", searchLabel: "Search photos",
-        searchHint: "cat, 猫, snow, beach…", photos: "{n} photos", noPhotos: "No photos yet — import a folder on the Recognize page.",
+        searchHint: "cat, 猫, snow, beach…", photos: "{n} photos", photos1: "1 photo", noPhotos: "No photos yet — import a folder on the Recognize page.",
         empty: "Nothing here yet.", results: "{n} photos found", labels: "What the model sees", inAlbums: "Albums",
         noAlbums: "In no album", facts: "Details", taken: "Taken", camera: "Camera", size: "Size", file: "File",
         place: "GPS", setLabel: "Correct the label", setHint: "type a class, e.g. tabby or 虎斑猫", set: "Set",
         confirm: "Right", reject: "Not this", yourCorrections: "Your corrections", undo: "undo",
         confirmed: "confirmed", setByYou: "set by you", rejected: "rejected", set_: "set", confirm_: "confirmed",
         reject_: "rejected", loading: "Loading…", notFound: "Not found.", error: "Something went wrong:",
-        back: "Back", timeFallback: "(file date)", rulesError: "Album rules not applied:" },
+        back: "Back", timeFallback: "(file date)", rulesError: "Album rules not applied:",
+        timeline: "Timeline", noMoments: "No moments yet — photos with a date appear here.",
+        moment: "Moment", where: "Place", moments: "Moments", fileDates: "dates from files", trip: "Trip" },
   zh: { title: "智能相册", albums: "相册", recognize: "识别照片", search: "搜索", searchLabel: "搜索照片",
         searchHint: "猫、cat、雪、海边…", photos: "{n} 张照片", noPhotos: "还没有照片——请在“识别照片”页面导入文件夹。",
         empty: "这里还没有照片。", results: "找到 {n} 张照片", labels: "识别结果", inAlbums: "所在相册",
@@ -19,17 +22,64 @@ const TEXT = {
         confirm: "正确", reject: "不是", yourCorrections: "你的更正", undo: "撤销",
         confirmed: "已确认", setByYou: "你设定的", rejected: "已排除", set_: "设定为", confirm_: "已确认",
         reject_: "已排除", loading: "加载中…", notFound: "找不到。", error: "出错了：",
-        back: "返回", timeFallback: "（文件日期）", rulesError: "相册规则未生效：" },
+        back: "返回", timeFallback: "（文件日期）", rulesError: "相册规则未生效：",
+        timeline: "时间线", noMoments: "还没有时刻——有拍摄日期的照片会出现在这里。",
+        moment: "时刻", where: "地点", moments: "相关时刻", fileDates: "日期取自文件", trip: "旅行" },
 };
 const PAGE = 200;
+const MOMENT_PAGE = 60;
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
 let rerender = () => {};  // the current view draws itself again after a language switch
 let observer = null;
 
-function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
+function t(key, n) { return TEXT[lang][n === 1 && TEXT[lang][key + "1"] ? key + "1" : key].replace("{n}", n); }
 function title(o) { return lang === "zh" ? o.title_zh : o.title; }
 function label(o) { return lang === "zh" ? o.label_zh : o.label; }
 function thumb(id) { return `/api/photos/${id}/thumbnail`; }
+const CJK = /[\u3400-\u9fff]/;
+
+// "Sapporo, Hokkaido, Japan" / "日本北海道札幌": a name that starts its neighbour is dropped (北京市 北京).
+function placeLine(p) {
+  if (!p) return "";
+  const parts = lang === "zh"
+    ? [p.country_zh || p.country, p.region_zh || p.region, p.city_zh || p.city]
+    : [p.city, p.region, p.country];
+  const kept = [];
+  for (const part of parts) {
+    const last = kept[kept.length - 1];
+    if (part && !(last && (last.startsWith(part) || part.startsWith(last)))) kept.push(part);
+  }
+  if (lang !== "zh") return kept.join(", ");
+  return kept.reduce((text, part) => text + (text && !(CJK.test(text.slice(-1)) && CJK.test(part[0])) ? " " : "") + part, "");
+}
+
+// The days a moment spans, as the photos' own clocks recorded them (never shifted to this browser's zone).
+function dateSpan(start, end) {
+  const [a, b] = [start, end].map((iso) => iso.slice(0, 10).split("-").map(Number));
+  if (lang === "zh") {  // 2025年1月10日–12日, 2025年1月30日–2月2日
+    const day = ([y, m, d]) => `${y}年${m}月${d}日`;
+    if (a.join() === b.join()) return day(a);
+    if (a[0] !== b[0]) return `${day(a)}–${day(b)}`;
+    return `${day(a)}–${a[1] === b[1] ? "" : `${b[1]}月`}${b[2]}日`;
+  }
+  const format = new Intl.DateTimeFormat("en", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  const [from, to] = [a, b].map(([y, m, d]) => new Date(Date.UTC(y, m - 1, d)));
+  return from.getTime() === to.getTime() ? format.format(from) : format.formatRange(from, to);
+}
+
+function momentCard(m) {
+  const where = placeLine(m.place);
+  return el("li", { class: "moment-card" },
+    el("a", { href: `#/moment/${encodeURIComponent(m.id)}`, "data-moment": m.id },
+      el("img", { class: "cover", src: thumb(m.cover), alt: "", loading: "lazy" }),
+      el("div", { class: "text" },
+        el("p", { class: "name", text: title(m) }),
+        el("p", { class: "dates" }, el("time", { datetime: m.start, text: dateSpan(m.start, m.end) }),
+          m.time_is_file_date ? el("span", { class: "file-date", text: ` · ${t("fileDates")}` }) : null),
+        where ? el("p", { class: "where", text: where }) : null,
+        el("p", { class: "sub" }, t("photos", m.count),
+          m.trip ? el("span", { class: "trip-badge", "data-trip": m.trip.id, title: title(m.trip), text: `✈ ${title(m.trip)}` }) : null))));
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -136,15 +186,77 @@ async function albumView(id) {
 async function searchView(query) {
   document.getElementById("q").value = query;
   const heading = el("h2");
-  let found = 0;
+  const related = el("section", { class: "search-moments", "aria-label": t("moments") });
+  let found = 0, moments = [];
+  function drawMoments() {
+    related.replaceChildren(...(moments.length ? [el("h3", { text: t("moments") }),
+      el("ul", { class: "moment-chips" }, ...moments.map((m) => el("li", {},
+        el("a", { href: `#/moment/${encodeURIComponent(m.id)}`, "data-moment": m.id },
+          title(m), el("span", { class: "count", text: ` · ${t("photos", m.count)}` })))))] : []));
+  }
   const grid = photoGrid(async (offset) => {
     const page = await api(`/api/search?q=${encodeURIComponent(query)}&offset=${offset}&limit=${PAGE}`);
     found = page.total;
     heading.textContent = `“${query}” · ${t("results", found)}`;
+    if (offset === 0) { moments = page.moments || []; drawMoments(); }
     return page;
-  }, (p) => `${label(p)} ${Math.round(p.score * 100)}%`);
-  rerender = () => { heading.textContent = `“${query}” · ${t("results", found)}`; grid.relabel(); };
-  show(heading, grid.list, grid.more);
+  }, (p) => p.place ? placeLine(p.place) : `${label(p)} ${Math.round(p.score * 100)}%`);
+  rerender = () => { heading.textContent = `“${query}” · ${t("results", found)}`; drawMoments(); grid.relabel(); };
+  show(heading, related, grid.list, grid.more);
+  await grid.first;
+}
+
+// --- the timeline: moments newest first, a page at a time as the end scrolls into view --------
+async function timelineView() {
+  const heading = el("h2");
+  const list = el("ul", { class: "moments-grid", "aria-label": t("timeline") });
+  const more = el("p", { class: "more", text: t("loading") });
+  const moments = [];
+  let total = Infinity, busy = false;
+  async function next() {
+    if (busy || moments.length >= total) return;
+    busy = true;
+    const page = await api(`/api/moments?offset=${moments.length}&limit=${MOMENT_PAGE}`);
+    total = page.total;
+    for (const m of page.moments) { moments.push(m); list.append(momentCard(m)); }
+    if (!page.moments.length) total = moments.length;
+    more.textContent = moments.length >= total ? (total ? "" : t("noMoments")) : t("loading");
+    busy = false;
+    if (moments.length < total && more.getBoundingClientRect().top < innerHeight * 2) next();
+  }
+  rerender = () => {
+    heading.textContent = t("timeline");
+    list.replaceChildren(...moments.map(momentCard));
+    if (moments.length >= total) more.textContent = total ? "" : t("noMoments");
+  };
+  if (observer) observer.disconnect();
+  observer = new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) next(); },
+                                      { rootMargin: "800px" });
+  observer.observe(more);
+  rerender();
+  show(heading, list, more);
+  await next();
+}
+
+async function momentView(id) {
+  const first = await api(`/api/moments/${encodeURIComponent(id)}?limit=1`);
+  const grid = photoGrid(async (offset) => {
+    const page = await api(`/api/moments/${encodeURIComponent(id)}?offset=${offset}&limit=${PAGE}`);
+    return { total: page.count, photos: page.photos };
+  }, () => "");
+  const heading = el("h2");
+  const facts = el("p", { class: "moment-facts" });
+  rerender = () => {
+    heading.replaceChildren(title(first), el("span", { class: "count", text: t("photos", first.count) }));
+    const where = placeLine(first.place);
+    facts.replaceChildren(el("time", { datetime: first.start, text: dateSpan(first.start, first.end) }),
+      first.time_is_file_date ? ` · ${t("fileDates")}` : "",
+      where ? el("span", { class: "where", text: where }) : "",
+      first.trip ? el("span", { class: "trip-badge", "data-trip": first.trip.id, text: `✈ ${title(first.trip)}` }) : "");
+    grid.relabel();
+  };
+  rerender();
+  show(heading, facts, grid.list, grid.more);
   await grid.first;
 }
 
@@ -190,6 +302,7 @@ async function photoView(id) {
       + (photo.time_source === "mtime" ? ` ${t("timeFallback")}` : "") : null);
     fact("camera", photo.camera);
     fact("size", photo.width ? `${photo.width} × ${photo.height} ${photo.format || ""}` : null);
+    fact("where", photo.place ? placeLine(photo.place) : null);
     fact("place", photo.gps ? `${photo.gps.lat.toFixed(4)}, ${photo.gps.lon.toFixed(4)}` : null);
     fact("file", photo.path);
     show(el("div", { class: "detail" },
@@ -200,17 +313,27 @@ async function photoView(id) {
         el("h3", { text: t("setLabel") }), form,
         photo.corrections.length ? el("h3", { text: t("yourCorrections") }) : null, photo.corrections.length ? corrections : null,
         el("h3", { text: t("inAlbums") }), albums,
+        photo.moment ? el("h3", { text: t("moment") }) : null,
+        photo.moment ? el("p", { class: "tags moment-link" }, el("a", { href: `#/moment/${encodeURIComponent(photo.moment.id)}`,
+                                                                     "data-moment": photo.moment.id, text: title(photo.moment) })) : null,
         el("h3", { text: t("facts") }), facts)));
   };
   rerender();
 }
 
-async function route() {
+// One view at a time: a view still loading when the hash changes finishes first, so it can
+// never draw over the view that replaced it.
+let routing = Promise.resolve();
+function route() { routing = routing.then(draw); return routing; }
+
+async function draw() {
   const [, kind, arg] = location.hash.match(/^#\/([a-z]+)\/(.+)$/) || [];
   rerender = () => {};
   show(el("p", { class: "more", text: t("loading") }));
   try {
-    if (kind === "album") await albumView(decodeURIComponent(arg));
+    if (location.hash === "#/timeline") await timelineView();
+    else if (kind === "moment") await momentView(decodeURIComponent(arg));
+    else if (kind === "album") await albumView(decodeURIComponent(arg));
     else if (kind === "photo") await photoView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "search") await searchView(decodeURIComponent(arg));
     else await albumsView();

@@ -1,0 +1,122 @@
+"""Bilingual names for moments and trips: the season where you were, the place, the scene.
+
+"Winter 2025 · Hokkaido, Japan · Skiing" / "2025年冬 · 日本北海道 · 滑雪". Seasons follow
+the hemisphere of the place (January in Sydney is summer); with no place, the north's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from smartalbum.places import hemisphere
+
+SEP = " · "
+PLACE_KEYS = ("city", "region", "country", "country_code", "city_zh", "region_zh", "country_zh")
+
+# Northern-hemisphere season of each month; the south's is six months on.
+_NORTH = {12: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 3, 10: 3, 11: 3}
+_SEASONS = (("Winter", "冬"), ("Spring", "春"), ("Summer", "夏"), ("Autumn", "秋"))
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Scene:
+    """An activity a photo's top class names, in English and Chinese."""
+
+    id: str
+    en: str
+    zh: str
+    wnids: tuple[str, ...]
+
+
+# Activities worth naming a moment after, by the ImageNet classes that show them. Classes
+# that are only scenery or things (alp, church) name no activity: the album does instead.
+SCENES = (
+    Scene("skiing", "Skiing", "滑雪", ("n04228054",)),  # ski
+    Scene("dog_sledding", "Dog sledding", "狗拉雪橇", ("n03218198",)),  # dogsled
+    Scene("snowmobiling", "Snowmobiling", "雪地摩托", ("n04252077",)),  # snowmobile
+    Scene("bobsleigh", "Bobsleigh", "雪车", ("n02860847",)),  # bobsled
+    # scuba diver, snorkel, coral reef
+    Scene("diving", "Diving", "潜水", ("n10565667", "n04251144", "n09256479")),
+    Scene("beach", "Beach", "海滩", ("n09428293", "n09421951")),  # seashore, sandbar
+    Scene("swimming", "Swimming", "游泳", ("n04371430", "n02807133")),  # trunks, bathing cap
+    Scene("canoeing", "Canoeing", "划独木舟", ("n02951358", "n03873416")),  # canoe, paddle
+    # catamaran, trimaran, yawl, schooner
+    Scene("sailing", "Sailing", "帆船", ("n02981792", "n04483307", "n04612504", "n04147183")),
+    Scene("camping", "Camping", "露营", ("n03792972",)),  # mountain tent
+    Scene("cycling", "Cycling", "骑行", ("n03792782", "n02835271")),  # mountain bike, tandem
+    Scene("golf", "Golf", "高尔夫", ("n03445777", "n03445924")),  # golf ball, golfcart
+    Scene("baseball", "Baseball", "棒球", ("n09835506",)),  # ballplayer
+    Scene("parachuting", "Parachuting", "跳伞", ("n03888257",)),  # parachute
+    Scene("wedding", "Wedding", "婚礼", ("n10148035",)),  # groom
+    Scene("fairground", "Fairground", "游乐场", ("n02966193",)),  # carousel
+    Scene("hot_pot", "Hot pot", "火锅", ("n07590611",)),  # hot pot
+)
+
+
+def season(day: date, lat: float | None) -> tuple[str, str]:
+    """("Winter 2025", "2025年冬") for a date where the place is (north when unknown)."""
+    index = _NORTH[day.month]
+    if lat is not None and hemisphere(lat) == "south":
+        index = (index + 2) % 4
+    en, zh = _SEASONS[index]
+    return f"{en} {day.year}", f"{day.year}年{zh}"
+
+
+def month_span(first: date, last: date) -> tuple[str, str]:
+    """("Jan 2025", "2025年1月"), or a range when the dates fall in different months."""
+    en, zh = _month(first)
+    if (first.year, first.month) != (last.year, last.month):
+        end_en, end_zh = _month(last)
+        return f"{en} – {end_en}", f"{zh}–{end_zh}"
+    return en, zh
+
+
+def _month(day: date) -> tuple[str, str]:
+    return f"{_MONTHS[day.month - 1]} {day.year}", f"{day.year}年{day.month}月"
+
+
+def place_names(place: Mapping[str, Any] | None) -> tuple[str, str]:
+    """("Hokkaido, Japan", "日本北海道"); English stands in for a missing Chinese name."""
+    if not place:
+        return "", ""
+    area = place.get("region") or place.get("city")
+    country = place.get("country") or place.get("country_code")
+    en = ", ".join(p for p in (area, country) if p)
+    area_zh = place.get("region_zh") or place.get("city_zh") or area
+    return en, _joined_zh(place.get("country_zh") or country, area_zh)
+
+
+def _joined_zh(*parts: str | None) -> str:
+    """Chinese names run together ("日本北海道"); an English stand-in gets a space."""
+    text = ""
+    for part in (p for p in parts if p):
+        if text and not (_CJK.search(text[-1]) and _CJK.search(part[0])):
+            text += " "
+        text += part
+    return text
+
+
+def moment_titles(
+    when: tuple[str, str], where: tuple[str, str], what: tuple[str, str] | None
+) -> tuple[str, str]:
+    """A moment's titles from its season, place and scene names, whichever are known."""
+    what = what or ("", "")
+    return (
+        SEP.join(p for p in (when[0], where[0], what[0]) if p),
+        SEP.join(p for p in (when[1], where[1], what[1]) if p),
+    )
+
+
+def trip_titles(first: date, last: date, place: Mapping[str, Any] | None) -> tuple[str, str]:
+    """("Trip to Hokkaido, Japan · Jan 2025", "2025年1月 · 日本北海道之旅")."""
+    when_en, when_zh = month_span(first, last)
+    where_en, where_zh = place_names(place)
+    if not where_en:
+        return f"Trip{SEP}{when_en}", f"{when_zh}{SEP}旅行"
+    return f"Trip to {where_en}{SEP}{when_en}", f"{when_zh}{SEP}{where_zh}之旅"

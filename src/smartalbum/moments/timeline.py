@@ -1,0 +1,247 @@
+"""Moments and trips of a library, computed from the catalog on demand and cached until it changes.
+
+Only the columns the timeline needs are read (time, offset, GPS, the stored place JSON,
+each photo's top class and album rows), through Core rather than ORM objects; nothing
+is geocoded here but the home setting.
+The result is cached under a fingerprint of the catalog (present photos, their last
+indexing, corrections and the album rules), so a second request costs three small
+queries.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ClauseElement, func, select
+from sqlalchemy.orm import Session
+
+from smartalbum.albums import PhotoLibrary
+from smartalbum.albums.membership import CHUNK, labels_of
+from smartalbum.albums.search import place_matches, text_matches
+from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
+from smartalbum.errors import NotFoundError
+from smartalbum.moments.build import Context, Moment, Trip, build_moment, build_trips, parse_place
+from smartalbum.moments.clustering import cut
+from smartalbum.moments.naming import SCENES
+from smartalbum.moments.photos import Photos
+from smartalbum.moments.trips import Home, home_from_setting
+from smartalbum.places import geocoder
+from smartalbum.settings import Settings
+
+MAX_PAGE = 500
+
+
+@dataclass
+class _Computed:
+    moments: list[Moment]  # newest first
+    trips: list[Trip]  # newest first
+    home: Home | None
+    by_id: dict[str, Moment] = field(default_factory=dict)
+    of_photo: dict[int, Moment] = field(default_factory=dict)
+
+
+class Timeline:
+    """Moments and trips of one library under one set of settings; safe to share."""
+
+    def __init__(self, library: PhotoLibrary, settings: Settings) -> None:
+        self.library = library
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._cached: tuple[tuple[Any, ...], _Computed] | None = None
+        self._home_setting: Home | None = None
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def moments(self) -> list[dict[str, Any]]:
+        """Every moment, newest first."""
+        return [m.to_dict() for m in self._current().moments]
+
+    def page(self, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+        """A page of moments, newest first, and how many there are."""
+        moments = self._current().moments
+        chosen = moments[max(0, offset) : max(0, offset) + _page(limit)]
+        return {"total": len(moments), "offset": offset, "moments": [m.to_dict() for m in chosen]}
+
+    def moment(self, moment_id: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+        """One moment and a page of its photos in time order; NotFoundError if there is none."""
+        found = self._current().by_id.get(moment_id)
+        if found is None:
+            raise NotFoundError(f"no moment {moment_id!r}")
+        ids = found.photo_ids[max(0, offset) : max(0, offset) + _page(limit)]
+        with self.library.sessions() as session:
+            rows = session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(ids))).all()
+        paths = dict(rows)
+        photos = [{"id": i, "path": paths[i]} for i in ids if i in paths]
+        return {**found.to_dict(), "offset": offset, "photos": photos}
+
+    def trips(self) -> list[dict[str, Any]]:
+        """Every trip, newest first."""
+        return [t.to_dict() for t in self._current().trips]
+
+    def home(self) -> dict[str, Any] | None:
+        """Where home is taken to be, or None without a setting or any GPS photo."""
+        home = self._current().home
+        return home.to_dict() if home else None
+
+    def moment_of(self, photo_id: int) -> dict[str, Any] | None:
+        """The moment a photo belongs to (id and titles), or None if it has no time."""
+        found = self._current().of_photo.get(photo_id)
+        return found.ref() if found else None
+
+    def matching(self, text: str) -> list[dict[str, Any]]:
+        """Moments whose places or titles the query names, newest first."""
+        if not text.strip():
+            return []
+        computed = self._current()
+        every_place = {raw for m in computed.moments for raw in m.places}
+        named = {raw for raw in every_place if place_matches(parse_place(raw) or {}, text)}
+        return [
+            {**m.ref(), "count": len(m.photo_ids)}
+            for m in computed.moments
+            if m.places & named or text_matches(text, m.title) or text_matches(text, m.title_zh)
+        ]
+
+    # -- computing -------------------------------------------------------------------------
+
+    def _current(self) -> _Computed:
+        with self._lock:
+            self.library.refresh()  # album rows must match the rules before they are counted
+            stamp = self._fingerprint()
+            if self._cached is None or self._cached[0] != stamp:
+                self._cached = (stamp, self._compute())
+            return self._cached[1]
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        with self.library.sessions() as session:
+            photos = session.execute(
+                select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id)).where(
+                    Photo.status == OK
+                )
+            ).one()
+            corrections = session.execute(
+                select(func.count(), func.max(Correction.created_at))
+            ).one()
+        return (*photos, *corrections, self.library.rules.digest)
+
+    def _compute(self) -> _Computed:
+        photos = self._photos()
+        lat, lon = photos.arrays()
+        settings = self.settings
+        bounds = cut(
+            photos.seconds, lat, lon, settings.moment_gap_hours, settings.moment_distance_km
+        )
+        albums, tops = self._albums_and_classes()
+        context = Context(
+            albums=albums,
+            album_titles={a.id: (a.title, a.title_zh) for a in self.library.rules.albums},
+            tops=tops,
+            scenes={
+                self.library.labels.index_of(wnid): scene
+                for scene in SCENES
+                for wnid in scene.wnids
+            },
+        )
+        moments = [build_moment(photos, start, end, context) for start, end in bounds]
+        home = self._home(photos)
+        trips = build_trips(moments, home, settings.home_radius_km)
+        return _Computed(
+            moments=moments[::-1],
+            trips=trips[::-1],
+            home=home,
+            by_id={m.id: m for m in moments},
+            of_photo={i: m for m in moments for i in m.photo_ids},
+        )
+
+    def _photos(self) -> Photos:
+        """Every present photo with a time, read in one query of the columns needed."""
+        query = select(
+            Photo.id,
+            Photo.taken_at,
+            Photo.taken_at_offset,
+            Photo.time_source,
+            Photo.gps_lat,
+            Photo.gps_lon,
+            Photo.place,
+        ).where(Photo.status == OK, Photo.taken_at.is_not(None))
+        with self.library.sessions() as session:
+            return Photos.from_rows(_fetch_all(session, query))
+
+    def _albums_and_classes(self) -> tuple[dict[str, dict[int, float]], dict[int, int]]:
+        """Each album's photos and scores, and each photo's top class (corrections applied)."""
+        albums: dict[str, dict[int, float]] = {a.id: {} for a in self.library.rules.albums}
+        with self.library.sessions() as session:
+            rows = select(AlbumMember.photo_id, AlbumMember.album_id, AlbumMember.score)
+            for photo_id, album_id, score in _fetch_all(session, rows):
+                if album_id in albums:
+                    albums[album_id][photo_id] = score
+            top = select(PhotoLabel.photo_id, PhotoLabel.class_index).where(PhotoLabel.rank == 1)
+            tops: dict[int, int] = dict(_fetch_all(session, top))
+            corrected = list(session.scalars(select(Correction.photo_id).distinct()))
+            for start in range(0, len(corrected), CHUNK):
+                chunk = corrected[start : start + CHUNK]
+                labels = labels_of(session, chunk)
+                for photo_id in chunk:
+                    if photo_id in labels:
+                        tops[photo_id] = labels[photo_id][0][0]
+                    else:
+                        tops.pop(photo_id, None)
+        return albums, tops
+
+    def _home(self, photos: Photos) -> Home | None:
+        if self.settings.home:
+            if self._home_setting is None:  # one lookup per process, not per request
+                self._home_setting = home_from_setting(self.settings.home, geocoder().find)
+            return self._home_setting
+        counts = Counter(photos.places)
+        counts.pop(None, None)
+        if not counts:
+            return None
+        most = counts.most_common(1)[0][0]
+        at = [i for i, place in enumerate(photos.places) if place == most]
+        centre = _centre((photos.lat[i], photos.lon[i]) for i in at)
+        if centre is None:
+            return None
+        return Home(centre[0], centre[1], "photos", parse_place(most))
+
+
+def _fetch_all(session: Session, query: ClauseElement) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples straight from the database driver.
+
+    On 100,000 rows SQLAlchemy's Row objects cost more than the query itself. The
+    queries here hold only constants, so they are compiled with their values inline.
+    """
+    connection = session.connection()
+    sql = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(sql))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _centre(points: Iterable[tuple[float | None, float | None]]) -> tuple[float, float] | None:
+    """The mean of points on the sphere (right across the 180th meridian), or None."""
+    x = y = z = 0.0
+    for lat, lon in points:
+        if lat is None or lon is None:
+            continue
+        phi, lam = math.radians(lat), math.radians(lon)
+        x += math.cos(phi) * math.cos(lam)
+        y += math.cos(phi) * math.sin(lam)
+        z += math.sin(phi)
+    if x == y == z == 0.0:
+        return None
+    return (
+        math.degrees(math.atan2(z, math.hypot(x, y))),
+        math.degrees(math.atan2(y, x)),
+    )
+
+
+def _page(limit: int) -> int:
+    return max(1, min(MAX_PAGE, limit))
