@@ -12,6 +12,7 @@ from smartalbum.catalog import (
     OK,
     AlbumMember,
     Photo,
+    PhotoBlob,
     PhotoLabel,
     open_engine,
     session_factory,
@@ -46,8 +47,8 @@ CREATE TABLE photo_labels (
     wnid VARCHAR(16) NOT NULL, probability FLOAT NOT NULL, PRIMARY KEY (photo_id, rank),
     FOREIGN KEY(photo_id) REFERENCES photos (id) ON DELETE CASCADE
 );
-INSERT INTO photos (id, path, size, mtime, status, indexed_at)
-    VALUES (7, '/p/a.jpg', 1, 2, 'ok', 3);
+INSERT INTO photos (id, path, size, mtime, status, indexed_at, thumbnail, embedding)
+    VALUES (7, '/p/a.jpg', 1, 2, 'ok', 3, x'ffd8ff', x'0000803f');
 INSERT INTO photo_labels VALUES (7, 1, 285, 'n02124075', 0.5);
 """
 
@@ -63,6 +64,14 @@ def test_a_version_1_catalog_is_migrated_and_keeps_its_photos(tmp_path: Path) ->
         assert photo.albums_digest is None and photo.gps_alt is None
         assert [p.class_index for p in photo.predictions] == [285]
         assert s.scalars(select(AlbumMember)).all() == []
+        blob = s.get(PhotoBlob, 7)  # moved out of the row
+        assert blob is not None and (blob.thumbnail, blob.embedding) == (
+            b"\xff\xd8\xff",
+            b"\0\0\x80?",
+        )
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(photos)")}
+    assert {"place", "albums_digest"} <= columns and not {"thumbnail", "embedding"} & columns
     assert schema_version(sessions.kw["bind"]) == SCHEMA_VERSION
 
 

@@ -81,7 +81,7 @@ def catalog(library: Path) -> dict[str, tuple[object, ...]]:
     with sqlite3.connect(library) as db:
         rows = db.execute(
             "SELECT p.path, p.status, p.error IS NOT NULL, p.sha256, p.width, "
-            "length(p.thumbnail) <= 20480, "
+            "(SELECT length(b.thumbnail) <= 20480 FROM photo_blobs b WHERE b.photo_id = p.id), "
             "(SELECT wnid FROM photo_labels l WHERE l.photo_id = p.id AND l.rank = 1) "
             "FROM photos p"
         ).fetchall()

@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import OK, Photo
+from smartalbum.catalog import OK, Photo, PhotoBlob
 
 MAX_HASH_DISTANCE = 8
 MIN_SIMILARITY = 0.6
@@ -52,9 +52,9 @@ def exact_duplicates(session: Session) -> list[DuplicateGroup]:
 def near_duplicates(session: Session) -> list[DuplicateGroup]:
     """Groups of different files that show the same picture."""
     rows = session.execute(
-        select(Photo.path, Photo.sha256, Photo.embedding, Photo.dhash).where(
-            Photo.status == OK, Photo.embedding.is_not(None), Photo.dhash.is_not(None)
-        )
+        select(Photo.path, Photo.sha256, PhotoBlob.embedding, Photo.dhash)
+        .join(PhotoBlob, PhotoBlob.photo_id == Photo.id)
+        .where(Photo.status == OK, PhotoBlob.embedding.is_not(None), Photo.dhash.is_not(None))
     ).all()
     # One representative per content hash: exact copies are reported apart.
     unique: dict[str, tuple[str, bytes, str]] = {}

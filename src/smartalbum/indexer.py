@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging
 from smartalbum.analysis import Analysis, Decoding, analyze, embed, read_and_hash
-from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoLabel, Root
+from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoBlob, PhotoLabel, Root
 from smartalbum.classifier import Classifier
 from smartalbum.errors import LibraryBusyError
 from smartalbum.pipeline import batches_ahead
@@ -289,6 +289,7 @@ class Indexer:
         updates: list[dict[str, Any]] = []
         inserts: list[dict[str, Any]] = []
         labels: dict[str, list[dict[str, Any]]] = {}
+        blobs: dict[str, dict[str, Any]] = {}
         for a in batch:
             if a.moved_from is not None:
                 moves.append(
@@ -298,6 +299,9 @@ class Indexer:
                 continue
             row = self._record(a, now)
             labels[a.path] = self._labels(a)
+            if a.error is None and a.embedding is not None:
+                embedding = a.embedding.astype("<f4").tobytes()
+                blobs[a.path] = {"thumbnail": a.thumbnail, "embedding": embedding}
             existing = known.get(a.path)
             if existing is None:
                 inserts.append(row)
@@ -313,20 +317,25 @@ class Indexer:
             ids = {row["path"]: row["id"] for row in updates}
             if updates:
                 session.execute(update(Photo), updates)
-                session.execute(delete(PhotoLabel).where(PhotoLabel.photo_id.in_(ids.values())))
+                for table in (PhotoLabel, PhotoBlob):
+                    session.execute(delete(table).where(table.photo_id.in_(ids.values())))
             if inserts:
                 returned = session.execute(insert(Photo).returning(Photo.id, Photo.path), inserts)
                 ids.update({path: id_ for id_, path in returned})
             rows = [{"photo_id": ids[path], **label} for path, ls in labels.items() for label in ls]
             if rows:
                 session.execute(insert(PhotoLabel), rows)
+            if blobs:
+                session.execute(
+                    insert(PhotoBlob), [{"photo_id": ids[p], **b} for p, b in blobs.items()]
+                )
 
     def _record(self, a: Analysis, now: float) -> dict[str, Any]:
         """Every column a (re-)analysed file sets; a failed file clears what it no longer has."""
         row: dict[str, Any] = {
             "path": a.path, "size": a.size, "mtime": a.mtime, "sha256": a.sha256,
             "indexed_at": now, "status": OK, "error": None,
-            "model": None, "engine": None, "thumbnail": None, "dhash": None, "embedding": None,
+            "model": None, "engine": None, "dhash": None,
             "width": None, "height": None, "format": None, "taken_at": None, "orientation": None,
             "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
             "gps_alt": None, "taken_at_offset": None, "time_source": None, "warnings": None,
@@ -335,13 +344,8 @@ class Indexer:
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
             return row
-        assert a.embedding is not None
         row.update(
-            model=self.classifier.spec.name,
-            engine=self.classifier.engine.name,
-            thumbnail=a.thumbnail,
-            dhash=a.dhash,
-            embedding=a.embedding.astype("<f4").tobytes(),
+            model=self.classifier.spec.name, engine=self.classifier.engine.name, dhash=a.dhash
         )
         if a.meta is not None:
             m = a.meta

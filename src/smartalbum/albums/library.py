@@ -28,6 +28,7 @@ from smartalbum.catalog import (
     AlbumMember,
     Correction,
     Photo,
+    PhotoBlob,
     Root,
 )
 from smartalbum.errors import NotFoundError, RequestError
@@ -282,10 +283,11 @@ class PhotoLibrary:
     def thumbnail(self, photo_id: int) -> bytes:
         """The stored JPEG thumbnail of a present photo."""
         with self.sessions() as session:
-            photo = self._present(session, photo_id)
-            if not photo.thumbnail:
-                raise NotFoundError(f"photo {photo_id} has no thumbnail")
-            return photo.thumbnail
+            self._present(session, photo_id)
+            data = session.scalar(select(PhotoBlob.thumbnail).where(PhotoBlob.photo_id == photo_id))
+        if not data:
+            raise NotFoundError(f"photo {photo_id} has no thumbnail")
+        return data
 
     def original(self, photo_id: int) -> Path:
         """The file of a present photo, only if it really lies inside an indexed folder."""

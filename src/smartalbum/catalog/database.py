@@ -20,6 +20,7 @@ from smartalbum.catalog.schema import (
     Base,
     Correction,
     Photo,
+    PhotoBlob,
     PhotoLabel,
     Root,
     State,
@@ -37,7 +38,7 @@ def _v1_create_tables(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Photo, PhotoLabel))
 
 
-def _v2_albums_corrections_and_metadata(connection: Any) -> None:
+def _v2_albums_corrections_metadata_blobs(connection: Any) -> None:
     columns = {c["name"] for c in inspect(connection).get_columns("photos")}
     for name, kind in (
         ("gps_alt", "FLOAT"),
@@ -51,10 +52,22 @@ def _v2_albums_corrections_and_metadata(connection: Any) -> None:
             connection.execute(text(f"ALTER TABLE photos ADD COLUMN {name} {kind}"))
     if "albums_digest" not in columns:
         connection.execute(text("CREATE INDEX ix_photos_albums_digest ON photos (albums_digest)"))
-    Base.metadata.create_all(connection, tables=_tables(AlbumMember, Correction, Root, State))
+    Base.metadata.create_all(
+        connection, tables=_tables(AlbumMember, Correction, Root, State, PhotoBlob)
+    )
+    if "thumbnail" in columns:  # version 1 kept them in the row: every scan read them
+        connection.execute(
+            text(
+                "INSERT INTO photo_blobs (photo_id, thumbnail, embedding) "
+                "SELECT id, thumbnail, embedding FROM photos "
+                "WHERE thumbnail IS NOT NULL OR embedding IS NOT NULL"
+            )
+        )
+        connection.execute(text("ALTER TABLE photos DROP COLUMN thumbnail"))
+        connection.execute(text("ALTER TABLE photos DROP COLUMN embedding"))
 
 
-MIGRATIONS: list[Step] = [_v1_create_tables, _v2_albums_corrections_and_metadata]
+MIGRATIONS: list[Step] = [_v1_create_tables, _v2_albums_corrections_metadata_blobs]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

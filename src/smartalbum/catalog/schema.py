@@ -46,10 +46,8 @@ class Photo(Base):
     warnings: Mapped[str | None] = mapped_column(Text)  # broken tags ignored, one per line
     place: Mapped[str | None] = mapped_column(Text)  # JSON: the nearest town, en and zh names
     orientation: Mapped[int | None] = mapped_column(Integer)
-    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
     model: Mapped[str | None] = mapped_column(String(64))
     engine: Mapped[str | None] = mapped_column(String(32))
-    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, little-endian
     dhash: Mapped[str | None] = mapped_column(String(16))  # 64-bit difference hash, hex
     indexed_at: Mapped[float] = mapped_column(Float)
     # Digest of the album rules this photo's album rows were computed with; the indexer
@@ -59,6 +57,18 @@ class Photo(Base):
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
     )
+
+
+class PhotoBlob(Base):
+    """A photo's bulky derived data, apart from its row: scans of photos never read it."""
+
+    __tablename__ = "photo_blobs"
+
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)  # JPEG, ≤ 20 KB
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # float32, little-endian
 
 
 class PhotoLabel(Base):
