@@ -1,4 +1,4 @@
-"""What the indexer learns from one file: hash, pixels for the model, thumbnail, EXIF, place.
+"""What the indexer learns from one file: hash, pixels for the model, thumbnail, EXIF.
 
 Pure per-file work with no shared state, so it runs the same in the indexer's threads
 and in its worker processes; ``embed`` then runs the model on a batch of them.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from smartalbum import imaging, places
+from smartalbum import imaging
 from smartalbum.classifier import softmax
 from smartalbum.engines import Engine
 from smartalbum.errors import ImageDecodeError, SmartalbumError
@@ -38,7 +37,6 @@ class Analysis:
     meta: PhotoMetadata | None = None
     thumbnail: bytes | None = None
     dhash: str | None = None
-    place: str | None = None  # JSON of the nearest town, when the photo has GPS
     array: np.ndarray | None = None
     probabilities: np.ndarray | None = None
     embedding: np.ndarray | None = None
@@ -92,10 +90,6 @@ def analyze(path: Path, decoding: Decoding) -> Analysis:
         analysis.meta = read_metadata(data)
     except Exception:  # pixels decoded; a header we cannot read costs only metadata
         analysis.meta = PhotoMetadata(img.width, img.height, "?")
-    m = analysis.meta
-    if m.gps_lat is not None and m.gps_lon is not None:
-        place = places.geocoder().lookup(m.gps_lat, m.gps_lon)
-        analysis.place = json.dumps(place.to_dict(), ensure_ascii=False) if place else None
     return analysis
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import itertools
+import json
 import os
 import time
 from collections import deque
@@ -22,11 +23,12 @@ from typing import IO, Any, NamedTuple
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum import imaging
+from smartalbum import imaging, places
 from smartalbum.analysis import Analysis, Decoding, analyze, embed, read_and_hash
 from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoBlob, PhotoLabel, Root
 from smartalbum.classifier import Classifier
 from smartalbum.errors import LibraryBusyError
+from smartalbum.metadata import PhotoMetadata
 from smartalbum.pipeline import batches_ahead
 from smartalbum.workers import ModelSource, WorkerPool, usable_cores
 
@@ -354,7 +356,7 @@ class Indexer:
                 taken_at_offset=m.taken_at_offset, time_source=m.time_source,
                 orientation=m.orientation, camera_make=m.camera_make,
                 camera_model=m.camera_model, gps_lat=m.gps_lat, gps_lon=m.gps_lon,
-                gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=a.place,
+                gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=_place(m),
             )  # fmt: skip
         if row["taken_at"] is None:  # the file's date stands in, and says so
             taken = datetime.fromtimestamp(a.mtime).isoformat(timespec="seconds")
@@ -386,6 +388,16 @@ class Indexer:
         with self.sessions.begin() as session:
             session.execute(update(Photo).where(Photo.id.in_(ids)).values(status=MISSING))
         return len(ids)
+
+
+def _place(meta: PhotoMetadata) -> str | None:
+    """The nearest town of a photo with GPS, as JSON."""
+    # Looked up in the writer: one geocoder a run (~1 s and ~130 MB to load), not one in
+    # every worker process.
+    if meta.gps_lat is None or meta.gps_lon is None:
+        return None
+    place = places.geocoder().lookup(meta.gps_lat, meta.gps_lon)
+    return json.dumps(place.to_dict(), ensure_ascii=False) if place else None
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:
