@@ -107,9 +107,12 @@ class _Worker:
                 log.warning("an indexing worker could not start (%s); going on without it", reason)
         return self.state
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         with contextlib.suppress(OSError, BrokenPipeError):
             self.conn.send(None)
+
+    def stop(self) -> None:
+        self.ask_to_stop()
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
@@ -131,6 +134,8 @@ class WorkerPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for worker in self.workers:  # all at once: each takes ~50 ms to wind down
+            worker.ask_to_stop()
         for worker in self.workers:
             worker.stop()
 
