@@ -254,15 +254,27 @@ def _classes_of(table: Mapping[str, Any], labels: LabelSet, groups: Groups) -> f
     return frozenset(chosen)
 
 
+def has_chinese(text: str) -> bool:
+    """Whether the text holds a Chinese character."""
+    return _CJK.search(text) is not None
+
+
+def name_matches(query: str, name: str) -> bool:
+    """A Chinese query matches any part of a name; an English one matches whole words."""
+    if has_chinese(query):
+        return query in name
+    return re.search(rf"(?<![a-z]){re.escape(query)}(?![a-z])", name) is not None
+
+
 def keyword_classes(keyword: str, labels: LabelSet) -> set[int]:
     """Classes a keyword names: a whole English word, or any part of a Chinese name."""
     word = keyword.strip().lower()
     if not word:
         return set()
-    if _CJK.search(word):
-        return {c.index for c in labels.classes if word in c.zh}
-    pattern = re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
-    return {c.index for c in labels.classes if pattern.search(c.en.lower())}
+    chinese = has_chinese(word)
+    return {
+        c.index for c in labels.classes if name_matches(word, c.zh if chinese else c.en.lower())
+    }
 
 
 def _class_index(value: str, labels: LabelSet) -> int | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +12,11 @@ from sqlalchemy.orm import Session
 
 from smartalbum.albums.groups import Groups
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.albums.rules import RuleSet, keyword_classes
+from smartalbum.albums.rules import RuleSet, has_chinese, keyword_classes, name_matches
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.models.labels import LabelSet
 from smartalbum.places import fold_name
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # Below this a label is the model's noise, not a finding: a photo 0.06 % "pizza" is no pizza.
 MIN_SCORE = 0.05
 PLACE_SCORE = 1.0  # a photo taken in the place named is certainly a match
@@ -44,25 +42,22 @@ def interpret(text: str, labels: LabelSet, groups: Groups, rules: RuleSet) -> In
     albums = [a.id for a in rules.albums if query in (a.id, a.title.lower(), a.title_zh)]
     if not (classes or group_ids or albums):
         classes = keyword_classes(query, labels)
-        group_ids = [g.id for g in groups.by_id.values() if any(_part(query, n) for n in g.names())]
+        group_ids = [
+            g.id for g in groups.by_id.values() if any(name_matches(query, n) for n in g.names())
+        ]
         albums = [
-            a.id for a in rules.albums if _part(query, a.title.lower()) or query in a.title_zh
+            a.id
+            for a in rules.albums
+            if name_matches(query, a.title.lower()) or query in a.title_zh
         ]
     for group_id in group_ids:
         classes |= groups[group_id].classes
     return Interpretation(frozenset(classes), tuple(group_ids), tuple(albums))
 
 
-def _part(query: str, name: str) -> bool:
-    """A Chinese query matches inside a name; an English one matches whole words."""
-    if _CJK.search(query):
-        return query in name
-    return re.search(rf"(?<![a-z]){re.escape(query)}(?![a-z])", name) is not None
-
-
 def text_matches(query: str, text: str) -> bool:
     """``_part`` ignoring case, accents and spacing: "winter" in "Winter 2025 · Paris"."""
-    return _part(fold_name(query), fold_name(text))
+    return name_matches(fold_name(query), fold_name(text))
 
 
 def place_matches(place: Mapping[str, Any], text: str) -> bool:
@@ -70,13 +65,13 @@ def place_matches(place: Mapping[str, Any], text: str) -> bool:
     query = fold_name(text)
     if not query:
         return False
-    if _CJK.search(query):
+    if has_chinese(query):
         query = query.replace(" ", "")
         country, region, city = (place.get(k) or "" for k in ("country_zh", "region_zh", "city_zh"))
         return any(query in name for name in (country + region + city, country + city) if name)
     english = fold_name(" ".join(place.get(k) or "" for k in ("city", "region", "country")))
     parts = [part.strip() for part in query.split(",") if part.strip()]
-    return bool(parts) and all(_part(part, english) for part in parts)
+    return bool(parts) and all(name_matches(part, english) for part in parts)
 
 
 def matching_places(session: Session, text: str) -> tuple[str, ...]:

@@ -6,12 +6,12 @@ the hemisphere of the place (January in Sydney is summer); with no place, the no
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from smartalbum.albums.rules import has_chinese
 from smartalbum.places import hemisphere
 
 SEP = " · "
@@ -21,7 +21,6 @@ PLACE_KEYS = ("city", "region", "country", "country_code", "city_zh", "region_zh
 _NORTH = {12: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 3, 10: 3, 11: 3}
 _SEASONS = (("Winter", "冬"), ("Spring", "春"), ("Summer", "夏"), ("Autumn", "秋"))
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def _joined_zh(*parts: str | None) -> str:
     """Chinese names run together ("日本北海道"); an English stand-in gets a space."""
     text = ""
     for part in (p for p in parts if p):
-        if text and not (_CJK.search(text[-1]) and _CJK.search(part[0])):
+        if text and not (has_chinese(text[-1]) and has_chinese(part[0])):
             text += " "
         text += part
     return text
