@@ -62,10 +62,15 @@ class PhotoLibrary:
         """Bring every album up to date with the rules and labels; photos regrouped."""
         return membership.sync(self.sessions, self.rules)
 
-    def albums(self) -> list[dict[str, Any]]:
-        """Every album in rule order: id, titles, photo count and cover photo id."""
+    def _synced(self) -> RuleSet:
+        """The rules in force, with every album brought up to date under them first."""
         rules = self.rules
         membership.sync(self.sessions, rules)
+        return rules
+
+    def albums(self) -> list[dict[str, Any]]:
+        """Every album in rule order: id, titles, photo count and cover photo id."""
+        rules = self._synced()
         with self.sessions() as session:
             counts = dict(
                 session.execute(
@@ -92,11 +97,10 @@ class PhotoLibrary:
 
     def album(self, album_id: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         """One album and a page of its photos, best score first."""
-        rules = self.rules
+        rules = self._synced()
         album = rules.get(album_id)
         if album is None:
             raise NotFoundError(f"no album {album_id!r}")
-        membership.sync(self.sessions, rules)
         with self.sessions() as session:
             total = session.scalar(
                 select(func.count())
@@ -129,8 +133,7 @@ class PhotoLibrary:
 
     def photo(self, photo_id: int) -> dict[str, Any]:
         """Everything known of one present photo: labels (corrected), albums, EXIF facts."""
-        rules = self.rules
-        membership.sync(self.sessions, rules)
+        rules = self._synced()
         with self.sessions() as session:
             photo = self._present(session, photo_id)
             model = [(p.class_index, p.probability) for p in photo.predictions]
@@ -187,8 +190,7 @@ class PhotoLibrary:
         """Photos whose labels, groups, albums or places the query names, best first."""
         if not text.strip():
             raise RequestError("give something to search for, e.g. 'cat' or '猫'")
-        rules = self.rules
-        membership.sync(self.sessions, rules)
+        rules = self._synced()
         wanted = interpret(text, self.labels, self.groups, rules)
         with self.sessions() as session:
             wanted = dataclasses.replace(wanted, places=matching_places(session, text))
@@ -302,11 +304,11 @@ class PhotoLibrary:
 
     def preview(self, candidate: RuleSet) -> list[dict[str, Any]]:
         """What ``candidate`` rules would change, album by album, without writing anything."""
-        membership.sync(self.sessions, self.rules)
+        rules = self._synced()
         with self.sessions() as session:
             before = membership.current_members(session)
         after = membership.preview(self.sessions, candidate)
-        current = {a.id: a for a in self.rules.albums}
+        current = {a.id: a for a in rules.albums}
         rows = []
         for album in [*candidate.albums, *(a for a in current.values() if not candidate.get(a.id))]:
             old, new = before.get(album.id, set()), after.get(album.id, set())
