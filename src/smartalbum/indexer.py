@@ -159,7 +159,7 @@ class Indexer:
             report.scanned = len(files)
             self._remember_roots([r for r in roots if r.is_dir()])
             with self.sessions() as session:
-                # Only the columns the scan needs: thumbnails and embeddings stay on disk.
+                # Only the columns the scan compares.
                 columns = (
                     Photo.id,
                     Photo.path,
@@ -174,8 +174,12 @@ class Indexer:
                     if _under(row.path, roots)
                 }
             present = {str(f) for f in files}
-            gone = {p.sha256: p.id for p in known.values() if p.path not in present and p.sha256}
-            work = []
+            vanished = [p for p in known.values() if p.path not in present and p.sha256]
+            gone = {p.sha256: p.id for p in vanished if p.sha256}
+            # Only a new file as large as a vanished record can be its copy: few get hashed.
+            gone_sizes = {p.size for p in vanished}
+            work: list[Path] = []
+            candidates: list[Path] = []
             for path in files:
                 record = known.get(str(path))
                 try:
@@ -191,9 +195,12 @@ class Indexer:
                     and record.mtime == stat.st_mtime
                 ):
                     report.unchanged += 1
+                elif record is None and stat.st_size in gone_sizes:
+                    candidates.append(path)
                 else:
                     work.append(path)
-            moves, work = self._find_moves(work, known, gone)
+            moves, unmoved = self._find_moves(candidates, gone)
+            work += unmoved
             classified = 0
             moved = {a.moved_from for a in moves if a.moved_from is not None}
             # One writer thread (SQLite has one writer anyway): the model keeps running
@@ -253,23 +260,10 @@ class Indexer:
             yield batch
 
     def _find_moves(
-        self, paths: list[Path], known: dict[str, _Known], gone: dict[str, int]
+        self, candidates: list[Path], gone: dict[str, int]
     ) -> tuple[list[Analysis], list[Path]]:
-        """Files that are catalogued photos at a new path, found by size and then by hash.
-
-        Only a new file as large as a vanished record can be its copy, so few are hashed.
-        """
-        gone_ids = set(gone.values())
-        sizes = {k.size for k in known.values() if k.id in gone_ids}
-        candidates: list[Path] = []
+        """Of new files, those whose hash is a vanished record's (moves), and the rest."""
         rest: list[Path] = []
-        for path in paths:
-            try:
-                size = path.stat().st_size
-            except OSError:
-                size = -1
-            is_candidate = str(path) not in known and size in sizes
-            (candidates if is_candidate else rest).append(path)
         moves = []
         with ThreadPoolExecutor(2, "smartalbum-hash") as pool:
             hashed = pool.map(lambda path: read_and_hash(path)[0], candidates)  # bytes dropped
