@@ -12,10 +12,9 @@ from pathlib import Path
 
 from smartalbum import __version__
 from smartalbum.cli import library_commands, model_commands
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from smartalbum.errors import ConfigError, SmartalbumError, error_body
 from smartalbum.settings import Settings
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:

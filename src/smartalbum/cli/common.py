@@ -1,10 +1,12 @@
-"""The terminal progress bar every long command shares."""
+"""What every command shares: its exit codes and the terminal progress bar."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # usage: a bad flag, setting or file
 
 
 def progress(results: Iterator[Any], total: int) -> Iterator[Any]:

@@ -9,15 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smartalbum.cli.progress import progress
+from smartalbum.cli.common import EXIT_OK, progress
 from smartalbum.errors import ConfigError
 from smartalbum.settings import Settings
 
 if TYPE_CHECKING:
     from smartalbum.albums import PhotoLibrary
     from smartalbum.moments import Timeline
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:

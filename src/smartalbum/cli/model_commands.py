@@ -9,11 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum.cli.progress import progress
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, progress
 from smartalbum.errors import ConfigError, SmartalbumError
 from smartalbum.settings import Settings
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
