@@ -92,6 +92,11 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum import workers
+
+    if settings.index_processes != 1:
+        workers.prepare()  # the workers' imports run while this process loads the model
+
     from smartalbum.catalog import open_engine, session_factory
     from smartalbum.classifier import Classifier
     from smartalbum.indexer import Indexer
