@@ -25,12 +25,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging, places
 from smartalbum.analysis import Analysis, Decoding, analyze, embed, read_and_hash
-from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoBlob, PhotoLabel, Root
+from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoBlob, PhotoLabel, Root, table
 from smartalbum.classifier import Classifier
 from smartalbum.errors import LibraryBusyError
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.pipeline import batches_ahead
 from smartalbum.workers import ModelSource, WorkerPool, usable_cores
+
+# Bulk inserts go to the tables, not the ORM classes: half the writer's CPU per photo.
+PHOTOS, LABELS, BLOBS = table(Photo), table(PhotoLabel), table(PhotoBlob)
 
 # A worker process takes about half a second to start: below this many files a core,
 # the threads of this process finish sooner.
@@ -316,14 +319,14 @@ class Indexer:
                 for table in (PhotoLabel, PhotoBlob):
                     session.execute(delete(table).where(table.photo_id.in_(ids.values())))
             if inserts:
-                returned = session.execute(insert(Photo).returning(Photo.id, Photo.path), inserts)
-                ids.update({path: id_ for id_, path in returned})
+                photos = insert(PHOTOS).returning(PHOTOS.c.id, PHOTOS.c.path)
+                ids.update({path: id_ for id_, path in session.execute(photos, inserts)})
             rows = [{"photo_id": ids[path], **label} for path, ls in labels.items() for label in ls]
             if rows:
-                session.execute(insert(PhotoLabel), rows)
+                session.execute(insert(LABELS), rows)
             if blobs:
                 session.execute(
-                    insert(PhotoBlob), [{"photo_id": ids[p], **b} for p, b in blobs.items()]
+                    insert(BLOBS), [{"photo_id": ids[p], **b} for p, b in blobs.items()]
                 )
 
     def _record(self, a: Analysis, now: float) -> dict[str, Any]:

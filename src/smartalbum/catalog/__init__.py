@@ -15,6 +15,7 @@ from smartalbum.catalog.schema import (
     PhotoLabel,
     Root,
     State,
+    table,
 )
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "State",
     "open_engine",
     "session_factory",
+    "table",
 ]

@@ -24,6 +24,7 @@ from smartalbum.catalog.schema import (
     PhotoLabel,
     Root,
     State,
+    table,
 )
 from smartalbum.errors import ConfigError
 
@@ -31,7 +32,7 @@ Step = Callable[[Any], None]
 
 
 def _tables(*models: type[Base]) -> list[Table]:
-    return [Base.metadata.tables[model.__tablename__] for model in models]
+    return [table(model) for model in models]
 
 
 def _v1_create_tables(connection: Any) -> None:

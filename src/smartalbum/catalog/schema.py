@@ -9,6 +9,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -18,6 +19,11 @@ OK, FAILED, MISSING = "ok", "failed", "missing"
 
 class Base(DeclarativeBase):
     """Declarative base of every catalog table."""
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table behind a model: bulk inserts into it skip the ORM's per-row work."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 class Photo(Base):
