@@ -6,12 +6,12 @@ in them never waits on the parent's GIL. The parent only walks, hashes moved-fil
 candidates and writes; a worker that dies takes only its batch down, recorded as
 failed, and is replaced.
 
-Workers are forked from a fork server that has already imported numpy, Pillow and
-ONNX Runtime: the server is started once (``prepare``, ideally while the parent is
-still loading), so each worker only has to open its model session (~50 ms) instead
-of starting an interpreter and importing everything (~0.3 s of CPU each). The fork
-server is a fresh, single-threaded process, so no worker is forked from a parent
-with threads.
+Workers are forked from a fork server that has already imported numpy and Pillow:
+the server is started once (``prepare``, ideally while the parent is still loading),
+so each worker only imports ONNX Runtime and opens its model session (~80 ms)
+instead of starting an interpreter and importing everything (~0.3 s of CPU each).
+The server is a fresh process that never ran a model, so no worker is forked from
+a process with model or writer threads.
 """
 
 from __future__ import annotations
@@ -50,8 +50,10 @@ class ModelSource:
     fast_decode: bool
 
 
-# What every worker needs, imported once in the fork server rather than in each worker.
-PRELOAD = ["smartalbum.workers", "smartalbum.engines.onnx_engine", "smartalbum.models.zoo"]
+# Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
+# import starts a native thread, and a process with threads must not fork. (numpy's
+# OpenBLAS threads are parked by OpenBLAS itself around a fork.)
+PRELOAD = ["smartalbum.workers", "smartalbum.models.zoo"]
 
 
 def _context() -> ForkServerContext | SpawnContext:
