@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,25 @@ from smartalbum.web import create_app
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "imagenet-samples"
 CAT = "n02124075_Egyptian_cat.JPEG"
+
+
+def all_at_once(task: Callable[[], object], threads: int) -> list[Exception]:
+    """Run ``task`` on this many threads released together; the exceptions they raised."""
+    start, errors = threading.Barrier(threads), []
+
+    def run() -> None:
+        start.wait()
+        try:
+            task()
+        except Exception as exc:  # reported to the caller, with the others
+            errors.append(exc)
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join()
+    return errors
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +50,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Default settings, offline, with a private cache folder and catalog."""
     return Settings(
         cache_dir=tmp_path_factory.mktemp("cache"),
-        library=tmp_path_factory.mktemp("library") / "library.db",
+        library=str(tmp_path_factory.mktemp("library") / "library.db"),
         allow_download=False,
     )
 

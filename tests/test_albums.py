@@ -19,7 +19,7 @@ from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.indexer import Indexer
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.settings import Settings
-from tests.conftest import CAT
+from tests.conftest import CAT, all_at_once
 
 LABELS = load_labels()
 GROUPS = class_groups()
@@ -240,6 +240,18 @@ def test_albums_reload_and_dry_run_on_the_command_line_load_no_model(
     pets = next(row for row in preview if row["id"] == "pets")
     assert (pets["before"], pets["after"], pets["added"], pets["removed"]) == (8, 2, 0, 6)
     assert {a["id"]: a["count"] for a in library(sessions).albums()}["pets"] == 8  # unchanged
+
+
+def test_requests_grouping_a_new_catalog_at_once_all_succeed(
+    sessions: sessionmaker[Session],
+) -> None:
+    for i in range(5):
+        add_photo(sessions, f"/p/{i}.jpg", [("tabby", 0.9)])
+    lib = library(sessions)
+    assert (
+        all_at_once(lib.albums, 6) == []
+    )  # the first sync's record of the rules, written by one of them
+    assert {a["id"]: a["count"] for a in lib.albums()}["pets"] == 5
 
 
 def test_regrouping_a_large_library_takes_seconds(sessions: sessionmaker[Session]) -> None:

@@ -184,7 +184,10 @@ def test_gallery_album_photo_correction_moves_the_photo(
 def trips_url(trip_library: tuple[Path, dict[str, int]], settings: Settings) -> Iterator[str]:
     """The app over tests/moments_library.py's trips, with Beijing as home."""
     own = Settings(
-        cache_dir=settings.cache_dir, library=trip_library[0], allow_download=False, home="Beijing"
+        cache_dir=settings.cache_dir,
+        library=str(trip_library[0]),
+        allow_download=False,
+        home="Beijing",
     )
     with LiveServer(own) as url:
         yield url

@@ -1,4 +1,4 @@
-"""The catalog: a real SQLite file, its schema version and forward migrations."""
+"""The catalog: a real SQLite file, its schema version and migrations, and library URLs."""
 
 from __future__ import annotations
 
@@ -14,16 +14,19 @@ from smartalbum.catalog import (
     Photo,
     PhotoBlob,
     PhotoLabel,
+    is_server,
     open_engine,
     session_factory,
+    shown,
+    sqlite_file,
 )
 from smartalbum.catalog.database import SCHEMA_VERSION, schema_version
-from smartalbum.errors import ConfigError
+from smartalbum.errors import CatalogUnavailableError, ConfigError
 
 
 def test_new_catalog_is_migrated_to_the_current_version(tmp_path: Path) -> None:
     engine = open_engine(tmp_path / "lib" / "library.db")
-    assert schema_version(engine) == SCHEMA_VERSION == 2
+    assert schema_version(engine) == SCHEMA_VERSION == 3
     with engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     reopened = open_engine(tmp_path / "lib" / "library.db")  # runs no step twice
@@ -105,3 +108,28 @@ def test_paths_are_unique(tmp_path: Path) -> None:
         for _ in range(2):
             s.add(Photo(path="/p/a.jpg", size=1, mtime=2.0, status=OK, indexed_at=3.0))
             s.flush()
+
+
+@pytest.mark.parametrize(
+    ("library", "file", "shown_as"),
+    [
+        ("~/photos/library.db", Path.home() / "photos/library.db", None),
+        ("sqlite:////srv/library.db", Path("/srv/library.db"), "/srv/library.db"),
+        ("sqlite:///~/library.db", Path.home() / "library.db", None),
+        ("sqlite://", None, "sqlite://"),
+        ("postgresql://ann:s3cret@db.example/photos", None,
+         "postgresql+psycopg://ann:***@db.example/photos"),
+    ],
+)  # fmt: skip
+def test_a_library_is_a_sqlite_file_or_a_database_url(
+    library: str, file: Path | None, shown_as: str | None
+) -> None:
+    assert sqlite_file(library) == file
+    assert shown(library) == (shown_as or str(file))
+    assert is_server(library) == library.startswith("postgresql")
+
+
+def test_an_unreachable_server_is_a_clear_error() -> None:
+    with pytest.raises(CatalogUnavailableError, match="cannot open the catalog") as raised:
+        open_engine("postgresql+psycopg://ann:s3cret@127.0.0.1:1/photos")
+    assert "s3cret" not in raised.value.message and "Connection refused" in raised.value.message

@@ -125,3 +125,26 @@ def test_serve_refuses_a_public_address_without_the_flag() -> None:
     proc = run("serve", "--host", "0.0.0.0", "--port", "8765")
     assert proc.returncode == 2
     assert "--public" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("library", "code", "exit_code", "reason"),
+    [
+        # No server listens on port 1: the URL reaches the driver whole, its password unsaid.
+        ("postgresql+psycopg://ann:s3cret@127.0.0.1:1/photos", "catalog_unavailable", 1,
+         "postgresql+psycopg://ann:***@127.0.0.1:1/photos: cannot open the catalog"),
+        ("mysql://ann:s3cret@127.0.0.1/photos", "invalid_config", 2, "SQLite or PostgreSQL"),
+    ],
+)  # fmt: skip
+def test_a_library_url_that_cannot_be_used_is_a_clear_error(
+    library: str, code: str, exit_code: int, reason: str
+) -> None:
+    for args, env in (
+        (["albums", "--library", library, "--json"], None),
+        (["search", "cat", "--json"], {"SMARTALBUM_LIBRARY": library}),
+    ):
+        proc = run(*args, env=env)
+        assert proc.returncode == exit_code, proc.stderr
+        error = json.loads(proc.stdout)["error"]
+        assert error["code"] == code and reason in error["message"]
+        assert "s3cret" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr

@@ -45,7 +45,9 @@ def make_library(root: Path, samples: Path, count: int = 150) -> dict[str, str]:
     return expected
 
 
-def index(library: Path, root: Path, settings: Settings, *extra: str) -> subprocess.Popen[str]:
+def index(
+    library: str | Path, root: Path, settings: Settings, *extra: str
+) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "SMARTALBUM_CACHE_DIR": str(settings.cache_dir),

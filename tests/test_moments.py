@@ -174,7 +174,7 @@ def test_home_setting_by_name_in_either_language_or_coordinates() -> None:
 def timeline(library: Path, settings: Settings, **overrides: Any) -> Timeline:
     watcher = RulesWatcher(None, LABELS, class_groups())
     lib = PhotoLibrary(session_factory(open_engine(library)), LABELS, watcher)
-    return Timeline(lib, settings.with_overrides(library=library, **overrides))
+    return Timeline(lib, settings.with_overrides(library=str(library), **overrides))
 
 
 def names_of(trip_library: tuple[Path, dict[str, int]]) -> dict[int, str]:
@@ -405,7 +405,10 @@ sys.exit(main(["moments", "--library", sys.argv[1], "--home", "札幌", "--json"
 @pytest.fixture(scope="module")
 def client(trip_library: tuple[Path, dict[str, int]], settings: Settings) -> Iterator[httpx.Client]:
     own = Settings(
-        cache_dir=settings.cache_dir, library=trip_library[0], allow_download=False, home="北京"
+        cache_dir=settings.cache_dir,
+        library=str(trip_library[0]),
+        allow_download=False,
+        home="北京",
     )
     with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
         yield c

@@ -54,3 +54,11 @@ def test_every_setting_is_documented() -> None:
     rows = Settings.describe()
     assert {row[0] for row in rows} >= {"SMARTALBUM_MODEL", "SMARTALBUM_MAX_PIXELS"}
     assert all(row[2] for row in rows)
+
+
+def test_the_library_is_a_file_path_or_a_url_kept_whole() -> None:
+    url = "postgresql+psycopg://ann@db.example:5432/photos"
+    assert Settings.from_env({"SMARTALBUM_LIBRARY": url}).library == url
+    assert Settings.from_env({}).with_overrides(library=url).library == url
+    assert Settings.from_env({"SMARTALBUM_LIBRARY": "~/lib.db"}).library == "~/lib.db"
+    assert Settings.from_env({}).library.endswith("library.db")

@@ -217,7 +217,7 @@ def test_index_job_runs_in_the_background(
     for p in sorted(samples.glob("n021*.JPEG"))[:5]:
         (photos / p.name).write_bytes(p.read_bytes())
     (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff")
-    own = dataclasses.replace(settings, library=tmp_path / "library.db")
+    own = dataclasses.replace(settings, library=str(tmp_path / "library.db"))
     with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
         started = c.post("/api/index", json={"folders": [str(photos)]})
         assert started.status_code == 202, started.text
@@ -241,7 +241,7 @@ def test_index_job_runs_in_the_background(
 def test_a_failed_job_records_its_error(settings: Settings, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the library folder should be")
-    own = dataclasses.replace(settings, library=blocker / "library.db")
+    own = dataclasses.replace(settings, library=str(blocker / "library.db"))
     (tmp_path / "photos").mkdir()
     with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
         job = c.post("/api/index", json={"folders": [str(tmp_path / "photos")]}).json()

@@ -42,20 +42,25 @@ def exact_duplicates(session: Session) -> list[DuplicateGroup]:
         .having(func.count() > 1)
     )
     groups: dict[str, list[str]] = {}
-    for sha, path in session.execute(
+    rows = session.execute(
         select(Photo.sha256, Photo.path).where(Photo.sha256.in_(shared), Photo.status == OK)
-    ):
+    )
+    # Sorted here, not in SQL: the database's collation would decide the order there.
+    for sha, path in sorted(rows, key=lambda row: row.path):
         groups.setdefault(sha or "", []).append(path)
-    return [DuplicateGroup("exact", sorted(paths), 1.0) for paths in groups.values()]
+    return [DuplicateGroup("exact", paths, 1.0) for paths in groups.values()]
 
 
 def near_duplicates(session: Session) -> list[DuplicateGroup]:
     """Groups of different files that show the same picture."""
-    rows = session.execute(
-        select(Photo.path, Photo.sha256, PhotoBlob.embedding, Photo.dhash)
-        .join(PhotoBlob, PhotoBlob.photo_id == Photo.id)
-        .where(Photo.status == OK, PhotoBlob.embedding.is_not(None), Photo.dhash.is_not(None))
-    ).all()
+    rows = sorted(  # by path: the same representatives whatever the database's row order
+        session.execute(
+            select(Photo.path, Photo.sha256, PhotoBlob.embedding, Photo.dhash)
+            .join(PhotoBlob, PhotoBlob.photo_id == Photo.id)
+            .where(Photo.status == OK, PhotoBlob.embedding.is_not(None), Photo.dhash.is_not(None))
+        ),
+        key=lambda row: row.path,
+    )
     # One representative per content hash: exact copies are reported apart.
     unique: dict[str, tuple[str, bytes, str]] = {}
     for path, sha, embedding, dhash in rows:

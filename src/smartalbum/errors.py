@@ -78,6 +78,13 @@ class LibraryBusyError(SmartalbumError):
     status = 409
 
 
+class CatalogUnavailableError(SmartalbumError):
+    """The catalog cannot be opened: its server is down or refuses us, or its file is unreadable."""
+
+    code = "catalog_unavailable"
+    status = 503
+
+
 class NotFoundError(SmartalbumError):
     """No such photo, album or file, or one the library may not serve."""
 

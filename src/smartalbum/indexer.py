@@ -11,6 +11,7 @@ import fcntl
 import itertools
 import json
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,9 +26,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging, places
 from smartalbum.analysis import Analysis, Decoding, analyze, embed, read_and_hash
-from smartalbum.catalog import FAILED, MISSING, OK, Photo, PhotoBlob, PhotoLabel, Root, table
+from smartalbum.catalog import (
+    FAILED,
+    MISSING,
+    OK,
+    Photo,
+    PhotoBlob,
+    PhotoLabel,
+    Root,
+    ServerLock,
+    claim_photos,
+    is_server,
+    shown,
+    sqlite_file,
+    table,
+)
 from smartalbum.classifier import Classifier
-from smartalbum.errors import LibraryBusyError
+from smartalbum.errors import ConfigError, LibraryBusyError
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.pipeline import batches_ahead
 from smartalbum.workers import ModelSource, WorkerPool, usable_cores
@@ -38,6 +53,7 @@ PHOTOS, LABELS, BLOBS = table(Photo), table(PhotoLabel), table(PhotoBlob)
 # A worker process takes about half a second to start: below this many files a core,
 # the threads of this process finish sooner.
 MIN_FILES_PER_PROCESS = 64
+MISSING_CHUNK = 10_000  # photos marked missing per statement
 
 
 @dataclass
@@ -72,35 +88,63 @@ class _Known(NamedTuple):
 
 
 class LibraryLock:
-    """One indexer per library: a second one is refused with a clear message."""
+    """One indexer per library: a second one is refused with a clear message.
 
-    def __init__(self, library: Path) -> None:
-        self.path = library.with_name(library.name + ".lock")
+    A SQLite catalog is locked by a file beside it; a catalog on a server by the server
+    itself, so indexers on other machines are kept out too.
+    """
+
+    def __init__(self, library: str | Path) -> None:
+        self.library = library
         self._file: IO[str] | None = None
+        self._server: ServerLock | None = None
 
     def __enter__(self) -> LibraryLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("a+")
+        owner = f"smartalbum index, pid {os.getpid()} on {socket.gethostname()}"
+        file = sqlite_file(self.library)
+        if file is not None:
+            self._lock_file(file.with_name(file.name + ".lock"), owner)
+        elif is_server(self.library):
+            server = ServerLock(self.library, owner)
+            holder = server.acquire()
+            if holder is not None:
+                raise self._busy(holder)
+            self._server = server
+        return self  # else an in-memory SQLite catalog: no other process can see it
+
+    def _lock_file(self, path: Path, owner: str) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a+")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot create the lock file ({exc})") from None
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._file.seek(0)
             holder = self._file.read().strip() or "another process"
             self._file.close()
-            raise LibraryBusyError(
-                f"another indexer ({holder}) is already indexing {self.path.with_suffix('')}; "
-                "wait for it to finish"
-            ) from None
+            self._file = None
+            raise self._busy(holder) from None
         self._file.seek(0)
         self._file.truncate()
-        self._file.write(f"pid {os.getpid()}")
+        self._file.write(owner)
         self._file.flush()
-        return self
+
+    def _busy(self, holder: str) -> LibraryBusyError:
+        return LibraryBusyError(
+            f"another indexer ({holder}) is already indexing {shown(self.library)}; "
+            "wait for it to finish"
+        )
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
+            self._file = None
+        if self._server is not None:
+            self._server.release()
+            self._server = None
 
 
 def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
@@ -139,7 +183,7 @@ class Indexer:
         self,
         classifier: Classifier,
         sessions: sessionmaker[Session],
-        library: Path,
+        library: str | Path,
         processes: int | None = None,
     ) -> None:
         self.classifier = classifier
@@ -310,6 +354,7 @@ class Indexer:
                 report.updated += a.error is None
             report.failed += a.error is not None
         with self.sessions.begin() as session:
+            claim_photos(session, [row["id"] for row in moves + updates])
             if moves:
                 session.execute(update(Photo), moves)
                 report.moved += len(moves)
@@ -383,7 +428,12 @@ class Indexer:
         if not ids:
             return 0
         with self.sessions.begin() as session:
-            session.execute(update(Photo).where(Photo.id.in_(ids)).values(status=MISSING))
+            claim_photos(session, ids)
+            # In slices: a whole unplugged drive can vanish, and PostgreSQL takes at most
+            # 65,535 parameters a statement.
+            for start in range(0, len(ids), MISSING_CHUNK):
+                chunk = ids[start : start + MISSING_CHUNK]
+                session.execute(update(Photo).where(Photo.id.in_(chunk)).values(status=MISSING))
         return len(ids)
 
 

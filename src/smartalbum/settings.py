@@ -79,9 +79,13 @@ class Settings:
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
     )
-    library: Path = field(
-        default_factory=lambda: Path(platformdirs.user_data_dir("smartalbum")) / "library.db",
-        metadata={"help": "The catalog: a SQLite file (or a database URL later)."},
+    # A str, not a Path: Path() would fold the // of a URL.
+    library: str = field(
+        default_factory=lambda: str(Path(platformdirs.user_data_dir("smartalbum")) / "library.db"),
+        metadata={
+            "help": "The catalog: a SQLite file, or a PostgreSQL URL such as "
+            "postgresql+psycopg://user@host:5432/smartalbum."
+        },
     )
     host: str = _setting("127.0.0.1", "Address the web server binds to.")
     port: int = _setting(8000, "Port the web server listens on.")

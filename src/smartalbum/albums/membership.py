@@ -24,6 +24,8 @@ from smartalbum.catalog import (
     Photo,
     PhotoLabel,
     State,
+    claim_photos,
+    put_state,
 )
 
 Labels = list[tuple[int, float]]  # (class index, probability), best first
@@ -84,8 +86,9 @@ def sync(sessions: sessionmaker[Session], rules: RuleSet) -> int:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with sessions.begin() as session:
-            # Claim the rows first: this takes the write lock, so the labels read next
-            # cannot change under us before the album rows are written.
+            # Claim the rows first (in the one order every writer claims them): the labels
+            # read next cannot change under us before the album rows are written.
+            claim_photos(session, chunk)
             session.execute(
                 update(Photo).where(Photo.id.in_(chunk)).values(albums_digest=rules.digest)
             )
@@ -99,7 +102,7 @@ def sync(sessions: sessionmaker[Session], rules: RuleSet) -> int:
             if rows:
                 session.execute(insert(AlbumMember), rows)
     with sessions.begin() as session:
-        session.merge(State(key=SYNCED_KEY, value=rules.digest))
+        put_state(session, SYNCED_KEY, rules.digest)
     return len(ids)
 
 

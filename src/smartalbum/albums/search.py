@@ -89,7 +89,7 @@ def matching_places(session: Session, text: str) -> tuple[str, ...]:
             continue  # a damaged row names no place; the photo is still found by its labels
         if isinstance(place, dict) and place_matches(place, text):
             found.append(raw)
-    return tuple(found)
+    return tuple(sorted(found))  # DISTINCT comes back in no set order
 
 
 def search(session: Session, wanted: Interpretation) -> list[tuple[int, float]]:

@@ -1,6 +1,15 @@
-"""The photo catalog: a real database (SQLite by default) of every file the indexer saw."""
+"""The photo catalog: a real database (SQLite by default, or PostgreSQL) of every file indexed."""
 
-from smartalbum.catalog.database import open_engine, session_factory
+from smartalbum.catalog.database import (
+    ServerLock,
+    claim_photos,
+    is_server,
+    open_engine,
+    put_state,
+    session_factory,
+    shown,
+    sqlite_file,
+)
 from smartalbum.catalog.schema import (
     CONFIRM,
     FAILED,
@@ -31,8 +40,14 @@ __all__ = [
     "PhotoBlob",
     "PhotoLabel",
     "Root",
+    "ServerLock",
     "State",
+    "claim_photos",
+    "is_server",
     "open_engine",
+    "put_state",
     "session_factory",
+    "shown",
+    "sqlite_file",
     "table",
 ]

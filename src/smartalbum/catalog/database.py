@@ -1,18 +1,34 @@
-"""Opening the catalog: the one place that knows SQLite specifics, and the schema migrations.
+"""Opening the catalog: the one place that knows SQLite's and PostgreSQL's ways, and migrations.
 
-Migrations are a list of forward steps; ``schema_version`` records how many ran.
-Later versions append steps, never edit old ones. The declarative tables always hold
-the newest columns, so a step that adds a column checks for it first: a new catalog
-gets it from the step that creates its table.
+A library is a SQLite file path or a database URL (``sqlite:///...`` or
+``postgresql+psycopg://user@host/db``). Migrations are a list of forward steps;
+``schema_version`` records how many ran. Later versions append steps, never edit old
+ones. The declarative tables always hold the newest columns, so a step that adds a
+column checks for it first: a new catalog gets it from the step that creates its table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, inspect, text
+from sqlalchemy import (
+    URL,
+    BigInteger,
+    Connection,
+    Engine,
+    NullPool,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    select,
+    text,
+)
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog.schema import (
@@ -26,9 +42,16 @@ from smartalbum.catalog.schema import (
     State,
     table,
 )
-from smartalbum.errors import ConfigError
+from smartalbum.errors import CatalogUnavailableError, ConfigError
 
 Step = Callable[[Any], None]
+BACKENDS = ("sqlite", "postgresql")
+
+# PostgreSQL advisory lock keys, (space, key) as two int4; the server scopes them to the
+# database, so each catalog has its own.
+_LOCK_SPACE = int.from_bytes(b"smal", "big")
+_MIGRATE_KEY, _INDEX_KEY = 1, 2
+_CLAIM_CHUNK = 10_000  # ids per statement: PostgreSQL takes at most 65,535 parameters
 
 
 def _tables(*models: type[Base]) -> list[Table]:
@@ -68,8 +91,66 @@ def _v2_albums_corrections_metadata_blobs(connection: Any) -> None:
         connection.execute(text("ALTER TABLE photos DROP COLUMN embedding"))
 
 
-MIGRATIONS: list[Step] = [_v1_create_tables, _v2_albums_corrections_metadata_blobs]
+def _v3_file_sizes_past_2_gib(connection: Any) -> None:
+    # PostgreSQL's INTEGER stops at 2 GiB; SQLite's is 64-bit already, whatever it is called.
+    size = next(c for c in inspect(connection).get_columns("photos") if c["name"] == "size")
+    if connection.dialect.name == "postgresql" and not isinstance(size["type"], BigInteger):
+        connection.execute(text("ALTER TABLE photos ALTER COLUMN size TYPE BIGINT"))
+
+
+MIGRATIONS: list[Step] = [
+    _v1_create_tables,
+    _v2_albums_corrections_metadata_blobs,
+    _v3_file_sizes_past_2_gib,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def library_url(library: str | Path) -> URL:
+    """The database URL of a library: a SQLite file path, or a SQLite or PostgreSQL URL."""
+    given = str(library)
+    if "://" not in given:
+        return URL.create("sqlite", database=str(Path(given).expanduser()))
+    try:
+        url = make_url(given)
+    except ArgumentError:
+        raise ConfigError(
+            "the library is neither a file path nor a database URL "
+            "(such as postgresql+psycopg://user@host:5432/smartalbum)"
+        ) from None
+    if url.get_backend_name() not in BACKENDS:
+        raise ConfigError(
+            f"{url.render_as_string(hide_password=True)}: smartalbum keeps its catalog in "
+            "SQLite or PostgreSQL"
+        )
+    if url.drivername == "postgresql":  # the driver that smartalbum[postgresql] installs
+        url = url.set(drivername="postgresql+psycopg")
+    if _in_file(url):
+        url = url.set(database=str(Path(url.database or "").expanduser()))
+    return url
+
+
+def _in_file(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+
+def sqlite_file(library: str | Path) -> Path | None:
+    """The SQLite file a library is kept in; None for a database server or in-memory SQLite."""
+    url = library_url(library)
+    return Path(url.database or "") if _in_file(url) else None
+
+
+def is_server(library: str | Path) -> bool:
+    """Whether the library lives on a database server (PostgreSQL) rather than in a file."""
+    return library_url(library).get_backend_name() != "sqlite"
+
+
+def shown(library: str | Path) -> str:
+    """The library as messages name it: its file, or its URL without the password."""
+    file = sqlite_file(library)
+    if file is not None:
+        return str(file)
+    return library_url(library).render_as_string(hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,20 +162,48 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def open_engine(url_or_path: str | Path) -> Engine:
-    """An engine for a catalog URL or a SQLite file path (created with its folder)."""
-    url = str(url_or_path)
-    if "://" not in url:
-        path = Path(url).expanduser()
+def _reason(error: OperationalError) -> str:
+    """The driver's own words for a failure, on one line (libpq writes several)."""
+    return " ".join(str(error.orig).split())
+
+
+def _engine(library: str | Path, **options: Any) -> Engine:
+    url = library_url(library)
+    try:
+        return create_engine(url, **options)
+    except ImportError:
+        raise ConfigError(
+            f"{shown(library)}: the {url.get_driver_name()} driver is not installed "
+            "(pip install 'smartalbum[postgresql]' installs psycopg)"
+        ) from None
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(f"{shown(library)}: {exc}") from None
+
+
+def open_engine(library: str | Path) -> Engine:
+    """An engine for a library, migrated: a SQLite file (created with its folder) or a URL.
+
+    A library that cannot be reached (no server, wrong password, unreadable file) is a
+    CatalogUnavailableError naming it and saying why.
+    """
+    file = sqlite_file(library)
+    if file is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot create the library folder ({exc})") from None
-        url = f"sqlite:///{path}"
-    engine = create_engine(url)
+            raise ConfigError(f"{file}: cannot create the library folder ({exc})") from None
+    engine = _engine(library)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except BaseException as exc:
+        engine.dispose()  # no connection is left behind for the garbage collector
+        if isinstance(exc, OperationalError):
+            raise CatalogUnavailableError(
+                f"{shown(library)}: cannot open the catalog ({_reason(exc)})"
+            ) from None
+        raise
     return engine
 
 
@@ -109,6 +218,10 @@ def schema_version(engine: Engine) -> int:
 def migrate(engine: Engine) -> int:
     """Run the forward steps the catalog has not seen; returns the version now."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two processes opening a new catalog at once: the second waits here and then
+            # finds the work done. (On SQLite the first write lock does the same.)
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {_MIGRATE_KEY})"))
         connection.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)"))
         current = connection.execute(text("SELECT version FROM schema_version")).scalar()
         if current is None:
@@ -128,3 +241,93 @@ def migrate(engine: Engine) -> int:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to the catalog."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def claim_photos(session: Session, ids: Iterable[int]) -> None:
+    """Lock these photos' rows for the rest of the transaction, lowest id first.
+
+    PostgreSQL locks rows one at a time: two writers taking overlapping rows in different
+    orders (the indexer and an album sync) would deadlock, so every writer of many photo
+    rows claims them in this one order first. SQLite's first write locks the whole
+    database, so there it does nothing (a read first would only risk a busy snapshot).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), _CLAIM_CHUNK):
+        session.execute(
+            select(Photo.id)
+            .where(Photo.id.in_(ordered[start : start + _CLAIM_CHUNK]))
+            .order_by(Photo.id)
+            .with_for_update(key_share=True)
+        )
+
+
+def put_state(session: Session, key: str, value: str) -> None:
+    """Set one catalog fact, whether or not another writer is adding the same key right now."""
+    # One upsert: a read then an insert lets two album syncs insert the same key at once.
+    # SQLite (3.24 on) and PostgreSQL both speak this form.
+    session.execute(
+        text(
+            "INSERT INTO state (key, value) VALUES (:key, :value) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        ),
+        {"key": key, "value": value},
+    )
+
+
+class ServerLock:
+    """A server catalog's index lock: a PostgreSQL advisory lock on a connection of its own.
+
+    The server lets it go when that connection ends, so an indexer that is killed
+    leaves no stale lock behind, and indexers on other machines are kept out too.
+    """
+
+    def __init__(self, library: str | Path, owner: str) -> None:
+        self.library = library
+        self.owner = owner  # shown to whoever is refused: who holds the lock
+        self._connection: Connection | None = None
+        # Autocommit: the connection idles outside a transaction for the whole run.
+        self._engine = _engine(library, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+
+    def acquire(self) -> str | None:
+        """Take the lock: None once it is held, else who holds it (then nothing is held)."""
+        try:
+            connection = self._engine.connect()
+        except OperationalError as exc:
+            raise CatalogUnavailableError(
+                f"{shown(self.library)}: cannot open the catalog ({_reason(exc)})"
+            ) from None
+        connection.execute(
+            text("SELECT set_config('application_name', :owner, false)"), {"owner": self.owner}
+        )
+        keys = f"{_LOCK_SPACE}, {_INDEX_KEY}"
+        if connection.execute(text(f"SELECT pg_try_advisory_lock({keys})")).scalar_one():
+            self._connection = connection
+            return None
+        holder = connection.execute(
+            text(
+                "SELECT a.application_name, host(a.client_addr) FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND l.classid::bigint = :space AND l.objid::bigint = :key AND l.objsubid = 2"
+            ),
+            {"space": _LOCK_SPACE, "key": _INDEX_KEY},
+        ).first()
+        connection.close()
+        self._engine.dispose()
+        if holder is None:  # it let go in the meantime
+            return "another process"
+        name, address = holder
+        return f"{name or 'a client'} at {address}" if address else name or "a client"
+
+    def release(self) -> None:
+        """Let the lock go (closing its connection) and free the engine."""
+        if self._connection is not None:
+            unlock = text(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_INDEX_KEY})")
+            with contextlib.suppress(OperationalError):  # gone: the lock went with it
+                self._connection.execute(unlock)
+            self._connection.close()
+            self._connection = None
+        self._engine.dispose()

@@ -18,21 +18,25 @@ if TYPE_CHECKING:
     from smartalbum.moments import Timeline
 
 
+# A plain string: a URL must keep its "//" (Path would fold it).
+LIBRARY_HELP = "catalog: a SQLite file or a URL such as postgresql+psycopg://user@host/smartalbum"
+
+
 def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     """The subcommands about the photo library."""
     index = sub.add_parser(
         "index", parents=[model_flags], help="classify every photo under folders into the catalog"
     )
     index.add_argument("folders", nargs="+", type=Path, metavar="DIR")
-    index.add_argument("--library", type=Path, help="catalog file (default in your data folder)")
+    index.add_argument("--library", help=LIBRARY_HELP + " (default in your data folder)")
     index.add_argument("--reclassify", action="store_true", help="redo every photo")
 
     duplicates = sub.add_parser("duplicates", help="list exact and near-duplicate photos")
-    duplicates.add_argument("--library", type=Path, help="catalog file")
+    duplicates.add_argument("--library", help=LIBRARY_HELP)
     duplicates.add_argument("--json", action="store_true", help="print JSON")
 
     library_flags = argparse.ArgumentParser(add_help=False)
-    library_flags.add_argument("--library", type=Path, help="catalog file")
+    library_flags.add_argument("--library", help=LIBRARY_HELP)
     library_flags.add_argument(
         "--rules", type=Path, metavar="RULES.toml", help="your album rules (SMARTALBUM_ALBUMS_FILE)"
     )

@@ -86,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
             await state.batcher.stop()
         state.decoders.shutdown(wait=False, cancel_futures=True)
         state.jobs.shutdown()
+        state.library.close()
 
     app = FastAPI(
         title="smartalbum",

@@ -48,7 +48,7 @@ class Job:
 class JobRunner:
     """Runs indexing jobs on one background thread, in the order they were asked for."""
 
-    def __init__(self, library: Path) -> None:
+    def __init__(self, library: str) -> None:
         self.library = library
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -83,9 +83,12 @@ class JobRunner:
                 yield item
                 job.done += 1
 
+        engine = None
         try:
-            sessions = session_factory(open_engine(self.library))
-            report = Indexer(classifier, sessions, self.library).run(folders, wrap=count)
+            engine = open_engine(self.library)
+            report = Indexer(classifier, session_factory(engine), self.library).run(
+                folders, wrap=count
+            )
         except SmartalbumError as exc:
             job.status, job.error = "failed", exc.to_dict()
         except Exception as exc:  # recorded on the job and logged: never swallowed
@@ -94,4 +97,7 @@ class JobRunner:
             job.error = {"code": "error", "message": f"indexing failed: {exc}"}
         else:
             job.status, job.report = "done", report.to_dict()
+        finally:
+            if engine is not None:
+                engine.dispose()  # a server catalog's connections go back to the server
         job.finished = time.time()

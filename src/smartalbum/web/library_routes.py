@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import Engine
 
 from smartalbum.albums import PhotoLibrary, RuleSet, RulesWatcher, class_groups
 from smartalbum.catalog import open_engine, session_factory
@@ -29,6 +30,7 @@ class LibraryHolder:
         self._watcher: RulesWatcher | None = None
         self._library: PhotoLibrary | None = None
         self._timeline: Timeline | None = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
 
     def rules(self) -> RuleSet:
@@ -47,9 +49,16 @@ class LibraryHolder:
         watcher = self._rules_watcher()
         with self._lock:
             if self._library is None:
-                sessions = session_factory(open_engine(self.settings.library))
+                self._engine = open_engine(self.settings.library)
+                sessions = session_factory(self._engine)
                 self._library = PhotoLibrary(sessions, watcher.labels, watcher)
             return self._library
+
+    def close(self) -> None:
+        """Close the catalog's connections (the app is stopping)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
 
     def timeline(self) -> Timeline:
         """The library's moments and trips (computed on demand, cached until it changes)."""
