@@ -106,6 +106,7 @@ def test_import_a_folder_shows_progress_then_the_result(
     expect(page.locator("#index-progress")).to_be_visible()
     expect(page.locator("#index-status")).to_have_attribute("data-state", "done", timeout=60_000)
     expect(page.locator("#index-status")).to_contain_text("Imported: 4 / 4")
+    expect(page.locator("#index-cancel")).to_be_hidden()
     page.fill("#folder", str(tmp_path / "nowhere"))
     page.click("#index-form button[type=submit]")
     expect(page.locator("#index-status")).to_contain_text("not a folder on the server")
@@ -178,6 +179,34 @@ def test_gallery_album_photo_correction_moves_the_photo(
     page.screenshot(path=str(ARTIFACTS / "gallery-search-phone-375.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.close()
+
+
+def test_cancel_an_import_from_the_page(
+    browser: object, settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for p in sorted(samples.glob("*.JPEG"))[:300]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    own = Settings(cache_dir=settings.cache_dir, library=str(tmp_path / "lib.db"))
+    with LiveServer(own) as url:
+        page = browser.new_page()
+        page.goto(url + "/")
+        page.evaluate("localStorage.setItem('smartalbum.lang', 'zh')")
+        page.reload()
+        page.fill("#folder", str(folder))
+        page.click("#index-form button[type=submit]")
+        cancel = page.locator("#index-cancel")  # shown as soon as the job exists
+        expect(cancel).to_have_text("取消")
+        cancel.click()
+        status = page.locator("#index-status")
+        expect(status).to_have_attribute("data-state", "cancelled", timeout=60_000)
+        expect(status).to_contain_text("导入已取消")
+        expect(cancel).to_be_hidden()
+        page.close()
 
 
 @pytest.fixture(scope="module")

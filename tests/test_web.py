@@ -209,6 +209,16 @@ def test_loadtest_measures_a_live_server(live_url: str) -> None:
     assert report["p99_ms"] >= report["p50_ms"] > 0
 
 
+def finished(c: httpx.Client, job: dict[str, Any]) -> dict[str, Any]:
+    """Poll a job until it is over (a minute at most)."""
+    for _ in range(600):
+        job = c.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] not in ("queued", "running"):
+            break
+        threading.Event().wait(0.1)
+    return job
+
+
 def test_index_job_runs_in_the_background(
     settings: Settings, samples: Path, tmp_path: Path
 ) -> None:
@@ -223,11 +233,7 @@ def test_index_job_runs_in_the_background(
         assert started.status_code == 202, started.text
         job = started.json()
         assert job["status"] in ("queued", "running") and job["id"]
-        for _ in range(600):
-            job = c.get(f"/api/jobs/{job['id']}").json()
-            if job["status"] not in ("queued", "running"):
-                break
-            threading.Event().wait(0.1)
+        job = finished(c, job)
         assert job["status"] == "done", job
         assert (job["done"], job["total"]) == (6, 6)
         assert (job["report"]["added"], job["report"]["failed"]) == (5, 1)
@@ -244,11 +250,48 @@ def test_a_failed_job_records_its_error(settings: Settings, tmp_path: Path) -> N
     own = dataclasses.replace(settings, library=str(blocker / "library.db"))
     (tmp_path / "photos").mkdir()
     with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
-        job = c.post("/api/index", json={"folders": [str(tmp_path / "photos")]}).json()
-        for _ in range(600):
-            job = c.get(f"/api/jobs/{job['id']}").json()
-            if job["status"] not in ("queued", "running"):
-                break
-            threading.Event().wait(0.1)
+        job = finished(c, c.post("/api/index", json={"folders": [str(tmp_path / "photos")]}).json())
     assert job["status"] == "failed"
     assert job["error"]["code"] and "library" in job["error"]["message"]
+
+
+def test_a_cancelled_job_keeps_what_it_finished_and_the_next_one_carries_on(
+    settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    from smartalbum.catalog import OK, Photo, open_engine, session_factory
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for p in sorted(samples.glob("*.JPEG"))[:300]:
+        (photos / p.name).write_bytes(p.read_bytes())
+    own = dataclasses.replace(settings, library=str(tmp_path / "library.db"))
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
+        job = c.post("/api/index", json={"folders": [str(photos)]}).json()
+        queued = c.post("/api/index", json={"folders": [str(photos)]}).json()
+        for _ in range(600):  # well under way, and far from done
+            job = c.get(f"/api/jobs/{job['id']}").json()
+            if job["done"] >= 24 or (job["status"] != "running" and job["status"] != "queued"):
+                break
+            threading.Event().wait(0.05)
+        assert job["status"] == "running", job
+        # The one behind it never starts.
+        dropped = c.post(f"/api/jobs/{queued['id']}/cancel")
+        assert dropped.status_code == 202 and dropped.json()["status"] == "cancelled"
+        asked = c.post(f"/api/jobs/{job['id']}/cancel")
+        assert asked.status_code == 202 and asked.json()["cancel_requested"] is True
+        job = finished(c, job)
+        assert job["status"] == "cancelled", job
+        kept = job["report"]["added"]
+        assert 24 <= kept < 300 and job["report"]["failed"] == 0
+        assert c.get(f"/api/jobs/{queued['id']}").json()["report"] is None
+        engine = open_engine(own.library)
+        with session_factory(engine)() as s:  # every finished photo is there, whole
+            rows = s.query(Photo).all()
+            assert len(rows) == kept and all(r.status == OK and r.model for r in rows)
+            assert all(len(r.predictions) == 5 for r in rows)
+        engine.dispose()
+        again = finished(c, c.post("/api/index", json={"folders": [str(photos)]}).json())
+        assert again["status"] == "done", again
+        assert (again["report"]["added"], again["report"]["unchanged"]) == (300 - kept, kept)
+        assert_error(c.post(f"/api/jobs/{again['id']}/cancel"), 409, "job_finished")
+        assert_error(c.post("/api/jobs/unknown/cancel"), 404, "not_found")

@@ -78,6 +78,13 @@ class LibraryBusyError(SmartalbumError):
     status = 409
 
 
+class JobFinishedError(SmartalbumError):
+    """A job that has already finished cannot be cancelled."""
+
+    code = "job_finished"
+    status = 409
+
+
 class CatalogUnavailableError(SmartalbumError):
     """The catalog cannot be opened: its server is down or refuses us, or its file is unreadable."""
 

@@ -182,6 +182,14 @@ def create_app(settings: Settings) -> FastAPI:
                 raise RequestError(f"{folder}: not a folder on the server")
         return state.jobs.submit(classifier, folders).to_dict()
 
+    @app.post("/api/jobs/{job_id}/cancel", status_code=202)
+    async def cancel_job(job_id: str) -> dict[str, Any]:
+        """Stop a job after the batches it has in hand; what it finished is kept."""
+        found = state.jobs.cancel(job_id)
+        if found is None:
+            raise StarletteHTTPException(404, f"no job {job_id}")
+        return found.to_dict()
+
     @app.get("/api/jobs/{job_id}")
     async def job(job_id: str) -> dict[str, Any]:
         """A job's status, progress (done of total) and report or error."""

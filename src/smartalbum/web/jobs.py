@@ -1,4 +1,9 @@
-"""Background indexing jobs for the web app: one at a time, each with its id, progress and error."""
+"""Background indexing jobs for the web app: one at a time, each with its id, progress and error.
+
+A job can be cancelled: it stops taking new files, writes the batches it has in hand and
+ends as ``cancelled`` with its report; what it finished stays in the catalog, and the
+next import of the same folders carries on from there.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from smartalbum.classifier import Classifier
-from smartalbum.errors import SmartalbumError
+from smartalbum.errors import JobFinishedError, SmartalbumError
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +29,19 @@ class Job:
 
     id: str
     folders: list[str]
-    status: str = "queued"  # queued, running, done, failed
+    status: str = "queued"  # queued, running, then done, failed or cancelled
     done: int = 0
     total: int | None = None
     report: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     created: float = field(default_factory=time.time)
     finished: float | None = None
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def over(self) -> bool:
+        """Whether the job has finished, one way or another."""
+        return self.status not in ("queued", "running")
 
     def to_dict(self) -> dict[str, Any]:
         """The job as the API shows it."""
@@ -42,6 +53,7 @@ class Job:
             "total": self.total,
             "report": self.report,
             "error": self.error,
+            "cancel_requested": self.cancel_requested.is_set(),
         }
 
 
@@ -67,19 +79,42 @@ class JobRunner:
         with self._lock:
             return self.jobs.get(job_id)
 
+    def cancel(self, job_id: str) -> Job | None:
+        """Ask a job to stop after the batches in hand; a queued one never starts."""
+        job = self.get(job_id)
+        if job is None:
+            return None
+        if job.over and not job.cancel_requested.is_set():
+            raise JobFinishedError(f"job {job_id} has already finished ({job.status})")
+        job.cancel_requested.set()
+        with self._lock:
+            if job.status == "queued":
+                job.status, job.finished = "cancelled", time.time()
+        return job
+
     def shutdown(self) -> None:
-        """Stop taking jobs; a running one finishes its current batch first."""
+        """Stop taking jobs; a running one stops after the batches in hand."""
+        with self._lock:
+            jobs = list(self.jobs.values())
+        for job in jobs:
+            if not job.over:
+                self.cancel(job.id)
         self._thread.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, job: Job, classifier: Classifier, folders: list[Path]) -> None:
         from smartalbum.catalog import open_engine, session_factory
         from smartalbum.indexer import Indexer
 
-        job.status = "running"
+        with self._lock:
+            if job.over:  # cancelled while queued
+                return
+            job.status = "running"
 
         def count(items: Iterator[Any], total: int) -> Iterator[Any]:
             job.total = total
             for item in items:
+                if job.cancel_requested.is_set():
+                    return  # the indexer writes what it has in hand and ends the run
                 yield item
                 job.done += 1
 
@@ -96,7 +131,8 @@ class JobRunner:
             job.status = "failed"
             job.error = {"code": "error", "message": f"indexing failed: {exc}"}
         else:
-            job.status, job.report = "done", report.to_dict()
+            job.report = report.to_dict()
+            job.status = "cancelled" if job.cancel_requested.is_set() else "done"
         finally:
             if engine is not None:
                 engine.dispose()  # a server catalog's connections go back to the server

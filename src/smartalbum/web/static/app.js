@@ -5,12 +5,14 @@ const TEXT = {
         drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
         working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", failed: "Could not read this file:",
         network: "The server did not answer.", folder: "Import a folder on this server", import: "Import",
-        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:", gallery: "Albums" },
+        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:", gallery: "Albums",
+        cancel: "Cancel", cancelling: "Stopping after the photos in hand…", cancelled: "Import cancelled; kept: {n}" },
   zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
         drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
         working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", failed: "无法读取此文件：",
         network: "服务器没有响应。", folder: "导入这台服务器上的文件夹", import: "导入",
-        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：", gallery: "相册" },
+        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：", gallery: "相册",
+        cancel: "取消", cancelling: "处理完手头的照片后停止…", cancelled: "导入已取消；已保存：{n}" },
 };
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
 const results = [];  // {card, predictions, albums, error}
@@ -127,17 +129,27 @@ indexForm.addEventListener("submit", async (e) => {
     job = await response.json();
   } catch (err) { line.textContent = t("network"); bar.hidden = true; return; }
   if (!response.ok) { line.textContent = `${t("indexFailed")} ${job.error.message}`; bar.hidden = true; return; }
+  const cancel = document.getElementById("index-cancel");
+  cancel.hidden = false; cancel.disabled = false;
+  cancel.onclick = async () => {
+    cancel.disabled = true;
+    try { await fetch(`/api/jobs/${job.id}/cancel`, { method: "POST" }); } catch (err) { cancel.disabled = false; }
+  };
   while (job.status === "queued" || job.status === "running") {
     if (job.total) { bar.max = job.total; bar.value = job.done; }
-    line.textContent = t("indexing", job.total ? `${job.done} / ${job.total}` : "");
+    line.textContent = job.cancel_requested ? t("cancelling")
+                                            : t("indexing", job.total ? `${job.done} / ${job.total}` : "");
     await new Promise((r) => setTimeout(r, 500));
     job = await (await fetch(`/api/jobs/${job.id}`)).json();
   }
+  cancel.hidden = true;
   bar.max = 1; bar.value = 1;
   line.dataset.state = job.status;
+  const r = job.report;
   if (job.status === "done") {
-    const r = job.report;
     line.textContent = t("indexed", `${r.added + r.updated} / ${r.scanned}, ${r.failed} ✗, ${r.seconds} s`);
+  } else if (job.status === "cancelled") {
+    line.textContent = t("cancelled", r ? `${r.added + r.updated} / ${r.scanned}` : "0");
   } else {
     line.textContent = `${t("indexFailed")} ${job.error.message}`;
   }
