@@ -18,6 +18,14 @@ SAMPLES = REPO.parent / "shared" / "imagenet-samples"
 CAT = "n02124075_Egyptian_cat.JPEG"
 
 
+def copy_samples(samples: Path, folder: Path, pattern: str, count: int) -> Path:
+    """A new folder holding copies of the first ``count`` sample photos matching ``pattern``."""
+    folder.mkdir()
+    for p in sorted(samples.glob(pattern))[:count]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    return folder
+
+
 def all_at_once(task: Callable[[], object], threads: int) -> list[Exception]:
     """Run ``task`` on this many threads released together; the exceptions they raised."""
     start, errors = threading.Barrier(threads), []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from smartalbum.settings import Settings
-from tests.conftest import CAT, REPO, SAMPLES, LiveServer
+from tests.conftest import CAT, REPO, SAMPLES, LiveServer, copy_samples
 
 pytestmark = pytest.mark.browser
 
@@ -93,10 +93,7 @@ def test_import_a_folder_shows_progress_then_the_result(
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    folder = tmp_path / "holiday"
-    folder.mkdir()
-    for p in sorted(samples.glob("n09*.JPEG"))[:4]:
-        (folder / p.name).write_bytes(p.read_bytes())
+    folder = copy_samples(samples, tmp_path / "holiday", "n09*.JPEG", 4)
     page = browser.new_page()
     page.goto(live_url + "/")
     page.evaluate("localStorage.clear()")
@@ -187,10 +184,7 @@ def test_cancel_an_import_from_the_page(
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
-    folder = tmp_path / "big"
-    folder.mkdir()
-    for p in sorted(samples.glob("*.JPEG"))[:300]:
-        (folder / p.name).write_bytes(p.read_bytes())
+    folder = copy_samples(samples, tmp_path / "big", "*.JPEG", 300)
     own = Settings(cache_dir=settings.cache_dir, library=str(tmp_path / "lib.db"))
     with LiveServer(own) as url:
         page = browser.new_page()

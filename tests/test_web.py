@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from smartalbum.settings import Settings
-from tests.conftest import CAT, SAMPLES, LiveServer
+from tests.conftest import CAT, SAMPLES, LiveServer, copy_samples
 
 
 @pytest.fixture(scope="module")
@@ -222,10 +222,7 @@ def finished(c: httpx.Client, job: dict[str, Any]) -> dict[str, Any]:
 def test_index_job_runs_in_the_background(
     settings: Settings, samples: Path, tmp_path: Path
 ) -> None:
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for p in sorted(samples.glob("n021*.JPEG"))[:5]:
-        (photos / p.name).write_bytes(p.read_bytes())
+    photos = copy_samples(samples, tmp_path / "photos", "n021*.JPEG", 5)
     (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff")
     own = dataclasses.replace(settings, library=str(tmp_path / "library.db"))
     with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
@@ -260,10 +257,7 @@ def test_a_cancelled_job_keeps_what_it_finished_and_the_next_one_carries_on(
 ) -> None:
     from smartalbum.catalog import OK, Photo, open_engine, session_factory
 
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    for p in sorted(samples.glob("*.JPEG"))[:300]:
-        (photos / p.name).write_bytes(p.read_bytes())
+    photos = copy_samples(samples, tmp_path / "photos", "*.JPEG", 300)
     own = dataclasses.replace(settings, library=str(tmp_path / "library.db"))
     with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
         job = c.post("/api/index", json={"folders": [str(photos)]}).json()
