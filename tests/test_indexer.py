@@ -72,6 +72,22 @@ def index(
     )
 
 
+def under_way(proc: subprocess.Popen[str], library: Path) -> subprocess.Popen[str]:
+    """Return once the indexer has committed a few batches (at most five minutes)."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if library.exists():
+            with sqlite3.connect(library) as db:
+                try:
+                    done = db.execute("SELECT count(*) FROM photos").fetchone()[0]
+                except sqlite3.OperationalError:
+                    done = 0
+            if done >= 24:
+                break
+        time.sleep(0.02)
+    return proc
+
+
 def finish(proc: subprocess.Popen[str]) -> dict[str, object]:
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
@@ -116,18 +132,7 @@ def test_index_kill_and_resume_equals_a_clean_run(
 
     # Kill a run mid-way (after some batches are committed), then resume it.
     killed_db = tmp_path / "killed.db"
-    proc = index(killed_db, root, settings)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if killed_db.exists():
-            with sqlite3.connect(killed_db) as db:
-                try:
-                    done = db.execute("SELECT count(*) FROM photos").fetchone()[0]
-                except sqlite3.OperationalError:
-                    done = 0
-            if done >= 24:
-                break
-        time.sleep(0.02)
+    proc = under_way(index(killed_db, root, settings), killed_db)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=60)  # reap it and close its pipes
     partial = len(catalog(killed_db))
@@ -135,6 +140,17 @@ def test_index_kill_and_resume_equals_a_clean_run(
     resumed = finish(index(killed_db, root, settings))
     assert resumed["unchanged"] == partial
     assert catalog(killed_db) == clean
+
+    # Ctrl-C: it stops at once (its workers too), keeps what it wrote, and resumes.
+    stopped_db = tmp_path / "stopped.db"
+    proc = under_way(index(stopped_db, root, settings), stopped_db)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=8)  # workers blocked on a full pipe took 20 s here
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    partial = len(catalog(stopped_db))
+    assert 24 <= partial < len(expected), partial
+    assert finish(index(stopped_db, root, settings))["unchanged"] == partial
+    assert catalog(stopped_db) == clean
 
     # Unchanged library: nothing re-classified, a fraction of the time.
     again = finish(index(clean_db, root, settings))

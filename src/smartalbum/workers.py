@@ -144,7 +144,10 @@ class _Worker:
         with contextlib.suppress(OSError, BrokenPipeError):
             self.conn.send(None)
 
-    def stop(self) -> None:
+    def stop(self, now: bool = False) -> None:
+        """Wind down after the batch in hand, or ``now``: its results are not wanted."""
+        if now:
+            self.process.kill()
         self.ask_to_stop()
         self.process.join(timeout=10)
         if self.process.is_alive():
@@ -166,11 +169,13 @@ class WorkerPool:
         self.workers = [_Worker(self.source, core) for core in self.cores]
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        # Interrupted (Ctrl-C, a failed write): nobody reads the batches in flight, and a
+        # worker could block for ever sending one into a full pipe, so they go at once.
         for worker in self.workers:  # all at once: each takes ~50 ms to wind down
             worker.ask_to_stop()
         for worker in self.workers:
-            worker.stop()
+            worker.stop(now=error is not None)
 
     @property
     def pids(self) -> list[int | None]:
