@@ -148,3 +148,26 @@ def test_a_library_url_that_cannot_be_used_is_a_clear_error(
         error = json.loads(proc.stdout)["error"]
         assert error["code"] == code and reason in error["message"]
         assert "s3cret" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bench_times_the_engine_end_to_end_on_real_photos(samples: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for p in sorted(samples.glob("n01*.JPEG"))[:16]:
+        (folder / p.name).symlink_to(p)
+    proc = run("bench", "--engine", "onnx", "--images", str(folder), "--repeats", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)
+    assert (row["engine"], row["weights"], row["images"]) == ("onnx", "official", 16)
+    assert row["batch1_ms"] > 0 and row["batch8_ips"] > 0 and row["end_to_end_ips"] > 0
+
+
+def test_bench_catalog_rescans_a_synthetic_library_and_queries_a_label() -> None:
+    proc = run("bench", "--catalog", "3000", "--repeats", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(proc.stdout)
+    assert (row["photos"], row["labels"]) == (3000, 15000)
+    assert 0 < row["label_query_rows"] <= 100  # one class's photos, best first
+    assert row["rescan_s"] > 0 and row["label_query_ms"] > 0
+    bad = run("bench", "--catalog", "0")
+    assert bad.returncode != 0 and "--catalog" in bad.stderr and "Traceback" not in bad.stderr

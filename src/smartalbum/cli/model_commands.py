@@ -43,6 +43,10 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "--baseline", action="store_true",
         help="also time the seed's way (eager PyTorch, full decode, one image at a time)",
     )  # fmt: skip
+    bench.add_argument(
+        "--catalog", type=int, metavar="N",
+        help="instead, time re-scanning a synthetic library of N photos and a label query",
+    )  # fmt: skip
 
     serve = sub.add_parser(
         "serve", parents=[model_flags], help="start the web page and the REST API"
@@ -139,6 +143,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.bench import SEED_BASELINE, bench_engine, image_files
     from smartalbum.engines import ENGINES
 
+    if args.catalog is not None:
+        return _bench_catalog(args, settings)
+
     engine = args.engine or "auto"
     engines = list(ENGINES) if engine == "all" else [engine]
     if args.baseline:
@@ -163,6 +170,23 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
             )
     if args.json:
         print(json.dumps(rows, indent=2))
+    return EXIT_OK
+
+
+def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.scale_bench import bench_catalog
+
+    if args.catalog < 1:
+        raise ConfigError(f"--catalog needs a number of photos, got {args.catalog}")
+    row = bench_catalog(settings, args.catalog, repeats=max(2, args.repeats))
+    if args.json:
+        print(json.dumps(row, indent=2))
+    else:
+        print(
+            f"{row['photos']} photos, {row['labels']} labels (built in {row['build_s']} s): "
+            f"re-scan {row['rescan_s']} s, label query {row['label_query_ms']} ms "
+            f"(first {row['label_query_first_ms']} ms, {row['label_query_rows']} rows)"
+        )
     return EXIT_OK
 
 
