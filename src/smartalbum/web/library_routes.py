@@ -7,7 +7,7 @@ queries never block the event loop that serves ``/predict``.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, Response
@@ -20,6 +20,10 @@ from smartalbum.errors import NotFoundError
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.settings import Settings
+
+# One page of a list: where it starts and how long it is (at most 500).
+Offset = Annotated[int, Query(ge=0)]
+PageSize = Annotated[int, Query(ge=1, le=500)]
 
 
 class LibraryHolder:
@@ -114,17 +118,15 @@ def library_router(holder: LibraryHolder) -> APIRouter:
         return {"regrouped": library.refresh(), "rules": rules_info(library)}
 
     @router.get("/albums/{album_id}")
-    def album(
-        album_id: str, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500)
-    ) -> dict[str, Any]:
+    def album(album_id: str, offset: Offset = 0, limit: PageSize = 100) -> dict[str, Any]:
         """One album and a page of its photos, best first."""
         return holder.get().album(album_id, offset, limit)
 
     @router.get("/search")
     def search(
         q: str = Query(..., max_length=200),
-        offset: int = Query(0, ge=0),
-        limit: int = Query(100, ge=1, le=500),
+        offset: Offset = 0,
+        limit: PageSize = 100,
     ) -> dict[str, Any]:
         """Photos by English or Chinese label, group, album title or place, best first.
 
@@ -135,16 +137,12 @@ def library_router(holder: LibraryHolder) -> APIRouter:
         return found
 
     @router.get("/moments")
-    def moments(
-        offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500)
-    ) -> dict[str, Any]:
+    def moments(offset: Offset = 0, limit: PageSize = 100) -> dict[str, Any]:
         """A page of moments, newest first: dates, place, albums, cover, titles and trip."""
         return holder.timeline().page(offset, limit)
 
     @router.get("/moments/{moment_id}")
-    def moment(
-        moment_id: str, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=500)
-    ) -> dict[str, Any]:
+    def moment(moment_id: str, offset: Offset = 0, limit: PageSize = 100) -> dict[str, Any]:
         """One moment and a page of its photos, in time order."""
         return holder.timeline().moment(moment_id, offset, limit)
 
