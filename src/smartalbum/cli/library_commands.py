@@ -46,9 +46,7 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "albums", parents=[library_flags], help="list the smart albums, or one album's photos",
         description="`smartalbum albums` lists albums; `smartalbum albums show ID` lists photos.",
     )  # fmt: skip
-    albums.add_argument("action", nargs="?", choices=["show"], help="show one album")
-    albums.add_argument("album", nargs="?", metavar="ID", help="the album to show")
-    albums.add_argument("--limit", type=int, default=100, help="photos to list (show)")
+    _add_show(albums, "album", limit=100)
     albums.add_argument(
         "--reload", action="store_true", help="re-read the rules and regroup the library now"
     )
@@ -66,9 +64,7 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         help="the timeline: photos grouped by time and place, newest first",
         description="`smartalbum moments` lists moments; `smartalbum moments show ID` its photos.",
     )  # fmt: skip
-    moments.add_argument("action", nargs="?", choices=["show"], help="show one moment")
-    moments.add_argument("moment", nargs="?", metavar="ID", help="the moment to show")
-    moments.add_argument("--limit", type=int, default=500, help="photos to list (show)")
+    _add_show(moments, "moment", limit=500)
     sub.add_parser(
         "trips", parents=[library_flags, home_flags], help="runs of moments away from home"
     )
@@ -93,6 +89,13 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         ("clear", "forget your correction of this class"),
     ):
         group.add_argument(f"--{action}", metavar="WNID", help=f"{text}; a wnid or a class name")
+
+
+def _add_show(parser: argparse.ArgumentParser, noun: str, limit: int) -> None:
+    """``COMMAND show ID [--limit N]``: one item's photos instead of the list."""
+    parser.add_argument("action", nargs="?", choices=["show"], help=f"show one {noun}")
+    parser.add_argument(noun, nargs="?", metavar="ID", help=f"the {noun} to show")
+    parser.add_argument("--limit", type=int, default=limit, help="photos to list (show)")
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
