@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,6 +88,17 @@ def test_file_chooser_is_keyboard_reachable_and_labelled(browser: object, live_u
     page.close()
 
 
+def start_import(browser: Any, url: str, folder: Path, lang: str) -> Any:
+    """A new page in ``lang`` that has just asked the server to import ``folder``."""
+    page = browser.new_page()
+    page.goto(url + "/")
+    page.evaluate("lang => localStorage.setItem('smartalbum.lang', lang)", lang)
+    page.reload()
+    page.fill("#folder", str(folder))
+    page.click("#index-form button[type=submit]")
+    return page
+
+
 def test_import_a_folder_shows_progress_then_the_result(
     browser: object, live_url: str, samples: Path, tmp_path: Path
 ) -> None:
@@ -94,12 +106,7 @@ def test_import_a_folder_shows_progress_then_the_result(
 
     assert isinstance(browser, Browser)
     folder = copy_samples(samples, tmp_path / "holiday", "n09*.JPEG", 4)
-    page = browser.new_page()
-    page.goto(live_url + "/")
-    page.evaluate("localStorage.clear()")
-    page.reload()
-    page.fill("#folder", str(folder))
-    page.click("#index-form button[type=submit]")
+    page = start_import(browser, live_url, folder, "en")
     expect(page.locator("#index-progress")).to_be_visible()
     expect(page.locator("#index-status")).to_have_attribute("data-state", "done", timeout=60_000)
     expect(page.locator("#index-status")).to_contain_text("Imported: 4 / 4")
@@ -187,12 +194,7 @@ def test_cancel_an_import_from_the_page(
     folder = copy_samples(samples, tmp_path / "big", "*.JPEG", 300)
     own = Settings(cache_dir=settings.cache_dir, library=str(tmp_path / "lib.db"))
     with LiveServer(own) as url:
-        page = browser.new_page()
-        page.goto(url + "/")
-        page.evaluate("localStorage.setItem('smartalbum.lang', 'zh')")
-        page.reload()
-        page.fill("#folder", str(folder))
-        page.click("#index-form button[type=submit]")
+        page = start_import(browser, url, folder, "zh")
         cancel = page.locator("#index-cancel")  # shown as soon as the job exists
         expect(cancel).to_have_text("取消")
         cancel.click()
