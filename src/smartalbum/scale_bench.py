@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, insert, select
 
 from smartalbum.catalog import OK, Photo, PhotoLabel, open_engine, session_factory, table
 from smartalbum.classifier import Classifier
@@ -81,7 +81,7 @@ def _make_files(root: Path, count: int) -> list[tuple[str, int, float]]:
 
 
 def _insert_records(
-    engine: Any, files: list[tuple[str, int, float]], classifier: Classifier
+    engine: Engine, files: list[tuple[str, int, float]], classifier: Classifier
 ) -> None:
     """One record per file, as the indexer would have left it, and five labels each."""
     rng = random.Random(0)
