@@ -190,7 +190,7 @@ class WorkerPool:
     ) -> Iterator[list[Analysis]]:
         """Analysed batches in the order of ``paths``, up to two queued on each worker.
 
-        Until a worker has loaded its model (about half a second), or if none can, the
+        Until a worker has loaded its model (0.1–0.35 s), or if none can, the
         batches are analysed here with ``local``: start-up costs no time.
         """
         inflight: deque[tuple[int, list[str]]] = deque()
