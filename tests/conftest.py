@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
 from smartalbum.settings import Settings
 from smartalbum.web import create_app
 
@@ -115,7 +115,7 @@ LIBRARY_PHOTOS = {
 def indexed_library(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of real photos indexed into the session's catalog; returns the folder."""
     from smartalbum.catalog import open_engine, session_factory
-    from smartalbum.indexer import Indexer
+    from smartalbum.library.indexer import Indexer
 
     root = tmp_path_factory.mktemp("photos")
     for name in LIBRARY_PHOTOS:

@@ -158,8 +158,8 @@ def index_library(root: Path, library: Path, settings: Settings) -> dict[str, in
     from sqlalchemy import select
 
     from smartalbum.catalog import Photo, open_engine, session_factory
-    from smartalbum.classifier import Classifier
-    from smartalbum.indexer import Indexer
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import Indexer
 
     sessions = session_factory(open_engine(library))
     classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smartalbum.classifier import Classifier
-from smartalbum.evaluation import evaluate, labelled_images
+from smartalbum.bench.accuracy import evaluate, labelled_images
+from smartalbum.engines.classifier import Classifier
 from smartalbum.settings import Settings
 
 pytestmark = pytest.mark.slow

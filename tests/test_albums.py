@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.albums import PhotoLibrary, RulesError, RulesWatcher, class_groups, load_rules
+from smartalbum.albums import RulesError, RulesWatcher, class_groups, load_rules
 from smartalbum.catalog import OK, Photo, PhotoLabel, open_engine, session_factory
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import NotFoundError, RequestError
-from smartalbum.indexer import Indexer
+from smartalbum.library.indexer import Indexer
+from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.settings import Settings
 from tests.conftest import CAT, all_at_once
@@ -336,9 +337,9 @@ SAPPORO = {"city": "Sapporo", "region": "Hokkaido", "country": "Japan", "country
      ("par", False, False), ("", False, False)],
 )  # fmt: skip
 def test_place_names_match_in_both_languages(query: str, paris: bool, sapporo: bool) -> None:
-    from smartalbum.albums.search import place_matches
+    from smartalbum.places.stored import matches
 
-    assert (place_matches(PARIS, query), place_matches(SAPPORO, query)) == (paris, sapporo)
+    assert (matches(PARIS, query), matches(SAPPORO, query)) == (paris, sapporo)
 
 
 def test_search_finds_photos_by_their_stored_place(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smartalbum.classifier import Classifier, softmax
+from smartalbum.engines.classifier import Classifier, softmax
 from smartalbum.errors import ImageDecodeError, UnsupportedImageError
 from tests.conftest import CAT
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from smartalbum.indexer import LibraryLock
+from smartalbum.library.indexer import LibraryLock
 from smartalbum.settings import Settings
 
 
@@ -240,8 +240,8 @@ def test_exif_time_gps_and_place_are_catalogued(
     settings: Settings, samples: Path, tmp_path: Path
 ) -> None:
     from smartalbum.catalog import Photo, open_engine, session_factory
-    from smartalbum.classifier import Classifier
-    from smartalbum.indexer import Indexer
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import Indexer
     from tests.test_metadata import dms, make_exif, r
 
     root = tmp_path / "trip"

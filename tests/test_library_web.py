@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from smartalbum.catalog import open_engine, session_factory
-from smartalbum.classifier import Classifier
-from smartalbum.indexer import Indexer
+from smartalbum.engines.classifier import Classifier
+from smartalbum.library.indexer import Indexer
 from smartalbum.settings import Settings
 from tests.conftest import CAT, LIBRARY_PHOTOS, SAMPLES
 from tests.test_web import assert_error

@@ -21,9 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from smartalbum.albums import PhotoLibrary, RulesWatcher, class_groups
+from smartalbum.albums import RulesWatcher, class_groups
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.errors import ConfigError, NotFoundError
+from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Shot, Timeline, cluster
 from smartalbum.moments.naming import month_span, place_names, season

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from smartalbum.classifier import Classifier, softmax
+from smartalbum.bench.accuracy import evaluate, labelled_images
 from smartalbum.engines import ModelFiles, build_int8, load_engine
-from smartalbum.evaluation import evaluate, labelled_images
+from smartalbum.engines.classifier import Classifier, softmax
 from smartalbum.models.labels import load_labels
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings

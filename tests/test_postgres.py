@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from smartalbum.albums import PhotoLibrary, RulesWatcher, class_groups, load_rules, membership
+from smartalbum.albums import RulesWatcher, class_groups, load_rules, membership
 from smartalbum.albums.rules import parse_rules_text
 from smartalbum.catalog import (
     MISSING,
@@ -54,10 +54,11 @@ from smartalbum.catalog import (
     table,
 )
 from smartalbum.catalog.database import SCHEMA_VERSION, schema_version
-from smartalbum.classifier import Classifier
-from smartalbum.duplicates import find_duplicates
+from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import ConfigError, LibraryBusyError
-from smartalbum.indexer import Indexer, LibraryLock
+from smartalbum.library.duplicates import find_duplicates
+from smartalbum.library.indexer import Indexer, LibraryLock
+from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.settings import Settings
@@ -395,7 +396,7 @@ def test_a_killed_indexer_leaves_no_stale_lock(pg_library: str) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
-         "from smartalbum.indexer import LibraryLock\n"
+         "from smartalbum.library.indexer import LibraryLock\n"
          "with LibraryLock(sys.argv[1]):\n"
          "    print('held', flush=True)\n"
          "    time.sleep(600)\n",

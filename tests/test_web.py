@@ -191,8 +191,8 @@ def test_uploads_as_bytes_of_other_formats(client: httpx.Client) -> None:
 
 
 def test_loadtest_refuses_other_hosts(tmp_path: Path) -> None:
+    from smartalbum.bench.load import check_loopback
     from smartalbum.errors import ConfigError
-    from smartalbum.web.loadtest import check_loopback
 
     check_loopback("http://127.0.0.1:8000")
     check_loopback("http://localhost:8000")
@@ -202,7 +202,7 @@ def test_loadtest_refuses_other_hosts(tmp_path: Path) -> None:
 
 
 def test_loadtest_measures_a_live_server(live_url: str) -> None:
-    from smartalbum.web.loadtest import run_load
+    from smartalbum.bench.load import run_load
 
     report = run_load(live_url, SAMPLES / CAT, clients=4, requests=8)
     assert report["requests"] == 8 and report["failed"] == 0

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smartalbum.analysis import Analysis, Decoding, analyze, embed
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
 from smartalbum.engines.onnx_engine import OnnxEngine
+from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
+from smartalbum.library.workers import ModelSource, WorkerPool
 from smartalbum.settings import Settings
-from smartalbum.workers import ModelSource, WorkerPool
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,12 @@
-"""Smart albums: class groups, editable bilingual rules, search and corrections over the catalog."""
+"""Smart albums: class groups, editable bilingual rules, and which photos each album holds."""
 
 from smartalbum.albums.groups import Group, Groups, class_groups
-from smartalbum.albums.library import PhotoLibrary
 from smartalbum.albums.rules import AlbumRule, RulesError, RuleSet, RulesWatcher, load_rules
 
 __all__ = [
     "AlbumRule",
     "Group",
     "Groups",
-    "PhotoLibrary",
     "RuleSet",
     "RulesError",
     "RulesWatcher",

@@ -76,34 +76,57 @@ def labels_of(session: Session, photo_ids: Sequence[int]) -> dict[int, Labels]:
 
 
 def sync(sessions: sessionmaker[Session], rules: RuleSet) -> int:
-    """Recompute the album rows of every stale photo; returns how many photos were redone."""
+    """Recompute the album rows of every stale photo; returns how many photos were redone.
+
+    A write, for where things change: a rules reload, or opening a catalog whose albums were
+    grouped under other rules. Nothing is written when every photo is up to date.
+    """
     with sessions() as session:
         state = session.get(State, SYNCED_KEY)
         stale: ColumnElement[bool] = Photo.albums_digest.is_(None)
         if state is None or state.value != rules.digest:
             stale = or_(stale, Photo.albums_digest != rules.digest)
         ids = list(session.scalars(select(Photo.id).where(Photo.status == OK, stale)))
+        up_to_date = state is not None and state.value == rules.digest
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
         with sessions.begin() as session:
+            chunk = ids[start : start + CHUNK]
             # Claim the rows first (in the one order every writer claims them): the labels
             # read next cannot change under us before the album rows are written.
             claim_photos(session, chunk)
-            session.execute(
-                update(Photo).where(Photo.id.in_(chunk)).values(albums_digest=rules.digest)
-            )
-            labels = labels_of(session, chunk)
-            session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(chunk)))
-            rows = [
-                {"album_id": album_id, "photo_id": photo_id, "score": score}
-                for photo_id, photo_labels in labels.items()
-                for album_id, score in rules.memberships(photo_labels).items()
-            ]
-            if rows:
-                session.execute(insert(AlbumMember), rows)
-    with sessions.begin() as session:
-        put_state(session, SYNCED_KEY, rules.digest)
+            write_members(session, chunk, rules)
+    if not up_to_date:
+        with sessions.begin() as session:
+            put_state(session, SYNCED_KEY, rules.digest)
     return len(ids)
+
+
+def write_members(session: Session, photo_ids: Sequence[int], rules: RuleSet) -> None:
+    """Recompute these photos' album rows under ``rules``, in the caller's transaction.
+
+    The one writer of album rows: the indexer calls it for each batch it writes, a
+    correction for its photo, ``sync`` for every photo a change of rules made stale.
+    The caller has claimed the photos' rows (``claim_photos``).
+    """
+    session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(albums_digest=rules.digest))
+    labels = labels_of(session, photo_ids)
+    session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(photo_ids)))
+    rows = [
+        {"album_id": album_id, "photo_id": photo_id, "score": score}
+        for photo_id, photo_labels in labels.items()
+        for album_id, score in rules.memberships(photo_labels).items()
+    ]
+    if rows:
+        session.execute(insert(AlbumMember), rows)
+
+
+def is_synced(session: Session, rules: RuleSet) -> bool:
+    """Whether every album row was computed under ``rules`` (so a read can trust them)."""
+    state = session.get(State, SYNCED_KEY)
+    if state is None or state.value != rules.digest:
+        return False
+    stale = select(Photo.id).where(Photo.status == OK, Photo.albums_digest.is_(None)).limit(1)
+    return session.scalar(stale) is None
 
 
 def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[int]]:
@@ -129,11 +152,6 @@ def current_members(session: Session) -> dict[str, set[int]]:
     for album_id, photo_id in rows:
         members[album_id].add(photo_id)
     return members
-
-
-def mark_stale(session: Session, photo_id: int) -> None:
-    """Make ``sync`` redo one photo (after a correction)."""
-    session.execute(update(Photo).where(Photo.id == photo_id).values(albums_digest=None))
 
 
 def photo_albums(session: Session, photo_id: int) -> dict[str, float]:

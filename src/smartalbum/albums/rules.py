@@ -23,6 +23,7 @@ from typing import Any
 from smartalbum.albums.groups import Groups
 from smartalbum.errors import ConfigError
 from smartalbum.models.labels import LabelSet
+from smartalbum.text import has_chinese, name_matches
 
 BUILT_IN = "built-in album rules"
 _KEYS: dict[str, type | tuple[type, ...]] = {
@@ -38,7 +39,6 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "enabled": bool,
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class RulesError(ConfigError):
@@ -252,18 +252,6 @@ def _classes_of(table: Mapping[str, Any], labels: LabelSet, groups: Groups) -> f
         if group in groups:
             chosen -= groups[group].classes
     return frozenset(chosen)
-
-
-def has_chinese(text: str) -> bool:
-    """Whether the text holds a Chinese character."""
-    return _CJK.search(text) is not None
-
-
-def name_matches(query: str, name: str) -> bool:
-    """A Chinese query matches any part of a name; an English one matches whole words."""
-    if has_chinese(query):
-        return query in name
-    return re.search(rf"(?<![a-z]){re.escape(query)}(?![a-z])", name) is not None
 
 
 def keyword_classes(keyword: str, labels: LabelSet) -> set[int]:

@@ -14,7 +14,7 @@ from smartalbum.errors import ConfigError
 from smartalbum.settings import Settings
 
 if TYPE_CHECKING:
-    from smartalbum.albums import PhotoLibrary
+    from smartalbum.library.service import PhotoLibrary
     from smartalbum.moments import Timeline
 
 
@@ -99,14 +99,14 @@ def _add_show(parser: argparse.ArgumentParser, noun: str, limit: int) -> None:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum import workers
+    from smartalbum.library import workers
 
     if settings.index_processes != 1:
         workers.prepare()  # the workers' imports run while this process loads the model
 
     from smartalbum.catalog import open_engine, session_factory
-    from smartalbum.classifier import Classifier
-    from smartalbum.indexer import Indexer
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import Indexer
 
     sessions = session_factory(open_engine(settings.library))
     indexer = Indexer(Classifier.from_settings(settings), sessions, settings.library)
@@ -128,7 +128,7 @@ def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import asdict
 
     from smartalbum.catalog import open_engine, session_factory
-    from smartalbum.duplicates import find_duplicates
+    from smartalbum.library.duplicates import find_duplicates
 
     groups = find_duplicates(session_factory(open_engine(settings.library)))
     if args.json:
@@ -144,8 +144,9 @@ def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
 
 def open_library(settings: Settings) -> PhotoLibrary:
     """The catalog with the album rules in force, as the command line browses it."""
-    from smartalbum.albums import PhotoLibrary, RulesWatcher, class_groups
+    from smartalbum.albums import RulesWatcher, class_groups
     from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.library.service import PhotoLibrary
     from smartalbum.models.labels import load_labels
 
     labels = load_labels(overrides=settings.labels_file)

@@ -70,7 +70,7 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.classifier import Classifier
+    from smartalbum.engines.classifier import Classifier
 
     classifier = Classifier.from_settings(settings)
     files: list[Path] = args.files
@@ -100,8 +100,8 @@ def _format_result(result: Any) -> str:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.classifier import Classifier
-    from smartalbum.evaluation import evaluate
+    from smartalbum.bench.accuracy import evaluate
+    from smartalbum.engines.classifier import Classifier
 
     classifier = Classifier.from_settings(settings)
     report = evaluate(classifier, args.directory, wrap=progress)
@@ -117,9 +117,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum import imaging
-    from smartalbum.bench import image_files
-    from smartalbum.classifier import model_files
+    from smartalbum.bench.engines import image_files
     from smartalbum.engines import build_int8
+    from smartalbum.engines.classifier import model_files
 
     if not args.calibrate.is_dir():
         raise ConfigError(f"{args.calibrate}: not a folder")
@@ -140,7 +140,7 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.bench import SEED_BASELINE, bench_engine, image_files
+    from smartalbum.bench.engines import SEED_BASELINE, bench_engine, image_files
     from smartalbum.engines import ENGINES
 
     if args.catalog is not None:
@@ -174,7 +174,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.scale_bench import bench_catalog
+    from smartalbum.bench.catalog import bench_catalog
 
     if args.catalog < 1:
         raise ConfigError(f"--catalog needs a number of photos, got {args.catalog}")
@@ -193,8 +193,8 @@ def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from smartalbum.hosts import is_loopback
     from smartalbum.web import create_app
-    from smartalbum.web.hosts import is_loopback
 
     host = settings.host
     if not is_loopback(host) and not args.public:
@@ -210,7 +210,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _loadtest(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.web.loadtest import run_load
+    from smartalbum.bench.load import run_load
 
     rows = [run_load(args.url, args.image, n, args.requests) for n in args.clients]
     if args.json:

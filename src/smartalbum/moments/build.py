@@ -5,14 +5,12 @@ Nothing here touches the catalog; ``timeline`` reads it and hands over the colum
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from smartalbum.moments.naming import (
-    PLACE_KEYS,
     SCENES,
     Scene,
     moment_titles,
@@ -22,6 +20,7 @@ from smartalbum.moments.naming import (
 )
 from smartalbum.moments.photos import Photos
 from smartalbum.moments.trips import Home, Stop, group_trips
+from smartalbum.places import stored as stored_place
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Context:
         if raw is None:
             return None
         if raw not in self.parsed:
-            self.parsed[raw] = parse_place(raw)
+            self.parsed[raw] = stored_place.parse(raw)
         return self.parsed[raw]
 
     def names(self, raw: str | None) -> tuple[str, str]:
@@ -192,7 +191,7 @@ def build_trips(moments: list[Moment], home: Home | None, radius_km: float) -> l
                 weights[tuple(m.place.values())] += len(m.photo_ids)
         place = None
         if weights:
-            place = dict(zip(PLACE_KEYS, weights.most_common(1)[0][0], strict=True))
+            place = dict(zip(stored_place.KEYS, weights.most_common(1)[0][0], strict=True))
         first_day = datetime.fromisoformat(members[0].start).date()
         last_day = datetime.fromisoformat(members[-1].end).date()
         title, title_zh = trip_titles(first_day, last_day, place)
@@ -201,16 +200,3 @@ def build_trips(moments: list[Moment], home: Home | None, radius_km: float) -> l
             m.trip = trip
         trips.append(trip)
     return trips
-
-
-def parse_place(raw: str | None) -> dict[str, Any] | None:
-    """A stored place as the moments show it: the seven name keys, or None."""
-    if not raw:
-        return None
-    try:
-        found = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(found, dict):
-        return None
-    return {key: found.get(key) for key in PLACE_KEYS}

@@ -16,7 +16,7 @@ from typing import NamedTuple, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from smartalbum.places import EARTH_RADIUS_KM
+from smartalbum.places.geocoding import EARTH_RADIUS_KM
 
 JUMP_WINDOW = timedelta(hours=24)  # two fixes this close in time and far apart: a journey
 EPOCH = datetime(1970, 1, 1)

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from smartalbum.albums.rules import has_chinese
 from smartalbum.places import hemisphere
+from smartalbum.text import has_chinese
 
 SEP = " · "
-PLACE_KEYS = ("city", "region", "country", "country_code", "city_zh", "region_zh", "country_zh")
 
 # Northern-hemisphere season of each month; the south's is six months on.
 _NORTH = {12: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 3, 10: 3, 11: 3}

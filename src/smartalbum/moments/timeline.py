@@ -20,18 +20,19 @@ from typing import Any
 from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.orm import Session
 
-from smartalbum.albums import PhotoLibrary
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.albums.search import place_matches, text_matches
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.errors import NotFoundError
-from smartalbum.moments.build import Context, Moment, Trip, build_moment, build_trips, parse_place
+from smartalbum.library.service import PhotoLibrary
+from smartalbum.moments.build import Context, Moment, Trip, build_moment, build_trips
 from smartalbum.moments.clustering import cut
 from smartalbum.moments.naming import SCENES
 from smartalbum.moments.photos import Photos
 from smartalbum.moments.trips import Home, home_from_setting
 from smartalbum.places import geocoder
+from smartalbum.places import stored as stored_place
 from smartalbum.settings import Settings
+from smartalbum.text import text_matches
 
 MAX_PAGE = 500
 
@@ -99,7 +100,9 @@ class Timeline:
             return []
         computed = self._current()
         every_place = {raw for m in computed.moments for raw in m.places}
-        named = {raw for raw in every_place if place_matches(parse_place(raw) or {}, text)}
+        named = {
+            raw for raw in every_place if stored_place.matches(stored_place.parse(raw) or {}, text)
+        }
         return [
             {**m.ref(), "count": len(m.photo_ids)}
             for m in computed.moments
@@ -206,7 +209,7 @@ class Timeline:
         centre = _centre((photos.lat[i], photos.lon[i]) for i in at)
         if centre is None:
             return None
-        return Home(centre[0], centre[1], "photos", parse_place(most))
+        return Home(centre[0], centre[1], "photos", stored_place.parse(most))
 
 
 def _fetch_all(session: Session, query: ClauseElement) -> list[tuple[Any, ...]]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartalbum import __version__
-from smartalbum.classifier import Classifier, Prediction
+from smartalbum.engines.classifier import Classifier, Prediction
 from smartalbum.errors import (
     ModelUnavailableError,
     RequestError,

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from smartalbum.classifier import Classifier, Prediction, softmax
+from smartalbum.engines.classifier import Classifier, Prediction, softmax
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import JobFinishedError, SmartalbumError
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class JobRunner:
 
     def _run(self, job: Job, classifier: Classifier, folders: list[Path]) -> None:
         from smartalbum.catalog import open_engine, session_factory
-        from smartalbum.indexer import Indexer
+        from smartalbum.library.indexer import Indexer
 
         with self._lock:
             if job.over:  # cancelled while queued

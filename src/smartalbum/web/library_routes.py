@@ -14,9 +14,10 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from smartalbum.albums import PhotoLibrary, RuleSet, RulesWatcher, class_groups
+from smartalbum.albums import RuleSet, RulesWatcher, class_groups
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.errors import NotFoundError
+from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.settings import Settings

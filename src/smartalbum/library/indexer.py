@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import itertools
-import json
 import os
 import socket
 import time
@@ -24,8 +23,7 @@ from typing import IO, Any, NamedTuple
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum import imaging, places
-from smartalbum.analysis import Analysis, Decoding, analyze, embed, read_and_hash
+from smartalbum import imaging
 from smartalbum.catalog import (
     FAILED,
     MISSING,
@@ -41,11 +39,14 @@ from smartalbum.catalog import (
     sqlite_file,
     table,
 )
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
+from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.errors import ConfigError, LibraryBusyError
+from smartalbum.library.analysis import Analysis, Decoding, analyze, embed, read_and_hash
+from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.metadata import PhotoMetadata
-from smartalbum.pipeline import batches_ahead
-from smartalbum.workers import ModelSource, WorkerPool, usable_cores
+from smartalbum.places import geocoder
+from smartalbum.places import stored as stored_place
 
 # Bulk inserts go to the tables, not the ORM classes: half the writer's CPU per photo.
 PHOTOS, LABELS, BLOBS = table(Photo), table(PhotoLabel), table(PhotoBlob)
@@ -443,8 +444,7 @@ def _place(meta: PhotoMetadata) -> str | None:
     # every worker process.
     if meta.gps_lat is None or meta.gps_lon is None:
         return None
-    place = places.geocoder().lookup(meta.gps_lat, meta.gps_lon)
-    return json.dumps(place.to_dict(), ensure_ascii=False) if place else None
+    return stored_place.encode(geocoder().lookup(meta.gps_lat, meta.gps_lon))
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:

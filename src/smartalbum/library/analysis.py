@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image
 
 from smartalbum import imaging
-from smartalbum.classifier import softmax
 from smartalbum.engines import Engine
+from smartalbum.engines.classifier import softmax
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.metadata import PhotoMetadata, read_metadata
 

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from smartalbum.errors import ConfigError
-from smartalbum.web.hosts import is_loopback
+from smartalbum.hosts import is_loopback
 
 
 def check_loopback(url: str) -> None:

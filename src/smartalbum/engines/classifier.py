@@ -15,12 +15,12 @@ import numpy as np
 
 from smartalbum import imaging
 from smartalbum.engines import Engine, ModelFiles, load_engine
+from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.imaging import ImageSource
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.models.weights import resolve_weights
 from smartalbum.models.zoo import ModelSpec, get_model
-from smartalbum.pipeline import batches_ahead
 from smartalbum.settings import Settings
 
 

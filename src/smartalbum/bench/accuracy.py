@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from smartalbum.classifier import Classifier, Result
+from smartalbum.engines.classifier import Classifier, Result
 from smartalbum.errors import ConfigError
 from smartalbum.imaging import SUPPORTED_SUFFIXES
 

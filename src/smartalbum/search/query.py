@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.groups import Groups
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.albums.rules import RuleSet, has_chinese, keyword_classes, name_matches
+from smartalbum.albums.rules import RuleSet, keyword_classes
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.models.labels import LabelSet
-from smartalbum.places import fold_name
+from smartalbum.places import stored as stored_place
+from smartalbum.text import name_matches
 
 # Below this a label is the model's noise, not a finding: a photo 0.06 % "pizza" is no pizza.
 MIN_SCORE = 0.05
@@ -55,39 +53,15 @@ def interpret(text: str, labels: LabelSet, groups: Groups, rules: RuleSet) -> In
     return Interpretation(frozenset(classes), tuple(group_ids), tuple(albums))
 
 
-def text_matches(query: str, text: str) -> bool:
-    """``_part`` ignoring case, accents and spacing: "winter" in "Winter 2025 · Paris"."""
-    return name_matches(fold_name(query), fold_name(text))
-
-
-def place_matches(place: Mapping[str, Any], text: str) -> bool:
-    """Whether a query names this place: "Sapporo", "japan", "北海道", "日本北海道"."""
-    query = fold_name(text)
-    if not query:
-        return False
-    if has_chinese(query):
-        query = query.replace(" ", "")
-        country, region, city = (place.get(k) or "" for k in ("country_zh", "region_zh", "city_zh"))
-        return any(query in name for name in (country + region + city, country + city) if name)
-    english = fold_name(" ".join(place.get(k) or "" for k in ("city", "region", "country")))
-    parts = [part.strip() for part in query.split(",") if part.strip()]
-    return bool(parts) and all(name_matches(part, english) for part in parts)
-
-
 def matching_places(session: Session, text: str) -> tuple[str, ...]:
     """The stored place texts of present photos that the query names."""
-    found = []
+    found: list[str] = []
     stored = session.scalars(
         select(Photo.place).where(Photo.status == OK, Photo.place.is_not(None)).distinct()
     )
     for raw in stored:
-        if raw is None:
-            continue
-        try:
-            place = json.loads(raw)
-        except ValueError:
-            continue  # a damaged row names no place; the photo is still found by its labels
-        if isinstance(place, dict) and place_matches(place, text):
+        place = stored_place.parse(raw)  # a damaged row names no place: found by labels only
+        if raw is not None and place is not None and stored_place.matches(place, text):
             found.append(raw)
     return tuple(sorted(found))  # DISTINCT comes back in no set order
 

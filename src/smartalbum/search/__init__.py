@@ -1,0 +1,1 @@
+"""Search over the library: what a query names (classes, groups, albums, places), and the photos."""
