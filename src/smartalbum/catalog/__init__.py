@@ -1,7 +1,6 @@
 """The photo catalog: a real database (SQLite by default, or PostgreSQL) of every file indexed."""
 
 from smartalbum.catalog.database import (
-    ServerLock,
     claim_photos,
     is_server,
     open_engine,
@@ -10,6 +9,7 @@ from smartalbum.catalog.database import (
     shown,
     sqlite_file,
 )
+from smartalbum.catalog.locks import LibraryLock, ServerLock
 from smartalbum.catalog.schema import (
     CONFIRM,
     FAILED,
@@ -36,6 +36,7 @@ __all__ = [
     "SET",
     "AlbumMember",
     "Correction",
+    "LibraryLock",
     "Photo",
     "PhotoBlob",
     "PhotoLabel",

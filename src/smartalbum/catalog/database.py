@@ -9,7 +9,6 @@ column checks for it first: a new catalog gets it from the step that creates its
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,7 @@ from typing import Any
 from sqlalchemy import (
     URL,
     BigInteger,
-    Connection,
     Engine,
-    NullPool,
     Table,
     create_engine,
     event,
@@ -48,9 +45,9 @@ Step = Callable[[Any], None]
 BACKENDS = ("sqlite", "postgresql")
 
 # PostgreSQL advisory lock keys, (space, key) as two int4; the server scopes them to the
-# database, so each catalog has its own.
-_LOCK_SPACE = int.from_bytes(b"smal", "big")
-_MIGRATE_KEY, _INDEX_KEY = 1, 2
+# database, so each catalog has its own. The index lock (locks.py) is key 2 of this space.
+LOCK_SPACE = int.from_bytes(b"smal", "big")
+_MIGRATE_KEY = 1
 _CLAIM_CHUNK = 10_000  # ids per statement: PostgreSQL takes at most 65,535 parameters
 
 
@@ -162,12 +159,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _reason(error: OperationalError) -> str:
+def driver_reason(error: OperationalError) -> str:
     """The driver's own words for a failure, on one line (libpq writes several)."""
     return " ".join(str(error.orig).split())
 
 
-def _engine(library: str | Path, **options: Any) -> Engine:
+def plain_engine(library: str | Path, **options: Any) -> Engine:
+    """An engine for a library, not migrated; a missing or unknown driver is a ConfigError."""
     url = library_url(library)
     try:
         return create_engine(url, **options)
@@ -192,7 +190,7 @@ def open_engine(library: str | Path) -> Engine:
             file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"{file}: cannot create the library folder ({exc})") from None
-    engine = _engine(library)
+    engine = plain_engine(library)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -201,7 +199,7 @@ def open_engine(library: str | Path) -> Engine:
         engine.dispose()  # no connection is left behind for the garbage collector
         if isinstance(exc, OperationalError):
             raise CatalogUnavailableError(
-                f"{shown(library)}: cannot open the catalog ({_reason(exc)})"
+                f"{shown(library)}: cannot open the catalog ({driver_reason(exc)})"
             ) from None
         raise
     return engine
@@ -221,7 +219,7 @@ def migrate(engine: Engine) -> int:
         if connection.dialect.name == "postgresql":
             # Two processes opening a new catalog at once: the second waits here and then
             # finds the work done. (On SQLite the first write lock does the same.)
-            connection.execute(text(f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {_MIGRATE_KEY})"))
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, {_MIGRATE_KEY})"))
         connection.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)"))
         current = connection.execute(text("SELECT version FROM schema_version")).scalar()
         if current is None:
@@ -274,60 +272,3 @@ def put_state(session: Session, key: str, value: str) -> None:
         ),
         {"key": key, "value": value},
     )
-
-
-class ServerLock:
-    """A server catalog's index lock: a PostgreSQL advisory lock on a connection of its own.
-
-    The server lets it go when that connection ends, so an indexer that is killed
-    leaves no stale lock behind, and indexers on other machines are kept out too.
-    """
-
-    def __init__(self, library: str | Path, owner: str) -> None:
-        self.library = library
-        self.owner = owner  # shown to whoever is refused: who holds the lock
-        self._connection: Connection | None = None
-        # Autocommit: the connection idles outside a transaction for the whole run.
-        self._engine = _engine(library, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-
-    def acquire(self) -> str | None:
-        """Take the lock: None once it is held, else who holds it (then nothing is held)."""
-        try:
-            connection = self._engine.connect()
-        except OperationalError as exc:
-            raise CatalogUnavailableError(
-                f"{shown(self.library)}: cannot open the catalog ({_reason(exc)})"
-            ) from None
-        connection.execute(
-            text("SELECT set_config('application_name', :owner, false)"), {"owner": self.owner}
-        )
-        keys = f"{_LOCK_SPACE}, {_INDEX_KEY}"
-        if connection.execute(text(f"SELECT pg_try_advisory_lock({keys})")).scalar_one():
-            self._connection = connection
-            return None
-        holder = connection.execute(
-            text(
-                "SELECT a.application_name, host(a.client_addr) FROM pg_locks l "
-                "JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-                "AND l.classid::bigint = :space AND l.objid::bigint = :key AND l.objsubid = 2"
-            ),
-            {"space": _LOCK_SPACE, "key": _INDEX_KEY},
-        ).first()
-        connection.close()
-        self._engine.dispose()
-        if holder is None:  # it let go in the meantime
-            return "another process"
-        name, address = holder
-        return f"{name or 'a client'} at {address}" if address else name or "a client"
-
-    def release(self) -> None:
-        """Let the lock go (closing its connection) and free the engine."""
-        if self._connection is not None:
-            unlock = text(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, {_INDEX_KEY})")
-            with contextlib.suppress(OperationalError):  # gone: the lock went with it
-                self._connection.execute(unlock)
-            self._connection.close()
-            self._connection = None
-        self._engine.dispose()

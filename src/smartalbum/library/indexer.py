@@ -7,10 +7,8 @@ run killed at any moment resumes where its last commit ended, with no duplicate.
 
 from __future__ import annotations
 
-import fcntl
 import itertools
 import os
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,20 +26,16 @@ from smartalbum.catalog import (
     FAILED,
     MISSING,
     OK,
+    LibraryLock,
     Photo,
     PhotoBlob,
     PhotoLabel,
     Root,
-    ServerLock,
     claim_photos,
-    is_server,
-    shown,
-    sqlite_file,
     table,
 )
 from smartalbum.engines.classifier import Classifier
 from smartalbum.engines.pipeline import batches_ahead
-from smartalbum.errors import ConfigError, LibraryBusyError
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed, read_and_hash
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.metadata import PhotoMetadata
@@ -86,66 +80,6 @@ class _Known(NamedTuple):
     mtime: float
     sha256: str | None
     status: str
-
-
-class LibraryLock:
-    """One indexer per library: a second one is refused with a clear message.
-
-    A SQLite catalog is locked by a file beside it; a catalog on a server by the server
-    itself, so indexers on other machines are kept out too.
-    """
-
-    def __init__(self, library: str | Path) -> None:
-        self.library = library
-        self._file: IO[str] | None = None
-        self._server: ServerLock | None = None
-
-    def __enter__(self) -> LibraryLock:
-        owner = f"smartalbum index, pid {os.getpid()} on {socket.gethostname()}"
-        file = sqlite_file(self.library)
-        if file is not None:
-            self._lock_file(file.with_name(file.name + ".lock"), owner)
-        elif is_server(self.library):
-            server = ServerLock(self.library, owner)
-            holder = server.acquire()
-            if holder is not None:
-                raise self._busy(holder)
-            self._server = server
-        return self  # else an in-memory SQLite catalog: no other process can see it
-
-    def _lock_file(self, path: Path, owner: str) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a+")
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot create the lock file ({exc})") from None
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._file.seek(0)
-            holder = self._file.read().strip() or "another process"
-            self._file.close()
-            self._file = None
-            raise self._busy(holder) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(owner)
-        self._file.flush()
-
-    def _busy(self, holder: str) -> LibraryBusyError:
-        return LibraryBusyError(
-            f"another indexer ({holder}) is already indexing {shown(self.library)}; "
-            "wait for it to finish"
-        )
-
-    def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
-        if self._server is not None:
-            self._server.release()
-            self._server = None
 
 
 def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
