@@ -1,8 +1,14 @@
-"""One error family for the whole product: every error knows its code and HTTP status."""
+"""One error family for the whole product: every error knows its code and HTTP status.
+
+Each error carries a translatable :class:`~smartalbum.i18n.Message` (made with ``t(...)``),
+so the same error reads in English or Chinese; ``code`` is the stable machine key.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from smartalbum.i18n import Message, t
 
 
 class SmartalbumError(Exception):
@@ -11,13 +17,26 @@ class SmartalbumError(Exception):
     code = "error"
     status = 500
 
-    def __init__(self, message: str) -> None:
+    # TEMPORARY (issue 12 item 5): ``str`` is accepted until the last raise in the library,
+    # catalog, search and web layers is converted to t(...); then this becomes ``Message``.
+    def __init__(self, message: Message | str) -> None:
+        if isinstance(message, str):
+            message = Message("{text}", {"text": message})  # shown as given, in every language
         super().__init__(message)
-        self.message = message
+        self.text = message
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def message(self) -> str:
+        """The message in English (logs, and the language of the ids)."""
+        return str(self.text)
+
+    def render(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("en" or "zh")."""
+        return self.text.render(lang)
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
         """The one JSON error shape: ``{"code", "message"}`` (wrapped as ``{"error": ...}``)."""
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.render(lang)}
 
 
 class ImageDecodeError(SmartalbumError):
@@ -26,12 +45,12 @@ class ImageDecodeError(SmartalbumError):
     code = "undecodable_image"
     status = 400
 
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
+    def __init__(self, name: str, reason: Message | str) -> None:
+        super().__init__(t("{name}: {reason}", name=name, reason=reason))
         self.name = name
         self.reason = reason
 
-    def __reduce__(self) -> tuple[type[ImageDecodeError], tuple[str, str]]:
+    def __reduce__(self) -> tuple[type[ImageDecodeError], tuple[str, Message | str]]:
         """Pickle by name and reason (the indexer's worker processes send these back)."""
         return (type(self), (self.name, self.reason))
 
@@ -106,6 +125,25 @@ class ConfigError(SmartalbumError):
     status = 400
 
 
-def error_body(error: SmartalbumError) -> dict[str, Any]:
-    """Render an error as the product's one JSON error body."""
-    return {"error": error.to_dict()}
+class RulesError(ConfigError):
+    """An album rules file that cannot be used; the message names the file and the line."""
+
+    code = "invalid_album_rules"
+
+
+class PlaceDataError(SmartalbumError, ValueError):
+    """The offline place data cannot be used: no towns, a malformed table, a missing package."""
+
+    code = "place_data_unavailable"
+    status = 503
+
+
+class InvalidCoordinatesError(RequestError, ValueError):
+    """A latitude or longitude outside the globe (or not a number)."""
+
+    code = "invalid_coordinates"
+
+
+def error_body(error: SmartalbumError, lang: str = "en") -> dict[str, Any]:
+    """Render an error as the product's one JSON error body, in ``lang``."""
+    return {"error": error.to_dict(lang)}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from smartalbum.albums.groups import Groups
-from smartalbum.errors import ConfigError
+from smartalbum.errors import RulesError
 from smartalbum.models.labels import LabelSet
 from smartalbum.text import has_chinese, name_matches
 
@@ -39,12 +39,6 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "enabled": bool,
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
-
-class RulesError(ConfigError):
-    """An album rules file that cannot be used; the message names the file and the line."""
-
-    code = "invalid_album_rules"
 
 
 @dataclass(frozen=True)
@@ -266,11 +260,8 @@ def keyword_classes(keyword: str, labels: LabelSet) -> set[int]:
 
 
 def _class_index(value: str, labels: LabelSet) -> int | None:
-    try:
-        return labels.index_of(value)
-    except KeyError:
-        lowered = value.strip().lower()
-        return next((c.index for c in labels.classes if c.en.lower() == lowered), None)
+    found = labels.find(value)
+    return found.index if found else None
 
 
 def _line_of(text: str, pattern: str, start: int = 1) -> int:
