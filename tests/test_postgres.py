@@ -61,10 +61,20 @@ from smartalbum.library.indexer import Indexer, LibraryLock
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
+from smartalbum.search.service import search
 from smartalbum.settings import Settings
-from tests.conftest import CAT, LIBRARY_PHOTOS, SAMPLES, LiveServer, all_at_once
-from tests.test_indexer import finish, index
-from tests.test_metadata import dms, make_exif, r
+from tests.helpers import (
+    CAT,
+    LIBRARY_PHOTOS,
+    SAMPLES,
+    LiveServer,
+    all_at_once,
+    dms,
+    finish,
+    index,
+    make_exif,
+    r,
+)
 
 POSTGRES_URL = os.environ.get("SMARTALBUM_TEST_POSTGRES_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -273,7 +283,7 @@ def views(library: str, settings: Settings) -> dict[str, Any]:
         ]
         searches = {}
         for query in ("cat", "猫", "pets", "Sapporo", "札幌", "snow", "violin"):
-            found = lib.search(query)
+            found = search(lib, query)
             found["photos"] = [{**p, "id": path_of[p["id"]]} for p in found["photos"]]
             searches[query] = found
         return {

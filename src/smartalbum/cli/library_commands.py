@@ -104,12 +104,17 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     if settings.index_processes != 1:
         workers.prepare()  # the workers' imports run while this process loads the model
 
+    from smartalbum.albums import RulesWatcher, class_groups
     from smartalbum.catalog import open_engine, session_factory
     from smartalbum.engines.classifier import Classifier
     from smartalbum.library.indexer import Indexer
 
+    classifier = Classifier.from_settings(settings)
+    rules = RulesWatcher(settings.albums_file, classifier.labels, class_groups())
+    if rules.error is not None:  # the photos still go in; `albums --reload` regroups them
+        print(f"smartalbum: warning: {rules.error.message}; built-in albums used", file=sys.stderr)
     sessions = session_factory(open_engine(settings.library))
-    indexer = Indexer(Classifier.from_settings(settings), sessions, settings.library)
+    indexer = Indexer(classifier, sessions, settings.library, rules=rules.current())
     report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
     for warning in report.warnings:
         print(f"smartalbum: warning: {warning}", file=sys.stderr)
@@ -142,22 +147,15 @@ def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def open_library(settings: Settings) -> PhotoLibrary:
+def open_library(settings: Settings, regroup: bool = True) -> PhotoLibrary:
     """The catalog with the album rules in force, as the command line browses it."""
-    from smartalbum.albums import RulesWatcher, class_groups
-    from smartalbum.catalog import open_engine, session_factory
     from smartalbum.library.service import PhotoLibrary
-    from smartalbum.models.labels import load_labels
 
-    labels = load_labels(overrides=settings.labels_file)
-    watcher = RulesWatcher(settings.albums_file, labels, class_groups())
-    if watcher.error is not None:
-        raise watcher.error
-    return PhotoLibrary(session_factory(open_engine(settings.library)), labels, watcher)
+    return PhotoLibrary.open(settings, regroup=regroup)
 
 
 def _albums(args: argparse.Namespace, settings: Settings) -> int:
-    library = open_library(settings)
+    library = open_library(settings, regroup=not args.reload)
     if args.dry_run is not None:
         return _albums_dry_run(args, library)
     if args.action == "show":
@@ -172,7 +170,7 @@ def _albums(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {photo['score']:6.1%}  #{photo['id']}  {photo['path']}")
         return EXIT_OK
     if args.reload:
-        regrouped = library.refresh()
+        regrouped = library.reload_rules()
         print(
             f"smartalbum: rules from {library.rules.source}: {regrouped} photos regrouped",
             file=sys.stderr,
@@ -250,8 +248,10 @@ def _trips(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.search.service import search
+
     library = open_library(settings)
-    found = library.search(args.query, limit=args.limit)
+    found = search(library, args.query, limit=args.limit)
     keys = ("id", "path", "score", "label", "label_zh", "place")
     photos = [{k: p[k] for k in keys} for p in found["photos"]]
     if args.json:

@@ -29,6 +29,11 @@ class LabelSet:
         self.name = name
         self.classes = classes
         self._by_wnid = {c.wnid: c for c in classes}
+        # A few names belong to two classes (crane the bird, crane the machine).
+        self._by_name: dict[str, list[ClassLabel]] = {}
+        for c in classes:
+            for name in dict.fromkeys((c.en.casefold(), c.zh)):
+                self._by_name.setdefault(name, []).append(c)
 
     def __len__(self) -> int:
         return len(self.classes)
@@ -43,6 +48,28 @@ class LabelSet:
     def index_of(self, wnid: str) -> int:
         """Output index of a WordNet id; KeyError if it is not in the set."""
         return self._by_wnid[wnid].index
+
+    def find(self, ref: str) -> ClassLabel | None:
+        """The class a person names: by wnid, English name (any case) or Chinese name.
+
+        The one class lookup: album rules, corrections, search and the API all use it.
+        """
+        text = " ".join(ref.split())
+        if text in self._by_wnid:
+            return self._by_wnid[text]
+        named = self.named(text)
+        return named[0] if named else None
+
+    def named(self, name: str) -> list[ClassLabel]:
+        """Every class with exactly this English (any case) or Chinese name."""
+        return self._by_name.get(" ".join(name.split()).casefold(), [])
+
+    def matching(self, text: str, limit: int) -> list[ClassLabel]:
+        """Up to ``limit`` classes whose English or Chinese name contains ``text``; prefix first."""
+        needle = text.strip().casefold()
+        found = [c for c in self.classes if needle in c.en.casefold() or needle in c.zh]
+        found.sort(key=lambda c: (not c.en.casefold().startswith(needle), len(c.en)))
+        return found[:limit]
 
     def with_overrides(self, path: Path) -> LabelSet:
         """A copy with names replaced from a TOML file of ``[wnid]`` tables with en/zh keys."""

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.errors import NotFoundError
+from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.moments.build import Context, Moment, Trip, build_moment, build_trips
 from smartalbum.moments.clustering import cut
@@ -33,8 +34,6 @@ from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
 from smartalbum.settings import Settings
 from smartalbum.text import text_matches
-
-MAX_PAGE = 500
 
 
 @dataclass
@@ -65,7 +64,7 @@ class Timeline:
     def page(self, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         """A page of moments, newest first, and how many there are."""
         moments = self._current().moments
-        chosen = moments[max(0, offset) : max(0, offset) + _page(limit)]
+        chosen = page_of(moments, offset, limit)
         return {"total": len(moments), "offset": offset, "moments": [m.to_dict() for m in chosen]}
 
     def moment(self, moment_id: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
@@ -73,7 +72,7 @@ class Timeline:
         found = self._current().by_id.get(moment_id)
         if found is None:
             raise NotFoundError(f"no moment {moment_id!r}")
-        ids = found.photo_ids[max(0, offset) : max(0, offset) + _page(limit)]
+        ids = page_of(found.photo_ids, offset, limit)
         with self.library.sessions() as session:
             rows = session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(ids))).all()
         paths = dict(rows)
@@ -113,7 +112,6 @@ class Timeline:
 
     def _current(self) -> _Computed:
         with self._lock:
-            self.library.refresh()  # album rows must match the rules before they are counted
             stamp = self._fingerprint()
             if self._cached is None or self._cached[0] != stamp:
                 self._cached = (stamp, self._compute())
@@ -244,7 +242,3 @@ def _centre(points: Iterable[tuple[float | None, float | None]]) -> tuple[float,
         math.degrees(math.atan2(z, math.hypot(x, y))),
         math.degrees(math.atan2(y, x)),
     )
-
-
-def _page(limit: int) -> int:
-    return max(1, min(MAX_PAGE, limit))

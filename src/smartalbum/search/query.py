@@ -1,56 +1,19 @@
-"""Search the library in English or Chinese: class names, group names, album titles and places."""
+"""Finding the photos an interpretation names, in the catalog: label sums, album rows, places."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartalbum.albums.groups import Groups
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.albums.rules import RuleSet, keyword_classes
+from smartalbum.albums.rules import RuleSet
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
-from smartalbum.models.labels import LabelSet
 from smartalbum.places import stored as stored_place
-from smartalbum.text import name_matches
+from smartalbum.search.interpret import Interpretation
 
 # Below this a label is the model's noise, not a finding: a photo 0.06 % "pizza" is no pizza.
 MIN_SCORE = 0.05
 PLACE_SCORE = 1.0  # a photo taken in the place named is certainly a match
-
-
-@dataclass(frozen=True)
-class Interpretation:
-    """What a query names: classes (directly or through groups), albums and places."""
-
-    classes: frozenset[int]
-    groups: tuple[str, ...]
-    albums: tuple[str, ...]
-    places: tuple[str, ...] = ()  # stored place JSON texts, as in the catalog
-
-
-def interpret(text: str, labels: LabelSet, groups: Groups, rules: RuleSet) -> Interpretation:
-    """Exact names win ("猫" is the cat group, not each name with 猫 in it); else name parts."""
-    query = " ".join(text.strip().lower().split())
-    if not query:
-        return Interpretation(frozenset(), (), ())
-    classes = {c.index for c in labels.classes if query in (c.en.lower(), c.zh)}
-    group_ids = [g.id for g in groups.by_id.values() if query in g.names()]
-    albums = [a.id for a in rules.albums if query in (a.id, a.title.lower(), a.title_zh)]
-    if not (classes or group_ids or albums):
-        classes = keyword_classes(query, labels)
-        group_ids = [
-            g.id for g in groups.by_id.values() if any(name_matches(query, n) for n in g.names())
-        ]
-        albums = [
-            a.id
-            for a in rules.albums
-            if name_matches(query, a.title.lower()) or query in a.title_zh
-        ]
-    for group_id in group_ids:
-        classes |= groups[group_id].classes
-    return Interpretation(frozenset(classes), tuple(group_ids), tuple(albums))
 
 
 def matching_places(session: Session, text: str) -> tuple[str, ...]:
@@ -66,7 +29,7 @@ def matching_places(session: Session, text: str) -> tuple[str, ...]:
     return tuple(sorted(found))  # DISTINCT comes back in no set order
 
 
-def search(session: Session, wanted: Interpretation) -> list[tuple[int, float]]:
+def find_photos(session: Session, wanted: Interpretation) -> list[tuple[int, float]]:
     """(photo id, score) of every present photo the interpretation finds, best first.
 
     Scores are summed in SQL from the label index; only photos a person corrected are

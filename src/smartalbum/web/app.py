@@ -31,7 +31,8 @@ from smartalbum.models.zoo import MODELS
 from smartalbum.settings import Settings
 from smartalbum.web.batching import MicroBatcher
 from smartalbum.web.jobs import JobRunner
-from smartalbum.web.library_routes import LibraryHolder, library_router
+from smartalbum.web import library_routes
+from smartalbum.web.library_routes import LibraryHolder
 from smartalbum.web.limits import UploadLimitMiddleware
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,8 @@ class _State:
         self.load_error: ModelUnavailableError | None = None
         self.batcher: MicroBatcher | None = None
         self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
-        self.jobs = JobRunner(settings.library)
         self.library = LibraryHolder(settings)
+        self.jobs = JobRunner(settings.library, self.library.rules)
 
     def load(self) -> None:
         try:
@@ -107,7 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def gallery() -> HTMLResponse:
         return HTMLResponse(static.joinpath("gallery.html").read_text("utf-8"))
 
-    app.include_router(library_router(state.library))
+    app.state.library = state.library  # the library routes' dependency reads it here
+    app.include_router(library_routes.router)
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:

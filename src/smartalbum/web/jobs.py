@@ -11,12 +11,13 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smartalbum.albums import RuleSet
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import JobFinishedError, SmartalbumError
 
@@ -60,8 +61,9 @@ class Job:
 class JobRunner:
     """Runs indexing jobs on one background thread, in the order they were asked for."""
 
-    def __init__(self, library: str) -> None:
+    def __init__(self, library: str, rules: Callable[[], RuleSet]) -> None:
         self.library = library
+        self.rules = rules  # the album rules imported photos are grouped under
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._thread = ThreadPoolExecutor(1, "smartalbum-jobs")
@@ -121,9 +123,8 @@ class JobRunner:
         engine = None
         try:
             engine = open_engine(self.library)
-            report = Indexer(classifier, session_factory(engine), self.library).run(
-                folders, wrap=count
-            )
+            indexer = Indexer(classifier, session_factory(engine), self.library, rules=self.rules())
+            report = indexer.run(folders, wrap=count)
         except SmartalbumError as exc:
             job.status, job.error = "failed", exc.to_dict()
         except Exception as exc:  # recorded on the job and logged: never swallowed
