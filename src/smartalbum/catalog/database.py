@@ -132,9 +132,18 @@ def _in_file(url: URL) -> bool:
 
 
 def sqlite_file(library: str | Path) -> Path | None:
-    """The SQLite file a library is kept in; None for a database server or in-memory SQLite."""
+    """The SQLite file a library is kept in; None for a database server or in-memory SQLite.
+
+    A URI filename (``sqlite:///file:/photos/library.db?mode=ro&uri=true``, a read-only
+    catalog) names the file after ``file:``, before its own query.
+    """
     url = library_url(library)
-    return Path(url.database or "") if _in_file(url) else None
+    if not _in_file(url):
+        return None
+    database = url.database or ""
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        database = database.removeprefix("file:").split("?")[0]
+    return Path(database)
 
 
 def is_server(library: str | Path) -> bool:
@@ -207,14 +216,16 @@ def open_engine(library: str | Path) -> Engine:
 
 def schema_version(engine: Engine) -> int:
     """The migration count recorded in the catalog (0 for a new one)."""
-    if not inspect(engine).has_table("schema_version"):
-        return 0
-    with engine.connect() as connection:
-        return int(connection.execute(text("SELECT version FROM schema_version")).scalar_one())
+    return _recorded_version(engine) or 0
 
 
 def migrate(engine: Engine) -> int:
-    """Run the forward steps the catalog has not seen; returns the version now."""
+    """Run the forward steps the catalog has not seen; returns the version now.
+
+    A catalog already at this version is only read, so a read-only one opens too.
+    """
+    if _recorded_version(engine) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two processes opening a new catalog at once: the second waits here and then
@@ -234,6 +245,14 @@ def migrate(engine: Engine) -> int:
             step(connection)
         connection.execute(text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION})
     return SCHEMA_VERSION
+
+
+def _recorded_version(engine: Engine) -> int | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("schema_version"):
+            return None
+        version = connection.execute(text("SELECT version FROM schema_version")).scalar()
+        return None if version is None else int(version)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
