@@ -71,6 +71,8 @@ from tests.helpers import (
     all_at_once,
     dms,
     finish,
+    get_every_route,
+    import_job,
     index,
     make_exif,
     r,
@@ -380,6 +382,19 @@ def test_the_command_line_and_the_web_app_read_a_postgresql_library(
 
 
 # -- the index lock -------------------------------------------------------------------------
+
+
+def test_every_get_route_answers_from_a_read_only_transaction(
+    indexed: Indexed, settings: Settings, tmp_path: Path
+) -> None:
+    options = {"options": "-c default_transaction_read_only=on"}  # the server refuses writes
+    read_only = make_url(indexed.postgres).update_query_dict(options)
+    own = dataclasses.replace(settings, library=read_only.render_as_string(hide_password=False))
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
+        job = import_job(c, tmp_path)  # refused by the catalog: a failed job to look at
+        assert c.get(f"/api/jobs/{job}").json()["status"] == "failed"
+        statuses = get_every_route(c, job)
+        assert len(statuses) >= 12 and all(s == 200 for s in statuses.values()), statuses
 
 
 def test_a_second_indexer_is_refused_with_a_clear_message(

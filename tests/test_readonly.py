@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -29,6 +28,7 @@ from tests.helpers import (
     copy_catalog,
     copy_samples,
     get_every_route,
+    import_job,
 )
 from tests.moments_library import index_library, write_library
 
@@ -47,17 +47,6 @@ def catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Pat
     report = Indexer(onnx, session_factory(open_engine(library)), library).run([base / "photos"])
     assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
     return library
-
-
-def import_job(client: httpx.Client, folder: Path) -> str:
-    """The id of a finished import of ``folder`` (it may have failed: it is only looked at)."""
-    job = client.post("/api/index", json={"folders": [str(folder)]}).json()
-    for _ in range(600):
-        job = client.get(f"/api/jobs/{job['id']}").json()
-        if job["status"] not in ("queued", "running"):
-            return str(job["id"])
-        time.sleep(0.1)
-    raise AssertionError(f"the import did not finish: {job}")
 
 
 def test_every_get_route_answers_from_a_read_only_catalog(

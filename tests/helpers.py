@@ -1,0 +1,209 @@
+"""What several test files share: the sample photos, a live server, catalog copies, EXIF builders.
+
+Test files import from here (never from each other, never from conftest.py); the fixtures
+built on these live in conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
+
+from smartalbum.settings import Settings
+from smartalbum.web import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+# 1000 ImageNet photos, one per class, beside the checkout (scripts/test says where).
+SAMPLES = REPO.parent / "shared" / "imagenet-samples"
+CAT = "n02124075_Egyptian_cat.JPEG"
+
+# Real photos for the library tests: (file in SAMPLES, the album the model puts it in).
+LIBRARY_PHOTOS = {
+    CAT: "pets",
+    "n02099601_golden_retriever.JPEG": "pets",
+    "n11939491_daisy.JPEG": "plants",
+    "n09193705_alp.JPEG": "winter",
+    "n04228054_ski.JPEG": "winter",
+    "n07873807_pizza.JPEG": "food",
+    "n04536866_violin.JPEG": "music",
+}
+
+EXIF_IFD, GPS_IFD = 0x8769, 0x8825
+
+
+def copy_samples(samples: Path, folder: Path, pattern: str, count: int) -> Path:
+    """A new folder holding copies of the first ``count`` sample photos matching ``pattern``."""
+    folder.mkdir()
+    for p in sorted(samples.glob(pattern))[:count]:
+        (folder / p.name).write_bytes(p.read_bytes())
+    return folder
+
+
+def copy_catalog(source: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite catalog (WAL included) at ``target``, for a test to change."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def all_at_once(task: Callable[[], object], threads: int) -> list[Exception]:
+    """Run ``task`` on this many threads released together; the exceptions they raised."""
+    start, errors = threading.Barrier(threads), []
+
+    def run() -> None:
+        start.wait()
+        try:
+            task()
+        except Exception as exc:  # reported to the caller, with the others
+            errors.append(exc)
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join()
+    return errors
+
+
+class LiveServer:
+    """The app under uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        for _ in range(600):
+            if self.server.started:
+                break
+            threading.Event().wait(0.1)
+        assert self.server.started, "server did not start"
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Check the response is the one error shape with this status and code; the error object."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert "Traceback" not in response.text
+    return body["error"]  # type: ignore[no-any-return]
+
+
+def index(
+    library: str | Path, root: Path, settings: Settings, *extra: str
+) -> subprocess.Popen[str]:
+    """Start ``smartalbum index ROOT --json`` on the ONNX engine with these settings' cache."""
+    env = {
+        **os.environ,
+        "SMARTALBUM_CACHE_DIR": str(settings.cache_dir),
+        "SMARTALBUM_ENGINE": "onnx",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "smartalbum",
+            "index",
+            str(root),
+            "--library",
+            str(library),
+            "--json",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> dict[str, object]:
+    """Wait for an ``index`` process; check it succeeded without a traceback; its JSON report."""
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def r(numerator: int, denominator: int = 1) -> IFDRational:
+    """An EXIF rational."""
+    return IFDRational(numerator, denominator)
+
+
+def dms(degrees: int, minutes: int, seconds_x100: int) -> tuple[IFDRational, ...]:
+    """A GPS coordinate as EXIF writes it: degrees, minutes, hundredths of seconds."""
+    return (r(degrees), r(minutes), r(seconds_x100, 100))
+
+
+def make_exif(
+    ifd0: dict[int, Any] | None = None,
+    detail: dict[int, Any] | None = None,
+    gps: dict[int, Any] | None = None,
+) -> Image.Exif:
+    """EXIF with these tags in IFD0, the Exif IFD and the GPS IFD."""
+    exif = Image.Exif()
+    exif.update(ifd0 or {})
+    if detail:
+        exif.get_ifd(EXIF_IFD).update(detail)
+    if gps:
+        exif.get_ifd(GPS_IFD).update(gps)
+    return exif
+
+
+def get_every_route(client: httpx.Client, job_id: str) -> dict[str, int]:
+    """GET every GET operation of the served schema, ids filled from the library; the statuses.
+
+    Path parameters take a real photo, album, moment and the given job; searches ask for a
+    class, a group in Chinese and a place. The library must hold a cat and a moment.
+    """
+    schema = client.get("/openapi.json").json()
+    photo = client.get("/api/search", params={"q": "cat"}).json()["photos"][0]["id"]
+    moment = client.get("/api/moments").json()["moments"][0]["id"]
+    album = client.get("/api/albums").json()["albums"][0]["id"]
+    fill = {"photo_id": str(photo), "moment_id": moment, "album_id": album, "job_id": job_id}
+    statuses = {}
+    for path, operations in schema["paths"].items():
+        if "get" not in operations:
+            continue
+        url = path.format(**fill)
+        queries: list[dict[str, str]] = [{}]
+        if path == "/api/search":
+            queries = [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}]
+        elif path == "/api/classes":
+            queries = [{}, {"q": "retriever"}]
+        for query in queries:
+            statuses[f"{url}?{query}"] = client.get(url, params=query).status_code
+    return statuses
+
+
+def import_job(client: httpx.Client, folder: Path) -> str:
+    """The id of a finished import of ``folder`` (it may have failed: it is only looked at)."""
+    job = client.post("/api/index", json={"folders": [str(folder)]}).json()
+    for _ in range(600):
+        job = client.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] not in ("queued", "running"):
+            return str(job["id"])
+        time.sleep(0.1)
+    raise AssertionError(f"the import did not finish: {job}")
