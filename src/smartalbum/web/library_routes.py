@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from smartalbum.albums import RuleSet, RulesWatcher, class_groups
-from smartalbum.errors import NotFoundError
+from smartalbum.errors import NotFoundError, SmartalbumError
+from smartalbum.i18n import t
 from smartalbum.library.pages import MAX_PAGE
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.search.service import search as search_library
 from smartalbum.settings import Settings
+from smartalbum.web.errors import error_responses
 
 log = logging.getLogger(__name__)
 
 RULES_POLL_SECONDS = 2.0  # how soon an edited rules file regroups the library
 
-# One page of a list: where it starts and how long it is.
-Offset = Annotated[int, Query(ge=0)]
+# One page of a list: where it starts and how long it is. The offset's bound keeps it
+# inside the catalog's 64-bit integers (SQLite refuses larger ones).
+MAX_OFFSET = 2**63 - 1
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
@@ -61,24 +66,50 @@ class LibraryHolder:
                 self._watcher = RulesWatcher(self.settings.albums_file, labels, class_groups())
             return self._watcher
 
+    def prepare(self) -> None:
+        """Open the library as the server starts, regrouped if the rules changed since.
+
+        A library that cannot be opened yet (its server is down, say) is logged here, and
+        opened by the first request that needs it.
+        """
+        try:
+            self._open(regroup=True)
+        except SmartalbumError as exc:
+            log.error("the library cannot be opened yet: %s", exc.message)
+
     def get(self) -> PhotoLibrary:
-        """The library, opened (migrated, regrouped if the rules changed) the first time."""
+        """The library, opened (and migrated) the first time it is asked for.
+
+        A request never regroups: a library opened here is regrouped by the rules thread.
+        """
+        return self._open(regroup=False)
+
+    def _open(self, regroup: bool) -> PhotoLibrary:
         watcher = self._rules_watcher()
         with self._lock:
             if self._library is None:
-                self._library = PhotoLibrary.open(self.settings, watcher=watcher)
+                self._library = PhotoLibrary.open(self.settings, watcher=watcher, regroup=regroup)
                 threading.Thread(
-                    target=self._watch, args=(self._library,), name="smartalbum-rules", daemon=True
+                    target=self._watch,
+                    args=(self._library, not regroup),
+                    name="smartalbum-rules",
+                    daemon=True,
                 ).start()
             return self._library
 
-    def _watch(self, library: PhotoLibrary) -> None:
+    def _watch(self, library: PhotoLibrary, stale: bool) -> None:
+        if stale:
+            self._refresh(library)
         while not self._stop.wait(RULES_POLL_SECONDS):
-            try:
-                if library.watcher.current() is not library.rules:
-                    library.refresh()
-            except Exception:  # logged, and tried again at the next look
-                log.exception("regrouping the library under the edited rules failed")
+            if library.watcher.current() is not library.rules:
+                self._refresh(library)
+
+    @staticmethod
+    def _refresh(library: PhotoLibrary) -> None:
+        try:
+            library.refresh()
+        except Exception:  # logged, and tried again when the rules next change
+            log.exception("regrouping the library under the album rules failed")
 
     def close(self) -> None:
         """Stop watching the rules and close the catalog's connections (the app is stopping)."""
@@ -107,14 +138,24 @@ Holder = Annotated[LibraryHolder, Depends(_holder)]
 class Correction(BaseModel):
     """Body of ``POST /api/photos/{id}/labels``."""
 
-    action: str  # set, confirm, reject or clear
+    action: Literal["set", "confirm", "reject", "clear"]
     wnid: str  # a wnid, or an English or Chinese class name
 
 
+# What _photo_id takes; anything else is a 404 (as an unknown id is), so the pattern documents.
+PhotoId = Annotated[
+    str,
+    PathParam(
+        description="A photo id: up to 18 decimal digits",
+        json_schema_extra={"pattern": "^[0-9]{1,18}$"},
+    ),
+]
+
+
 def _photo_id(text: str) -> int:
-    """Photo ids are positive integers; anything else (``../etc``) names no photo."""
-    if not text.isdigit() or len(text) > 18:
-        raise NotFoundError(f"no photo {text!r} in the library")
+    """Photo ids are positive integers; anything else (``../etc``, ``١``) names no photo."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise NotFoundError(t("no photo {text!r} in the library", text=text))
     return int(text)
 
 
@@ -135,21 +176,21 @@ def _with_moment(holder: LibraryHolder, photo: dict[str, Any]) -> dict[str, Any]
 router = APIRouter(prefix="/api")
 
 
-@router.get("/albums")
+@router.get("/albums", responses=error_responses(503))
 def albums(holder: Holder) -> dict[str, Any]:
     """Every smart album with its bilingual titles, photo count and cover photo."""
     library = holder.get()
     return {"albums": library.albums(), "rules": _rules_info(library)}
 
 
-@router.post("/albums/reload")
+@router.post("/albums/reload", responses=error_responses(400, 503))
 def reload_albums(holder: Holder) -> dict[str, Any]:
     """Re-read the rules file now and regroup; a bad file is a 400 naming the line."""
     library = holder.get()
     return {"regrouped": library.reload_rules(), "rules": _rules_info(library)}
 
 
-@router.get("/albums/{album_id}")
+@router.get("/albums/{album_id}", responses=error_responses(404, 422, 503))
 def album(
     holder: Holder, album_id: str, offset: Offset = 0, limit: PageSize = 100
 ) -> dict[str, Any]:
@@ -157,7 +198,7 @@ def album(
     return holder.get().album(album_id, offset, limit)
 
 
-@router.get("/search")
+@router.get("/search", responses=error_responses(422, 503))
 def search(
     holder: Holder,
     q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")],
@@ -173,13 +214,13 @@ def search(
     return found
 
 
-@router.get("/moments")
+@router.get("/moments", responses=error_responses(422, 503))
 def moments(holder: Holder, offset: Offset = 0, limit: PageSize = 100) -> dict[str, Any]:
     """A page of moments, newest first: dates, place, albums, cover, titles and trip."""
     return holder.timeline().page(offset, limit)
 
 
-@router.get("/moments/{moment_id}")
+@router.get("/moments/{moment_id}", responses=error_responses(404, 422, 503))
 def moment(
     holder: Holder, moment_id: str, offset: Offset = 0, limit: PageSize = 100
 ) -> dict[str, Any]:
@@ -187,14 +228,14 @@ def moment(
     return holder.timeline().moment(moment_id, offset, limit)
 
 
-@router.get("/trips")
+@router.get("/trips", responses=error_responses(503))
 def trips(holder: Holder) -> dict[str, Any]:
     """Every trip away from home, newest first, and where home is taken to be."""
     timeline = holder.timeline()
     return {"home": timeline.home(), "trips": timeline.trips()}
 
 
-@router.get("/classes")
+@router.get("/classes", responses=error_responses(422, 503))
 def classes(holder: Holder, q: Annotated[str, Query(max_length=100)] = "") -> list[dict[str, Any]]:
     """Up to 20 classes whose English or Chinese name contains ``q`` (for corrections)."""
     return [
@@ -203,26 +244,34 @@ def classes(holder: Holder, q: Annotated[str, Query(max_length=100)] = "") -> li
     ]
 
 
-@router.get("/photos/{photo_id}")
-def photo(holder: Holder, photo_id: str) -> dict[str, Any]:
+@router.get("/photos/{photo_id}", responses=error_responses(404, 503))
+def photo(holder: Holder, photo_id: PhotoId) -> dict[str, Any]:
     """A photo's labels (corrections applied), albums, EXIF facts, place and moment."""
     return _with_moment(holder, holder.get().photo(_photo_id(photo_id)))
 
 
-@router.get("/photos/{photo_id}/thumbnail")
-def thumbnail(holder: Holder, photo_id: str) -> Response:
+@router.get(
+    "/photos/{photo_id}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, **error_responses(404, 503)},
+)
+def thumbnail(holder: Holder, photo_id: PhotoId) -> Response:
     """The photo's small JPEG (long side 256 px)."""
     data = holder.get().thumbnail(_photo_id(photo_id))
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
 
 
-@router.get("/photos/{photo_id}/original")
-def original(holder: Holder, photo_id: str) -> FileResponse:
+@router.get(
+    "/photos/{photo_id}/original",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/*": {}}}, **error_responses(404, 503)},
+)
+def original(holder: Holder, photo_id: PhotoId) -> FileResponse:
     """The photo file itself, only from inside a folder that was indexed."""
     return FileResponse(holder.get().original(_photo_id(photo_id)))
 
 
-@router.post("/photos/{photo_id}/labels")
-def correct(holder: Holder, photo_id: str, body: Correction) -> dict[str, Any]:
+@router.post("/photos/{photo_id}/labels", responses=error_responses(400, 404, 422, 503))
+def correct(holder: Holder, photo_id: PhotoId, body: Correction) -> dict[str, Any]:
     """Set, confirm, reject or clear a class for the photo; returns the photo as it is now."""
     return _with_moment(holder, holder.get().correct(_photo_id(photo_id), body.action, body.wnid))
