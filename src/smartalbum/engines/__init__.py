@@ -22,11 +22,29 @@ log = logging.getLogger(__name__)
 ENGINES = ("torch", "onnx", "onnx-int8")
 
 
+@dataclass(frozen=True)
+class SharedEngine:
+    """What another process needs to open the same engine: the model file its owner checked.
+
+    Picklable and cheap to open: ``load_engine`` given one neither hashes a file nor
+    imports torch (the indexer's worker processes start from it).
+    """
+
+    spec: ModelSpec
+    engine: str  # the engine's name, as catalogued: "onnx" or "onnx-int8"
+    path: Path
+
+
 class Engine(Protocol):
     """Runs a model on a batch of preprocessed inputs (N, 3, H, W) float32."""
 
     name: str
     spec: ModelSpec
+
+    @property
+    def shared(self) -> SharedEngine | None:
+        """How a worker process opens this same engine; None when it cannot."""
+        ...
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Logits, shape (N, classes)."""
@@ -52,8 +70,16 @@ class ModelFiles:
         return artifacts.artifact_path(self.cache_dir, self.spec, digest, kind)
 
 
-def load_engine(files: ModelFiles, engine: str = "auto", threads: int = 1) -> Engine:
-    """Build the named engine; ``auto`` takes INT8 when it has been built, else ONNX fp32."""
+def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads: int = 1) -> Engine:
+    """Build the named engine; ``auto`` takes INT8 when it has been built, else ONNX fp32.
+
+    Given another engine's ``shared`` record, open that engine's file as it is: its
+    owner checked it, and the record names its engine.
+    """
+    if isinstance(files, SharedEngine):
+        from smartalbum.engines.onnx_engine import OnnxEngine
+
+        return OnnxEngine(files.spec, files.path, name=files.engine, threads=threads)
     if engine not in ("auto", *ENGINES):
         raise ConfigError(f"unknown engine {engine!r}; choose one of: auto, {', '.join(ENGINES)}")
     if engine == "torch":

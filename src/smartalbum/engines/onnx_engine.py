@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from smartalbum.engines import SharedEngine
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.models.zoo import ModelSpec
 
@@ -35,6 +36,11 @@ class OnnxEngine:
             )
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelUnavailableError(f"{path}: cannot load ONNX model ({exc})") from None
+
+    @property
+    def shared(self) -> SharedEngine:
+        """The file this engine runs: a worker process opens its own session on it."""
+        return SharedEngine(self.spec, self.name, self.path)
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Logits for a float32 batch (N, 3, H, W)."""

@@ -44,6 +44,11 @@ class TorchEngine:
         torch.set_num_threads(threads)
         self.model = load_state_dict(spec, weights).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
+    @property
+    def shared(self) -> None:
+        """Not shared with worker processes: each would import torch (seconds) and load weights."""
+        return None
+
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Logits for a float32 batch (N, 3, H, W)."""
         return self.embed(batch)[0]
