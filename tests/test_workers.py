@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from smartalbum.engines import SharedEngine
 from smartalbum.engines.classifier import Classifier
-from smartalbum.engines.onnx_engine import OnnxEngine
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.library.workers import ModelSource, WorkerPool
 from smartalbum.settings import Settings
@@ -23,9 +23,11 @@ def onnx(settings: Settings) -> Classifier:
 
 
 def source_of(classifier: Classifier, path: Path | None = None) -> ModelSource:
-    assert isinstance(classifier.engine, OnnxEngine)
-    engine_path = path or classifier.engine.path
-    return ModelSource(classifier.spec.name, classifier.engine.name, engine_path, 10**8, True)
+    shared = classifier.engine.shared
+    assert shared is not None
+    if path is not None:
+        shared = SharedEngine(shared.spec, shared.engine, path)
+    return ModelSource(shared, 10**8, True)
 
 
 Local = Callable[[list[Path]], list[Analysis]]

@@ -1,10 +1,11 @@
 """Analysis and inference in worker processes: one per core, each pinned, one model thread.
 
 On this kind of CPU two single-threaded processes pinned to a core each out-run one
-process with two threads (PERFORMANCE.md: ORT INT8 85 vs ~75 img/s), and decoding
-in them never waits on the parent's GIL. The parent only walks, hashes moved-file
-candidates and writes; a worker that dies takes only its batch down, recorded as
-failed, and is replaced.
+process with two threads (measured on two cores: ORT INT8 85 vs ~75 img/s), and
+decoding in them never waits on the parent's GIL. The parent only walks, hashes
+moved-file candidates and writes. A file that fails costs only itself (``analysis``
+records why); a worker that dies takes only its batch down, recorded as failed, and
+is replaced. Each worker opens the parent's engine file through ``load_engine``.
 
 Workers are forked from a fork server that has already imported numpy and Pillow:
 the server is started once (``prepare``, ideally while the parent is still loading),
@@ -28,8 +29,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
+from smartalbum.engines import Engine, SharedEngine, load_engine
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 
@@ -41,11 +44,9 @@ READY = "ready"
 
 @dataclass(frozen=True)
 class ModelSource:
-    """What a worker needs to load the same ONNX model the parent uses."""
+    """What a worker needs to analyse as the parent does: the engine and the decoder limits."""
 
-    spec_name: str
-    engine_name: str
-    path: Path
+    engine: SharedEngine
     max_pixels: int
     fast_decode: bool
 
@@ -89,16 +90,12 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
     if core is not None:
         with contextlib.suppress(OSError, AttributeError):
             os.sched_setaffinity(0, {core})
-    from smartalbum.engines.onnx_engine import OnnxEngine
-    from smartalbum.models.zoo import get_model
-
     try:
-        spec = get_model(source.spec_name)
-        engine = OnnxEngine(spec, source.path, name=source.engine_name, threads=1)
+        engine = load_engine(source.engine, threads=1)  # imports ONNX Runtime: after the fork
     except Exception as exc:  # told to the parent, which carries on without us
         conn.send(f"cannot load the model: {exc}")
         return
-    decoding = Decoding(spec.preprocess, source.max_pixels, source.fast_decode)
+    decoding = Decoding(engine.spec.preprocess, source.max_pixels, source.fast_decode)
     conn.send(READY)
     while True:
         try:
@@ -107,9 +104,36 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
             return
         if paths is None:
             return
+        try:
+            _reply(conn, _work(engine, decoding, paths))
+        except (EOFError, OSError):
+            return
+
+
+def _work(engine: Engine, decoding: Decoding, paths: list[str]) -> list[Analysis]:
+    """Analyse and embed one batch; whatever goes wrong, an answer for every path."""
+    try:
         batch = [analyze(Path(p), decoding) for p in paths]
         embed(engine, batch)
-        conn.send(batch)
+    except Exception as exc:  # both record each file's failure: this is the last guard
+        log.exception("an indexing worker failed on a batch of %d", len(paths))
+        return _failed(paths, f"the indexing worker failed on this batch ({exc!r})")
+    return batch
+
+
+def _reply(conn: Connection, batch: list[Analysis]) -> None:
+    """Send a batch back; one that cannot be pickled comes back as failures, not a dead worker."""
+    try:
+        data = ForkingPickler.dumps(batch)
+    except Exception as exc:
+        log.exception("an indexing worker could not send back a batch of %d", len(batch))
+        failed = _failed([a.path for a in batch], f"unsendable result ({exc!r})")
+        data = ForkingPickler.dumps(failed)
+    conn.send_bytes(data)
+
+
+def _failed(paths: list[str], reason: str) -> list[Analysis]:
+    return [Analysis(p, 0, 0.0, error=ImageDecodeError(p, reason)) for p in paths]
 
 
 class _Worker:
@@ -242,4 +266,4 @@ class WorkerPool:
                 raise SmartalbumError("indexing workers keep failing; see the log")
             replacement.conn.send(pending)
         reason = f"the image decoder crashed on a batch of {len(chunk)} files including this one"
-        return [Analysis(p, 0, 0.0, error=ImageDecodeError(p, reason)) for p in chunk]
+        return _failed(chunk, reason)

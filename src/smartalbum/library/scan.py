@@ -1,0 +1,145 @@
+"""What a run must do, decided before any file is analysed: walk, compare, find moves.
+
+A file is unchanged when its size and mtime match its record. A new file can only be
+a moved copy of a record that vanished when it is exactly as large, so only those few
+are hashed here; everything else new or changed is left for analysis.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartalbum import imaging
+from smartalbum.catalog import MISSING, Photo
+from smartalbum.library.analysis import Analysis, read_and_hash
+
+
+class Known(NamedTuple):
+    """What a re-scan needs to know of a catalogued file."""
+
+    id: int
+    path: str
+    size: int
+    mtime: float
+    sha256: str | None
+    status: str
+
+
+@dataclass
+class Plan:
+    """The work of one run: files to analyse, moves found, and what no longer exists."""
+
+    scanned: int = 0
+    warnings: list[str] = field(default_factory=list)
+    known: dict[str, int] = field(default_factory=dict)  # path -> id of records under the roots
+    work: list[Path] = field(default_factory=list)  # new or changed: to analyse
+    moves: list[Analysis] = field(default_factory=list)  # hashed, ``moved_from`` set
+    unchanged: int = 0
+    vanished: list[int] = field(default_factory=list)  # ids to mark missing once the run ends
+
+
+def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Every image file under the roots (hidden ones skipped), and what could not be walked."""
+    files: list[Path] = []
+    warnings: list[str] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for root in roots:
+        if not root.is_dir():
+            warnings.append(f"{root}: not a folder")
+            continue
+
+        def report(error: OSError) -> None:
+            warnings.append(f"{error.filename}: cannot read folder ({error.strerror})")
+
+        for folder, dirs, names in os.walk(root, followlinks=True, onerror=report):
+            stat = os.stat(folder)
+            key = (stat.st_dev, stat.st_ino)
+            if key in seen_dirs:
+                warnings.append(f"{folder}: folder seen before (a symlink loop?), skipped")
+                dirs[:] = []
+                continue
+            seen_dirs.add(key)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                path = Path(folder) / name
+                if not name.startswith(".") and path.suffix.lower() in imaging.SUPPORTED_SUFFIXES:
+                    files.append(path.absolute())
+    return files, warnings
+
+
+def known_records(sessions: sessionmaker[Session], roots: Sequence[Path]) -> dict[str, Known]:
+    """The catalogued files under the roots, by path: only the columns a re-scan compares."""
+    columns = (Photo.id, Photo.path, Photo.size, Photo.mtime, Photo.sha256, Photo.status)
+    with sessions() as session:
+        return {
+            row.path: Known(*row)
+            for row in session.execute(select(*columns))
+            if _under(row.path, roots)
+        }
+
+
+def plan(sessions: sessionmaker[Session], roots: Sequence[Path], reclassify: bool) -> Plan:
+    """Walk the roots and compare with the catalog: what to analyse, what moved, what is gone."""
+    files, warnings = walk(roots)
+    known = known_records(sessions, roots)
+    result = Plan(len(files), warnings, {path: k.id for path, k in known.items()})
+    present = {str(f) for f in files}
+    vanished = [k for k in known.values() if k.path not in present]
+    gone = {k.sha256: k.id for k in vanished if k.sha256}
+    # Only a new file as large as a vanished record can be its copy: few get hashed.
+    gone_sizes = {k.size for k in vanished if k.sha256}
+    candidates: list[Path] = []
+    for path in files:
+        record = known.get(str(path))
+        try:
+            stat = path.stat()
+        except OSError:
+            result.work.append(path)  # analysis will record why
+            continue
+        if (
+            not reclassify
+            and record is not None
+            and record.status != MISSING
+            and record.size == stat.st_size
+            and record.mtime == stat.st_mtime
+        ):
+            result.unchanged += 1
+        elif record is None and stat.st_size in gone_sizes:
+            candidates.append(path)
+        else:
+            result.work.append(path)
+    result.moves, unmoved = find_moves(candidates, gone)
+    result.work += unmoved
+    moved = {a.moved_from for a in result.moves}
+    result.vanished = [k.id for k in vanished if k.id not in moved and k.status != MISSING]
+    return result
+
+
+def find_moves(candidates: list[Path], gone: dict[str, int]) -> tuple[list[Analysis], list[Path]]:
+    """Of new files, those whose hash is a vanished record's (moves), and the rest."""
+    rest: list[Path] = []
+    moves = []
+    with ThreadPoolExecutor(2, "smartalbum-hash") as pool:
+        hashed = pool.map(lambda path: read_and_hash(path)[0], candidates)  # bytes dropped
+        for path, analysis in zip(candidates, hashed, strict=True):
+            record = gone.pop(analysis.sha256, None) if analysis.sha256 else None
+            if record is None:
+                rest.append(path)
+            else:
+                analysis.moved_from = record
+                moves.append(analysis)
+    return moves, rest
+
+
+def _under(path: str, roots: Sequence[Path]) -> bool:
+    return any(
+        path == str(r.absolute()) or path.startswith(str(r.absolute()) + os.sep) for r in roots
+    )
