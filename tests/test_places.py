@@ -14,6 +14,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from smartalbum.errors import InvalidCoordinatesError, PlaceDataError
 from smartalbum.places import City, Geocoder, Names, geocoder, haversine_km, hemisphere
 from smartalbum.places import geocoding as places
 
@@ -212,8 +213,14 @@ def test_nearest_at_high_latitude() -> None:
 
 
 def test_a_geocoder_needs_towns() -> None:
-    with pytest.raises(ValueError, match="at least one town"):
+    with pytest.raises(ValueError, match="at least one town") as caught:
         _tiny()
+    # One of the product's errors (still a ValueError for callers that check numbers).
+    assert isinstance(caught.value, PlaceDataError)
+    assert caught.value.to_dict("zh") == {
+        "code": "place_data_unavailable",
+        "message": "地理编码器至少需要一个城镇",
+    }
 
 
 def test_works_without_a_network() -> None:
@@ -251,8 +258,9 @@ def test_hemisphere() -> None:
     assert hemisphere(0.0) == "north"
     assert hemisphere(-90) == "south"
     for bad in (math.nan, 90.5, -91.0, math.inf):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError) as caught:
             hemisphere(bad)
+        assert isinstance(caught.value, InvalidCoordinatesError)
 
 
 def test_every_country_has_a_chinese_name(towns: list[City]) -> None:

@@ -62,3 +62,23 @@ def test_the_library_is_a_file_path_or_a_url_kept_whole() -> None:
     assert Settings.from_env({}).with_overrides(library=url).library == url
     assert Settings.from_env({"SMARTALBUM_LIBRARY": "~/lib.db"}).library == "~/lib.db"
     assert Settings.from_env({}).library.endswith("library.db")
+
+
+@pytest.mark.parametrize("home", ["95,10", "10,190", "-90.5, 0", " ", "12345", "39.9;116.4;"])
+def test_a_home_that_cannot_be_a_place_is_refused_at_start_up(home: str) -> None:
+    with pytest.raises(ConfigError, match="home") as caught:
+        Settings.from_env({"SMARTALBUM_HOME": home})
+    assert caught.value.render("zh").startswith("家的位置")
+    with pytest.raises(ConfigError, match="home"):
+        Settings.from_env({}).with_overrides(home=home)
+
+
+@pytest.mark.parametrize("home", ["Beijing", "北京", "-33.87, 151.2", "90,-180"])
+def test_a_home_by_name_or_coordinates_is_kept(home: str) -> None:
+    assert Settings.from_env({"SMARTALBUM_HOME": home}).home == home
+
+
+def test_the_language_setting_is_english_or_chinese() -> None:
+    assert Settings.from_env({"SMARTALBUM_LANG": "zh_CN.UTF-8"}).lang == "zh_CN.UTF-8"
+    with pytest.raises(ConfigError, match="setting lang must be one of en, zh, got 'fr'"):
+        Settings.from_env({"SMARTALBUM_LANG": "fr"})

@@ -144,6 +144,13 @@ class InvalidCoordinatesError(RequestError, ValueError):
     code = "invalid_coordinates"
 
 
+class UnexpectedError(SmartalbumError):
+    """A failure no code path expected (a bug, or the machine); the log holds the traceback."""
+
+    code = "internal_error"
+    status = 500
+
+
 def error_body(error: SmartalbumError, lang: str = "en") -> dict[str, Any]:
     """Render an error as the product's one JSON error body, in ``lang``."""
     return {"error": error.to_dict(lang)}

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from smartalbum.errors import ImageDecodeError, ImageTooLargeError, UnsupportedImageError
+from smartalbum.i18n import Message, t
 
 ImageSource = str | os.PathLike[str] | bytes | Image.Image
 
@@ -34,14 +35,14 @@ SUPPORTED_SUFFIXES = frozenset(
 
 DEFAULT_MAX_PIXELS = 250_000_000
 
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive"),
-    (b"8BPS", "a Photoshop document"),
-    (b"%!PS", "a PostScript document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"RIFF", "a RIFF file that is not WebP"),
-    (b"\x00\x00\x00\x18ftypmp4", "an MP4 video"),
+_SIGNATURES: tuple[tuple[bytes, Message], ...] = (
+    (b"%PDF", t("a PDF document")),
+    (b"PK\x03\x04", t("a ZIP archive")),
+    (b"8BPS", t("a Photoshop document")),
+    (b"%!PS", t("a PostScript document")),
+    (b"\x1f\x8b", t("a gzip archive")),
+    (b"RIFF", t("a RIFF file that is not WebP")),
+    (b"\x00\x00\x00\x18ftypmp4", t("an MP4 video")),
 )
 
 
@@ -108,23 +109,24 @@ def decode(
 def _open_stream(label: str, source: str | os.PathLike[str] | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         if not source:
-            raise ImageDecodeError(label, "empty file (0 bytes)")
+            raise ImageDecodeError(label, t("empty file (0 bytes)"))
         return io.BytesIO(source)
     path = Path(source)
     try:
         stream = path.open("rb")
         size = os.fstat(stream.fileno()).st_size
     except FileNotFoundError:
-        raise ImageDecodeError(label, "file not found") from None
+        raise ImageDecodeError(label, t("file not found")) from None
     except IsADirectoryError:
-        raise ImageDecodeError(label, "is a directory, not an image file") from None
+        raise ImageDecodeError(label, t("is a directory, not an image file")) from None
     except PermissionError:
-        raise ImageDecodeError(label, "permission denied") from None
+        raise ImageDecodeError(label, t("permission denied")) from None
     except OSError as exc:
-        raise ImageDecodeError(label, f"cannot read file ({exc.strerror or exc})") from None
+        reason = t("cannot read file ({error})", error=exc.strerror or exc)
+        raise ImageDecodeError(label, reason) from None
     if size == 0:
         stream.close()
-        raise ImageDecodeError(label, "empty file (0 bytes)")
+        raise ImageDecodeError(label, t("empty file (0 bytes)"))
     return stream
 
 
@@ -136,44 +138,51 @@ def _open_image(label: str, stream: IO[bytes]) -> Image.Image:
         raise UnsupportedImageError(label, _sniff(stream.read(4096))) from None
 
 
-def _sniff(head: bytes) -> str:
+def _sniff(head: bytes) -> Message:
     """Say what a file we cannot open looks like, for the error message."""
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
-            return f"not a supported image: {what}"
+            return t("not a supported image: {what}", what=what)
     stripped = head.lstrip()
     if stripped.startswith((b"<svg", b"<?xml")) and b"<svg" in head:
-        return "not a supported image: an SVG drawing"
+        return t("not a supported image: {what}", what=t("an SVG drawing"))
     if b"\x00" not in head:
         try:
             head.decode("utf-8")
         except UnicodeDecodeError:
             pass
         else:
-            return "not an image: a text file"
+            return t("not an image: a text file")
     formats = ", ".join(SUPPORTED_FORMATS)
-    return f"not a supported image type (we decode {formats})"
+    return t("not a supported image type (we decode {formats})", formats=formats)
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception) -> Message:
     text = str(exc)
     lowered = text.lower()
     if isinstance(exc, EOFError) or "truncated" in lowered or "broken data stream" in lowered:
-        return "truncated image data (the file is incomplete)"
+        return t("truncated image data (the file is incomplete)")
     if isinstance(exc, MemoryError):
-        return "not enough memory to decode this image"
-    return f"corrupt image data ({text or type(exc).__name__})"
+        return t("not enough memory to decode this image")
+    return t("corrupt image data ({error})", error=text or type(exc).__name__)
 
 
 def _check_pixels(label: str, img: Image.Image, max_pixels: int) -> None:
     width, height = img.size
     if width <= 0 or height <= 0:
-        raise ImageDecodeError(label, f"invalid image size {width}x{height}")
+        reason = t("invalid image size {width}x{height}", width=width, height=height)
+        raise ImageDecodeError(label, reason)
     if width * height > max_pixels:
         raise ImageTooLargeError(
             label,
-            f"image is {width}x{height} = {width * height / 1e6:.0f} megapixels, over the "
-            f"limit of {max_pixels / 1e6:.0f} megapixels (possible decompression bomb)",
+            t(
+                "image is {width}x{height} = {megapixels:.0f} megapixels, over the limit of "
+                "{limit:.0f} megapixels (possible decompression bomb)",
+                width=width,
+                height=height,
+                megapixels=width * height / 1e6,
+                limit=max_pixels / 1e6,
+            ),
         )
 
 

@@ -6,7 +6,9 @@ Command-line flags override the environment (see ``Settings.with_overrides``).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +17,15 @@ from typing import Any
 import platformdirs
 
 from smartalbum.errors import ConfigError
+from smartalbum.i18n import LANGUAGES, language_of, t
 
 ENV_PREFIX = "SMARTALBUM_"
+_AT_LEAST_ONE = (
+    "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
+    "moment_gap_hours", "moment_distance_km", "home_radius_km",
+)  # fmt: skip
+# "lat,lon" as a home: two numbers and a comma (text with letters is a place name).
+_LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -75,6 +84,9 @@ class Settings:
         "Unset: the place most of your photos were taken.",
     )
     home_radius_km: int = _setting(50, "How far from home a moment must be to count as a trip.")
+    lang: str | None = _setting(
+        None, "Language of command-line messages: en or zh (unset: from LANG, else en)."
+    )
     cache_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
@@ -114,16 +126,32 @@ class Settings:
         return dataclasses.replace(self, **given).validated()
 
     def validated(self) -> Settings:
-        """Check ranges; raise ConfigError naming the setting."""
-        for name in (
-            "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
-            "moment_gap_hours", "moment_distance_km", "home_radius_km",
-        ):  # fmt: skip
+        """Check ranges, the home and the language; raise ConfigError naming the setting."""
+        for name in _AT_LEAST_ONE:
             if getattr(self, name) < 1:
-                raise ConfigError(f"setting {name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(
+                    t(
+                        "setting {name} must be at least 1, got {value}",
+                        name=name,
+                        value=getattr(self, name),
+                    )
+                )
         if self.index_processes < 0:
             raise ConfigError(
-                f"setting index_processes must be 0 or more, got {self.index_processes}"
+                t(
+                    "setting index_processes must be 0 or more, got {value}",
+                    value=self.index_processes,
+                )
+            )
+        if self.home is not None:
+            home_coordinates(self.home)
+        if self.lang is not None and language_of(self.lang) is None:
+            raise ConfigError(
+                t(
+                    "setting lang must be one of {choices}, got {value!r}",
+                    choices=", ".join(LANGUAGES),
+                    value=self.lang,
+                )
             )
         return self
 
@@ -135,6 +163,27 @@ class Settings:
             default = f.default if f.default is not dataclasses.MISSING else "(computed)"
             rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))
         return rows
+
+
+def home_coordinates(text: str) -> tuple[float, float] | None:
+    """The home setting's "lat,lon" as numbers (checked), or None when it names a place."""
+    match = _LAT_LON.match(text)
+    if match is None:
+        if not any(c.isalpha() for c in text):  # no town's name is all digits and marks
+            raise ConfigError(
+                t(
+                    "home {text!r}: give a town in English or Chinese, or 'lat,lon' "
+                    "such as '39.9,116.4'",
+                    text=text,
+                )
+            )
+        return None
+    lat, lon = float(match[1]), float(match[2])
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        raise ConfigError(
+            t("home {text!r}: latitude must be within ±90, longitude ±180", text=text)
+        )
+    return lat, lon
 
 
 def _parse(name: str, type_: Any, raw: str) -> Any:
@@ -154,5 +203,10 @@ def _parse(name: str, type_: Any, raw: str) -> Any:
         return raw
     except ValueError:
         raise ConfigError(
-            f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind.replace(' | None', '')}"
+            t(
+                "{variable}={raw!r} is not a valid {kind}",
+                variable=ENV_PREFIX + name.upper(),
+                raw=raw,
+                kind=kind.replace(" | None", ""),
+            )
         ) from None

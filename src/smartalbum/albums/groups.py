@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from smartalbum.errors import ConfigError
+from smartalbum.i18n import t
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,9 @@ def class_groups() -> Groups:
     of_class: list[tuple[str, ...]] = []
     for index, (position, _wnid, names) in enumerate(_rows("groups.tsv")):
         if int(position) != index:
-            raise ConfigError(f"groups.tsv: line for class {position} is out of order")
+            raise ConfigError(
+                t("groups.tsv: line for class {position} is out of order", position=position)
+            )
         of_class.append(tuple(names.split()))
         for group in names.split():
             members.setdefault(group, set()).add(index)

@@ -22,6 +22,7 @@ from typing import Any
 
 from smartalbum.albums.groups import Groups
 from smartalbum.errors import RulesError
+from smartalbum.i18n import Message, t
 from smartalbum.models.labels import LabelSet
 from smartalbum.text import has_chinese, name_matches
 
@@ -99,7 +100,8 @@ def load_rules(user_file: Path | None, labels: LabelSet, groups: Groups) -> Rule
         try:
             text = user_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise RulesError(f"{user_file}: cannot read album rules ({exc})") from None
+            problem = t("{path}: cannot read album rules ({reason})", path=user_file, reason=exc)
+            raise RulesError(problem) from None
         tables = _parse(text, str(user_file), labels, groups, tables)
         source = f"{BUILT_IN} + {user_file}"
     return _compile(tables, labels, groups, source)
@@ -122,17 +124,22 @@ def _parse(
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{name}: not valid TOML: {exc}") from None
+        raise RulesError(t("{file}: not valid TOML: {reason}", file=name, reason=exc)) from None
     unknown = [k for k in document if k != "albums"]
     if unknown:
         line = _line_of(text, rf"^\s*\[?\s*{re.escape(unknown[0])}\b")
         raise RulesError(
-            f"{name}, line {line}: unknown top-level key {unknown[0]!r} "
-            "(album rules go in [albums.ID] tables)"
+            t(
+                "{file}, line {line}: unknown top-level key {key!r} "
+                "(album rules go in [albums.ID] tables)",
+                file=name,
+                line=line,
+                key=unknown[0],
+            )
         )
     albums = document.get("albums", {})
     if not isinstance(albums, dict):
-        raise RulesError(f"{name}: 'albums' must be a table of [albums.ID] tables")
+        raise RulesError(t("{file}: 'albums' must be a table of [albums.ID] tables", file=name))
     merged = dict(base)
     for album_id, table in albums.items():
         where = _Where(text, name, album_id)
@@ -149,12 +156,28 @@ class _Where:
         quoted = rf"[\"']?{re.escape(album_id)}[\"']?"
         self.line = _line_of(text, rf"^\s*\[\s*albums\s*\.\s*{quoted}\s*\]")
 
-    def error(self, problem: str, key: str | None = None) -> RulesError:
+    def error(self, problem: Message, key: str | None = None) -> RulesError:
         line = self.line
         if key is not None:
             line = _line_of(self.text, rf"^\s*{re.escape(key)}\s*=", start=line) or line
-        at = f", line {line}" if line else ""
-        return RulesError(f"{self.name}{at}: album {self.album_id!r}: {problem}")
+        if not line:
+            return RulesError(
+                t(
+                    "{file}: album {album!r}: {problem}",
+                    file=self.name,
+                    album=self.album_id,
+                    problem=problem,
+                )
+            )
+        return RulesError(
+            t(
+                "{file}, line {line}: album {album!r}: {problem}",
+                file=self.name,
+                line=line,
+                album=self.album_id,
+                problem=problem,
+            )
+        )
 
 
 def _checked(
@@ -167,43 +190,67 @@ def _checked(
 ) -> dict[str, Any]:
     """One album's table merged over the one it changes, or RulesError."""
     if not _ID.match(album_id):
-        raise where.error("an album id is lower-case letters, digits, '-' and '_' (at most 64)")
+        raise where.error(t("an album id is lower-case letters, digits, '-' and '_' (at most 64)"))
     if not isinstance(table, dict):
-        raise where.error("must be a table of keys")
+        raise where.error(t("must be a table of keys"))
     for key, value in table.items():
-        kind = _KEYS.get(key)
-        if kind is None:
-            raise where.error(f"unknown key {key!r} (allowed: {', '.join(_KEYS)})", key)
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise where.error(f"{key} has the wrong type ({type(value).__name__})", key)
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            raise where.error(f"{key} must be a list of strings", key)
-        if isinstance(value, str) and key.startswith("title") and not value.strip():
-            raise where.error(f"{key} must not be empty", key)
+        _check_key(where, key, value)
     combined = {**merged[album_id][0], **table} if album_id in merged else dict(table)
     for key in ("title", "title_zh"):
         if key not in combined:
-            raise where.error(f"a new album needs {key}")
+            raise where.error(t("a new album needs {key}", key=key))
     probability = combined.get("min_probability", 0.3)
     if math.isnan(probability) or not (0 < probability <= 1):
-        raise where.error(
-            f"min_probability must be in (0, 1], got {probability}", "min_probability"
-        )
+        problem = t("min_probability must be in (0, 1], got {value}", value=probability)
+        raise where.error(problem, "min_probability")
     if combined.get("combine", "sum") not in ("sum", "max"):
-        raise where.error(f"combine must be 'sum' or 'max', got {combined['combine']!r}", "combine")
+        problem = t("combine must be 'sum' or 'max', got {value!r}", value=combined["combine"])
+        raise where.error(problem, "combine")
+    _check_names(where, table, labels, groups)
+    if not _classes_of(combined, labels, groups):
+        raise where.error(t("matches no class: give classes, groups or keywords"))
+    return combined
+
+
+def _check_key(where: _Where, key: str, value: Any) -> None:
+    """One key of an album table: known, of the right type, not empty."""
+    kind = _KEYS.get(key)
+    if kind is None:
+        allowed = ", ".join(_KEYS)
+        raise where.error(
+            t("unknown key {key!r} (allowed: {allowed})", key=key, allowed=allowed), key
+        )
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        problem = t("{key} has the wrong type ({kind})", key=key, kind=type(value).__name__)
+        raise where.error(problem, key)
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        raise where.error(t("{key} must be a list of strings", key=key), key)
+    if isinstance(value, str) and key.startswith("title") and not value.strip():
+        raise where.error(t("{key} must not be empty", key=key), key)
+
+
+def _check_names(where: _Where, table: Mapping[str, Any], labels: LabelSet, groups: Groups) -> None:
+    """Every class and group an album table names exists."""
     for key in ("classes", "exclude_classes"):
         for value in table.get(key, []):
             if _class_index(value, labels) is None:
-                problem = f"{value!r} is not an ImageNet class (use a wnid like n02124075)"
-                raise where.error(f"{key}: {problem}", key)
+                problem = t(
+                    "{key}: {value!r} is not an ImageNet class (use a wnid like n02124075)",
+                    key=key,
+                    value=value,
+                )
+                raise where.error(problem, key)
     for key in ("groups", "exclude_groups"):
         for value in table.get(key, []):
             if value not in groups:
                 known = ", ".join(sorted(groups.by_id))
-                raise where.error(f"{key}: unknown group {value!r} (groups: {known})", key)
-    if not _classes_of(combined, labels, groups):
-        raise where.error("matches no class: give classes, groups or keywords")
-    return combined
+                problem = t(
+                    "{key}: unknown group {value!r} (groups: {known})",
+                    key=key,
+                    value=value,
+                    known=known,
+                )
+                raise where.error(problem, key)
 
 
 def _compile(

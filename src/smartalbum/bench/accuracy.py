@@ -11,6 +11,7 @@ from typing import Any
 
 from smartalbum.engines.classifier import Classifier, Result
 from smartalbum.errors import ConfigError
+from smartalbum.i18n import t
 from smartalbum.imaging import SUPPORTED_SUFFIXES
 
 _WNID = re.compile(r"^(n\d{8})_")
@@ -36,14 +37,19 @@ class EvalReport:
 def labelled_images(directory: Path) -> list[tuple[Path, str]]:
     """(path, wnid) for every image file in a folder named ``<wnid>_...``, sorted by name."""
     if not directory.is_dir():
-        raise ConfigError(f"{directory}: not a folder")
+        raise ConfigError(t("{path}: not a folder", path=directory))
     samples = []
     for path in sorted(directory.iterdir()):
         match = _WNID.match(path.name)
         if match and path.suffix.lower() in SUPPORTED_SUFFIXES:
             samples.append((path, match.group(1)))
     if not samples:
-        raise ConfigError(f"{directory}: no images named <wnid>_* (e.g. n01440764_tench.JPEG)")
+        raise ConfigError(
+            t(
+                "{path}: no images named <wnid>_* (e.g. n01440764_tench.JPEG)",
+                path=directory,
+            )
+        )
     return samples
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, insert, select
 from smartalbum.catalog import OK, Photo, PhotoLabel, open_engine, session_factory, table
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import SmartalbumError
+from smartalbum.i18n import t
 from smartalbum.library.indexer import Indexer
 from smartalbum.settings import Settings
 
@@ -41,7 +42,13 @@ def bench_catalog(settings: Settings, count: int, repeats: int = 20) -> dict[str
             sessions = session_factory(engine)
             report = Indexer(classifier, sessions, library).run([root])
             if report.unchanged != count:
-                raise SmartalbumError(f"re-scan found {report.unchanged} of {count} unchanged")
+                raise SmartalbumError(
+                    t(
+                        "re-scan found {unchanged} of {count} unchanged",
+                        unchanged=report.unchanged,
+                        count=count,
+                    )
+                )
             query = (
                 select(PhotoLabel.photo_id)
                 .where(PhotoLabel.class_index == QUERY_CLASS)

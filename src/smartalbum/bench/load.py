@@ -11,13 +11,16 @@ from urllib.parse import urlsplit
 
 from smartalbum.errors import ConfigError
 from smartalbum.hosts import is_loopback
+from smartalbum.i18n import t
 
 
 def check_loopback(url: str) -> None:
     """Refuse any target but this machine: load tests never leave it."""
     host = urlsplit(url).hostname or ""
     if not is_loopback(host):
-        raise ConfigError(f"load tests only target this machine (127.0.0.1), not {host!r}")
+        raise ConfigError(
+            t("load tests only target this machine (127.0.0.1), not {host!r}", host=host)
+        )
 
 
 def run_load(url: str, image: Path, clients: int, requests: int) -> dict[str, Any]:

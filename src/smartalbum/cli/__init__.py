@@ -12,9 +12,12 @@ from pathlib import Path
 
 from smartalbum import __version__
 from smartalbum.cli import library_commands, model_commands
-from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from smartalbum.errors import ConfigError, SmartalbumError, error_body
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, language, say
+from smartalbum.errors import ConfigError, SmartalbumError, UnexpectedError, error_body
+from smartalbum.i18n import t
 from smartalbum.settings import Settings
+
+log = logging.getLogger("smartalbum")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,31 +54,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="smartalbum: %(message)s",
     )
     try:
-        engine = getattr(args, "engine", None)
-        settings = Settings.from_env().with_overrides(
-            model=getattr(args, "model", None),
-            weights=getattr(args, "weights", None),
-            engine=None if engine == "all" else engine,
-            batch_size=getattr(args, "batch_size", None),
-            threads=getattr(args, "threads", None),
-            top_k=getattr(args, "top_k", None),
-            host=getattr(args, "host", None),
-            library=getattr(args, "library", None),
-            albums_file=getattr(args, "rules", None),
-            home=getattr(args, "home", None),
-            port=getattr(args, "port", None),
-        )
         command = {**model_commands.COMMANDS, **library_commands.COMMANDS}[args.command]
-        return command(args, settings)
+        code = command(args, _settings(args))
+        # Written here, not at exit, so a full disk is reported like any other failure.
+        sys.stdout.flush()
+        return code
     except SmartalbumError as exc:
-        if getattr(args, "json", False):
-            print(json.dumps(error_body(exc), ensure_ascii=False))
-        else:
-            print(f"smartalbum: error: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_FAILED
+        return _report(args, exc)
     except KeyboardInterrupt:
-        print("smartalbum: interrupted", file=sys.stderr)
+        say(t("smartalbum: interrupted"))
         return 130
     except BrokenPipeError:  # `smartalbum ... | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug or the machine: one line, the traceback only on request
+        _drop_unwritable_stdout()
+        if args.verbose:
+            log.error("the traceback of the failure below:", exc_info=exc)
+        return _report(args, _unexpected(args, exc))
+
+
+def _report(args: argparse.Namespace, error: SmartalbumError) -> int:
+    """Print an error (as JSON with --json) in the run's language; its exit code."""
+    if getattr(args, "json", False):
+        print(json.dumps(error_body(error, language()), ensure_ascii=False))
+    else:
+        say(t("smartalbum: error: {message}", message=error.text))
+    return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings with this command's flags on top."""
+    engine = getattr(args, "engine", None)
+    return Settings.from_env().with_overrides(
+        model=getattr(args, "model", None),
+        weights=getattr(args, "weights", None),
+        engine=None if engine == "all" else engine,
+        batch_size=getattr(args, "batch_size", None),
+        threads=getattr(args, "threads", None),
+        top_k=getattr(args, "top_k", None),
+        host=getattr(args, "host", None),
+        library=getattr(args, "library", None),
+        albums_file=getattr(args, "rules", None),
+        home=getattr(args, "home", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> UnexpectedError:
+    """An error no code path expected, as one line: what failed, why, and how to see more."""
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever exc says
+    if args.verbose:
+        how = t("the traceback is above")
+    else:
+        how = t("run smartalbum -v {command} ... to see the traceback", command=args.command)
+    return UnexpectedError(
+        t(
+            "the {command} command failed unexpectedly ({reason}); {how}",
+            command=args.command,
+            reason=reason,
+            how=how,
+        )
+    )
+
+
+def _drop_unwritable_stdout() -> None:
+    """If stdout cannot take what is buffered (a full disk), drop it rather than fail at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

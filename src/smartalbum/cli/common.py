@@ -1,12 +1,25 @@
-"""What every command shares: its exit codes and the terminal progress bar."""
+"""What every command shares: its exit codes, its language and the terminal progress bar."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any
 
+from smartalbum.i18n import Message, cli_language
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # usage: a bad flag, setting or file
+
+
+def language() -> str:
+    """The language of this run's messages: SMARTALBUM_LANG, then LANG, else English."""
+    return cli_language(os.environ)
+
+
+def say(message: Message) -> None:
+    """One line on stderr for the person at the terminal, in their language."""
+    print(message.render(language()), file=sys.stderr)
 
 
 def progress(results: Iterator[Any], total: int) -> Iterator[Any]:

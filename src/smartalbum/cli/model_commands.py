@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, progress
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, progress, say
 from smartalbum.errors import ConfigError, SmartalbumError
+from smartalbum.i18n import t
 from smartalbum.settings import Settings
 
 
@@ -77,20 +78,22 @@ def _classify(args: argparse.Namespace, settings: Settings) -> int:
     results = progress(classifier.iter_classify(files, names=[str(f) for f in files]), len(files))
     failed = 0
     collected = []
+    lang = language()
     for result in results:
         failed += not result.ok
         if args.json:
-            collected.append(result.to_dict())
+            collected.append(result.to_dict(lang))
         else:
-            print(_format_result(result))
+            print(_format_result(result, lang))
     if args.json:
         print(json.dumps(collected, ensure_ascii=False, indent=2))
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _format_result(result: Any) -> str:
+def _format_result(result: Any, lang: str) -> str:
     if result.error is not None:
-        return f"{result.name}\n  error: {result.error.message}\n"
+        error = t("error: {message}", message=result.error.text).render(lang)
+        return f"{result.name}\n  {error}\n"
     lines = [result.name]
     for p in result.predictions:
         lines.append(
@@ -122,14 +125,14 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.engines.classifier import model_files
 
     if not args.calibrate.is_dir():
-        raise ConfigError(f"{args.calibrate}: not a folder")
+        raise ConfigError(t("{path}: not a folder", path=args.calibrate))
     files = model_files(settings)
     arrays = []
     for path in image_files(args.calibrate)[: args.limit]:
         try:
             arrays.append(imaging.load(path, files.spec.preprocess, max_pixels=settings.max_pixels))
         except SmartalbumError as exc:
-            print(f"smartalbum: skipping {exc.message}", file=sys.stderr)
+            say(t("smartalbum: skipping {message}", message=exc.text))
     path = build_int8(files, arrays)
     summary = {"model": files.spec.name, "engine": "onnx-int8", "calibration_images": len(arrays)}
     if args.json:
@@ -158,7 +161,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         except SmartalbumError as exc:
             if engine != "all":
                 raise
-            print(f"smartalbum: skipping {name}: {exc.message}", file=sys.stderr)
+            say(t("smartalbum: skipping {engine}: {message}", engine=name, message=exc.text))
             continue
         rows.append(row)
         if not args.json:
@@ -177,7 +180,7 @@ def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.bench.catalog import bench_catalog
 
     if args.catalog < 1:
-        raise ConfigError(f"--catalog needs a number of photos, got {args.catalog}")
+        raise ConfigError(t("--catalog needs a number of photos, got {value}", value=args.catalog))
     row = bench_catalog(settings, args.catalog, repeats=max(2, args.repeats))
     if args.json:
         print(json.dumps(row, indent=2))
@@ -199,8 +202,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = settings.host
     if not is_loopback(host) and not args.public:
         raise ConfigError(
-            f"refusing to listen on {host}: the server has no login; pass --public to "
-            "expose it beyond this machine"
+            t(
+                "refusing to listen on {host}: the server has no login; pass --public to "
+                "expose it beyond this machine",
+                host=host,
+            )
         )
     print(
         f"smartalbum: serving {settings.model} on http://{host}:{settings.port}/", file=sys.stderr

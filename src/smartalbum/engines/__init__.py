@@ -15,6 +15,7 @@ import numpy as np
 
 from smartalbum.engines import artifacts
 from smartalbum.errors import ConfigError, ModelUnavailableError
+from smartalbum.i18n import t
 from smartalbum.models.zoo import ModelSpec
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,14 @@ def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads:
 
         return OnnxEngine(files.spec, files.path, name=files.engine, threads=threads)
     if engine not in ("auto", *ENGINES):
-        raise ConfigError(f"unknown engine {engine!r}; choose one of: auto, {', '.join(ENGINES)}")
+        choices = ", ".join(ENGINES)
+        raise ConfigError(
+            t(
+                "unknown engine {name!r}; choose one of: auto, {choices}",
+                name=engine,
+                choices=choices,
+            )
+        )
     if engine == "torch":
         from smartalbum.engines.torch_engine import TorchEngine
 
@@ -92,8 +100,11 @@ def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads:
     if engine == "onnx-int8" or (engine == "auto" and int8.is_file()):
         if not artifacts.is_valid(int8):
             raise ModelUnavailableError(
-                f"no INT8 model for {files.spec.name} yet: build it from 50 or more of your "
-                f"photos with: smartalbum optimize --model {files.spec.name} --calibrate DIR"
+                t(
+                    "no INT8 model for {model} yet: build it from 50 or more of your photos "
+                    "with: smartalbum optimize --model {model} --calibrate DIR",
+                    model=files.spec.name,
+                )
             )
         return OnnxEngine(files.spec, int8, name="onnx-int8", threads=threads)
     return OnnxEngine(files.spec, ensure_fp32(files), name="onnx", threads=threads)
@@ -112,8 +123,13 @@ def ensure_fp32(files: ModelFiles) -> Path:
         raise
     except Exception as exc:  # exporter, checker or disk: the user needs the reason, not a trace
         raise ModelUnavailableError(
-            f"could not export {files.spec.name} to ONNX in {path.parent} ({exc}); "
-            "--engine torch works without it"
+            t(
+                "could not export {model} to ONNX in {folder} ({reason}); "
+                "--engine torch works without it",
+                model=files.spec.name,
+                folder=path.parent,
+                reason=exc,
+            )
         ) from exc
     return artifacts.commit(tmp, path)
 
@@ -124,8 +140,11 @@ def build_int8(files: ModelFiles, calibration: list[np.ndarray]) -> Path:
 
     if len(calibration) < MIN_CALIBRATION_IMAGES:
         raise ConfigError(
-            f"INT8 calibration needs at least {MIN_CALIBRATION_IMAGES} photos that decode, "
-            f"got {len(calibration)}"
+            t(
+                "INT8 calibration needs at least {least} photos that decode, got {count}",
+                least=MIN_CALIBRATION_IMAGES,
+                count=len(calibration),
+            )
         )
     path = files.onnx_path("int8")
     tmp = quantize_int8(ensure_fp32(files), path, calibration, files.spec.int8_float_convs)

@@ -17,6 +17,7 @@ from smartalbum import imaging
 from smartalbum.engines import Engine, ModelFiles, load_engine
 from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.errors import ImageDecodeError, SmartalbumError
+from smartalbum.i18n import t
 from smartalbum.imaging import ImageSource
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.models.weights import resolve_weights
@@ -61,10 +62,10 @@ class Result:
         """True when the input was classified."""
         return self.error is None
 
-    def to_dict(self) -> dict[str, Any]:
-        """``{"file", "predictions"}`` or ``{"file", "error": {"code", "message"}}``."""
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """``{"file", "predictions"}`` or ``{"file", "error": {"code", "message"}}`` in ``lang``."""
         if self.error is not None:
-            return {"file": self.name, "error": self.error.to_dict()}
+            return {"file": self.name, "error": self.error.to_dict(lang)}
         return {"file": self.name, "predictions": [p.to_dict() for p in self.predictions]}
 
 
@@ -143,7 +144,8 @@ class Classifier:
             except SmartalbumError as exc:
                 return label, exc
             except Exception as exc:  # a decoder bug must cost one image, not the batch
-                return label, ImageDecodeError(label, f"unexpected decoder failure ({exc})")
+                reason = t("unexpected decoder failure ({reason})", reason=exc)
+                return label, ImageDecodeError(label, reason)
 
         for decoded in batches_ahead(
             named, decode, batch_size, self.settings.decode_threads, "smartalbum-decode"

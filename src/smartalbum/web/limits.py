@@ -7,6 +7,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartalbum.errors import UploadTooLargeError, error_body
+from smartalbum.i18n import negotiate, t
 
 
 class _TooLarge(Exception):
@@ -24,10 +25,16 @@ class UploadLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        headers = dict(scope.get("headers", []))
+        lang = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send, lang)
             return
+        await self._counted(scope, receive, send, lang)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, lang: str) -> None:
+        """Pass the request on, counting its body; refuse it once it passes the limit."""
         seen = 0
         exceeded = started = False
 
@@ -48,7 +55,7 @@ class UploadLimitMiddleware:
             if exceeded:
                 if not started:
                     started = True
-                    await self._refuse(send)
+                    await self._refuse(send, lang)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -57,12 +64,14 @@ class UploadLimitMiddleware:
             await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, lang)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, lang: str) -> None:
         limit_mb = self.max_bytes / (1024 * 1024)
-        error = UploadTooLargeError(f"upload is larger than the {limit_mb:g} MB limit")
-        body = json.dumps(error_body(error)).encode()
+        error = UploadTooLargeError(
+            t("upload is larger than the {limit:g} MB limit", limit=limit_mb)
+        )
+        body = json.dumps(error_body(error, lang), ensure_ascii=False).encode()
         await send(
             {
                 "type": "http.response.start",
