@@ -1,0 +1,73 @@
+"""Import jobs over HTTP: start indexing server-side folders, follow a job, cancel it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field, StringConstraints
+
+from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.i18n import t
+from smartalbum.web.errors import error_responses
+from smartalbum.web.state import AppState
+
+# Job ids are uuid4 hex; anything else names no job (404), so the pattern documents, not checks.
+JobId = Annotated[
+    str,
+    PathParam(
+        description="A job id as returned by POST /api/index (32 hex digits)",
+        json_schema_extra={"pattern": "^[0-9a-f]{32}$"},
+    ),
+]
+
+
+class IndexRequest(BaseModel):
+    """Body of ``POST /api/index``."""
+
+    folders: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+        min_length=1, description="Folders on the server to import, each an existing folder"
+    )
+
+
+def _is_folder(path: Path) -> bool:
+    # A name the OS refuses (too long, a NUL byte) is no folder, not a server error.
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def job_router(state: AppState) -> APIRouter:
+    """``/api/index`` and ``/api/jobs/...`` over the app's job runner."""
+    router = APIRouter(prefix="/api")
+
+    @router.post("/index", status_code=202, responses=error_responses(400, 422, 503))
+    async def start_index(request: IndexRequest) -> dict[str, Any]:
+        """Start importing server-side folders into the catalog; poll the returned job."""
+        classifier = state.ready_classifier()
+        folders = [Path(f).expanduser() for f in request.folders]
+        for folder in folders:
+            if not _is_folder(folder):
+                raise RequestError(t("{folder}: not a folder on the server", folder=str(folder)))
+        return state.jobs.submit(classifier, folders).to_dict()
+
+    @router.post("/jobs/{job_id}/cancel", status_code=202, responses=error_responses(404, 409))
+    async def cancel_job(job_id: JobId) -> dict[str, Any]:
+        """Stop a job after the batches it has in hand; what it finished is kept."""
+        found = state.jobs.cancel(job_id)
+        if found is None:
+            raise NotFoundError(t("no job {job_id}", job_id=job_id))
+        return found.to_dict()
+
+    @router.get("/jobs/{job_id}", responses=error_responses(404))
+    async def job(job_id: JobId) -> dict[str, Any]:
+        """A job's status, progress (done of total) and report or error."""
+        found = state.jobs.get(job_id)
+        if found is None:
+            raise NotFoundError(t("no job {job_id}", job_id=job_id))
+        return found.to_dict()
+
+    return router

@@ -1,0 +1,23 @@
+"""The two pages (upload and gallery) and their static files, all served from the package."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+
+def mount_pages(app: FastAPI) -> None:
+    """Serve ``/``, ``/gallery`` and ``/static/...``; pages are not part of the API schema."""
+    static = resources.files("smartalbum.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("index.html").read_text("utf-8"))
+
+    @app.get("/gallery", response_class=HTMLResponse, include_in_schema=False)
+    async def gallery() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("gallery.html").read_text("utf-8"))

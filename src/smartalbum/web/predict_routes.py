@@ -1,0 +1,173 @@
+"""``POST /predict`` and the model's status: classify uploaded photos with the served model."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.datastructures import FormData, UploadFile
+
+from smartalbum.engines.classifier import Prediction
+from smartalbum.errors import RequestError, SmartalbumError, error_body
+from smartalbum.i18n import t
+from smartalbum.models.zoo import MODELS
+from smartalbum.web.errors import error_responses, request_language
+from smartalbum.web.state import AppState
+
+MAX_TOP_K = 10
+ALBUM_LABELS = 5
+
+# The types imaging decodes (imaging.SUPPORTED_FORMATS), as the media types of an upload.
+IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/bmp, image/tiff, image/heic, image/heif, image/avif"  # noqa: E501
+_PHOTO = {"type": "string", "format": "binary"}
+
+# The form is read by hand (one photo or several, per-file errors), so its schema is spelled
+# out: at least one photo, as ``file`` or as a non-empty list of ``files``.
+PREDICT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "title": "PhotoUpload",
+                    "properties": {
+                        "file": {**_PHOTO, "description": "One photo: answered with its labels"},
+                        "files": {
+                            "type": "array",
+                            "items": _PHOTO,
+                            "minItems": 1,
+                            "description": "Several photos: answered with one result each",
+                        },
+                    },
+                    "anyOf": [{"required": ["file"]}, {"required": ["files"]}],
+                },
+                # Not for ``files``: schemathesis would then send one photo in place of the
+                # list. Each of ``files`` is answered on its own, a non-image with its error.
+                "encoding": {"file": {"contentType": IMAGE_TYPES}},
+            }
+        },
+    }
+}
+
+
+def predict_router(state: AppState) -> APIRouter:
+    """``/predict``, ``/api/health`` and ``/api/models`` over the app's classifier."""
+    router = APIRouter()
+
+    @router.get("/api/health")
+    async def health(request: Request) -> dict[str, Any]:
+        """Whether the model is loaded and which one serves."""
+        classifier = state.classifier
+        error = state.load_error
+        return {
+            "ready": classifier is not None,
+            "model": state.settings.model,
+            "engine": classifier.engine.name if classifier else None,
+            "error": error.to_dict(request_language(request)) if error else None,
+        }
+
+    @router.get("/api/models")
+    async def models() -> list[dict[str, Any]]:
+        """The model zoo and which model serves."""
+        return [
+            {
+                "name": spec.name,
+                "title": spec.title,
+                "input_size": spec.input_size,
+                "serving": spec.name == state.settings.model,
+            }
+            for spec in MODELS.values()
+        ]
+
+    @router.post(
+        "/predict",
+        responses=error_responses(400, 413, 415, 422, 503),
+        openapi_extra=PREDICT_BODY,
+    )
+    async def predict(
+        request: Request, top_k: int = Query(3, ge=1, le=MAX_TOP_K)
+    ) -> dict[str, Any]:
+        """Top-k labels for one photo (``file``) or several (``files``)."""
+        started = time.perf_counter()
+        classifier = state.ready_classifier()
+        async with request.form() as form:
+            single, uploads = _uploads(form)
+            meta = {"model": classifier.spec.name, "engine": classifier.engine.name}
+            if single:
+                answer = await _one(state, uploads[0], top_k)
+            else:
+                answer = await _several(state, uploads, top_k, request_language(request))
+        return {**answer, **meta, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    return router
+
+
+def _uploads(form: FormData) -> tuple[bool, list[UploadFile]]:
+    """The uploaded photos, and whether it is the one-photo form (``file`` alone)."""
+    files = form.getlist("file")
+    many = form.getlist("files")
+    for field, value in [*(("file", v) for v in files), *(("files", v) for v in many)]:
+        if not isinstance(value, UploadFile):
+            raise RequestError(t("'{field}' must be a file, not a text field", field=field))
+    uploads = [v for v in (*files, *many) if isinstance(v, UploadFile)]
+    if not uploads:
+        raise RequestError(t("no photo: send it as the multipart field 'file' (or 'files')"))
+    return len(files) == 1 and not many, uploads
+
+
+async def _one(state: AppState, upload: UploadFile, top_k: int) -> dict[str, Any]:
+    predictions = await _classify_upload(state, upload, top_k)
+    return {
+        "predictions": [_prediction_json(p) for p in predictions[:top_k]],
+        "albums": _albums_json(state, predictions),
+    }
+
+
+async def _several(
+    state: AppState, uploads: list[UploadFile], top_k: int, lang: str
+) -> dict[str, Any]:
+    """One result per upload; a photo that fails gets its error, the others their labels."""
+    outcomes = await asyncio.gather(
+        *(_classify_upload(state, upload, top_k) for upload in uploads), return_exceptions=True
+    )
+    results = []
+    for upload, outcome in zip(uploads, outcomes, strict=True):
+        entry: dict[str, Any] = {"file": upload.filename}
+        if isinstance(outcome, SmartalbumError):
+            entry.update(error_body(outcome, lang))
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            entry["predictions"] = [_prediction_json(p) for p in outcome[:top_k]]
+            entry["albums"] = _albums_json(state, outcome)
+        results.append(entry)
+    return {"results": results}
+
+
+async def _classify_upload(state: AppState, upload: UploadFile, top_k: int) -> list[Prediction]:
+    classifier = state.ready_classifier()
+    assert state.batcher is not None
+    data = await upload.read()
+    name = upload.filename or "upload"
+    loop = asyncio.get_running_loop()
+    array = await loop.run_in_executor(state.decoders, classifier.load, data, name)
+    # At least the top 5: the albums are computed from five labels, as for the catalog.
+    return await state.batcher.predict(array, max(top_k, ALBUM_LABELS))
+
+
+def _albums_json(state: AppState, predictions: list[Prediction]) -> list[dict[str, Any]]:
+    """The smart albums a just-classified photo would join."""
+    rules = state.library.rules()
+    scores = rules.memberships([(p.index, p.probability) for p in predictions[:ALBUM_LABELS]])
+    return [
+        {"id": a.id, "title": a.title, "title_zh": a.title_zh, "score": round(scores[a.id], 4)}
+        for a in rules.albums
+        if a.id in scores
+    ]
+
+
+def _prediction_json(p: Prediction) -> dict[str, Any]:
+    return {**p.to_dict(), "probability": round(p.probability * 100, 2)}

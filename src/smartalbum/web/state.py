@@ -1,0 +1,60 @@
+"""What a running app holds: settings, the classifier (or why it could not load), the pools."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from smartalbum.engines.classifier import Classifier
+from smartalbum.errors import ModelUnavailableError
+from smartalbum.i18n import t
+from smartalbum.settings import Settings
+from smartalbum.web.batching import MicroBatcher
+from smartalbum.web.jobs import JobRunner
+from smartalbum.web.library_routes import LibraryHolder
+
+log = logging.getLogger(__name__)
+
+
+class AppState:
+    """The loaded classifier, or why it could not load; the decode pool, jobs and library."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.classifier: Classifier | None = None
+        self.load_error: ModelUnavailableError | None = None
+        self.batcher: MicroBatcher | None = None
+        self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
+        self.library = LibraryHolder(settings)
+        self.jobs = JobRunner(settings.library, self.library.rules)
+
+    def load(self) -> None:
+        """Load the classifier; a model that cannot load is kept as the reason for 503s."""
+        try:
+            self.classifier = Classifier.from_settings(self.settings)
+        except ModelUnavailableError as exc:
+            log.error("model not loadable: %s", exc.message)
+            self.load_error = exc
+        self.library.prepare()
+
+    def start(self) -> None:
+        """Start micro-batching on the running loop, if the model loaded."""
+        if self.classifier is not None:
+            self.batcher = MicroBatcher(
+                self.classifier, self.settings.batch_size, float(self.settings.batch_wait_ms)
+            )
+            self.batcher.start()
+
+    async def stop(self) -> None:
+        """Stop batching, the pools and the jobs; close the catalog."""
+        if self.batcher is not None:
+            await self.batcher.stop()
+        self.decoders.shutdown(wait=False, cancel_futures=True)
+        self.jobs.shutdown()
+        self.library.close()
+
+    def ready_classifier(self) -> Classifier:
+        """The classifier, or the 503 that says why there is none."""
+        if self.classifier is None:
+            raise self.load_error or ModelUnavailableError(t("the model is still loading"))
+        return self.classifier
