@@ -207,3 +207,19 @@ def import_job(client: httpx.Client, folder: Path) -> str:
             return str(job["id"])
         time.sleep(0.1)
     raise AssertionError(f"the import did not finish: {job}")
+
+
+def tiff_with_text_profile(source: Path, target: Path) -> Path:
+    """A TIFF of ``source`` that decodes, but whose thumbnail cannot be saved.
+
+    Its ICC profile tag holds text where a profile's bytes belong (tag type ASCII):
+    Pillow reads it back as a str, and its JPEG encoder raises TypeError on it.
+    """
+    from PIL import TiffImagePlugin, TiffTags
+
+    tags = TiffImagePlugin.ImageFileDirectory_v2()
+    tags[TiffImagePlugin.ICCPROFILE] = "Display P3"
+    tags.tagtype[TiffImagePlugin.ICCPROFILE] = TiffTags.ASCII
+    with Image.open(source) as img:
+        img.convert("RGB").save(target, "TIFF", tiffinfo=tags)
+    return target

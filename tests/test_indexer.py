@@ -17,6 +17,7 @@ from PIL import Image
 
 from smartalbum.library.indexer import LibraryLock
 from smartalbum.settings import Settings
+from tests.helpers import copy_samples, finish, index, tiff_with_text_profile
 
 
 def make_library(root: Path, samples: Path, count: int = 150) -> dict[str, str]:
@@ -45,33 +46,6 @@ def make_library(root: Path, samples: Path, count: int = 150) -> dict[str, str]:
     return expected
 
 
-def index(
-    library: str | Path, root: Path, settings: Settings, *extra: str
-) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "SMARTALBUM_CACHE_DIR": str(settings.cache_dir),
-        "SMARTALBUM_ENGINE": "onnx",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "smartalbum",
-            "index",
-            str(root),
-            "--library",
-            str(library),
-            "--json",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
 def under_way(proc: subprocess.Popen[str], library: Path) -> subprocess.Popen[str]:
     """Return once the indexer has committed a few batches (at most five minutes)."""
     deadline = time.monotonic() + 300
@@ -86,13 +60,6 @@ def under_way(proc: subprocess.Popen[str], library: Path) -> subprocess.Popen[st
                 break
         time.sleep(0.02)
     return proc
-
-
-def finish(proc: subprocess.Popen[str]) -> dict[str, object]:
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
-    return json.loads(out)  # type: ignore[no-any-return]
 
 
 def catalog(library: Path) -> dict[str, tuple[object, ...]]:
@@ -242,7 +209,7 @@ def test_exif_time_gps_and_place_are_catalogued(
     from smartalbum.catalog import Photo, open_engine, session_factory
     from smartalbum.engines.classifier import Classifier
     from smartalbum.library.indexer import Indexer
-    from tests.test_metadata import dms, make_exif, r
+    from tests.helpers import dms, make_exif, r
 
     root = tmp_path / "trip"
     root.mkdir()
@@ -284,3 +251,85 @@ def test_exif_time_gps_and_place_are_catalogued(
     bad = photos["broken-gps.jpg"]
     assert bad.status == "ok" and bad.gps_lat is None and bad.place is None
     assert bad.warnings and "GPS" in bad.warnings
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_file_that_decodes_but_fails_later_costs_only_itself(
+    processes: int, settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    from smartalbum.catalog import Photo, PhotoBlob, PhotoLabel, open_engine, session_factory
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import MIN_FILES_PER_PROCESS, Indexer
+
+    # Two processes need this many files before the indexer starts workers at all.
+    count = 12 if processes == 1 else MIN_FILES_PER_PROCESS * processes
+    root = copy_samples(samples, tmp_path / "photos", "n0*.JPEG", count)
+    photos = sorted(root.iterdir())
+    # Named to sort among them: it lands in a batch with others, and after the first
+    # batches, which run here while the workers start.
+    odd = tiff_with_text_profile(photos[0], root / f"{photos[count * 3 // 4].stem}-p3.tif")
+    library = tmp_path / "library.db"
+    sessions = session_factory(open_engine(library))
+    onnx = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    report = Indexer(onnx, sessions, library, processes=processes).run([root])
+    assert (report.scanned, report.added, report.failed) == (count + 1, count, 1)
+    with sessions() as s:
+        rows = {p.path: (p.status, p.error) for p in s.query(Photo)}
+        labelled = {p for (p,) in s.query(Photo.path).join(PhotoLabel).distinct()}
+        thumbnails = {p for (p,) in s.query(Photo.path).join(PhotoBlob)}
+    assert rows.pop(str(odd)) == (
+        "failed",
+        f"{odd}: unexpected failure while analysing (TypeError: can't concat str to bytes)",
+    )
+    assert rows == {str(p): ("ok", None) for p in photos}  # every batch-mate recorded
+    assert labelled == thumbnails == set(rows)
+
+
+def test_each_batch_is_grouped_into_albums_as_it_is_written(
+    settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    from smartalbum.albums import class_groups, load_rules
+    from smartalbum.albums.membership import current_members
+    from smartalbum.albums.rules import parse_rules_text
+    from smartalbum.catalog import Photo, open_engine, session_factory
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import Indexer
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    for name in ("n02124075_Egyptian_cat.JPEG", "n11939491_daisy.JPEG"):
+        (root / name).write_bytes((samples / name).read_bytes())
+    (root / "notes.jpg").write_text("not a photo")
+    library = tmp_path / "library.db"
+    sessions = session_factory(open_engine(library))
+    onnx = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    built_in = load_rules(None, onnx.labels, class_groups())
+    Indexer(onnx, sessions, library).run([root])  # no rules given: the built-in ones
+
+    def albums() -> tuple[dict[str, set[str]], set[str | None]]:
+        with sessions() as s:
+            names = {p.id: Path(p.path).name for p in s.query(Photo)}
+            digests = {d for (d,) in s.query(Photo.albums_digest)}
+            members = current_members(s)  # what the catalog holds: no sync has run
+        return {a: {names[i] for i in ids} for a, ids in members.items()}, digests
+
+    members, digests = albums()
+    assert "n02124075_Egyptian_cat.JPEG" in members["pets"]
+    assert "n11939491_daisy.JPEG" in members["plants"]
+    assert digests == {built_in.digest}  # the failed file too: it is in no album
+    assert "notes.jpg" not in set().union(*members.values())
+
+    cats_only = parse_rules_text(
+        '[albums.cats]\ntitle = "Cats"\ntitle_zh = "猫"\nclasses = ["n02124075"]\n',
+        "cats.toml",
+        onnx.labels,
+        class_groups(),
+    )
+    (root / "album").mkdir()  # a move keeps its labels, and so its albums
+    (root / "n11939491_daisy.JPEG").rename(root / "album" / "daisy.JPEG")
+    report = Indexer(onnx, sessions, library, rules=cats_only).run([root], reclassify=True)
+    assert (report.moved, report.updated) == (1, 1)
+    members, digests = albums()
+    assert members["cats"] == {"n02124075_Egyptian_cat.JPEG"}
+    assert "daisy.JPEG" in members["plants"]  # grouped when it was written, not regrouped
+    assert digests == {built_in.digest, cats_only.digest}

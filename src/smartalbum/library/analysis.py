@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ from smartalbum.metadata import PhotoMetadata, read_metadata
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
 THUMBNAIL_MAX_ICC = 4 * 1024  # larger profiles are applied rather than carried along
+MAX_REASON = 200  # characters of an unexpected exception's message kept in the catalog
+RUNNING_THE_MODEL = "running the model"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,6 +47,12 @@ class Analysis:
     embedding: np.ndarray | None = None
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
+
+    def fail(self, exc: Exception, doing: str = "analysing") -> None:
+        """Record ``exc`` as this file's failure, and drop what was learnt before it."""
+        self.error = failure(self.path, exc, doing)
+        self.meta = self.thumbnail = self.dhash = None
+        self.array = self.probabilities = self.embedding = None
 
 
 @dataclass(frozen=True)
@@ -68,42 +79,82 @@ def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
 
 
 def analyze(path: Path, decoding: Decoding) -> Analysis:
-    """Everything but the model's output for one file; failures are recorded, never raised."""
-    analysis, data = read_and_hash(path)
-    if data is None:
-        return analysis
+    """Everything but the model's output for one file; any failure is recorded, never raised."""
+    analysis = Analysis(str(path), 0, 0.0)
     try:
-        img = imaging.decode_for_model(
-            data,
-            decoding.preprocess,
-            name=str(path),
-            max_pixels=decoding.max_pixels,
-            fast=decoding.fast,
-        )
-        analysis.array = imaging.model_input(img, decoding.preprocess)
-        analysis.thumbnail, small = make_thumbnail(img)
-        analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
-    except ImageDecodeError as exc:
-        analysis.error = exc
-        return analysis
+        analysis, data = read_and_hash(path)
+        if data is not None:
+            _learn(analysis, data, decoding)
+    except Exception as exc:  # whatever breaks on one file costs that file, not its batch
+        analysis.fail(exc)
+    return analysis
+
+
+def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
+    """Pixels for the model, thumbnail, dhash and EXIF of a file's bytes; raises on failure."""
+    img = imaging.decode_for_model(
+        data,
+        decoding.preprocess,
+        name=analysis.path,
+        max_pixels=decoding.max_pixels,
+        fast=decoding.fast,
+    )
+    analysis.array = imaging.model_input(img, decoding.preprocess)
+    analysis.thumbnail, small = make_thumbnail(img)
+    analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
     try:
         analysis.meta = read_metadata(data)
     except Exception:  # pixels decoded; a header we cannot read costs only metadata
         analysis.meta = PhotoMetadata(img.width, img.height, "?")
-    return analysis
 
 
 def embed(engine: Engine, batch: list[Analysis]) -> None:
-    """Run the model on the decoded files of a batch: probabilities and embeddings, in place."""
+    """Run the model on the decoded files of a batch: probabilities and embeddings, in place.
+
+    If the model fails on the batch, each file is tried alone: only a file the model
+    cannot take fails, with the model's reason.
+    """
     decoded = [a for a in batch if a.array is not None]
     if not decoded:
         return
-    logits, features = engine.embed(np.stack([a.array for a in decoded]))  # type: ignore[misc]
+    try:
+        _embed(engine, decoded)
+        return
+    except Exception as exc:
+        if len(decoded) == 1:
+            decoded[0].fail(exc, RUNNING_THE_MODEL)
+            return
+        log.warning("the model failed on a batch of %d (%r); trying each alone", len(decoded), exc)
+    for analysis in decoded:
+        try:
+            _embed(engine, [analysis])
+        except Exception as exc:
+            analysis.fail(exc, RUNNING_THE_MODEL)
+
+
+def _embed(engine: Engine, decoded: list[Analysis]) -> None:
+    arrays = [a.array for a in decoded]
+    logits, features = engine.embed(np.stack(arrays))  # type: ignore[arg-type]
     probabilities = softmax(logits)
+    # Checked before anything is set: a wrong answer must not be taken for a right one.
+    if probabilities.shape[0] != len(decoded) or features.shape[0] != len(decoded):
+        raise ValueError(
+            f"the engine answered {probabilities.shape[0]} rows for {len(decoded)} inputs"
+        )
     for row, analysis in enumerate(decoded):
         analysis.array = None
         analysis.probabilities = probabilities[row]
         analysis.embedding = features[row]
+
+
+def failure(path: str, exc: Exception, doing: str = "analysing") -> SmartalbumError:
+    """``exc`` as one file's error: our own errors as they are, anything else logged and named."""
+    if isinstance(exc, SmartalbumError):
+        return exc
+    detail = (str(exc).strip().splitlines() or [""])[0][:MAX_REASON]
+    what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    log.warning("%s: unexpected failure while %s (%s)", path, doing, what)
+    return ImageDecodeError(path, f"unexpected failure while {doing} ({what})")
 
 
 def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:
