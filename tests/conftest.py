@@ -1,53 +1,74 @@
-"""Shared fixtures: the real sample photos beside the repository, and the real default model."""
+"""Shared fixtures: the real sample photos, the real default model, private folders and catalogs.
+
+Every test runs with private user folders (see ``private_user_folders``), so neither the
+tests nor the ``smartalbum`` processes they start touch the real cache or library. A test
+that changes a catalog gets a copy of its own (``library_settings``, ``library_url``).
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
+import platformdirs
 import pytest
-import uvicorn
 
 from smartalbum.engines.classifier import Classifier
 from smartalbum.settings import Settings
-from smartalbum.web import create_app
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "imagenet-samples"
-CAT = "n02124075_Egyptian_cat.JPEG"
+from tests.helpers import CAT, LIBRARY_PHOTOS, SAMPLES, LiveServer, copy_catalog
 
 
-def copy_samples(samples: Path, folder: Path, pattern: str, count: int) -> Path:
-    """A new folder holding copies of the first ``count`` sample photos matching ``pattern``."""
-    folder.mkdir()
-    for p in sorted(samples.glob(pattern))[:count]:
-        (folder / p.name).write_bytes(p.read_bytes())
-    return folder
+def _user_folders() -> list[Path]:
+    """Where smartalbum keeps its cache and library for the user running the tests."""
+    return [
+        Path(platformdirs.user_cache_dir("smartalbum")),
+        Path(platformdirs.user_data_dir("smartalbum")),
+    ]
 
 
-def all_at_once(task: Callable[[], object], threads: int) -> list[Exception]:
-    """Run ``task`` on this many threads released together; the exceptions they raised."""
-    start, errors = threading.Barrier(threads), []
+def _files_in(folders: list[Path]) -> set[tuple[str, int, int]]:
+    """(path, size, mtime) of every file under these folders."""
+    found = set()
+    for folder in folders:
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            if path.is_file():
+                info = path.stat()
+                found.add((str(path), info.st_size, info.st_mtime_ns))
+    return found
 
-    def run() -> None:
-        start.wait()
-        try:
-            task()
-        except Exception as exc:  # reported to the caller, with the others
-            errors.append(exc)
 
-    started = [threading.Thread(target=run) for _ in range(threads)]
-    for t in started:
-        t.start()
-    for t in started:
-        t.join()
-    return errors
+@pytest.fixture(scope="session", autouse=True)
+def private_user_folders(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Point smartalbum, in this process and every child, at the session's own folders.
+
+    No SMARTALBUM_* setting of the user's leaks in (only SMARTALBUM_TEST_* ones, which
+    name test resources); the XDG folders smartalbum, torch and friends derive from HOME
+    are temporary; SMARTALBUM_CACHE_DIR is the session's cache, so the ONNX export is
+    made once. At the end, the real user folders must be as they were.
+    """
+    real = _user_folders()
+    before = _files_in(real)
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as env:
+        for name in list(os.environ):
+            if name.startswith("SMARTALBUM_") and not name.startswith("SMARTALBUM_TEST_"):
+                env.delenv(name)
+        env.setenv("XDG_CACHE_HOME", str(home / "cache"))
+        env.setenv("XDG_DATA_HOME", str(home / "data"))
+        env.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        env.setenv("SMARTALBUM_CACHE_DIR", str(settings.cache_dir))
+        yield
+    written = sorted(path for path, *_ in _files_in(real) - before)
+    assert not written, f"tests wrote into the user's own smartalbum folders: {written}"
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
-    """../shared/imagenet-samples: 1000 real ImageNet photos, one per class."""
+    """The sample photos: 1000 real ImageNet photos, one per class."""
     if not (SAMPLES / CAT).is_file():
         pytest.fail(f"the sample photos are missing: expected them in {SAMPLES}")
     return SAMPLES
@@ -69,69 +90,66 @@ def classifier(settings: Settings) -> Iterator[Classifier]:
     yield Classifier.from_settings(settings)
 
 
-class LiveServer:
-    """The app under uvicorn on 127.0.0.1 in a background thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        for _ in range(600):
-            if self.server.started:
-                break
-            threading.Event().wait(0.1)
-        assert self.server.started, "server did not start"
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-
 @pytest.fixture(scope="session")
 def live_url(settings: Settings) -> Iterator[str]:
-    """The default app served on 127.0.0.1 for the whole session."""
+    """The default app served on 127.0.0.1 for the whole session, for tests that only predict."""
     with LiveServer(settings) as url:
         yield url
 
 
-# Real photos for the library tests: (file in SAMPLES, the album the model puts it in).
-LIBRARY_PHOTOS = {
-    CAT: "pets",
-    "n02099601_golden_retriever.JPEG": "pets",
-    "n11939491_daisy.JPEG": "plants",
-    "n09193705_alp.JPEG": "winter",
-    "n04228054_ski.JPEG": "winter",
-    "n07873807_pizza.JPEG": "food",
-    "n04536866_violin.JPEG": "music",
-}
+class Indexed(NamedTuple):
+    """LIBRARY_PHOTOS indexed once: the photo folder and the catalog, a template to copy."""
+
+    root: Path
+    catalog: Path
 
 
 @pytest.fixture(scope="session")
-def indexed_library(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of real photos indexed into the session's catalog; returns the folder."""
+def indexed(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    """A folder of real photos indexed into a catalog no test opens: copy it to use it."""
     from smartalbum.catalog import open_engine, session_factory
     from smartalbum.library.indexer import Indexer
 
     root = tmp_path_factory.mktemp("photos")
     for name in LIBRARY_PHOTOS:
         (root / name).write_bytes((SAMPLES / name).read_bytes())
-    sessions = session_factory(open_engine(settings.library))
+    catalog = tmp_path_factory.mktemp("indexed") / "library.db"
+    engine = open_engine(str(catalog))
     classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
-    report = Indexer(classifier, sessions, settings.library).run([root])
+    report = Indexer(classifier, session_factory(engine), str(catalog)).run([root])
+    engine.dispose()
     assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
-    return root
+    return Indexed(root, catalog)
+
+
+@pytest.fixture(scope="session")
+def indexed_library(indexed: Indexed) -> Path:
+    """The folder of LIBRARY_PHOTOS that ``library_settings``' catalog holds."""
+    return indexed.root
+
+
+@pytest.fixture
+def library_settings(settings: Settings, indexed: Indexed, tmp_path: Path) -> Settings:
+    """The session's settings on this test's own copy of the indexed catalog."""
+    catalog = copy_catalog(indexed.catalog, tmp_path / "library.db")
+    return settings.with_overrides(library=str(catalog))
+
+
+@pytest.fixture
+def library_url(library_settings: Settings) -> Iterator[str]:
+    """The app served on this test's own copy of the indexed catalog."""
+    with LiveServer(library_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def trip_library(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, dict[str, int]]:
-    """tests/moments_library.py's trips, indexed into a catalog of their own: (catalog, ids)."""
+    """tests/moments_library.py's trips, indexed into a catalog of their own: (catalog, ids).
+
+    Shared by the session: tests only read it.
+    """
     from tests.moments_library import index_library, write_library
 
     base = tmp_path_factory.mktemp("trips")

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from PIL import Image, ImageOps
 
 from smartalbum.settings import Settings
-from tests.test_metadata import dms, make_exif, r
+from tests.helpers import dms, make_exif, r
 
 BEIJING = (39.9055, 116.3976)
 FORBIDDEN_CITY = (39.9163, 116.3972)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smartalbum.settings import Settings
-from tests.conftest import CAT, REPO, SAMPLES, LiveServer, copy_samples
+from tests.helpers import CAT, REPO, SAMPLES, LiveServer, copy_samples
 
 pytestmark = pytest.mark.browser
 
@@ -100,33 +100,34 @@ def start_import(browser: Any, url: str, folder: Path, lang: str) -> Any:
 
 
 def test_import_a_folder_shows_progress_then_the_result(
-    browser: object, live_url: str, samples: Path, tmp_path: Path
+    browser: object, settings: Settings, samples: Path, tmp_path: Path
 ) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
     folder = copy_samples(samples, tmp_path / "holiday", "n09*.JPEG", 4)
-    page = start_import(browser, live_url, folder, "en")
-    expect(page.locator("#index-progress")).to_be_visible()
-    expect(page.locator("#index-status")).to_have_attribute("data-state", "done", timeout=60_000)
-    expect(page.locator("#index-status")).to_contain_text("Imported: 4 / 4")
-    expect(page.locator("#index-cancel")).to_be_hidden()
-    page.fill("#folder", str(tmp_path / "nowhere"))
-    page.click("#index-form button[type=submit]")
-    expect(page.locator("#index-status")).to_contain_text("not a folder on the server")
-    page.close()
+    own = settings.with_overrides(library=str(tmp_path / "lib.db"))  # a catalog of its own
+    with LiveServer(own) as url:
+        page = start_import(browser, url, folder, "en")
+        expect(page.locator("#index-progress")).to_be_visible()
+        status = page.locator("#index-status")
+        expect(status).to_have_attribute("data-state", "done", timeout=60_000)
+        expect(status).to_contain_text("Imported: 4 / 4")
+        expect(page.locator("#index-cancel")).to_be_hidden()
+        page.fill("#folder", str(tmp_path / "nowhere"))
+        page.click("#index-form button[type=submit]")
+        expect(status).to_contain_text("not a folder on the server")
+        page.close()
 
 
-def test_gallery_album_photo_correction_moves_the_photo(
-    browser: object, live_url: str, indexed_library: Path
-) -> None:
+def test_gallery_album_photo_correction_moves_the_photo(browser: object, library_url: str) -> None:
     from playwright.sync_api import Browser, expect
 
     assert isinstance(browser, Browser)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(live_url + "/gallery")
+    page.goto(library_url + "/gallery")
     page.evaluate("localStorage.clear()")
     page.reload()
     pets = page.locator(".album-card a[data-album=pets]")
@@ -140,6 +141,23 @@ def test_gallery_album_photo_correction_moves_the_photo(
     expect(cat).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "gallery-album-pets.png"))
     cat.click()
+    correct_the_cat_to_a_daisy(page, library_url)
+    undo_the_corrections(page, library_url)
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 375, "height": 800})
+    page = phone.new_page()
+    page.goto(library_url + "/gallery#/search/猫")
+    expect(page.locator(f".grid a[title='{CAT}']")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "gallery-search-phone-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.close()
+
+
+def correct_the_cat_to_a_daisy(page: Any, url: str) -> None:
+    """On the cat's photo page: reject a label, set daisy; the photo changes album at once."""
+    from playwright.sync_api import expect
+
     bars = page.locator(".detail .bar")
     expect(bars).to_have_count(5)
     expect(bars.first.locator(".label > span").first).to_have_text("Egyptian cat")
@@ -162,27 +180,22 @@ def test_gallery_album_photo_correction_moves_the_photo(
     page.screenshot(path=str(ARTIFACTS / "gallery-photo-corrected-zh.png"))
     page.locator(".tags a[data-album=plants]").click()
     expect(page.locator(f".grid a[title='{CAT}']")).to_be_visible()
-    page.goto(live_url + "/gallery#/album/pets")
+    page.goto(url + "/gallery#/album/pets")
     expect(page.locator(".grid a").first).to_be_visible()
     expect(page.locator(f".grid a[title='{CAT}']")).to_have_count(0)
 
-    # Undo both corrections from the photo page: back in My pets.
-    page.goto(live_url + "/gallery#/album/plants")
+
+def undo_the_corrections(page: Any, url: str) -> None:
+    """Undo both corrections from the photo page: the cat is back in My pets."""
+    from playwright.sync_api import expect
+
+    page.goto(url + "/gallery#/album/plants")
     page.locator(f".grid a[title='{CAT}']").click()
     for _ in range(2):
         page.locator(".corrections button").first.click()
         page.wait_for_timeout(300)
     expect(page.locator(".corrections li")).to_have_count(0)
     expect(page.locator(".tags a[data-album=pets]")).to_be_visible()
-    context.close()
-
-    phone = browser.new_context(viewport={"width": 375, "height": 800})
-    page = phone.new_page()
-    page.goto(live_url + "/gallery#/search/猫")
-    expect(page.locator(f".grid a[title='{CAT}']")).to_be_visible()
-    page.screenshot(path=str(ARTIFACTS / "gallery-search-phone-375.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.close()
 
 
 def test_cancel_an_import_from_the_page(
@@ -269,6 +282,12 @@ def test_timeline_moment_photo_and_search_in_both_languages(
     expect(page.locator(".grid a[title='sapporo-1.jpg']")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "search-moments-1280.png"))
     context.close()
+    timeline_in_chinese_on_a_phone(browser, trips_url, hokkaido)
+
+
+def timeline_in_chinese_on_a_phone(browser: Any, trips_url: str, hokkaido: str) -> None:
+    """The timeline and a moment on a 375-pixel screen, in Chinese, without scrolling sideways."""
+    from playwright.sync_api import expect
 
     phone = browser.new_context(viewport={"width": 375, "height": 800})
     page = phone.new_page()

@@ -11,7 +11,7 @@ from PIL import Image
 
 from smartalbum.engines.classifier import Classifier, softmax
 from smartalbum.errors import ImageDecodeError, UnsupportedImageError
-from tests.conftest import CAT
+from tests.helpers import CAT
 
 
 def test_paths_bytes_and_pil_images_agree(classifier: Classifier, samples: Path) -> None:

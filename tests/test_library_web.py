@@ -15,13 +15,13 @@ from smartalbum.catalog import open_engine, session_factory
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
 from smartalbum.settings import Settings
-from tests.conftest import CAT, LIBRARY_PHOTOS, SAMPLES
-from tests.test_web import assert_error
+from tests.helpers import CAT, LIBRARY_PHOTOS, SAMPLES, assert_error
 
 
-@pytest.fixture(scope="module")
-def client(live_url: str, indexed_library: Path) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live_url, timeout=120) as c:
+@pytest.fixture
+def client(library_url: str) -> Iterator[httpx.Client]:
+    """A client of this test's own server, on its own copy of the indexed catalog."""
+    with httpx.Client(base_url=library_url, timeout=120) as c:
         yield c
 
 
@@ -107,8 +107,9 @@ def test_traversal_and_unknown_ids_are_404(client: httpx.Client, path: str) -> N
 
 
 def test_files_outside_the_roots_and_deleted_photos_are_404(
-    client: httpx.Client, settings: Settings, tmp_path: Path
+    client: httpx.Client, library_settings: Settings, tmp_path: Path
 ) -> None:
+    settings = library_settings  # the catalog the client's server serves
     root, outside = tmp_path / "root", tmp_path / "outside"
     root.mkdir()
     outside.mkdir()

@@ -11,12 +11,11 @@ from typing import Any
 import pillow_heif
 import pytest
 from PIL import Image, UnidentifiedImageError
-from PIL.TiffImagePlugin import IFDRational
 
 from smartalbum import metadata
 from smartalbum.metadata import PhotoMetadata, read_metadata
+from tests.helpers import GPS_IFD, dms, make_exif, r
 
-EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 MAKE, MODEL, ORIENTATION, DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 ORIGINAL, DIGITIZED = 0x9003, 0x9004
 OFFSET, OFFSET_ORIGINAL, OFFSET_DIGITIZED = 0x9010, 0x9011, 0x9012
@@ -25,28 +24,6 @@ LAT_REF, LAT, LON_REF, LON, ALT_REF, ALT = 1, 2, 3, 4, 5, 6
 # Rationals no writer would produce, so tests can find them in the bytes and break them.
 MARK_LAT = (7919, 1009)
 MARK_ALT = (104729, 1013)
-
-
-def r(numerator: int, denominator: int = 1) -> IFDRational:
-    return IFDRational(numerator, denominator)
-
-
-def dms(degrees: int, minutes: int, seconds_x100: int) -> tuple[IFDRational, ...]:
-    return (r(degrees), r(minutes), r(seconds_x100, 100))
-
-
-def make_exif(
-    ifd0: dict[int, Any] | None = None,
-    detail: dict[int, Any] | None = None,
-    gps: dict[int, Any] | None = None,
-) -> Image.Exif:
-    exif = Image.Exif()
-    exif.update(ifd0 or {})
-    if detail:
-        exif.get_ifd(EXIF_IFD).update(detail)
-    if gps:
-        exif.get_ifd(GPS_IFD).update(gps)
-    return exif
 
 
 def jpeg(exif: Image.Exif | bytes | None = None, size: tuple[int, int] = (40, 30)) -> bytes:

@@ -31,8 +31,7 @@ from smartalbum.moments.naming import month_span, place_names, season
 from smartalbum.moments.trips import TRIP_SILENCE, Stop, group_trips, home_from_setting
 from smartalbum.places import geocoder
 from smartalbum.settings import Settings
-from tests.conftest import LiveServer
-from tests.test_web import assert_error
+from tests.helpers import LiveServer, assert_error
 
 LABELS = load_labels()
 

@@ -18,7 +18,7 @@ from smartalbum.engines.classifier import Classifier, softmax
 from smartalbum.models.labels import load_labels
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
-from tests.conftest import CAT, SAMPLES
+from tests.helpers import CAT, SAMPLES
 
 
 def test_resnet18_random_weights_onnx_matches_torch(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from smartalbum.settings import Settings
-from tests.conftest import CAT, SAMPLES, LiveServer, copy_samples
+from tests.helpers import CAT, SAMPLES, LiveServer, assert_error, copy_samples
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +25,6 @@ def client(live_url: str) -> Iterator[httpx.Client]:
 
 def photo(name: str = CAT) -> tuple[str, bytes, str]:
     return (name, (SAMPLES / name).read_bytes(), "image/jpeg")
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    assert "Traceback" not in response.text
-    return body["error"]  # type: ignore[no-any-return]
 
 
 def test_predict_one_photo(client: httpx.Client, samples: Path) -> None:
