@@ -40,6 +40,7 @@ from smartalbum.catalog.schema import (
     table,
 )
 from smartalbum.errors import CatalogUnavailableError, ConfigError
+from smartalbum.i18n import t
 
 Step = Callable[[Any], None]
 BACKENDS = ("sqlite", "postgresql")
@@ -112,13 +113,17 @@ def library_url(library: str | Path) -> URL:
         url = make_url(given)
     except ArgumentError:
         raise ConfigError(
-            "the library is neither a file path nor a database URL "
-            "(such as postgresql+psycopg://user@host:5432/smartalbum)"
+            t(
+                "the library is neither a file path nor a database URL "
+                "(such as postgresql+psycopg://user@host:5432/smartalbum)"
+            )
         ) from None
     if url.get_backend_name() not in BACKENDS:
         raise ConfigError(
-            f"{url.render_as_string(hide_password=True)}: smartalbum keeps its catalog in "
-            "SQLite or PostgreSQL"
+            t(
+                "{library}: smartalbum keeps its catalog in SQLite or PostgreSQL",
+                library=url.render_as_string(hide_password=True),
+            )
         )
     if url.drivername == "postgresql":  # the driver that smartalbum[postgresql] installs
         url = url.set(drivername="postgresql+psycopg")
@@ -173,6 +178,17 @@ def driver_reason(error: OperationalError) -> str:
     return " ".join(str(error.orig).split())
 
 
+def unavailable(library: str | Path, error: OperationalError) -> CatalogUnavailableError:
+    """The error for a catalog that cannot be reached, naming it (never its password)."""
+    return CatalogUnavailableError(
+        t(
+            "{library}: cannot open the catalog ({reason})",
+            library=shown(library),
+            reason=driver_reason(error),
+        )
+    )
+
+
 def plain_engine(library: str | Path, **options: Any) -> Engine:
     """An engine for a library, not migrated; a missing or unknown driver is a ConfigError."""
     url = library_url(library)
@@ -180,11 +196,15 @@ def plain_engine(library: str | Path, **options: Any) -> Engine:
         return create_engine(url, **options)
     except ImportError:
         raise ConfigError(
-            f"{shown(library)}: the {url.get_driver_name()} driver is not installed "
-            "(pip install 'smartalbum[postgresql]' installs psycopg)"
+            t(
+                "{library}: the {driver} driver is not installed "
+                "(pip install 'smartalbum[postgresql]' installs psycopg)",
+                library=shown(library),
+                driver=url.get_driver_name(),
+            )
         ) from None
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise ConfigError(f"{shown(library)}: {exc}") from None
+        raise ConfigError(t("{library}: {reason}", library=shown(library), reason=exc)) from None
 
 
 def open_engine(library: str | Path) -> Engine:
@@ -198,7 +218,9 @@ def open_engine(library: str | Path) -> Engine:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"{file}: cannot create the library folder ({exc})") from None
+            raise ConfigError(
+                t("{file}: cannot create the library folder ({reason})", file=file, reason=exc)
+            ) from None
     engine = plain_engine(library)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -207,9 +229,7 @@ def open_engine(library: str | Path) -> Engine:
     except BaseException as exc:
         engine.dispose()  # no connection is left behind for the garbage collector
         if isinstance(exc, OperationalError):
-            raise CatalogUnavailableError(
-                f"{shown(library)}: cannot open the catalog ({driver_reason(exc)})"
-            ) from None
+            raise unavailable(library, exc) from None
         raise
     return engine
 
@@ -238,8 +258,12 @@ def migrate(engine: Engine) -> int:
             current = 0
         if current > SCHEMA_VERSION:
             raise ConfigError(
-                f"the catalog has schema version {current}, newer than this smartalbum "
-                f"({SCHEMA_VERSION}); upgrade smartalbum"
+                t(
+                    "the catalog has schema version {current}, newer than this smartalbum "
+                    "({supported}); upgrade smartalbum",
+                    current=current,
+                    supported=SCHEMA_VERSION,
+                )
             )
         for step in MIGRATIONS[current:]:
             step(connection)

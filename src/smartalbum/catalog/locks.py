@@ -20,13 +20,14 @@ from sqlalchemy.exc import OperationalError
 
 from smartalbum.catalog.database import (
     LOCK_SPACE,
-    driver_reason,
     is_server,
     plain_engine,
     shown,
     sqlite_file,
+    unavailable,
 )
-from smartalbum.errors import CatalogUnavailableError, ConfigError, LibraryBusyError
+from smartalbum.errors import ConfigError, LibraryBusyError
+from smartalbum.i18n import t
 
 _INDEX_KEY = 2  # in LOCK_SPACE; key 1 serialises migrations
 
@@ -50,9 +51,7 @@ class ServerLock:
         try:
             connection = self._engine.connect()
         except OperationalError as exc:
-            raise CatalogUnavailableError(
-                f"{shown(self.library)}: cannot open the catalog ({driver_reason(exc)})"
-            ) from None
+            raise unavailable(self.library, exc) from None
         connection.execute(
             text("SELECT set_config('application_name', :owner, false)"), {"owner": self.owner}
         )
@@ -118,7 +117,9 @@ class LibraryLock:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("a+")
         except OSError as exc:
-            raise ConfigError(f"{path}: cannot create the lock file ({exc})") from None
+            raise ConfigError(
+                t("{path}: cannot create the lock file ({reason})", path=path, reason=exc)
+            ) from None
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -134,8 +135,11 @@ class LibraryLock:
 
     def _busy(self, holder: str) -> LibraryBusyError:
         return LibraryBusyError(
-            f"another indexer ({holder}) is already indexing {shown(self.library)}; "
-            "wait for it to finish"
+            t(
+                "another indexer ({holder}) is already indexing {library}; wait for it to finish",
+                holder=holder,
+                library=shown(self.library),
+            )
         )
 
     def __exit__(self, *exc: object) -> None:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from smartalbum.cli.common import EXIT_OK, progress
 from smartalbum.errors import ConfigError
+from smartalbum.i18n import t
+from smartalbum.library.pages import MAX_PAGE
 from smartalbum.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         help="the timeline: photos grouped by time and place, newest first",
         description="`smartalbum moments` lists moments; `smartalbum moments show ID` its photos.",
     )  # fmt: skip
-    _add_show(moments, "moment", limit=500)
+    _add_show(moments, "moment", limit=MAX_PAGE)
     sub.add_parser(
         "trips", parents=[library_flags, home_flags], help="runs of moments away from home"
     )
@@ -160,7 +162,7 @@ def _albums(args: argparse.Namespace, settings: Settings) -> int:
         return _albums_dry_run(args, library)
     if args.action == "show":
         if not args.album:
-            raise ConfigError("say which album: smartalbum albums show ID")
+            raise ConfigError(t("say which album: smartalbum albums show ID"))
         album = library.album(args.album, limit=args.limit)
         if args.json:
             print(json.dumps(album["photos"], ensure_ascii=False, indent=2))
@@ -210,7 +212,7 @@ def _moments(args: argparse.Namespace, settings: Settings) -> int:
     timeline = open_timeline(settings)
     if args.action == "show":
         if not args.moment:
-            raise ConfigError("say which moment: smartalbum moments show ID")
+            raise ConfigError(t("say which moment: smartalbum moments show ID"))
         moment = timeline.moment(args.moment, limit=args.limit)
         if args.json:
             print(json.dumps(moment, ensure_ascii=False, indent=2))
@@ -238,11 +240,11 @@ def _trips(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(trips, ensure_ascii=False, indent=2))
         return EXIT_OK
-    for t in trips:
-        dates = f"{t['start'][:10]} – {t['end'][:10]}"
-        moments = len(t["moments"])
-        print(f"{t['id']:<10} {dates}  {t['count']:>5} photos in {moments} moments  "
-              f"{t['title']} · {t['title_zh']}")  # fmt: skip
+    for trip in trips:
+        dates = f"{trip['start'][:10]} – {trip['end'][:10]}"
+        moments = len(trip["moments"])
+        print(f"{trip['id']:<10} {dates}  {trip['count']:>5} photos in {moments} moments  "
+              f"{trip['title']} · {trip['title_zh']}")  # fmt: skip
     print(f"{len(trips)} trips")
     return EXIT_OK
 

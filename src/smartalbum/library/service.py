@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import Groups, RuleSet, RulesWatcher, class_groups, membership
 from smartalbum.catalog import OK, AlbumMember, Photo, PhotoBlob, Root, open_engine, session_factory
 from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.i18n import t
 from smartalbum.library import corrections
 from smartalbum.library.pages import page_size
 from smartalbum.library.photos import photo_json
@@ -133,7 +134,7 @@ class PhotoLibrary:
         """One album and a page of its photos, best score first."""
         album = self.rules.get(album_id)
         if album is None:
-            raise NotFoundError(f"no album {album_id!r}")
+            raise NotFoundError(t("no album {album_id!r}", album_id=album_id))
         with self.sessions() as session:
             total = session.scalar(
                 select(func.count())
@@ -164,7 +165,7 @@ class PhotoLibrary:
             path = str(Path(ref).expanduser().absolute())
             found = session.scalar(select(Photo.id).where(Photo.path == path, Photo.status == OK))
         if found is None:
-            raise NotFoundError(f"{ref}: not a photo in the library")
+            raise NotFoundError(t("{ref}: not a photo in the library", ref=ref))
         return found
 
     def thumbnail(self, photo_id: int) -> bytes:
@@ -173,7 +174,7 @@ class PhotoLibrary:
             self.present(session, photo_id)
             data = session.scalar(select(PhotoBlob.thumbnail).where(PhotoBlob.photo_id == photo_id))
         if not data:
-            raise NotFoundError(f"photo {photo_id} has no thumbnail")
+            raise NotFoundError(t("photo {photo_id} has no thumbnail", photo_id=photo_id))
         return data
 
     def original(self, photo_id: int) -> Path:
@@ -184,7 +185,9 @@ class PhotoLibrary:
         real = os.path.realpath(photo.path)
         inside = any(os.path.commonpath([real, root]) == root for root in roots)
         if not inside or not os.path.isfile(real):
-            raise NotFoundError(f"photo {photo_id}: the file is not inside an indexed folder")
+            raise NotFoundError(
+                t("photo {photo_id}: the file is not inside an indexed folder", photo_id=photo_id)
+            )
         return Path(real)
 
     def preview(self, candidate: RuleSet) -> list[dict[str, Any]]:
@@ -213,14 +216,16 @@ class PhotoLibrary:
         """The photo with this id if it is in the library (not missing, not failed)."""
         photo = session.get(Photo, photo_id)
         if photo is None or photo.status != OK:
-            raise NotFoundError(f"no photo {photo_id} in the library")
+            raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
         return photo
 
     def label(self, ref: str) -> ClassLabel:
         """A class by wnid, English name or Chinese name; RequestError if there is none."""
         found = self.labels.find(ref)
         if found is None:
-            raise RequestError(f"{ref!r} is not an ImageNet class (use a wnid like n02124075)")
+            raise RequestError(
+                t("{ref!r} is not an ImageNet class (use a wnid like n02124075)", ref=ref)
+            )
         return found
 
     # -- writes -----------------------------------------------------------------------------
@@ -229,7 +234,13 @@ class PhotoLibrary:
         """Set, confirm, reject or clear one class of one photo; its albums follow at once."""
         if action not in corrections.ACTIONS:
             choices = ", ".join(corrections.ACTIONS)
-            raise RequestError(f"unknown correction {action!r} (use one of {choices})")
+            raise RequestError(
+                t(
+                    "unknown correction {action!r} (use one of {choices})",
+                    action=action,
+                    choices=choices,
+                )
+            )
         label = self.label(class_ref)
         with self.sessions.begin() as session:
             self.present(session, photo_id)

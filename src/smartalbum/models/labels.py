@@ -30,10 +30,11 @@ class LabelSet:
         self.name = name
         self.classes = classes
         self._by_wnid = {c.wnid: c for c in classes}
-        # A few names belong to two classes (crane the bird, crane the machine).
+        # A few names belong to two classes (crane the bird, crane the machine). Chinese names
+        # are casefolded too: some hold Latin letters (福特T型车), and lookups casefold.
         self._by_name: dict[str, list[ClassLabel]] = {}
         for c in classes:
-            for name in dict.fromkeys((c.en.casefold(), c.zh)):
+            for name in dict.fromkeys((c.en.casefold(), c.zh.casefold())):
                 self._by_name.setdefault(name, []).append(c)
 
     def __len__(self) -> int:
@@ -68,7 +69,7 @@ class LabelSet:
     def matching(self, text: str, limit: int) -> list[ClassLabel]:
         """Up to ``limit`` classes whose English or Chinese name contains ``text``; prefix first."""
         needle = text.strip().casefold()
-        found = [c for c in self.classes if needle in c.en.casefold() or needle in c.zh]
+        found = [c for c in self.classes if needle in c.en.casefold() or needle in c.zh.casefold()]
         found.sort(key=lambda c: (not c.en.casefold().startswith(needle), len(c.en)))
         return found[:limit]
 

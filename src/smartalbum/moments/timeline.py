@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
 from smartalbum.errors import NotFoundError
+from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.moments.build import Context, Moment, Trip, build_moment, build_trips
@@ -71,7 +72,7 @@ class Timeline:
         """One moment and a page of its photos in time order; NotFoundError if there is none."""
         found = self._current().by_id.get(moment_id)
         if found is None:
-            raise NotFoundError(f"no moment {moment_id!r}")
+            raise NotFoundError(t("no moment {moment_id!r}", moment_id=moment_id))
         ids = page_of(found.photo_ids, offset, limit)
         with self.library.sessions() as session:
             rows = session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(ids))).all()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from smartalbum.catalog import Photo
 from smartalbum.errors import RequestError
+from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.places import stored as stored_place
@@ -19,7 +20,7 @@ from smartalbum.search.query import best_labels, find_photos, matching_places
 def search(library: PhotoLibrary, text: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
     """Photos whose labels, groups, albums or places the query names, best first."""
     if not text.strip():
-        raise RequestError("give something to search for, e.g. 'cat' or '猫'")
+        raise RequestError(t("give something to search for, e.g. 'cat' or '猫'"))
     rules = library.rules
     wanted = interpret(text, library.labels, library.groups, rules)
     with library.sessions() as session:

@@ -20,6 +20,7 @@ from typing import Any
 from smartalbum.albums import RuleSet
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import JobFinishedError, SmartalbumError
+from smartalbum.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,9 @@ class JobRunner:
         if job is None:
             return None
         if job.over and not job.cancel_requested.is_set():
-            raise JobFinishedError(f"job {job_id} has already finished ({job.status})")
+            raise JobFinishedError(
+                t("job {job_id} has already finished ({status})", job_id=job_id, status=job.status)
+            )
         job.cancel_requested.set()
         with self._lock:
             if job.status == "queued":
