@@ -69,6 +69,7 @@ from tests.helpers import (
     SAMPLES,
     LiveServer,
     all_at_once,
+    copy_catalog,
     dms,
     finish,
     get_every_route,
@@ -89,13 +90,17 @@ DAISY = "n11939491_daisy.JPEG"
 
 
 @contextmanager
-def new_database() -> Iterator[str]:
-    """A fresh, empty database on the test server, dropped afterwards; yields its URL."""
+def new_database(template: str | None = None) -> Iterator[str]:
+    """A fresh database on the test server, dropped afterwards; yields its URL.
+
+    Empty, or a copy of the database at URL ``template`` (which nobody may be connected to).
+    """
     name = f"smartalbum_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     try:
         with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
+            c.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -246,6 +251,14 @@ def indexed(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield Indexed(base / "photos", url, sqlite, first, again)
 
 
+@pytest.fixture
+def own_indexed(indexed: Indexed, tmp_path: Path) -> Iterator[Indexed]:
+    """Copies of the module's two indexed catalogs, for a test that changes them."""
+    sqlite = copy_catalog(Path(indexed.sqlite), tmp_path / "library.db")
+    with new_database(template=indexed.postgres) as url:
+        yield dataclasses.replace(indexed, postgres=url, sqlite=str(sqlite))
+
+
 def test_smartalbum_index_fills_the_catalog_and_a_rerun_changes_nothing(indexed: Indexed) -> None:
     first, again = indexed.first, indexed.again
     assert (first["scanned"], first["added"], first["failed"]) == (11, 10, 1)
@@ -324,27 +337,24 @@ def test_albums_search_labels_moments_and_duplicates_match_sqlite(
     assert sum(m["count"] for m in on_postgres["moments"]) == 10
 
 
-def test_corrections_move_photos_the_same_way_on_both(indexed: Indexed, settings: Settings) -> None:
+def test_corrections_move_photos_the_same_way_on_both(
+    own_indexed: Indexed, settings: Settings
+) -> None:
+    indexed = own_indexed
     daisy = str(indexed.root / DAISY)
-    libraries = [indexed.postgres, indexed.sqlite]
-    try:
-        for library in libraries:
-            with opened(library) as engine:
-                lib = browse(engine)
-                photo = lib.correct(lib.find(daisy), "set", "golden retriever")
-                assert [a["id"] for a in photo["albums"]] == ["pets"]
-                assert photo["labels"][0]["source"] == "set"
-        assert views(indexed.postgres, settings) == views(indexed.sqlite, settings)
-    finally:  # the module's catalogs as they were, for the tests after this one
-        for library in libraries:
-            with opened(library) as engine:
-                lib = browse(engine)
-                lib.correct(lib.find(daisy), "clear", "golden retriever")
+    for library in (indexed.postgres, indexed.sqlite):
+        with opened(library) as engine:
+            lib = browse(engine)
+            photo = lib.correct(lib.find(daisy), "set", "golden retriever")
+            assert [a["id"] for a in photo["albums"]] == ["pets"]
+            assert photo["labels"][0]["source"] == "set"
+    assert views(indexed.postgres, settings) == views(indexed.sqlite, settings)
 
 
 def test_the_command_line_and_the_web_app_read_a_postgresql_library(
-    indexed: Indexed, settings: Settings, tmp_path: Path
+    own_indexed: Indexed, settings: Settings, tmp_path: Path
 ) -> None:
+    indexed = own_indexed  # the web app imports a photo into it
     found = subprocess.run(
         [sys.executable, "-m", "smartalbum", "search", "violin", "--library", indexed.postgres,
          "--json"],
@@ -357,28 +367,23 @@ def test_the_command_line_and_the_web_app_read_a_postgresql_library(
     photos.mkdir()
     shutil.copy(SAMPLES / "n02085620_Chihuahua.JPEG", photos / "chihuahua.jpg")
     own = dataclasses.replace(settings, library=indexed.postgres)
-    try:
-        with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
-            albums = {a["id"]: a for a in c.get("/api/albums").json()["albums"]}
-            assert albums["music"]["count"] == 1
-            hit = c.get("/api/search", params={"q": "violin"}).json()["photos"][0]
-            assert c.get(f"/api/photos/{hit['id']}").json()["labels"][0]["wnid"] == "n04536866"
-            thumbnail = c.get(f"/api/photos/{hit['id']}/thumbnail")
-            assert thumbnail.status_code == 200 and thumbnail.content[:3] == b"\xff\xd8\xff"
-            assert c.get("/api/moments").json()["total"] >= 1
-            job = c.post("/api/index", json={"folders": [str(photos)]}).json()
-            for _ in range(600):
-                job = c.get(f"/api/jobs/{job['id']}").json()
-                if job["status"] not in ("queued", "running"):
-                    break
-                time.sleep(0.1)
-            assert job["status"] == "done", job
-            assert job["report"]["added"] == 1
-            assert albums["pets"]["count"] + 1 == c.get("/api/albums/pets").json()["count"]
-    finally:  # the module's catalog as it was
-        with opened(indexed.postgres) as engine, session_factory(engine).begin() as s:
-            added = Photo.path == str(photos / "chihuahua.jpg")
-            s.execute(update(Photo).where(added).values(status=MISSING))
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as c:
+        albums = {a["id"]: a for a in c.get("/api/albums").json()["albums"]}
+        assert albums["music"]["count"] == 1
+        hit = c.get("/api/search", params={"q": "violin"}).json()["photos"][0]
+        assert c.get(f"/api/photos/{hit['id']}").json()["labels"][0]["wnid"] == "n04536866"
+        thumbnail = c.get(f"/api/photos/{hit['id']}/thumbnail")
+        assert thumbnail.status_code == 200 and thumbnail.content[:3] == b"\xff\xd8\xff"
+        assert c.get("/api/moments").json()["total"] >= 1
+        job = c.post("/api/index", json={"folders": [str(photos)]}).json()
+        for _ in range(600):
+            job = c.get(f"/api/jobs/{job['id']}").json()
+            if job["status"] not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+        assert job["status"] == "done", job
+        assert job["report"]["added"] == 1
+        assert albums["pets"]["count"] + 1 == c.get("/api/albums/pets").json()["count"]
 
 
 # -- the index lock -------------------------------------------------------------------------
