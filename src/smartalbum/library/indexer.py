@@ -1,6 +1,6 @@
 """The bulk indexer: lock the library, plan the run, analyse what changed, write each batch.
 
-Crash-safe by construction: every batch is written in one transaction, a file is
+Crash-safe by construction: each written batch is one transaction, a file is
 "unchanged" when its size and mtime match its record, and paths are unique, so a
 run killed at any moment resumes where its last commit ended, with no duplicate.
 ``scan`` decides the work, ``analysis`` (here in threads, or in ``workers``
@@ -27,14 +27,14 @@ from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.library import scan
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
-from smartalbum.library.writer import CatalogWriter, Written
+from smartalbum.library.writer import CatalogWriter, Written, grouped
 
 __all__ = ["MIN_FILES_PER_PROCESS", "IndexReport", "Indexer", "LibraryLock"]
 
 # Workers cost start-up (~0.15 s from the fork server, ~0.35 s spawned) and memory:
 # below this many files a core, the threads of this process finish about as soon.
 MIN_FILES_PER_PROCESS = 64
-WRITES_AHEAD = 2  # batches analysed and waiting for the writer
+WRITES_AHEAD = 2  # groups of batches analysed and waiting for the writer
 
 Wrap = Callable[[Iterator[Any], int], Iterator[Any]]
 
@@ -90,7 +90,7 @@ class Indexer:
     def run(
         self, roots: Sequence[Path], reclassify: bool = False, wrap: Wrap = lambda it, _n: it
     ) -> IndexReport:
-        """Scan, classify what changed, mark what vanished; one transaction per batch.
+        """Scan, classify what changed, mark what vanished; one transaction per written batch.
 
         ``wrap`` sees the files to analyse go by (a progress bar); when it stops early,
         the run writes what it has in hand and ends.
@@ -112,14 +112,15 @@ class Indexer:
     def _write_all(
         self, batches: Iterator[list[Analysis]], known: dict[str, int], report: IndexReport
     ) -> int:
-        """Write every batch on one writer thread; returns how many files the model classified.
+        """Write the batches on one writer thread; returns how many files the model classified.
 
-        SQLite has one writer anyway: the model keeps running while a batch commits.
+        SQLite has one writer anyway: the model keeps running while a group of batches
+        commits, each group in one transaction.
         """
         classified = 0
         with ThreadPoolExecutor(1, "smartalbum-catalog-writer") as writer:
             writes: deque[Future[Written]] = deque()
-            for batch in batches:
+            for batch in grouped(batches):
                 classified += sum(a.probabilities is not None for a in batch)
                 writes.append(writer.submit(self.writer.write, batch, known))
                 if len(writes) > WRITES_AHEAD:
