@@ -24,7 +24,7 @@ class OnnxEngine:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         # Idle inference threads sleep rather than spin: decoding shares these cores, and
-        # spinning took ~15 % of the end-to-end throughput from it (measured, 2 cores).
+        # spinning took ~15 % of the end-to-end throughput from it (docs/performance.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         import os
 

@@ -1,8 +1,8 @@
 """Analysis and inference in worker processes: one per core, each pinned, one model thread.
 
-On this kind of CPU two single-threaded processes pinned to a core each out-run one
-process with two threads (measured on two cores: ORT INT8 85 vs ~75 img/s), and
-decoding in them never waits on the parent's GIL. The parent only walks, hashes
+On the 2-core machines measured, two single-threaded processes pinned to a core each
+out-run one process with two threads (docs/performance.md: ORT INT8 85 vs 72-75 img/s),
+and decoding in them never waits on the parent's GIL. The parent only walks, hashes
 moved-file candidates and writes. A file that fails costs only itself (``analysis``
 records why); a worker that dies takes only its batch down, recorded as failed, and
 is replaced. Each worker opens the parent's engine file through ``load_engine``.
