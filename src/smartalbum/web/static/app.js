@@ -19,6 +19,11 @@ const results = [];  // {card, predictions, albums, error}
 let status = { key: "", n: 0 };  // kept as a key so a language switch re-translates it
 
 function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
+// The server answers errors in the language asked for: the page's, not the browser's.
+function call(path, options = {}) {
+  const headers = { ...options.headers, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
+  return fetch(path, { ...options, headers });
+}
 
 function setLang(next) {
   lang = next;
@@ -82,7 +87,7 @@ async function classify(file) {
   const form = new FormData();
   form.append("file", file, file.name);
   try {
-    const response = await fetch("/predict?top_k=3", { method: "POST", body: form });
+    const response = await call("/predict?top_k=3", { method: "POST", body: form });
     const body = await response.json();
     if (response.ok) {
       r.predictions = body.predictions; r.albums = body.albums;
@@ -124,7 +129,7 @@ indexForm.addEventListener("submit", async (e) => {
   bar.hidden = false; bar.removeAttribute("value");
   let response, job;
   try {
-    response = await fetch("/api/index", { method: "POST", headers: { "Content-Type": "application/json" },
+    response = await call("/api/index", { method: "POST", headers: { "Content-Type": "application/json" },
                                            body: JSON.stringify({ folders: [folder] }) });
     job = await response.json();
   } catch (err) { line.textContent = t("network"); bar.hidden = true; return; }
@@ -133,14 +138,14 @@ indexForm.addEventListener("submit", async (e) => {
   cancel.hidden = false; cancel.disabled = false;
   cancel.onclick = async () => {
     cancel.disabled = true;
-    try { await fetch(`/api/jobs/${job.id}/cancel`, { method: "POST" }); } catch (err) { cancel.disabled = false; }
+    try { await call(`/api/jobs/${job.id}/cancel`, { method: "POST" }); } catch (err) { cancel.disabled = false; }
   };
   while (job.status === "queued" || job.status === "running") {
     if (job.total) { bar.max = job.total; bar.value = job.done; }
     line.textContent = job.cancel_requested ? t("cancelling")
                                             : t("indexing", job.total ? `${job.done} / ${job.total}` : "");
     await new Promise((r) => setTimeout(r, 500));
-    job = await (await fetch(`/api/jobs/${job.id}`)).json();
+    job = await (await call(`/api/jobs/${job.id}`)).json();
   }
   cancel.hidden = true;
   bar.max = 1; bar.value = 1;

@@ -92,8 +92,10 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-async function api(path, options) {
-  const response = await fetch(path, options);
+async function api(path, options = {}) {
+  // The server answers errors in the language asked for: the page's, not the browser's.
+  const headers = { ...options.headers, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
+  const response = await fetch(path, { ...options, headers });
   const body = await response.json();
   if (!response.ok) throw Object.assign(new Error(body.error.message), { status: response.status });
   return body;
