@@ -59,8 +59,7 @@ def _fold_pads_into_convs(path: Path) -> None:
     TensorFlow's SAME padding exports as Pad nodes computed from shape arithmetic;
     ONNX Runtime keeps them as separate ops that stop its blocked-layout convolution
     path, and the model runs at half speed (EfficientNet-Lite0 batch-1: 17.8 ms with
-    them, 8.7 ms without; docs/performance.md). ONNX Conv takes asymmetric pads, so they
-    fold away.
+    them, 8.7 ms without; docs/performance.md). Conv takes asymmetric pads: they fold away.
     """
     import onnx
     import onnxruntime as ort
