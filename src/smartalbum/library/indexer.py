@@ -118,11 +118,11 @@ class Indexer:
         commits, each group in one transaction.
         """
         classified = 0
-        with ThreadPoolExecutor(1, "smartalbum-catalog-writer") as writer:
+        with ThreadPoolExecutor(1, "smartalbum-catalog-writer") as thread:
             writes: deque[Future[Written]] = deque()
             for batch in grouped(batches):
                 classified += sum(a.probabilities is not None for a in batch)
-                writes.append(writer.submit(self.writer.write, batch, known))
+                writes.append(thread.submit(self.writer.write, batch, known))
                 if len(writes) > WRITES_AHEAD:
                     report.add(writes.popleft().result())  # re-raises a failed write here
             for pending in writes:
