@@ -17,11 +17,7 @@ class SmartalbumError(Exception):
     code = "error"
     status = 500
 
-    # TEMPORARY (issue 12 item 5): ``str`` is accepted until the last raise in the library,
-    # catalog, search and web layers is converted to t(...); then this becomes ``Message``.
-    def __init__(self, message: Message | str) -> None:
-        if isinstance(message, str):
-            message = Message("{text}", {"text": message})  # shown as given, in every language
+    def __init__(self, message: Message) -> None:
         super().__init__(message)
         self.text = message
 
@@ -45,12 +41,12 @@ class ImageDecodeError(SmartalbumError):
     code = "undecodable_image"
     status = 400
 
-    def __init__(self, name: str, reason: Message | str) -> None:
+    def __init__(self, name: str, reason: Message) -> None:
         super().__init__(t("{name}: {reason}", name=name, reason=reason))
         self.name = name
         self.reason = reason
 
-    def __reduce__(self) -> tuple[type[ImageDecodeError], tuple[str, Message | str]]:
+    def __reduce__(self) -> tuple[type[ImageDecodeError], tuple[str, Message]]:
         """Pickle by name and reason (the indexer's worker processes send these back)."""
         return (type(self), (self.name, self.reason))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -139,6 +140,31 @@ def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[in
                 for album_id in rules.memberships(labels):
                     members[album_id].add(photo_id)
     return members
+
+
+def compare(
+    sessions: sessionmaker[Session], current: RuleSet, candidate: RuleSet
+) -> list[dict[str, Any]]:
+    """Album by album, what ``candidate`` rules would change against the stored album rows."""
+    with sessions() as session:
+        before = current_members(session)
+    after = preview(sessions, candidate)
+    dropped = [a for a in current.albums if not candidate.get(a.id)]
+    rows = []
+    for album in [*candidate.albums, *dropped]:
+        old, new = before.get(album.id, set()), after.get(album.id, set())
+        rows.append(
+            {
+                "id": album.id,
+                "title": album.title,
+                "title_zh": album.title_zh,
+                "before": len(old),
+                "after": len(new) if candidate.get(album.id) else 0,
+                "added": len(new - old),
+                "removed": len(old - new),
+            }
+        )
+    return rows
 
 
 def current_members(session: Session) -> dict[str, set[int]]:

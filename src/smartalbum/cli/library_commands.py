@@ -78,7 +78,11 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     )
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--limit", type=int, default=50, help="photos to list")
+    _add_label(sub, library_flags)
 
+
+def _add_label(sub: Any, library_flags: argparse.ArgumentParser) -> None:
+    """``label PHOTO --set|--confirm|--reject|--clear CLASS``."""
     label = sub.add_parser(
         "label", parents=[library_flags], help="correct a photo's label: set, confirm or reject"
     )

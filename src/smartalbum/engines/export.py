@@ -6,6 +6,7 @@ import logging
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -53,6 +54,22 @@ def export_onnx(spec: ModelSpec, weights: Path, target: Path, opset: int) -> Pat
     return tmp_path
 
 
+def _constants_folded(path: Path) -> Any:
+    """The model at ``path`` with the exporter's shape arithmetic folded into constants."""
+    import onnx
+    import onnxruntime as ort
+
+    folded = path.with_suffix(".folded")
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    options.log_severity_level = 3  # its notes on initializers it drops are expected here
+    options.optimized_model_filepath = str(folded)
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    model = onnx.load(str(folded))
+    folded.unlink()
+    return model
+
+
 def _fold_pads_into_convs(path: Path) -> None:
     """Rewrite ``Pad(zeros) -> Conv`` as one Conv with asymmetric pads, in place.
 
@@ -62,19 +79,9 @@ def _fold_pads_into_convs(path: Path) -> None:
     them, 8.7 ms without; docs/performance.md). Conv takes asymmetric pads: they fold away.
     """
     import onnx
-    import onnxruntime as ort
     from onnx import helper, numpy_helper
 
-    # First let ONNX Runtime fold the exporter's shape arithmetic into constants.
-    folded = path.with_suffix(".folded")
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    options.log_severity_level = 3  # its notes on initializers it drops are expected here
-    options.optimized_model_filepath = str(folded)
-    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    model = onnx.load(str(folded))
-    folded.unlink()
-
+    model = _constants_folded(path)
     graph = model.graph
     constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     consumers: dict[str, list[onnx.NodeProto]] = {}

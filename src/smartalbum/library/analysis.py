@@ -20,13 +20,15 @@ from smartalbum import imaging
 from smartalbum.engines import Engine
 from smartalbum.engines.classifier import softmax
 from smartalbum.errors import ImageDecodeError, SmartalbumError
+from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
 THUMBNAIL_MAX_ICC = 4 * 1024  # larger profiles are applied rather than carried along
 MAX_REASON = 200  # characters of an unexpected exception's message kept in the catalog
-RUNNING_THE_MODEL = "running the model"
+ANALYSING = t("analysing")
+RUNNING_THE_MODEL = t("running the model")
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class Analysis:
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
 
-    def fail(self, exc: Exception, doing: str = "analysing") -> None:
+    def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
         self.error = failure(self.path, exc, doing)
         self.meta = self.thumbnail = self.dhash = None
@@ -70,8 +72,8 @@ def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
         stat = path.stat()
         data = path.read_bytes()
     except OSError as exc:
-        reason = "file vanished" if isinstance(exc, FileNotFoundError) else exc.strerror
-        error = ImageDecodeError(str(path), f"cannot read ({reason})")
+        reason = t("file vanished") if isinstance(exc, FileNotFoundError) else exc.strerror
+        error = ImageDecodeError(str(path), t("cannot read ({reason})", reason=reason))
         return Analysis(str(path), 0, 0.0, error=error), None
     analysis = Analysis(str(path), stat.st_size, stat.st_mtime)
     analysis.sha256 = hashlib.sha256(data).hexdigest()
@@ -147,14 +149,16 @@ def _embed(engine: Engine, decoded: list[Analysis]) -> None:
         analysis.embedding = features[row]
 
 
-def failure(path: str, exc: Exception, doing: str = "analysing") -> SmartalbumError:
+def failure(path: str, exc: Exception, doing: Message = ANALYSING) -> SmartalbumError:
     """``exc`` as one file's error: our own errors as they are, anything else logged and named."""
     if isinstance(exc, SmartalbumError):
         return exc
     detail = (str(exc).strip().splitlines() or [""])[0][:MAX_REASON]
     what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     log.warning("%s: unexpected failure while %s (%s)", path, doing, what)
-    return ImageDecodeError(path, f"unexpected failure while {doing} ({what})")
+    return ImageDecodeError(
+        path, t("unexpected failure while {doing} ({what})", doing=doing, what=what)
+    )
 
 
 def make_thumbnail(img: Image.Image) -> tuple[bytes, Image.Image]:

@@ -192,25 +192,7 @@ class PhotoLibrary:
 
     def preview(self, candidate: RuleSet) -> list[dict[str, Any]]:
         """What ``candidate`` rules would change, album by album, without writing anything."""
-        with self.sessions() as session:
-            before = membership.current_members(session)
-        after = membership.preview(self.sessions, candidate)
-        current = {a.id: a for a in self.rules.albums}
-        rows = []
-        for album in [*candidate.albums, *(a for a in current.values() if not candidate.get(a.id))]:
-            old, new = before.get(album.id, set()), after.get(album.id, set())
-            rows.append(
-                {
-                    "id": album.id,
-                    "title": album.title,
-                    "title_zh": album.title_zh,
-                    "before": len(old),
-                    "after": len(new) if candidate.get(album.id) else 0,
-                    "added": len(new - old),
-                    "removed": len(old - new),
-                }
-            )
-        return rows
+        return membership.compare(self.sessions, self.rules, candidate)
 
     def present(self, session: Session, photo_id: int) -> Photo:
         """The photo with this id if it is in the library (not missing, not failed)."""

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from smartalbum.engines import Engine, SharedEngine, load_engine
 from smartalbum.errors import ImageDecodeError, SmartalbumError
+from smartalbum.i18n import Message, t
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def _work(engine: Engine, decoding: Decoding, paths: list[str]) -> list[Analysis
         embed(engine, batch)
     except Exception as exc:  # both record each file's failure: this is the last guard
         log.exception("an indexing worker failed on a batch of %d", len(paths))
-        return _failed(paths, f"the indexing worker failed on this batch ({exc!r})")
+        return _failed(paths, t("the indexing worker failed on this batch ({error!r})", error=exc))
     return batch
 
 
@@ -127,12 +128,12 @@ def _reply(conn: Connection, batch: list[Analysis]) -> None:
         data = ForkingPickler.dumps(batch)
     except Exception as exc:
         log.exception("an indexing worker could not send back a batch of %d", len(batch))
-        failed = _failed([a.path for a in batch], f"unsendable result ({exc!r})")
+        failed = _failed([a.path for a in batch], t("unsendable result ({error!r})", error=exc))
         data = ForkingPickler.dumps(failed)
     conn.send_bytes(data)
 
 
-def _failed(paths: list[str], reason: str) -> list[Analysis]:
+def _failed(paths: list[str], reason: Message) -> list[Analysis]:
     return [Analysis(p, 0, 0.0, error=ImageDecodeError(p, reason)) for p in paths]
 
 
@@ -263,7 +264,10 @@ class WorkerPool:
             replacement.process.join(0.05)
         for pending in waiting:
             if replacement.state != "ready":
-                raise SmartalbumError("indexing workers keep failing; see the log")
+                raise SmartalbumError(t("indexing workers keep failing; see the log"))
             replacement.conn.send(pending)
-        reason = f"the image decoder crashed on a batch of {len(chunk)} files including this one"
+        reason = t(
+            "the image decoder crashed on a batch of {count} files including this one",
+            count=len(chunk),
+        )
         return _failed(chunk, reason)
