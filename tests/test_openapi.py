@@ -108,6 +108,20 @@ def test_parameter_schemas_say_what_the_server_accepts(
         assert_error(c.post("/api/index", json={"folders": [""]}), 422, "invalid_request")
 
 
+def test_links_lead_from_lists_and_new_jobs_to_their_items(schema: dict[str, Any]) -> None:
+    ids = {op["operationId"]: (m, p) for m, p, op in operations(schema)}
+    index = schema["paths"]["/api/index"]["post"]["responses"]["202"]["links"]
+    assert {ids[link["operationId"]] for link in index.values()} == {
+        ("GET", "/api/jobs/{job_id}"),
+        ("POST", "/api/jobs/{job_id}/cancel"),
+    }
+    assert all(link["parameters"] == {"job_id": "$response.body#/id"} for link in index.values())
+    albums = schema["paths"]["/api/albums"]["get"]["responses"]["200"]["links"]
+    assert [ids[link["operationId"]] for link in albums.values()] == [
+        ("GET", "/api/albums/{album_id}")
+    ]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [

@@ -50,6 +50,45 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
             schema = build()  # FastAPI's, cached on the app, completed here once
             validation_errors_as_error(schema)
             document_class_names(schema, load_labels(overrides=settings.labels_file))
+            document_links(schema)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# Where a response names what another operation takes (OpenAPI links): a client, or a fuzzer
+# walking the API, follows them from a list to its items, from a new job to its status.
+_FIRST = {
+    "album_id": "$response.body#/albums/0/id",
+    "moment_id": "$response.body#/moments/0/id",
+    "photo_id": "$response.body#/photos/0/id",
+    "job_id": "$response.body#/id",
+}
+LINKS = {
+    ("/api/albums", "get", "200"): [("/api/albums/{album_id}", "get")],
+    ("/api/moments", "get", "200"): [("/api/moments/{moment_id}", "get")],
+    ("/api/search", "get", "200"): [
+        ("/api/photos/{photo_id}", "get"),
+        ("/api/photos/{photo_id}/thumbnail", "get"),
+        ("/api/photos/{photo_id}/original", "get"),
+        ("/api/photos/{photo_id}/labels", "post"),
+    ],
+    ("/api/index", "post", "202"): [
+        ("/api/jobs/{job_id}", "get"),
+        ("/api/jobs/{job_id}/cancel", "post"),
+    ],
+}
+
+
+def document_links(schema: dict[str, Any]) -> None:
+    """Add LINKS to the responses they start from."""
+    for (path, method, status), targets in LINKS.items():
+        response = schema["paths"][path][method]["responses"][status]
+        links = response.setdefault("links", {})
+        for target, target_method in targets:
+            operation = schema["paths"][target][target_method]
+            names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+            links[operation["operationId"]] = {
+                "operationId": operation["operationId"],
+                "parameters": {name: _FIRST[name] for name in names},
+            }
