@@ -15,6 +15,7 @@ sees every request, stateful ones included).
 from __future__ import annotations
 
 import atexit
+import functools
 import io
 import shutil
 import tempfile
@@ -27,8 +28,14 @@ from PIL import Image
 from schemathesis.core.parameters import ParameterLocation
 
 _FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
-_SANDBOX = tempfile.mkdtemp(prefix="smartalbum-fuzz-")
-atexit.register(shutil.rmtree, _SANDBOX, ignore_errors=True)
+
+
+@functools.cache
+def _sandbox() -> str:
+    """The empty folder every imported folder name is confined to (made at first use)."""
+    folder = tempfile.mkdtemp(prefix="smartalbum-fuzz-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _image(fmt: str, size: tuple[int, int], color: tuple[int, int, int]) -> bytes:
@@ -54,10 +61,10 @@ def _confined(folder: object, positive: bool) -> object:
     if not isinstance(folder, str) or not folder:
         return folder  # not a name the server could open: the invalid value stays as it is
     if positive:
-        return _SANDBOX
+        return _sandbox()
     # Invalid data keeps its odd characters, but as a name inside the sandbox.
     tail = folder.replace("..", "__").replace("~", "_").lstrip("/")
-    return f"{_SANDBOX}/{tail}"
+    return f"{_sandbox()}/{tail}"
 
 
 @schemathesis.hook
