@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import functools
 import io
+import os
 import shutil
 import tempfile
 from typing import Any
@@ -31,10 +32,24 @@ _FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "ima
 
 
 @functools.cache
-def _sandbox() -> str:
-    """The empty folder every imported folder name is confined to (made at first use)."""
+def _sandbox_path() -> str:
     folder = tempfile.mkdtemp(prefix="smartalbum-fuzz-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    atexit.register(_remove, folder, os.getpid())
+    return folder
+
+
+def _remove(folder: str, owner: int) -> None:
+    if os.getpid() == owner:  # not from a process that only inherited the name
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sandbox() -> str:
+    """The empty folder every imported folder name is confined to (made at first use).
+
+    Made again if it is gone: a request must never find its valid folder missing.
+    """
+    folder = _sandbox_path()
+    os.makedirs(folder, exist_ok=True)
     return folder
 
 
