@@ -58,6 +58,7 @@ def test_photo_detail_thumbnail_and_original(client: httpx.Client, indexed_libra
     assert thumb.headers["content-type"] == "image/jpeg" and 0 < len(thumb.content) <= 20480
     original = client.get(f"/api/photos/{pid}/original")
     assert original.status_code == 200 and original.content == (SAMPLES / CAT).read_bytes()
+    assert original.headers["content-type"] == "image/jpeg"  # from the stored format
 
 
 def test_search_in_both_languages(client: httpx.Client, indexed_library: Path) -> None:

@@ -64,7 +64,9 @@ def test_every_get_route_answers_from_a_read_only_catalog(
         refused = client.post(
             f"/api/photos/{photo['id']}/labels", json={"action": "set", "wnid": "daisy"}
         )
-        assert refused.status_code >= 500 and "error" in refused.json()
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "catalog_unavailable"
+        assert "readonly" in refused.json()["error"]["message"]  # the driver's own reason
 
 
 WATCH = """

@@ -26,6 +26,12 @@ ImageSource = str | os.PathLike[str] | bytes | Image.Image
 # What we open. Pillow knows more (EPS runs Ghostscript, PSD, ICO, ...) but a photo
 # library needs these, and a closed list keeps odd files out of odd decoders.
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF")
+# The media type a browser is told for a file of each format (an MPO is a JPEG with more).
+MEDIA_TYPES = {
+    "JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+    "GIF": "image/gif", "BMP": "image/bmp", "DIB": "image/bmp", "TIFF": "image/tiff",
+    "HEIF": "image/heif", "AVIF": "image/avif",
+}  # fmt: skip
 SUPPORTED_SUFFIXES = frozenset(
     {
         ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib",

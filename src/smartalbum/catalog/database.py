@@ -25,7 +25,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog.schema import (
@@ -173,9 +173,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def driver_reason(error: OperationalError) -> str:
+def driver_reason(error: DBAPIError) -> str:
     """The driver's own words for a failure, on one line (libpq writes several)."""
     return " ".join(str(error.orig).split())
+
+
+def refused(error: DBAPIError) -> CatalogUnavailableError:
+    """The error for a statement the catalog refused or could not run (read-only, gone away)."""
+    return CatalogUnavailableError(
+        t("the catalog could not do this ({reason})", reason=driver_reason(error))
+    )
 
 
 def unavailable(library: str | Path, error: OperationalError) -> CatalogUnavailableError:

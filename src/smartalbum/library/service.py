@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum import imaging
 from smartalbum.albums import Groups, RuleSet, RulesWatcher, class_groups, membership
 from smartalbum.catalog import OK, AlbumMember, Photo, PhotoBlob, Root, open_engine, session_factory
 from smartalbum.errors import NotFoundError, RequestError
@@ -177,18 +178,19 @@ class PhotoLibrary:
             raise NotFoundError(t("photo {photo_id} has no thumbnail", photo_id=photo_id))
         return data
 
-    def original(self, photo_id: int) -> Path:
-        """The file of a present photo, only if it really lies inside an indexed folder."""
+    def original(self, photo_id: int) -> tuple[Path, str]:
+        """The file of a present photo and its media type, only from inside an indexed folder."""
         with self.sessions() as session:
             photo = self.present(session, photo_id)
             roots = [os.path.realpath(r) for r in session.scalars(select(Root.path))]
+        media_type = imaging.MEDIA_TYPES.get(photo.format or "", "application/octet-stream")
         real = os.path.realpath(photo.path)
         inside = any(os.path.commonpath([real, root]) == root for root in roots)
         if not inside or not os.path.isfile(real):
             raise NotFoundError(
                 t("photo {photo_id}: the file is not inside an indexed folder", photo_id=photo_id)
             )
-        return Path(real)
+        return Path(real), media_type
 
     def preview(self, candidate: RuleSet) -> list[dict[str, Any]]:
         """What ``candidate`` rules would change, album by album, without writing anything."""

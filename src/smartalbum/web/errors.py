@@ -15,8 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from smartalbum.catalog import refused
 from smartalbum.errors import NotFoundError, RequestError, SmartalbumError, error_body
 from smartalbum.i18n import negotiate, t
 
@@ -120,6 +122,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # The router's 405 names the allowed methods in its headers: RFC 9110 wants them sent.
         error = _from_http(exc, request)
         return error_response(error, request_language(request), headers=exc.headers)
+
+    @app.exception_handler(DBAPIError)
+    async def catalog_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A read-only catalog refusing a change, a database server gone away: a 503 that
+        # says so, not an "internal error".
+        log.warning("the catalog failed %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(refused(exc), request_language(request))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

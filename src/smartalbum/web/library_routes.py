@@ -25,7 +25,7 @@ from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.search.service import search as search_library
 from smartalbum.settings import Settings
-from smartalbum.web.errors import error_responses
+from smartalbum.web.errors import error_responses, request_language
 
 log = logging.getLogger(__name__)
 
@@ -159,12 +159,12 @@ def _photo_id(text: str) -> int:
     return int(text)
 
 
-def _rules_info(library: PhotoLibrary) -> dict[str, Any]:
+def _rules_info(library: PhotoLibrary, request: Request) -> dict[str, Any]:
     error = library.watcher.error
     return {
         "source": library.rules.source,
         "digest": library.rules.digest,
-        "error": error.to_dict() if error else None,
+        "error": error.to_dict(request_language(request)) if error else None,
     }
 
 
@@ -177,17 +177,17 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/albums", responses=error_responses(503))
-def albums(holder: Holder) -> dict[str, Any]:
+def albums(holder: Holder, request: Request) -> dict[str, Any]:
     """Every smart album with its bilingual titles, photo count and cover photo."""
     library = holder.get()
-    return {"albums": library.albums(), "rules": _rules_info(library)}
+    return {"albums": library.albums(), "rules": _rules_info(library, request)}
 
 
 @router.post("/albums/reload", responses=error_responses(400, 503))
-def reload_albums(holder: Holder) -> dict[str, Any]:
+def reload_albums(holder: Holder, request: Request) -> dict[str, Any]:
     """Re-read the rules file now and regroup; a bad file is a 400 naming the line."""
     library = holder.get()
-    return {"regrouped": library.reload_rules(), "rules": _rules_info(library)}
+    return {"regrouped": library.reload_rules(), "rules": _rules_info(library, request)}
 
 
 @router.get("/albums/{album_id}", responses=error_responses(404, 422, 503))
@@ -268,7 +268,8 @@ def thumbnail(holder: Holder, photo_id: PhotoId) -> Response:
 )
 def original(holder: Holder, photo_id: PhotoId) -> FileResponse:
     """The photo file itself, only from inside a folder that was indexed."""
-    return FileResponse(holder.get().original(_photo_id(photo_id)))
+    path, media_type = holder.get().original(_photo_id(photo_id))
+    return FileResponse(path, media_type=media_type)
 
 
 @router.post("/photos/{photo_id}/labels", responses=error_responses(400, 404, 422, 503))
