@@ -120,6 +120,33 @@ def test_import_a_folder_shows_progress_then_the_result(
         page.close()
 
 
+def test_with_import_roots_the_page_offers_folders_to_pick(
+    browser: object, settings: Settings, samples: Path, tmp_path: Path
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    root = tmp_path / "photos"
+    root.mkdir()
+    copy_samples(samples, root / "holiday", "n09*.JPEG", 3)
+    own = settings.with_overrides(library=str(tmp_path / "lib.db"), import_roots=str(root))
+    with LiveServer(own) as url:
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page.goto(url + "/")
+        pick = page.locator("#folder-pick")
+        expect(pick).to_be_visible()
+        expect(page.locator("#folder")).to_be_hidden()  # no free-text server path
+        expect(pick.locator("option")).to_have_count(2)  # the root and its one subfolder
+        pick.select_option(str(root / "holiday"))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "import-roots-375.png"), full_page=True)
+        page.click("#index-form button[type=submit]")
+        status = page.locator("#index-status")
+        expect(status).to_have_attribute("data-state", "done", timeout=60_000)
+        expect(status).to_contain_text("Imported: 3 / 3")
+        page.close()
+
+
 def test_gallery_album_photo_correction_moves_the_photo(browser: object, library_url: str) -> None:
     from playwright.sync_api import Browser, expect
 

@@ -114,6 +114,13 @@ class NotFoundError(SmartalbumError):
     status = 404
 
 
+class OutsideRootsError(SmartalbumError):
+    """A folder the web may not import: not inside a configured import root (on its real path)."""
+
+    code = "outside_import_roots"
+    status = 403
+
+
 class ConfigError(SmartalbumError):
     """A setting, flag or user file is invalid."""
 

@@ -87,6 +87,11 @@ class Settings:
     lang: str | None = _setting(
         None, "Language of command-line messages: en or zh (unset: from LANG, else en)."
     )
+    import_roots: str | None = _setting(
+        None,
+        "Folders the web may import from, separated by ':' (each checked on its real path). "
+        "Unset: any folder while serving this machine only, none when serving beyond it.",
+    )
     cache_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
@@ -145,6 +150,9 @@ class Settings:
             )
         if self.home is not None:
             home_coordinates(self.home)
+        for root in self.import_root_paths():
+            if not root.is_dir():
+                raise ConfigError(t("setting import_roots: {root} is not a folder", root=str(root)))
         if self.lang is not None and language_of(self.lang) is None:
             raise ConfigError(
                 t(
@@ -154,6 +162,13 @@ class Settings:
                 )
             )
         return self
+
+    def import_root_paths(self) -> list[Path]:
+        """The import roots as given (absolute, ``~`` expanded); empty when unset."""
+        if not self.import_roots:
+            return []
+        parts = self.import_roots.split(os.pathsep)
+        return [Path(p.strip()).expanduser().absolute() for p in parts if p.strip()]
 
     @staticmethod
     def describe() -> list[tuple[str, str, str]]:

@@ -88,16 +88,21 @@ class Indexer:
         self.writer = CatalogWriter(sessions, classifier, rules)
 
     def run(
-        self, roots: Sequence[Path], reclassify: bool = False, wrap: Wrap = lambda it, _n: it
+        self,
+        roots: Sequence[Path],
+        reclassify: bool = False,
+        wrap: Wrap = lambda it, _n: it,
+        confine: Sequence[Path] | None = None,
     ) -> IndexReport:
         """Scan, classify what changed, mark what vanished; one transaction per written batch.
 
         ``wrap`` sees the files to analyse go by (a progress bar); when it stops early,
-        the run writes what it has in hand and ends.
+        the run writes what it has in hand and ends. With ``confine`` (a web import's
+        roots) the walk follows no link out of those folders.
         """
         started = time.perf_counter()
         with LibraryLock(self.library):
-            plan = scan.plan(self.sessions, roots, reclassify)
+            plan = scan.plan(self.sessions, roots, reclassify, confine)
             report = IndexReport(plan.scanned, unchanged=plan.unchanged, warnings=plan.warnings)
             self.writer.remember_roots([r for r in roots if r.is_dir()])
             size = self.classifier.settings.batch_size

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum import imaging
 from smartalbum.catalog import MISSING, Photo
 from smartalbum.library.analysis import Analysis, read_and_hash
+from smartalbum.library.roots import inside
 
 
 class Known(NamedTuple):
@@ -46,8 +47,14 @@ class Plan:
     vanished: list[int] = field(default_factory=list)  # ids to mark missing once the run ends
 
 
-def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """Every image file under the roots (hidden ones skipped), and what could not be walked."""
+def walk(
+    roots: Sequence[Path], confine: Sequence[Path] | None = None
+) -> tuple[list[Path], list[str]]:
+    """Every image file under the roots (hidden ones skipped), and what could not be walked.
+
+    With ``confine``, links that lead outside those folders are not followed.
+    """
+    allowed = None if confine is None else [os.path.realpath(c) for c in confine]
     files: list[Path] = []
     warnings: list[str] = []
     seen_dirs: set[tuple[int, int]] = set()
@@ -67,11 +74,24 @@ def walk(roots: Sequence[Path]) -> tuple[list[Path], list[str]]:
                 dirs[:] = []
                 continue
             seen_dirs.add(key)
+            if allowed is not None and not inside(os.path.realpath(folder), allowed):
+                warnings.append(f"{folder}: leads outside the import roots, skipped")
+                dirs[:] = []
+                continue
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 path = Path(folder) / name
-                if not name.startswith(".") and path.suffix.lower() in imaging.SUPPORTED_SUFFIXES:
-                    files.append(path.absolute())
+                if name.startswith(".") or path.suffix.lower() not in imaging.SUPPORTED_SUFFIXES:
+                    continue
+                # Its folder is inside: only a link can lead out.
+                if (
+                    allowed is not None
+                    and os.path.islink(path)
+                    and not inside(os.path.realpath(path), allowed)
+                ):
+                    warnings.append(f"{path}: leads outside the import roots, skipped")
+                    continue
+                files.append(path.absolute())
     return files, warnings
 
 
@@ -86,9 +106,14 @@ def known_records(sessions: sessionmaker[Session], roots: Sequence[Path]) -> dic
         }
 
 
-def plan(sessions: sessionmaker[Session], roots: Sequence[Path], reclassify: bool) -> Plan:
+def plan(
+    sessions: sessionmaker[Session],
+    roots: Sequence[Path],
+    reclassify: bool,
+    confine: Sequence[Path] | None = None,
+) -> Plan:
     """Walk the roots and compare with the catalog: what to analyse, what moved, what is gone."""
-    files, warnings = walk(roots)
+    files, warnings = walk(roots, confine)
     known = known_records(sessions, roots)
     result = Plan(len(files), warnings, {path: k.id for path, k in known.items()})
     present = {str(f) for f in files}

@@ -41,6 +41,7 @@ class Error(BaseModel):
 # Why each status happens, as the schema tells client authors.
 STATUS_DESCRIPTIONS = {
     400: "The input cannot be used (e.g. an image that cannot be decoded)",
+    403: "Not allowed (e.g. a folder outside the server's import roots)",
     404: "No such resource",
     409: "Conflicts with the current state (the library is busy, the job has finished)",
     413: "The upload is larger than the server's limit",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, StringConstraints
 
-from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.errors import NotFoundError
 from smartalbum.i18n import t
 from smartalbum.web.errors import error_responses
 from smartalbum.web.state import AppState
@@ -32,27 +31,30 @@ class IndexRequest(BaseModel):
     )
 
 
-def _is_folder(path: Path) -> bool:
-    # A name the OS refuses (too long, a NUL byte) is no folder, not a server error.
-    try:
-        return path.is_dir()
-    except (OSError, ValueError):
-        return False
-
-
 def job_router(state: AppState) -> APIRouter:
     """``/api/index`` and ``/api/jobs/...`` over the app's job runner."""
     router = APIRouter(prefix="/api")
 
-    @router.post("/index", status_code=202, responses=error_responses(400, 422, 503))
+    @router.post("/index", status_code=202, responses=error_responses(400, 403, 422, 503))
     async def start_index(request: IndexRequest) -> dict[str, Any]:
-        """Start importing server-side folders into the catalog; poll the returned job."""
+        """Start importing server-side folders into the catalog; poll the returned job.
+
+        Each folder must lie inside an import root (on its real path), unless none is set
+        and the server serves this machine only.
+        """
         classifier = state.ready_classifier()
-        folders = [Path(f).expanduser() for f in request.folders]
-        for folder in folders:
-            if not _is_folder(folder):
-                raise RequestError(t("{folder}: not a folder on the server", folder=str(folder)))
+        folders = [state.import_roots.check(f) for f in request.folders]
         return state.jobs.submit(classifier, folders).to_dict()
+
+    @router.get("/folders", responses=error_responses(403, 422))
+    def folders(
+        path: Annotated[str | None, Query(min_length=1, max_length=4096)] = None,
+    ) -> dict[str, Any]:
+        """The import roots, or the subfolders of a folder inside one, to pick an import from.
+
+        ``configured`` is false when no roots are set (any folder may be typed in).
+        """
+        return state.import_roots.listing(path)
 
     @router.post("/jobs/{job_id}/cancel", status_code=202, responses=error_responses(404, 409))
     async def cancel_job(job_id: JobId) -> dict[str, Any]:

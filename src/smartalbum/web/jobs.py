@@ -62,9 +62,12 @@ class Job:
 class JobRunner:
     """Runs indexing jobs on one background thread, in the order they were asked for."""
 
-    def __init__(self, library: str, rules: Callable[[], RuleSet]) -> None:
+    def __init__(
+        self, library: str, rules: Callable[[], RuleSet], confine: list[Path] | None = None
+    ) -> None:
         self.library = library
         self.rules = rules  # the album rules imported photos are grouped under
+        self.confine = confine  # the import roots no walk may leave (None: anywhere)
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._thread = ThreadPoolExecutor(1, "smartalbum-jobs")
@@ -127,7 +130,7 @@ class JobRunner:
         try:
             engine = open_engine(self.library)
             indexer = Indexer(classifier, session_factory(engine), self.library, rules=self.rules())
-            report = indexer.run(folders, wrap=count)
+            report = indexer.run(folders, wrap=count, confine=self.confine)
         except SmartalbumError as exc:
             job.status, job.error = "failed", exc.to_dict()
         except Exception as exc:  # recorded on the job and logged: never swallowed

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
+from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
 from smartalbum.web.batching import MicroBatcher
 from smartalbum.web.jobs import JobRunner
@@ -26,7 +27,8 @@ class AppState:
         self.batcher: MicroBatcher | None = None
         self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
         self.library = LibraryHolder(settings)
-        self.jobs = JobRunner(settings.library, self.library.rules)
+        self.import_roots = ImportRoots.from_settings(settings)
+        self.jobs = JobRunner(settings.library, self.library.rules, self.import_roots.confine)
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""

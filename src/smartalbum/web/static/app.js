@@ -119,13 +119,29 @@ drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove
 for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
 setLang(lang);
 
+// With import roots set, the server offers its folders to pick from instead of a typed path.
+async function offerFolders() {
+  let roots;
+  try { roots = await (await call("/api/folders")).json(); } catch (err) { return; }
+  if (!roots.configured) return;
+  const pick = document.getElementById("folder-pick"), typed = document.getElementById("folder");
+  for (const root of roots.folders) {
+    pick.add(new Option(root.path, root.path));
+    const inside = await (await call(`/api/folders?path=${encodeURIComponent(root.path)}`)).json();
+    for (const sub of inside.folders || []) pick.add(new Option(`${root.path}/${sub.name}`, sub.path));
+  }
+  typed.hidden = true; typed.required = false; pick.hidden = false;
+}
+offerFolders();
+
 // Import a server-side folder: start a job, then follow its progress.
 const indexForm = document.getElementById("index-form");
 indexForm.addEventListener("submit", async (e) => {
   e.preventDefault();
   const bar = document.getElementById("index-progress");
   const line = document.getElementById("index-status");
-  const folder = document.getElementById("folder").value.trim();
+  const pick = document.getElementById("folder-pick");
+  const folder = pick.hidden ? document.getElementById("folder").value.trim() : pick.value;
   bar.hidden = false; bar.removeAttribute("value");
   let response, job;
   try {
