@@ -223,3 +223,13 @@ def tiff_with_text_profile(source: Path, target: Path) -> Path:
     with Image.open(source) as img:
         img.convert("RGB").save(target, "TIFF", tiffinfo=tags)
     return target
+
+
+def wait_until(page: Any, predicate: str, timeout: float = 30.0) -> None:
+    """Poll a page function until it is true; unlike Playwright's wait_for_function, it needs
+    no eval in the page, which the pages' Content-Security-Policy forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {predicate}")
+        time.sleep(0.05)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smartalbum.settings import Settings
-from tests.helpers import CAT, REPO, SAMPLES, LiveServer, copy_samples
+from tests.helpers import CAT, REPO, SAMPLES, LiveServer, copy_samples, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -147,6 +147,32 @@ def test_with_import_roots_the_page_offers_folders_to_pick(
         page.close()
 
 
+def test_the_pages_run_under_their_content_security_policy(
+    browser: object, library_url: str
+) -> None:
+    from playwright.sync_api import Browser, ConsoleMessage, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page()
+    refused: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", watch)
+    page.goto(library_url + "/gallery")
+    page.locator(".album-card a[data-album=pets]").click()
+    page.locator(f".grid a[title='{CAT}']").click()
+    fill = page.locator(".bar .fill").first
+    expect(fill).to_be_visible()
+    assert fill.evaluate("e => e.style.width").endswith("%")  # the bars' widths still apply
+    page.goto(library_url + "/")
+    expect(page.locator("#index-form")).to_be_visible()
+    assert refused == []
+    page.close()
+
+
 def test_gallery_album_photo_correction_moves_the_photo(browser: object, library_url: str) -> None:
     from playwright.sync_api import Browser, expect
 
@@ -160,7 +186,7 @@ def test_gallery_album_photo_correction_moves_the_photo(browser: object, library
     pets = page.locator(".album-card a[data-album=pets]")
     expect(pets).to_contain_text("My pets")
     expect(page.locator(".album-card")).to_have_count(12)
-    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    wait_until(page, "() => [...document.images].every((i) => i.complete)")
     page.screenshot(path=str(ARTIFACTS / "gallery-albums-1280.png"), full_page=True)
 
     pets.click()
@@ -285,7 +311,7 @@ def test_timeline_moment_photo_and_search_in_both_languages(
     expect(card.locator(".dates")).to_have_text("Jan 10 – 12, 2025")
     expect(card).to_contain_text("8 photos")
     expect(page.locator(".moment-card .file-date")).to_have_count(1)  # the photo without EXIF
-    page.wait_for_function("[...document.images].every((i) => i.complete && i.naturalWidth)")
+    wait_until(page, "() => [...document.images].every((i) => i.complete && i.naturalWidth)")
     page.screenshot(path=str(ARTIFACTS / "timeline-1280.png"), full_page=True)
 
     card.click()
@@ -293,7 +319,7 @@ def test_timeline_moment_photo_and_search_in_both_languages(
     grid = page.locator(".grid a")
     expect(grid).to_have_count(8)
     expect(page.locator(".moment-facts .trip-badge")).to_contain_text("Trip to Hokkaido, Japan")
-    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    wait_until(page, "() => [...document.images].every((i) => i.complete)")
     page.screenshot(path=str(ARTIFACTS / "moment-1280.png"))
     page.locator(".grid a[title='niseko-1.jpg']").click()
     expect(page.locator(".moment-link a")).to_have_text("Winter 2025 · Hokkaido, Japan · Skiing")
@@ -328,7 +354,7 @@ def timeline_in_chinese_on_a_phone(browser: Any, trips_url: str, hokkaido: str) 
     expect(page.locator(".moment-card").nth(4).locator(".name")).to_have_text(
         "2025年夏 · 澳大利亚新南威尔士州 · 海滩"
     )
-    page.wait_for_function("[...document.images].every((i) => i.complete)")
+    wait_until(page, "() => [...document.images].every((i) => i.complete)")
     page.screenshot(path=str(ARTIFACTS / "timeline-zh-375.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     card.click()

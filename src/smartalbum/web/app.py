@@ -12,6 +12,7 @@ from smartalbum import __version__
 from smartalbum.settings import Settings
 from smartalbum.web import library_routes
 from smartalbum.web.errors import error_responses, install_error_handlers
+from smartalbum.web.headers import SecurityHeadersMiddleware
 from smartalbum.web.job_routes import job_router
 from smartalbum.web.limits import UploadLimitMiddleware
 from smartalbum.web.openapi import install_openapi
@@ -40,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         responses=error_responses(500),
     )
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: the 413 gets them too
     install_error_handlers(app)
     mount_pages(app)
     app.include_router(predict_router(state))

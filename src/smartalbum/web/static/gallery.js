@@ -86,6 +86,7 @@ function el(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "text") node.textContent = v;
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "style") node.style.cssText = v;  // the page's policy allows no style attribute
     else if (v !== null && v !== undefined) node.setAttribute(k, v);
   }
   for (const c of children) if (c !== null && c !== undefined) node.append(c);
