@@ -26,7 +26,7 @@ from smartalbum.errors import CatalogUnavailableError, ConfigError
 
 def test_new_catalog_is_migrated_to_the_current_version(tmp_path: Path) -> None:
     engine = open_engine(tmp_path / "lib" / "library.db")
-    assert schema_version(engine) == SCHEMA_VERSION == 3
+    assert schema_version(engine) == SCHEMA_VERSION == 4
     with engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     reopened = open_engine(tmp_path / "lib" / "library.db")  # runs no step twice

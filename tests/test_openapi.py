@@ -21,7 +21,7 @@ from tests.helpers import CAT, REPO, SAMPLES, assert_error
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-ERROR_STATUSES = {"400", "403", "404", "409", "413", "415", "422", "500", "503"}
+ERROR_STATUSES = {"400", "401", "403", "404", "429", "409", "413", "415", "422", "500", "503"}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ class SmartalbumError(Exception):
 
     code = "error"
     status = 500
+    headers: dict[str, str] = {}  # sent with the HTTP answer (Allow, Retry-After, ...)
 
     def __init__(self, message: Message) -> None:
         super().__init__(message)
@@ -112,6 +113,32 @@ class NotFoundError(SmartalbumError):
 
     code = "not_found"
     status = 404
+
+
+class UnauthorizedError(SmartalbumError):
+    """No valid sign-in: no session or token, an expired or revoked one, a wrong password."""
+
+    code = "unauthorized"
+    status = 401
+    headers = {"WWW-Authenticate": 'Bearer realm="smartalbum"'}
+
+
+class ForbiddenError(SmartalbumError):
+    """Signed in, but the role may not do this, or a cross-site request was refused."""
+
+    code = "forbidden"
+    status = 403
+
+
+class TooManyAttemptsError(SmartalbumError):
+    """Too many failed sign-ins from this address or for this account: wait and retry."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: Message, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class OutsideRootsError(SmartalbumError):

@@ -23,6 +23,7 @@ ENV_PREFIX = "SMARTALBUM_"
 _AT_LEAST_ONE = (
     "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
+    "session_idle_hours", "session_max_days",
 )  # fmt: skip
 # "lat,lon" as a home: two numbers and a comma (text with letters is a place name).
 _LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
@@ -87,6 +88,10 @@ class Settings:
     lang: str | None = _setting(
         None, "Language of command-line messages: en or zh (unset: from LANG, else en)."
     )
+    session_idle_hours: int = _setting(
+        336, "A web session unused this long ends (hours; default two weeks)."
+    )
+    session_max_days: int = _setting(30, "A web session ends this long after sign-in (days).")
     import_roots: str | None = _setting(
         None,
         "Folders the web may import from, separated by ':' (each checked on its real path). "

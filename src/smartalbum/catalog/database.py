@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog.schema import (
     AlbumMember,
+    ApiToken,
+    AuthSession,
     Base,
     Correction,
     Photo,
@@ -37,6 +39,7 @@ from smartalbum.catalog.schema import (
     PhotoLabel,
     Root,
     State,
+    User,
     table,
 )
 from smartalbum.errors import CatalogUnavailableError, ConfigError
@@ -96,10 +99,15 @@ def _v3_file_sizes_past_2_gib(connection: Any) -> None:
         connection.execute(text("ALTER TABLE photos ALTER COLUMN size TYPE BIGINT"))
 
 
+def _v4_accounts(connection: Any) -> None:
+    Base.metadata.create_all(connection, tables=_tables(User, AuthSession, ApiToken))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
     _v3_file_sizes_past_2_gib,
+    _v4_accounts,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

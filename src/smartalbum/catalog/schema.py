@@ -143,3 +143,46 @@ class State(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+VIEWER, EDITOR, ADMIN = "viewer", "editor", "admin"
+ROLES = (VIEWER, EDITOR, ADMIN)  # each may do what the ones before it may, and more
+
+
+class User(Base):
+    """A person who may use the library through the web: a name, a role, a password hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AuthSession(Base):
+    """A signed-in browser: only the digest of its cookie is kept, and its CSRF token."""
+
+    __tablename__ = "auth_sessions"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+    seen_at: Mapped[float] = mapped_column(Float)  # for the idle expiry
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class ApiToken(Base):
+    """A token for scripts and services, sent as ``Authorization: Bearer``; kept as a digest."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    read_only: Mapped[bool] = mapped_column(Integer)  # 1: a viewer's rights whatever the role
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float | None] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float)

@@ -203,9 +203,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not is_loopback(host) and not args.public:
         raise ConfigError(
             t(
-                "refusing to listen on {host}: the server has no login; pass --public to "
-                "expose it beyond this machine",
+                "refusing to listen on {host}: pass --public to serve beyond this machine "
+                "(everyone will need to sign in)",
                 host=host,
+            )
+        )
+    if not is_loopback(host) and not _has_admin(settings):
+        raise ConfigError(
+            t(
+                "refusing to serve beyond this machine without an admin account: make one "
+                "with `smartalbum users add NAME --role admin`"
             )
         )
     print(
@@ -213,6 +220,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     uvicorn.run(create_app(settings), host=host, port=settings.port, log_level="warning")
     return EXIT_OK
+
+
+def _has_admin(settings: Settings) -> bool:
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.library.accounts import Accounts
+
+    return bool(Accounts(session_factory(open_engine(settings.library))).has_admin())
 
 
 def _loadtest(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from smartalbum import __version__
 from smartalbum.settings import Settings
 from smartalbum.web import library_routes
+from smartalbum.web.auth import install_auth
 from smartalbum.web.errors import error_responses, install_error_handlers
 from smartalbum.web.headers import SecurityHeadersMiddleware
 from smartalbum.web.job_routes import job_router
@@ -43,10 +44,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: the 413 gets them too
     install_error_handlers(app)
+    install_auth(app, state.gate)  # first: every route added after it is behind the gate
     mount_pages(app)
     app.include_router(predict_router(state))
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
     app.include_router(job_router(state))
-    install_openapi(app, settings)
+    install_openapi(app, settings, state.gate.required)
     return app

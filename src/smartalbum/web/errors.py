@@ -41,12 +41,14 @@ class Error(BaseModel):
 # Why each status happens, as the schema tells client authors.
 STATUS_DESCRIPTIONS = {
     400: "The input cannot be used (e.g. an image that cannot be decoded)",
-    403: "Not allowed (e.g. a folder outside the server's import roots)",
+    401: "No valid sign-in: a session cookie or an API token is needed",
+    403: "Not allowed (the role may not, a cross-site request, a folder outside the roots)",
     404: "No such resource",
     409: "Conflicts with the current state (the library is busy, the job has finished)",
     413: "The upload is larger than the server's limit",
     415: "The upload is not an image type the server decodes",
     422: "A parameter or the body is missing or invalid",
+    429: "Too many failed sign-ins; Retry-After says when to try again",
     500: "Unexpected server error; the server log has the details",
     503: "The model or the catalog is unavailable",
 }
@@ -111,7 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SmartalbumError)
     async def smartalbum_error(request: Request, exc: SmartalbumError) -> JSONResponse:
-        return error_response(exc, request_language(request))
+        return error_response(exc, request_language(request), headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
 
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.settings import Settings
+from smartalbum.web.auth import PUBLIC, SESSION_COOKIE
 from smartalbum.web.errors import STATUS_DESCRIPTIONS
 
 _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
@@ -41,9 +44,35 @@ def document_class_names(schema: dict[str, Any], labels: LabelSet) -> None:
     )
 
 
-def install_openapi(app: FastAPI, settings: Settings) -> None:
-    """Serve FastAPI's schema completed as above (built at the first request, then cached)."""
+def document_security(schema: dict[str, Any]) -> None:
+    """Both ways to sign in, and the 401/403 every operation but the public ones may answer."""
+    schema.setdefault("components", {})["securitySchemes"] = {
+        "token": {"type": "http", "scheme": "bearer", "description": "smartalbum tokens create"},
+        "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                    "description": "POST /api/login; changes also need X-CSRF-Token"},
+    }  # fmt: skip
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if (method.upper(), path) in PUBLIC:
+                operation["security"] = []
+                continue
+            operation["security"] = [{"token": []}, {"session": []}]
+            for status in (401, 403):
+                operation["responses"].setdefault(
+                    str(status), {"description": STATUS_DESCRIPTIONS[status], "content": _ERROR}
+                )
+
+
+def install_openapi(
+    app: FastAPI, settings: Settings, secured: Callable[[], bool] = lambda: False
+) -> None:
+    """Serve FastAPI's schema completed as above (built at the first request, then cached).
+
+    The security schemes and the 401/403 answers are in it while the server asks for
+    sign-in (``secured``): a one-person server on loopback with no accounts asks for none.
+    """
     build = app.openapi
+    with_security: dict[str, Any] = {}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -51,7 +80,12 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
             validation_errors_as_error(schema)
             document_class_names(schema, load_labels(overrides=settings.labels_file))
             document_links(schema)
-        return app.openapi_schema or {}
+        if not secured():
+            return app.openapi_schema or {}
+        if not with_security:
+            with_security.update(copy.deepcopy(app.openapi_schema or {}))
+            document_security(with_security)
+        return with_security
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -1,4 +1,4 @@
-"""The two pages (upload and gallery) and their static files, all served from the package."""
+"""The pages (upload, gallery, sign-in) and their static files, all served from the package."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 
 def mount_pages(app: FastAPI) -> None:
-    """Serve ``/``, ``/gallery`` and ``/static/...``; pages are not part of the API schema."""
+    """Serve ``/``, ``/gallery``, ``/login`` and ``/static/...``; pages are not in the schema."""
     static = resources.files("smartalbum.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
@@ -21,3 +21,7 @@ def mount_pages(app: FastAPI) -> None:
     @app.get("/gallery", response_class=HTMLResponse, include_in_schema=False)
     async def gallery() -> HTMLResponse:
         return HTMLResponse(static.joinpath("gallery.html").read_text("utf-8"))
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    async def login() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("login.html").read_text("utf-8"))

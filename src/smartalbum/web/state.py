@@ -10,6 +10,7 @@ from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
 from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
+from smartalbum.web.auth import Gate
 from smartalbum.web.batching import MicroBatcher
 from smartalbum.web.jobs import JobRunner
 from smartalbum.web.library_routes import LibraryHolder
@@ -27,6 +28,7 @@ class AppState:
         self.batcher: MicroBatcher | None = None
         self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
         self.library = LibraryHolder(settings)
+        self.gate = Gate(settings, self.library)
         self.import_roots = ImportRoots.from_settings(settings)
         self.jobs = JobRunner(settings.library, self.library.rules, self.import_roots.confine)
 

@@ -22,6 +22,9 @@ function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
 // The server answers errors in the language asked for: the page's, not the browser's.
 function call(path, options = {}) {
   const headers = { ...options.headers, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
+  // A signed-in page echoes its session's CSRF token with every change it asks for.
+  const csrf = document.cookie.split("; ").find((c) => c.startsWith("smartalbum_csrf="));
+  if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("smartalbum_csrf=".length));
   return fetch(path, { ...options, headers });
 }
 

@@ -1,0 +1,233 @@
+"""Who may do what through the web: sign-in, sessions, API tokens, roles, CSRF, throttling.
+
+Protected by default: one dependency on the whole app checks every request; the public
+routes are the ones named in ``PUBLIC``, and every route needs a viewer, or the role
+``ROLE_OF`` names for it, any other state change an admin. Sign-in is needed once any
+account exists, or whenever the server listens beyond this machine; a one-person server
+on loopback with no accounts works as before.
+
+A session is a random cookie (``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS) the
+catalog knows only by digest; a state change made with it must echo the session's CSRF
+token in ``X-CSRF-Token`` and come from this origin. Scripts send an API token instead
+(``Authorization: Bearer``), which needs neither.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from limits import RateLimitItemPerMinute, storage, strategies
+from pydantic import BaseModel, Field
+
+from smartalbum.catalog import ADMIN, EDITOR, VIEWER
+from smartalbum.errors import (
+    ForbiddenError,
+    SmartalbumError,
+    TooManyAttemptsError,
+    UnauthorizedError,
+)
+from smartalbum.hosts import is_loopback
+from smartalbum.i18n import t
+from smartalbum.library.accounts import Accounts, Principal
+from smartalbum.settings import Settings
+from smartalbum.web.errors import error_responses
+from smartalbum.web.library_routes import LibraryHolder
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER = "smartalbum_session", "smartalbum_csrf", "x-csrf-token"
+# Routes anyone may use: the sign-in page and its call, health, the schema and its docs.
+PUBLIC = {
+    ("GET", "/login"), ("POST", "/api/login"), ("GET", "/api/health"),
+    ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+}  # fmt: skip
+PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign-in page
+# The role a route needs when it is not the default (GET: viewer; any other method: admin).
+ROLE_OF = {
+    ("POST", "/predict"): VIEWER,
+    ("POST", "/api/logout"): VIEWER,
+    ("POST", "/api/photos/{photo_id}/labels"): EDITOR,
+    ("POST", "/api/albums/reload"): EDITOR,
+    ("GET", "/api/folders"): ADMIN,  # server folders are the admin's business
+    ("GET", "/api/jobs/{job_id}"): ADMIN,
+}
+READS = {"GET", "HEAD", "OPTIONS"}
+# Failed sign-ins: per account and address, and per address whatever the account.
+PER_ACCOUNT = RateLimitItemPerMinute(5, 15)
+PER_ADDRESS = RateLimitItemPerMinute(20, 15)
+LOCAL = Principal("local", ADMIN)  # who a one-person server on loopback acts for
+
+
+class SignInRequired(UnauthorizedError):
+    """A page asked for by a browser that is not signed in: it is sent to /login."""
+
+
+class Gate:
+    """The app's access policy over one library's accounts."""
+
+    def __init__(self, settings: Settings, holder: LibraryHolder) -> None:
+        self.settings = settings
+        self.holder = holder
+        self.public_server = not is_loopback(settings.host)
+        self._accounts: Accounts | None = None
+        self._lock = threading.Lock()
+        self._known: tuple[float, bool] = (0.0, False)  # (when looked, accounts exist)
+        self.limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+
+    @property
+    def accounts(self) -> Accounts:
+        """The accounts of the library (opened with it)."""
+        with self._lock:
+            if self._accounts is None:
+                self._accounts = Accounts(self.holder.get().sessions)
+            return self._accounts
+
+    def required(self) -> bool:
+        """Whether requests must be signed in (looked up at most once a second)."""
+        if self.public_server:
+            return True
+        looked, exist = self._known
+        if time.monotonic() - looked > 1.0:
+            try:
+                exist = self.accounts.exist()
+            except SmartalbumError:
+                # No catalog, so no accounts in it: a loopback server serves as before, and
+                # every library request reports the catalog's own error.
+                exist = False
+            self._known = (time.monotonic(), exist)
+        return exist
+
+    def principal(self, request: Request) -> Principal | None:
+        """Who the request acts for, from its bearer token or its session cookie."""
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return self.accounts.token_principal(header[7:].strip())
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            idle = self.settings.session_idle_hours * 3600.0
+            lifetime = self.settings.session_max_days * 86400.0
+            return self.accounts.session_principal(cookie, idle, lifetime)
+        return None
+
+    def check(self, request: Request) -> Principal:
+        """The principal, if it may make this request; else the error that says why."""
+        method = request.method
+        route = request.scope.get("route")
+        path = getattr(route, "path", request.url.path)
+        if (method, path) in PUBLIC or not self.required():
+            return LOCAL
+        principal = self.principal(request)
+        if principal is None:
+            if method == "GET" and path in PAGES:
+                raise SignInRequired(t("sign in first"))
+            raise UnauthorizedError(t("sign in, or send an API token (Authorization: Bearer)"))
+        needed = ROLE_OF.get((method, path), VIEWER if method in READS else ADMIN)
+        if not principal.may(needed):
+            raise ForbiddenError(
+                t("a {role} may not do this (it needs {needed})", role=principal.role,
+                  needed=needed)
+            )  # fmt: skip
+        if method not in READS and principal.csrf is not None:
+            _check_same_origin(request, principal.csrf)
+        return principal
+
+    def throttle(self, name: str, address: str) -> None:
+        """Refuse a sign-in from an address that failed too often, for this account or any."""
+        for item, keys in (
+            (PER_ACCOUNT, ("account", name, address)),
+            (PER_ADDRESS, ("address", address)),
+        ):
+            if not self.limiter.test(item, *keys):
+                reset = self.limiter.get_window_stats(item, *keys).reset_time
+                wait = max(1, int(reset - time.time()) + 1)
+                raise TooManyAttemptsError(
+                    t("too many failed sign-ins; try again in {seconds} s", seconds=wait), wait
+                )
+
+    def failed(self, name: str, address: str) -> None:
+        """Count a failed sign-in (logged with the address, never the password)."""
+        log.warning("failed sign-in for %r from %s", name, address)
+        self.limiter.hit(PER_ACCOUNT, "account", name, address)
+        self.limiter.hit(PER_ADDRESS, "address", address)
+
+
+def _check_same_origin(request: Request, csrf: str) -> None:
+    """A cookie's state change must echo its CSRF token and come from this origin."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent, csrf):
+        raise ForbiddenError(t("missing or wrong CSRF token (X-CSRF-Token)"))
+    here = f"{request.url.scheme}://{request.url.netloc}"
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is not None and origin != here and not origin.startswith(here + "/"):
+        raise ForbiddenError(t("a request from another site ({origin}) was refused", origin=origin))
+
+
+class SignIn(BaseModel):
+    """Body of ``POST /api/login``."""
+
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+def install_auth(app: FastAPI, gate: Gate) -> None:
+    """Every route behind the gate, the sign-in routes, and pages sent to /login."""
+
+    async def guard(request: Request) -> None:
+        request.state.principal = gate.check(request)
+
+    app.router.dependencies.append(Depends(guard))
+    app.include_router(auth_router(gate))
+
+    @app.exception_handler(SignInRequired)
+    async def to_login(request: Request, exc: SignInRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def auth_router(gate: Gate) -> APIRouter:
+    """``POST /api/login``, ``POST /api/logout`` and ``GET /api/me``."""
+    router = APIRouter(prefix="/api")
+
+    @router.post("/login", responses=error_responses(400, 401, 422, 429))
+    def login(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
+        """Sign in with a name and password: a session cookie, and the CSRF token to echo."""
+        address = _address(request)
+        gate.throttle(body.name, address)
+        user = gate.accounts.verify(body.name, body.password)
+        if user is None:
+            gate.failed(body.name, address)
+            raise UnauthorizedError(t("wrong name or password"))
+        cookie, csrf = gate.accounts.open_session(user, address)
+        secure = request.url.scheme == "https"
+        lifetime = gate.settings.session_max_days * 86400
+        response.set_cookie(SESSION_COOKIE, cookie, max_age=lifetime, httponly=True,
+                            samesite="lax", secure=secure)  # fmt: skip
+        response.set_cookie(CSRF_COOKIE, csrf, max_age=lifetime, samesite="lax", secure=secure)
+        return {"name": user.name, "role": user.role, "csrf": csrf}
+
+    @router.post("/logout", responses=error_responses(401, 403))
+    def logout(request: Request, response: Response) -> dict[str, Any]:
+        """Sign out: the session ends on the server, and its cookies are cleared."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            gate.accounts.close_session(cookie)
+        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(CSRF_COOKIE)
+        return {"signed_out": True}
+
+    @router.get("/me", responses=error_responses(401))
+    def me(request: Request) -> dict[str, Any]:
+        """Who is signed in and with which role; whether this server asks for sign-in."""
+        principal: Principal = request.state.principal
+        return {"name": principal.name, "role": principal.role, "sign_in": gate.required()}
+
+    return router

@@ -1,0 +1,169 @@
+"""Accounts, sign-in and roles through real HTTP, on a server configured to listen beyond loopback.
+
+The test server still binds 127.0.0.1; its settings say 0.0.0.0, which is what makes sign-in
+required. Accounts are made through the same Accounts the CLI uses, in the server's catalog.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from smartalbum.catalog import open_engine, session_factory
+from smartalbum.library.accounts import Accounts
+from smartalbum.settings import Settings
+from smartalbum.web.auth import PUBLIC
+from tests.helpers import LiveServer, assert_error
+
+PASSWORD = "correct horse battery"
+# Writes a viewer may make: classify an upload, sign out (and sign in, which is public).
+VIEWER_WRITES = {("POST", "/predict"), ("POST", "/api/logout")}
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    url: str
+    accounts: Accounts
+    tokens: dict[str, str]  # role -> a full token of that role's user
+
+
+@pytest.fixture
+def server(library_settings: Settings) -> Iterator[Server]:
+    accounts = Accounts(session_factory(open_engine(library_settings.library)))
+    tokens = {}
+    for role in ("admin", "editor", "viewer"):
+        accounts.add(role, role, PASSWORD)
+        tokens[role] = accounts.create_token(role, read_only=False, lifetime=None)
+    public = dataclasses.replace(library_settings, host="0.0.0.0")
+    with LiveServer(public) as url:
+        yield Server(url, accounts, tokens)
+
+
+def operations(client: httpx.Client) -> list[tuple[str, str]]:
+    """(method, path template) of every operation the served schema has."""
+    schema = client.get("/openapi.json").json()
+    return [(m.upper(), p) for p, ops in schema["paths"].items() for m in ops]
+
+
+def call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """An operation with made-up ids and an empty body: the gate answers before validation."""
+    url = path.format(photo_id="1", album_id="pets", moment_id="m1", job_id="0" * 32)
+    return client.request(method, url, **kwargs)
+
+
+def test_every_operation_needs_a_sign_in_and_the_right_role(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        ops = operations(c)
+        assert len(ops) >= 18
+        for method, path in ops:
+            if (method, path) in PUBLIC:
+                continue
+            assert_error(call(c, method, path), 401, "unauthorized")
+        viewer = {"Authorization": f"Bearer {server.tokens['viewer']}"}
+        admin = {"Authorization": f"Bearer {server.tokens['admin']}"}
+        for method, path in ops:
+            if method != "GET" and (method, path) not in PUBLIC | VIEWER_WRITES:
+                assert_error(call(c, method, path, headers=viewer), 403, "forbidden")
+            status = call(c, method, path, headers=admin).status_code
+            assert status not in (401, 403), (method, path, status)
+
+
+def test_the_schema_declares_both_ways_to_sign_in(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        schema = c.get("/openapi.json").json()
+    assert set(schema["components"]["securitySchemes"]) == {"token", "session"}
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            if (method.upper(), path) in PUBLIC:
+                assert op["security"] == [], path
+            else:
+                assert op["security"] and {"401", "403"} <= set(op["responses"]), (method, path)
+
+
+def test_pages_send_a_stranger_to_the_sign_in_page(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        for page in ("/", "/gallery"):
+            answer = c.get(page)
+            assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+        login = c.get("/login")
+        assert login.status_code == 200 and "login.js" in login.text
+        assert c.get("/api/health").status_code == 200
+
+
+def sign_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:
+    return client.post("/api/login", json={"name": name, "password": password})
+
+
+def test_a_cookie_change_needs_its_csrf_token_and_this_origin(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        assert sign_in(c, "editor").status_code == 200
+        csrf = c.cookies["smartalbum_csrf"]
+        photo = c.get("/api/search", params={"q": "cat"}).json()["photos"][0]["id"]
+        before = c.get(f"/api/photos/{photo}").json()["corrections"]
+        body = {"action": "set", "wnid": "daisy"}
+        where = f"/api/photos/{photo}/labels"
+        assert_error(c.post(where, json=body), 403, "forbidden")  # no token
+        assert_error(c.post(where, json=body, headers={"X-CSRF-Token": "x" * 43}), 403, "forbidden")
+        foreign = {"X-CSRF-Token": csrf, "Origin": "http://evil.example"}
+        assert_error(c.post(where, json=body, headers=foreign), 403, "forbidden")
+        assert c.get(f"/api/photos/{photo}").json()["corrections"] == before  # nothing changed
+        same = {"X-CSRF-Token": csrf, "Origin": server.url}
+        assert c.post(where, json=body, headers=same).status_code == 200
+        # An editor may correct, but not import, however it asks.
+        imported = c.post("/api/index", json={"folders": ["/tmp"]}, headers=same)
+        assert_error(imported, 403, "forbidden")
+
+
+def test_an_admin_import_by_cookie_needs_the_csrf_token(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        assert sign_in(c, "admin").status_code == 200
+        assert_error(c.post("/api/index", json={"folders": ["/tmp"]}), 403, "forbidden")
+
+
+def test_sign_out_ends_the_session_on_the_server(server: Server) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        signed = sign_in(c, "viewer").json()
+        assert signed["role"] == "viewer" and c.get("/api/me").json()["name"] == "viewer"
+        cookie = c.cookies["smartalbum_session"]
+        out = c.post("/api/logout", headers={"X-CSRF-Token": signed["csrf"]})
+        assert out.status_code == 200
+    with httpx.Client(base_url=server.url, timeout=60) as again:
+        again.cookies.set("smartalbum_session", cookie)  # the old cookie, kept by an attacker
+        assert_error(again.get("/api/me"), 401, "unauthorized")
+
+
+def test_revoked_and_expired_tokens_sign_nobody_in(server: Server) -> None:
+    short = server.accounts.create_token("viewer", read_only=False, lifetime=0.5)
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        assert c.get("/api/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200
+        time.sleep(0.6)
+        assert_error(
+            c.get("/api/me", headers={"Authorization": f"Bearer {short}"}), 401, "unauthorized"
+        )
+        token = server.tokens["editor"]
+        (listed,) = [t for t in server.accounts.tokens() if t["user"] == "editor"]
+        assert listed["used_at"] is None or listed["used_at"] > 0
+        server.accounts.revoke_token(listed["id"])
+        assert_error(
+            c.get("/api/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized"
+        )
+        read_only = server.accounts.create_token("admin", read_only=True, lifetime=None)
+        me = c.get("/api/me", headers={"Authorization": f"Bearer {read_only}"}).json()
+        assert me["role"] == "viewer"  # a read-only token of an admin
+
+
+def test_failed_sign_ins_are_throttled_per_address_and_account(server: Server) -> None:
+    other = httpx.HTTPTransport(local_address="127.0.0.2")  # another client address
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        statuses = [sign_in(c, "editor", "wrong password").status_code for _ in range(20)]
+        assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 15
+        refused = sign_in(c, "editor")  # even the right password, from this address
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+        assert refused.json()["error"]["code"] == "too_many_attempts"
+    with httpx.Client(base_url=server.url, timeout=60, transport=other) as c:
+        assert sign_in(c, "editor").status_code == 200  # the right password from elsewhere
