@@ -16,11 +16,10 @@ class SmartalbumError(Exception):
 
     code = "error"
     status = 500
-    headers: dict[str, str] = {}  # sent with the HTTP answer (Allow, Retry-After, ...)
-
     def __init__(self, message: Message) -> None:
         super().__init__(message)
         self.text = message
+        self.headers: dict[str, str] = {}  # sent with the HTTP answer (Retry-After, ...)
 
     @property
     def message(self) -> str:
@@ -120,7 +119,9 @@ class UnauthorizedError(SmartalbumError):
 
     code = "unauthorized"
     status = 401
-    headers = {"WWW-Authenticate": 'Bearer realm="smartalbum"'}
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.headers["WWW-Authenticate"] = 'Bearer realm="smartalbum"'
 
 
 class ForbiddenError(SmartalbumError):
@@ -138,7 +139,7 @@ class TooManyAttemptsError(SmartalbumError):
 
     def __init__(self, message: Message, retry_after: int) -> None:
         super().__init__(message)
-        self.headers = {"Retry-After": str(retry_after)}
+        self.headers["Retry-After"] = str(retry_after)
 
 
 class OutsideRootsError(SmartalbumError):
