@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -362,3 +364,66 @@ def timeline_in_chinese_on_a_phone(browser: Any, trips_url: str, hokkaido: str) 
     expect(page.locator(".grid a")).to_have_count(8)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.close()
+
+
+def sign_in_page(browser: Any, url: str, name: str, lang: str = "en") -> Any:
+    """A fresh browser context, signed in as ``name`` through the sign-in page."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(url + "/gallery")
+    expect(page).to_have_url(re.compile(r"/login\?next="))  # a stranger is sent to sign in
+    page.evaluate("lang => localStorage.setItem('smartalbum.lang', lang)", lang)
+    page.reload()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"login-{lang}.png"))
+    page.fill("#name", name)
+    page.fill("#password", "wrong password")
+    page.click("#login-form button[type=submit]")
+    status = page.locator("#login-status")
+    expect(status).to_have_attribute("data-state", "failed")
+    expect(status).to_contain_text("用户名或密码错误" if lang == "zh" else "wrong name or password")
+    page.fill("#password", SIGN_IN_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#who")).to_contain_text(name)
+    return page
+
+
+SIGN_IN_PASSWORD = "correct horse battery"
+
+
+def test_sign_in_correct_as_an_editor_sign_out_and_a_viewer_sees_no_corrections(
+    browser: object, library_settings: Settings
+) -> None:
+    from playwright.sync_api import Browser, expect
+
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.library.accounts import Accounts
+
+    assert isinstance(browser, Browser)
+    accounts = Accounts(session_factory(open_engine(library_settings.library)))
+    accounts.add("mia", "editor", SIGN_IN_PASSWORD)
+    accounts.add("leo", "viewer", SIGN_IN_PASSWORD)
+    public = dataclasses.replace(library_settings, host="0.0.0.0")  # sign-in required
+    with LiveServer(public) as url:
+        page = sign_in_page(browser, url, "mia")
+        page.locator(".album-card a[data-album=pets]").click()
+        page.locator(f".grid a[title='{CAT}']").click()
+        page.fill("#set-class", "n11939491")
+        page.locator("form.correct button[type=submit]").click()
+        expect(page.locator(".tags a[data-album=plants]")).to_be_visible()  # the editor's change
+        page.click("#sign-out")
+        expect(page).to_have_url(re.compile(r"/login"))
+        page.goto(url + "/gallery")
+        expect(page).to_have_url(re.compile(r"/login\?next="))  # signed out on the server
+        page.context.close()
+
+        viewer = sign_in_page(browser, url, "leo", lang="zh")
+        viewer.locator(".album-card a[data-album=plants]").click()
+        viewer.locator(f".grid a[title='{CAT}']").click()
+        expect(viewer.locator(".detail .bar").first).to_be_visible()
+        expect(viewer.locator(".detail .bar button.reject").first).to_be_hidden()
+        expect(viewer.locator("form.correct")).to_be_hidden()
+        viewer.goto(url + "/")
+        expect(viewer.locator("#index-form")).to_be_hidden()  # imports are the admin's
+        viewer.context.close()

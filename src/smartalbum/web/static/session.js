@@ -1,0 +1,33 @@
+"use strict";
+// Who is signed in, shown in the header of every page, with a sign-out button; the page
+// hides what this role cannot do (the server refuses it anyway): body[data-role] in CSS.
+(async () => {
+  const WORDS = { en: { out: "Sign out" }, zh: { out: "退出登录" } };
+  const language = () => (localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en");
+  let me;
+  try {
+    const response = await fetch("/api/me");
+    if (!response.ok) return;
+    me = await response.json();
+  } catch (err) { return; }
+  if (!me.sign_in) return;  // a one-person server on this machine: nobody to show
+  document.body.dataset.role = me.role;
+  const who = document.createElement("span");
+  who.className = "who";
+  who.id = "who";
+  who.textContent = `${me.name} · ${me.role}`;
+  const out = document.createElement("button");
+  out.type = "button";
+  out.id = "sign-out";
+  out.className = "secondary";
+  const label = () => { out.textContent = WORDS[language()].out; };
+  label();
+  out.addEventListener("click", async () => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("smartalbum_csrf="));
+    const headers = csrf ? { "X-CSRF-Token": decodeURIComponent(csrf.slice("smartalbum_csrf=".length)) } : {};
+    await fetch("/api/logout", { method: "POST", headers });
+    location.assign("/login");
+  });
+  for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", label);
+  document.querySelector("header").append(who, out);
+})();
