@@ -45,7 +45,9 @@ class Settings:
     weights: Path | None = _setting(
         None, "Weights file for the model, overriding where the zoo looks for it."
     )
-    engine: str = _setting("auto", "Inference engine: auto, torch, onnx or onnx-int8.")
+    engine: str = _setting(
+        "auto", "Inference engine: auto, torch, onnx, onnx-int8, openvino or openvino-int8."
+    )
     top_k: int = _setting(5, "How many predictions to return per image.")
     batch_size: int = _setting(8, "Images per model call.")
     threads: int = field(

@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     model_flags.add_argument("--model", help="model from the zoo (default efficientnet_lite0)")
     model_flags.add_argument("--weights", type=Path, help="weights file for the model")
     model_flags.add_argument(
-        "--engine", help="inference engine: auto, torch, onnx, onnx-int8 (bench: also all)"
+        "--engine",
+        help="inference engine: auto, torch, onnx, onnx-int8, openvino, openvino-int8 "
+        "(bench: also all)",
     )
     model_flags.add_argument("--batch-size", type=int, help="images per model call")
     model_flags.add_argument("--threads", type=int, help="inference threads")
