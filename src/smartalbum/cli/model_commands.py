@@ -58,6 +58,16 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "--public", action="store_true",
         help="allow binding to an address other than loopback (exposes your model to the network)",
     )  # fmt: skip
+    serve.add_argument("--certfile", type=Path, help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM)")
+    serve.add_argument(
+        "--proxy-headers", action="store_true",
+        help="behind a reverse proxy: trust its X-Forwarded-For/-Proto (from --trusted-proxies)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--trusted-proxies", default="127.0.0.1", metavar="ADDR,...",
+        help="addresses whose forwarded headers are believed (default 127.0.0.1)",
+    )  # fmt: skip
 
     load = sub.add_parser("loadtest", help="measure a running server (127.0.0.1 only)")
     load.add_argument("url", help="e.g. http://127.0.0.1:8000")
@@ -215,11 +225,30 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 "with `smartalbum users add NAME --role admin`"
             )
         )
+    certfile, keyfile = _tls(args)
+    scheme = "https" if certfile else "http"
     print(
-        f"smartalbum: serving {settings.model} on http://{host}:{settings.port}/", file=sys.stderr
+        f"smartalbum: serving {settings.model} on {scheme}://{host}:{settings.port}/",
+        file=sys.stderr,
     )
-    uvicorn.run(create_app(settings), host=host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=host, port=settings.port, log_level="warning",
+        proxy_headers=args.proxy_headers, forwarded_allow_ips=args.trusted_proxies,
+        ssl_certfile=certfile, ssl_keyfile=keyfile,
+    )  # fmt: skip
     return EXIT_OK
+
+
+def _tls(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """The certificate and key files for HTTPS: both, or neither."""
+    if (args.certfile is None) != (args.keyfile is None):
+        raise ConfigError(t("HTTPS needs both --certfile and --keyfile"))
+    if args.certfile is None:
+        return None, None
+    for path in (args.certfile, args.keyfile):
+        if not path.is_file():
+            raise ConfigError(t("{path}: no such file", path=str(path)))
+    return str(args.certfile), str(args.keyfile)
 
 
 def _has_admin(settings: Settings) -> bool:
