@@ -167,3 +167,10 @@ def test_failed_sign_ins_are_throttled_per_address_and_account(server: Server) -
         assert refused.json()["error"]["code"] == "too_many_attempts"
     with httpx.Client(base_url=server.url, timeout=60, transport=other) as c:
         assert sign_in(c, "editor").status_code == 200  # the right password from elsewhere
+
+
+def test_behind_a_proxy_everyone_signs_in(library_settings: Settings) -> None:
+    proxied = dataclasses.replace(library_settings, proxy_headers=True)  # bound to loopback
+    with LiveServer(proxied) as url, httpx.Client(base_url=url, timeout=60) as c:
+        assert_error(c.get("/api/albums"), 401, "unauthorized")
+        assert_error(c.post("/api/index", json={"folders": ["/tmp"]}), 401, "unauthorized")

@@ -11,9 +11,9 @@ PACKAGE = Path(smartalbum.__file__).parent
 
 # Bottom to top; a module may import from its own layer (its own package) and any below.
 LAYERS: list[set[str]] = [
-    {"__init__", "i18n", "text"},  # the package's version; messages; bilingual matching
+    {"__init__", "i18n", "text", "hosts"},  # version; messages; bilingual matching; addresses
     {"errors"},
-    {"settings", "hosts"},
+    {"settings"},
     {"imaging"},
     {"metadata", "places"},
     {"models"},

@@ -16,6 +16,7 @@ class SmartalbumError(Exception):
 
     code = "error"
     status = 500
+
     def __init__(self, message: Message) -> None:
         super().__init__(message)
         self.text = message
@@ -119,6 +120,7 @@ class UnauthorizedError(SmartalbumError):
 
     code = "unauthorized"
     status = 401
+
     def __init__(self, message: Message) -> None:
         super().__init__(message)
         self.headers["WWW-Authenticate"] = 'Bearer realm="smartalbum"'

@@ -17,6 +17,7 @@ from typing import Any
 import platformdirs
 
 from smartalbum.errors import ConfigError
+from smartalbum.hosts import is_loopback
 from smartalbum.i18n import LANGUAGES, language_of, t
 
 ENV_PREFIX = "SMARTALBUM_"
@@ -94,6 +95,11 @@ class Settings:
         336, "A web session unused this long ends (hours; default two weeks)."
     )
     session_max_days: int = _setting(30, "A web session ends this long after sign-in (days).")
+    proxy_headers: bool = _setting(
+        False,
+        "Served behind a reverse proxy (trusting its forwarded headers): the server counts as "
+        "reachable beyond this machine, so everyone signs in.",
+    )
     import_roots: str | None = _setting(
         None,
         "Folders the web may import from, separated by ':' (each checked on its real path). "
@@ -169,6 +175,11 @@ class Settings:
                 )
             )
         return self
+
+    @property
+    def serves_beyond_this_machine(self) -> bool:
+        """Whether others can reach the server: bound beyond loopback, or behind a proxy."""
+        return self.proxy_headers or not is_loopback(self.host)
 
     def import_root_paths(self) -> list[Path]:
         """The import roots as given (absolute, ``~`` expanded); empty when unset."""

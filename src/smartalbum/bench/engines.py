@@ -83,6 +83,7 @@ def bench_engine(
     row: dict[str, Any] = {
         "model": spec.name,
         "engine": SEED_BASELINE if baseline else classifier.engine.name,
+        "precision": getattr(classifier.engine, "precision", None),  # OpenVINO's bf16 or f32
         "weights": weights_kind,
         "threads": settings.threads,
         "batch1_ms": round(_median_ms(lambda: classifier.engine.run(one), repeats), 2),

@@ -99,6 +99,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         top_k=getattr(args, "top_k", None),
         host=getattr(args, "host", None),
         library=getattr(args, "library", None),
+        proxy_headers=getattr(args, "proxy_headers", None) or None,
         albums_file=getattr(args, "rules", None),
         home=getattr(args, "home", None),
         port=getattr(args, "port", None),

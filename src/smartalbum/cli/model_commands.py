@@ -218,7 +218,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 host=host,
             )
         )
-    if not is_loopback(host) and not _has_admin(settings):
+    if settings.serves_beyond_this_machine and not _has_admin(settings):
         raise ConfigError(
             t(
                 "refusing to serve beyond this machine without an admin account: make one "
@@ -233,7 +233,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     uvicorn.run(
         create_app(settings), host=host, port=settings.port, log_level="warning",
-        proxy_headers=args.proxy_headers, forwarded_allow_ips=args.trusted_proxies,
+        proxy_headers=settings.proxy_headers, forwarded_allow_ips=args.trusted_proxies,
         ssl_certfile=certfile, ssl_keyfile=keyfile,
     )  # fmt: skip
     return EXIT_OK

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from smartalbum.errors import OutsideRootsError, RequestError
-from smartalbum.hosts import is_loopback
 from smartalbum.i18n import t
 from smartalbum.settings import Settings
 
@@ -36,7 +35,7 @@ class ImportRoots:
     @classmethod
     def from_settings(cls, settings: Settings) -> ImportRoots:
         """The roots the settings name; any folder only for a server of this machine alone."""
-        return cls(settings.import_root_paths(), is_loopback(settings.host))
+        return cls(settings.import_root_paths(), not settings.serves_beyond_this_machine)
 
     @property
     def confine(self) -> list[Path] | None:

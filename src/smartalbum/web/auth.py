@@ -32,7 +32,6 @@ from smartalbum.errors import (
     TooManyAttemptsError,
     UnauthorizedError,
 )
-from smartalbum.hosts import is_loopback
 from smartalbum.i18n import t
 from smartalbum.library.accounts import Accounts, Principal
 from smartalbum.settings import Settings
@@ -74,7 +73,7 @@ class Gate:
     def __init__(self, settings: Settings, holder: LibraryHolder) -> None:
         self.settings = settings
         self.holder = holder
-        self.public_server = not is_loopback(settings.host)
+        self.public_server = settings.serves_beyond_this_machine
         self._accounts: Accounts | None = None
         self._lock = threading.Lock()
         self._known: tuple[float, bool] = (0.0, False)  # (when looked, accounts exist)
