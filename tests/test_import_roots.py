@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from smartalbum.catalog import Photo, open_engine, session_factory
+from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
 from tests.helpers import CAT, SAMPLES, LiveServer, assert_error
 
@@ -108,9 +109,16 @@ def test_the_picker_lists_the_roots_and_their_subfolders(tree: Tree, client: htt
 def test_a_server_beyond_this_machine_imports_nothing_without_roots(
     tree: Tree, settings: Settings
 ) -> None:
-    # Configured as if listening on every address (the test server still binds 127.0.0.1).
+    # Configured as if listening on every address (the test server still binds 127.0.0.1),
+    # so everyone signs in: here an admin, with a token.
+    accounts = Accounts(session_factory(open_engine(tree.library)))
+    accounts.add("admin", "admin", "a long enough password")
+    token = accounts.create_token("admin", read_only=False, lifetime=None)
     public = dataclasses.replace(settings, library=str(tree.library), host="0.0.0.0")
-    with LiveServer(public) as url, httpx.Client(base_url=url, timeout=60) as c:
+    with (
+        LiveServer(public) as url,
+        httpx.Client(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}) as c,
+    ):
         refused = c.post("/api/index", json={"folders": [str(tree.root)]})
         assert_error(refused, 403, "outside_import_roots")
         assert "SMARTALBUM_IMPORT_ROOTS" in refused.json()["error"]["message"]
