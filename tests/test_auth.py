@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,18 +31,21 @@ class Server:
     url: str
     accounts: Accounts
     tokens: dict[str, str]  # role -> a full token of that role's user
+    imports: Path  # the server's one import root (empty)
 
 
 @pytest.fixture
-def server(library_settings: Settings) -> Iterator[Server]:
+def server(library_settings: Settings, tmp_path: Path) -> Iterator[Server]:
     accounts = Accounts(session_factory(open_engine(library_settings.library)))
     tokens = {}
     for role in ("admin", "editor", "viewer"):
         accounts.add(role, role, PASSWORD)
         tokens[role] = accounts.create_token(role, read_only=False, lifetime=None)
-    public = dataclasses.replace(library_settings, host="0.0.0.0")
+    imports = tmp_path / "imports"
+    imports.mkdir()
+    public = dataclasses.replace(library_settings, host="0.0.0.0", import_roots=str(imports))
     with LiveServer(public) as url:
-        yield Server(url, accounts, tokens)
+        yield Server(url, accounts, tokens, imports)
 
 
 def operations(client: httpx.Client) -> list[tuple[str, str]]:
@@ -113,7 +117,9 @@ def test_a_cookie_change_needs_its_csrf_token_and_this_origin(server: Server) ->
         assert_error(c.post(where, json=body, headers=foreign), 403, "forbidden")
         assert c.get(f"/api/photos/{photo}").json()["corrections"] == before  # nothing changed
         same = {"X-CSRF-Token": csrf, "Origin": server.url}
-        assert c.post(where, json=body, headers=same).status_code == 200
+        done = c.post(where, json=body, headers=same)
+        assert done.status_code == 200
+        assert [(x["action"], x["by"]) for x in done.json()["corrections"]] == [("set", "editor")]
         # An editor may correct, but not import, however it asks.
         imported = c.post("/api/index", json={"folders": ["/tmp"]}, headers=same)
         assert_error(imported, 403, "forbidden")
@@ -123,6 +129,10 @@ def test_an_admin_import_by_cookie_needs_the_csrf_token(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=60) as c:
         assert sign_in(c, "admin").status_code == 200
         assert_error(c.post("/api/index", json={"folders": ["/tmp"]}), 403, "forbidden")
+    admin = {"Authorization": f"Bearer {server.tokens['admin']}"}
+    with httpx.Client(base_url=server.url, timeout=60, headers=admin) as c:
+        job = c.post("/api/index", json={"folders": [str(server.imports)]})
+        assert job.status_code == 202 and job.json()["by"] == "admin"  # who started it
 
 
 def test_sign_out_ends_the_session_on_the_server(server: Server) -> None:
@@ -138,10 +148,10 @@ def test_sign_out_ends_the_session_on_the_server(server: Server) -> None:
 
 
 def test_revoked_and_expired_tokens_sign_nobody_in(server: Server) -> None:
-    short = server.accounts.create_token("viewer", read_only=False, lifetime=0.5)
+    short = server.accounts.create_token("viewer", read_only=False, lifetime=5)
     with httpx.Client(base_url=server.url, timeout=60) as c:
         assert c.get("/api/me", headers={"Authorization": f"Bearer {short}"}).status_code == 200
-        time.sleep(0.6)
+        time.sleep(5.2)
         assert_error(
             c.get("/api/me", headers={"Authorization": f"Bearer {short}"}), 401, "unauthorized"
         )

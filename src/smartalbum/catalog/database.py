@@ -101,6 +101,9 @@ def _v3_file_sizes_past_2_gib(connection: Any) -> None:
 
 def _v4_accounts(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(User, AuthSession, ApiToken))
+    columns = {c["name"] for c in inspect(connection).get_columns("corrections")}
+    if "author" not in columns:  # who made a correction (a new catalog has it from v2's table)
+        connection.execute(text("ALTER TABLE corrections ADD COLUMN author VARCHAR(64)"))
 
 
 MIGRATIONS: list[Step] = [

@@ -111,6 +111,7 @@ class Correction(Base):
     wnid: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(8))  # set / confirm / reject
     created_at: Mapped[float] = mapped_column(Float)
+    author: Mapped[str | None] = mapped_column(String(64))  # the account that made it, if any
 
 
 class AlbumMember(Base):

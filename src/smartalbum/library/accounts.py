@@ -42,6 +42,7 @@ class Principal:
     role: str
     csrf: str | None = None  # set for a cookie session: state changes must echo it
     token: bool = False
+    anonymous: bool = False  # nobody signed in: a server that asks for no sign-in
 
     def may(self, role: str) -> bool:
         """Whether this principal's role is ``role`` or above."""

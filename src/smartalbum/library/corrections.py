@@ -21,9 +21,17 @@ ACTIONS = (SET, CONFIRM, REJECT, CLEAR)
 
 
 def correct(
-    session: Session, photo_id: int, action: str, label: ClassLabel, rules: RuleSet
+    session: Session,
+    photo_id: int,
+    action: str,
+    label: ClassLabel,
+    rules: RuleSet,
+    by: str | None = None,
 ) -> None:
-    """Record one correction of one present photo and regroup it, in the caller's transaction."""
+    """Record one correction of one present photo and regroup it, in the caller's transaction.
+
+    ``by`` names the account that made it (None on a server nobody signs in to).
+    """
     claim_photos(session, [photo_id])
     same = (Correction.photo_id == photo_id, Correction.class_index == label.index)
     session.execute(delete(Correction).where(*same))
@@ -39,6 +47,7 @@ def correct(
                 wnid=label.wnid,
                 action=action,
                 created_at=time.time(),
+                author=by,
             )
         )
     session.flush()  # the album rows are computed from the corrections as they are now

@@ -41,7 +41,8 @@ def photo_json(session: Session, photo: Photo, labels: LabelSet, rules: RuleSet)
             for rank, (index, p) in enumerate(shown, 1)
         ],
         "corrections": [
-            {"action": c.action, **class_json(labels, c.class_index)} for c in corrections
+            {"action": c.action, "by": c.author, **class_json(labels, c.class_index)}
+            for c in corrections
         ],
         "albums": [
             {"id": a.id, "title": a.title, "title_zh": a.title_zh, "score": in_albums[a.id]}

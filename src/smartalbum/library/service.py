@@ -214,7 +214,9 @@ class PhotoLibrary:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def correct(self, photo_id: int, action: str, class_ref: str) -> dict[str, Any]:
+    def correct(
+        self, photo_id: int, action: str, class_ref: str, by: str | None = None
+    ) -> dict[str, Any]:
         """Set, confirm, reject or clear one class of one photo; its albums follow at once."""
         if action not in corrections.ACTIONS:
             choices = ", ".join(corrections.ACTIONS)
@@ -228,7 +230,7 @@ class PhotoLibrary:
         label = self.label(class_ref)
         with self.sessions.begin() as session:
             self.present(session, photo_id)
-            corrections.correct(session, photo_id, action, label, self.rules)
+            corrections.correct(session, photo_id, action, label, self.rules, by)
         return self.photo(photo_id)
 
 

@@ -60,7 +60,7 @@ READS = {"GET", "HEAD", "OPTIONS"}
 # Failed sign-ins: per account and address, and per address whatever the account.
 PER_ACCOUNT = RateLimitItemPerMinute(5, 15)
 PER_ADDRESS = RateLimitItemPerMinute(20, 15)
-LOCAL = Principal("local", ADMIN)  # who a one-person server on loopback acts for
+LOCAL = Principal("local", ADMIN, anonymous=True)  # who a one-person server on loopback acts for
 
 
 class SignInRequired(UnauthorizedError):

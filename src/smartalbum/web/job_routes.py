@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, StringConstraints
 
 from smartalbum.errors import NotFoundError
 from smartalbum.i18n import t
 from smartalbum.web.errors import error_responses
+from smartalbum.web.library_routes import author_of
 from smartalbum.web.state import AppState
 
 # Job ids are uuid4 hex; anything else names no job (404), so the pattern documents, not checks.
@@ -36,15 +37,15 @@ def job_router(state: AppState) -> APIRouter:
     router = APIRouter(prefix="/api")
 
     @router.post("/index", status_code=202, responses=error_responses(400, 403, 422, 503))
-    async def start_index(request: IndexRequest) -> dict[str, Any]:
+    async def start_index(body: IndexRequest, request: Request) -> dict[str, Any]:
         """Start importing server-side folders into the catalog; poll the returned job.
 
         Each folder must lie inside an import root (on its real path), unless none is set
         and the server serves this machine only.
         """
         classifier = state.ready_classifier()
-        folders = [state.import_roots.check(f) for f in request.folders]
-        return state.jobs.submit(classifier, folders).to_dict()
+        folders = [state.import_roots.check(f) for f in body.folders]
+        return state.jobs.submit(classifier, folders, author_of(request)).to_dict()
 
     @router.get("/folders", responses=error_responses(403, 422))
     def folders(

@@ -39,6 +39,7 @@ class Job:
     created: float = field(default_factory=time.time)
     finished: float | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+    by: str | None = None  # the account that started it (None: nobody signs in)
 
     @property
     def over(self) -> bool:
@@ -56,6 +57,7 @@ class Job:
             "report": self.report,
             "error": self.error,
             "cancel_requested": self.cancel_requested.is_set(),
+            "by": self.by,
         }
 
 
@@ -72,9 +74,9 @@ class JobRunner:
         self._lock = threading.Lock()
         self._thread = ThreadPoolExecutor(1, "smartalbum-jobs")
 
-    def submit(self, classifier: Classifier, folders: list[Path]) -> Job:
-        """Queue an import; its progress and outcome are read with ``get``."""
-        job = Job(id=uuid.uuid4().hex, folders=[str(f) for f in folders])
+    def submit(self, classifier: Classifier, folders: list[Path], by: str | None = None) -> Job:
+        """Queue an import (``by`` the account asking); its progress is read with ``get``."""
+        job = Job(id=uuid.uuid4().hex, folders=[str(f) for f in folders], by=by)
         with self._lock:
             self.jobs[job.id] = job
         self._thread.submit(self._run, job, classifier, folders)

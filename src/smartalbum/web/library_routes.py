@@ -273,6 +273,19 @@ def original(holder: Holder, photo_id: PhotoId) -> FileResponse:
 
 
 @router.post("/photos/{photo_id}/labels", responses=error_responses(400, 404, 422, 503))
-def correct(holder: Holder, photo_id: PhotoId, body: Correction) -> dict[str, Any]:
-    """Set, confirm, reject or clear a class for the photo; returns the photo as it is now."""
-    return _with_moment(holder, holder.get().correct(_photo_id(photo_id), body.action, body.wnid))
+def correct(
+    holder: Holder, photo_id: PhotoId, body: Correction, request: Request
+) -> dict[str, Any]:
+    """Set, confirm, reject or clear a class for the photo; returns the photo as it is now.
+
+    The correction records who made it (the signed-in account, when there is sign-in).
+    """
+    by = author_of(request)
+    photo = holder.get().correct(_photo_id(photo_id), body.action, body.wnid, by)
+    return _with_moment(holder, photo)
+
+
+def author_of(request: Request) -> str | None:
+    """The account a request acts for, or None on a server nobody signs in to."""
+    principal = getattr(request.state, "principal", None)
+    return None if principal is None or principal.anonymous else str(principal.name)

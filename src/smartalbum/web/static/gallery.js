@@ -302,7 +302,7 @@ async function photoView(id) {
     const form = el("form", { class: "correct", onsubmit: (e) => { e.preventDefault(); if (input.value.trim()) correct("set", input.value.trim()).catch(failure); } },
       input, options, el("button", { type: "submit", text: t("set") }));
     const corrections = el("ul", { class: "corrections" }, ...photo.corrections.map((c) => el("li", {},
-      `${t(c.action + "_")}: ${label(c)}`, el("button", { type: "button", text: t("undo"), onclick: () => correct("clear", c.wnid) }))));
+      `${t(c.action + "_")}: ${label(c)}${c.by ? ` · ${c.by}` : ""}`, el("button", { type: "button", text: t("undo"), onclick: () => correct("clear", c.wnid) }))));
     const facts = el("dl", { class: "facts" });
     const fact = (k, v) => { if (v) facts.append(el("dt", { text: t(k) }), el("dd", { text: v })); };
     fact("taken", photo.taken_at ? photo.taken_at.replace("T", " ") + (photo.taken_at_offset ? ` (UTC${photo.taken_at_offset})` : "")
