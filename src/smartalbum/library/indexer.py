@@ -142,7 +142,9 @@ class Indexer:
         enough = len(paths) >= MIN_FILES_PER_PROCESS * processes
         shared = engine.shared  # None: this engine cannot be opened by another process
         if processes > 1 and enough and shared is not None:
-            source = ModelSource(shared, settings.max_pixels, settings.fast_decode)
+            source = ModelSource(
+                shared, settings.max_pixels, settings.fast_decode, settings.batch_size
+            )
             with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
 
                 def local(batch: list[Path]) -> list[Analysis]:

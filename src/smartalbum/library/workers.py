@@ -32,6 +32,8 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
+import numpy as np
+
 from smartalbum.engines import Engine, SharedEngine, load_engine
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
@@ -50,6 +52,7 @@ class ModelSource:
     engine: SharedEngine
     max_pixels: int
     fast_decode: bool
+    batch_size: int = 0  # if set, the model runs once at this size before the worker is ready
 
 
 # Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
@@ -92,7 +95,12 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
         with contextlib.suppress(OSError, AttributeError):
             os.sched_setaffinity(0, {core})
     try:
-        engine = load_engine(source.engine, threads=1)  # imports ONNX Runtime: after the fork
+        engine = load_engine(source.engine, threads=1)  # imports the runtime: after the fork
+        if source.batch_size:
+            # OpenVINO compiles a batch size when it first meets it (0.2-0.7 s): done here,
+            # the parent goes on analysing by itself instead of waiting for our first batch.
+            size = engine.spec.input_size
+            engine.run(np.zeros((source.batch_size, 3, size, size), np.float32))
     except Exception as exc:  # told to the parent, which carries on without us
         conn.send(f"cannot load the model: {exc}")
         return
