@@ -74,13 +74,19 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
         accounts.remove(args.name)
         print(f"smartalbum: removed {args.name}", file=sys.stderr)
     else:
-        rows = accounts.users()
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        for row in [] if args.json else rows:
-            print(f"{row['name']:<24} {row['role']:<7} {row['sessions']} sessions, "
-                  f"{row['tokens']} tokens")  # fmt: skip
+        _show(
+            accounts.users(), args.json, "{name:<24} {role:<7} {sessions} sessions, {tokens} tokens"
+        )
     return EXIT_OK
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool, line: str) -> None:
+    """A listing as JSON, or one formatted line a row."""
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        print(line.format(**row))
 
 
 def _lifetime(text: str | None) -> float | None:
@@ -102,11 +108,9 @@ def _tokens(args: argparse.Namespace, settings: Settings) -> int:
         print(f"smartalbum: revoked token {args.id}", file=sys.stderr)
     else:
         rows = accounts.tokens()
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        for row in [] if args.json else rows:
-            kind = "read-only" if row["read_only"] else "full"
-            print(f"{row['id']:>5} {row['user']:<24} {kind:<9} last used {row['used_at']}")
+        if not args.json:
+            rows = [{**r, "kind": "read-only" if r["read_only"] else "full"} for r in rows]
+        _show(rows, args.json, "{id:>5} {user:<24} {kind:<9} last used {used_at}")
     return EXIT_OK
 
 
