@@ -49,6 +49,21 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         help="instead, time re-scanning a synthetic library of N photos and a label query",
     )  # fmt: skip
 
+    _add_serve(sub, model_flags)
+
+    load = sub.add_parser("loadtest", help="measure a running server (127.0.0.1 only)")
+    load.add_argument("url", help="e.g. http://127.0.0.1:8000")
+    load.add_argument("--image", type=Path, required=True, help="photo to upload")
+    load.add_argument("--clients", type=int, nargs="+", default=[1, 16], help="concurrencies")
+    load.add_argument("--requests", type=int, default=160, help="requests per concurrency")
+    load.add_argument("--json", action="store_true", help="print JSON")
+
+    models = sub.add_parser("models", help="list the model zoo and which weights are here")
+    models.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _add_serve(sub: Any, model_flags: argparse.ArgumentParser) -> None:
+    """``serve``: where it listens, HTTPS, and a reverse proxy in front."""
     serve = sub.add_parser(
         "serve", parents=[model_flags], help="start the web page and the REST API"
     )
@@ -68,16 +83,6 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "--trusted-proxies", default="127.0.0.1", metavar="ADDR,...",
         help="addresses whose forwarded headers are believed (default 127.0.0.1)",
     )  # fmt: skip
-
-    load = sub.add_parser("loadtest", help="measure a running server (127.0.0.1 only)")
-    load.add_argument("url", help="e.g. http://127.0.0.1:8000")
-    load.add_argument("--image", type=Path, required=True, help="photo to upload")
-    load.add_argument("--clients", type=int, nargs="+", default=[1, 16], help="concurrencies")
-    load.add_argument("--requests", type=int, default=160, help="requests per concurrency")
-    load.add_argument("--json", action="store_true", help="print JSON")
-
-    models = sub.add_parser("models", help="list the model zoo and which weights are here")
-    models.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _classify(args: argparse.Namespace, settings: Settings) -> int:
