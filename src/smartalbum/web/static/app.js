@@ -21,10 +21,7 @@ let status = { key: "", n: 0 };  // kept as a key so a language switch re-transl
 function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
 // The server answers errors in the language asked for: the page's, not the browser's.
 function call(path, options = {}) {
-  const headers = { ...options.headers, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
-  // A signed-in page echoes its session's CSRF token with every change it asks for.
-  const csrf = document.cookie.split("; ").find((c) => c.startsWith("smartalbum_csrf="));
-  if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("smartalbum_csrf=".length));
+  const headers = { ...options.headers, ...csrfHeaders(), "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
   return fetch(path, { ...options, headers });
 }
 

@@ -95,10 +95,7 @@ function el(tag, attrs = {}, ...children) {
 
 async function api(path, options = {}) {
   // The server answers errors in the language asked for: the page's, not the browser's.
-  const headers = { ...options.headers, "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
-  // A signed-in page echoes its session's CSRF token with every change it asks for.
-  const csrf = document.cookie.split("; ").find((c) => c.startsWith("smartalbum_csrf="));
-  if (csrf) headers["X-CSRF-Token"] = decodeURIComponent(csrf.slice("smartalbum_csrf=".length));
+  const headers = { ...options.headers, ...csrfHeaders(), "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
   const response = await fetch(path, { ...options, headers });
   if (response.status === 401) { location.assign(`/login?next=${encodeURIComponent(location.pathname + location.hash)}`); }
   const body = await response.json();

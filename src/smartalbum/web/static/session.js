@@ -1,4 +1,11 @@
 "use strict";
+// Loaded first by every page. csrfHeaders(): a signed-in page echoes its session's CSRF
+// token with every change it asks for (read from the cookie the server set at sign-in).
+function csrfHeaders() {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("smartalbum_csrf="));
+  return cookie ? { "X-CSRF-Token": decodeURIComponent(cookie.slice("smartalbum_csrf=".length)) } : {};
+}
+
 // Who is signed in, shown in the header of every page, with a sign-out button; the page
 // hides what this role cannot do (the server refuses it anyway): body[data-role] in CSS.
 (async () => {
@@ -23,9 +30,7 @@
   const label = () => { out.textContent = WORDS[language()].out; };
   label();
   out.addEventListener("click", async () => {
-    const csrf = document.cookie.split("; ").find((c) => c.startsWith("smartalbum_csrf="));
-    const headers = csrf ? { "X-CSRF-Token": decodeURIComponent(csrf.slice("smartalbum_csrf=".length)) } : {};
-    await fetch("/api/logout", { method: "POST", headers });
+    await fetch("/api/logout", { method: "POST", headers: csrfHeaders() });
     location.assign("/login");
   });
   for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", label);
