@@ -8,6 +8,7 @@ one library shares them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -55,8 +56,15 @@ class Accounts:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
         self.hasher = PasswordHasher()  # argon2id with the library's (RFC 9106) defaults
-        # Verified against when the name is unknown, so both cases take as long.
-        self._dummy = self.hasher.hash(secrets.token_hex(16))
+
+    @functools.cached_property
+    def _dummy_hash(self) -> str:
+        """Verified against when the name is unknown, so both cases take as long.
+
+        Made at the first sign-in, not with the object: a hash costs ~0.24 s, and most
+        users of Accounts (the CLI, a server's gate) never verify a password.
+        """
+        return self.hasher.hash(secrets.token_hex(16))
 
     # -- users --------------------------------------------------------------------------------
 
@@ -124,7 +132,7 @@ class Accounts:
         with self.sessions() as session:
             user = session.scalar(select(User).where(User.name == name))
         try:
-            self.hasher.verify(user.password_hash if user else self._dummy, password)
+            self.hasher.verify(user.password_hash if user else self._dummy_hash, password)
         except (VerificationError, InvalidHashError):
             return None
         return user
