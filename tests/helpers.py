@@ -233,3 +233,14 @@ def wait_until(page: Any, predicate: str, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {predicate}")
         time.sleep(0.05)
+
+
+def run_python(script: str, cache_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``script`` in a fresh interpreter (to see what it imports), on the session's cache."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SMARTALBUM_CACHE_DIR": str(cache_dir)},
+    )

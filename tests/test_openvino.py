@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -33,7 +31,7 @@ from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.models.labels import load_labels
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
-from tests.helpers import CAT, SAMPLES
+from tests.helpers import CAT, SAMPLES, run_python
 
 BF16_AGREEMENT, BF16_MAX_DIFFERENCE = 0.98, 0.15
 TOP1_POINTS = 0.01  # each engine's top-1 on the 1000 within one point of torch fp32
@@ -172,13 +170,7 @@ def test_openvino_is_imported_only_when_it_serves(settings: Settings) -> None:
         f"assert main(['classify', '--json', '--engine', 'openvino', {cat!r}]) == 0\n"
         "print('OPENVINO' if 'openvino' in sys.modules else 'NONE', file=sys.stderr)\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "SMARTALBUM_CACHE_DIR": str(settings.cache_dir)},
-    )
+    proc = run_python(script, settings.cache_dir)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().endswith("OPENVINO"), proc.stderr
     decoder, text, tops = json.JSONDecoder(), proc.stdout.strip(), []

@@ -18,7 +18,7 @@ from smartalbum.engines.classifier import Classifier, softmax
 from smartalbum.models.labels import load_labels
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
-from tests.helpers import CAT, SAMPLES
+from tests.helpers import CAT, SAMPLES, run_python
 
 
 def test_resnet18_random_weights_onnx_matches_torch(tmp_path: Path) -> None:
@@ -122,13 +122,7 @@ def test_onnx_serving_does_not_import_torch(
         "assert code == 0, code\n"
         "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "SMARTALBUM_CACHE_DIR": str(settings.cache_dir)},
-    )
+    proc = run_python(script, settings.cache_dir)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().endswith("NO-TORCH"), proc.stderr
 
