@@ -26,6 +26,7 @@ from smartalbum.settings import Settings
 from smartalbum.web import create_app
 
 REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "artifacts" / "screenshots"  # screenshots the browser tests leave
 # 1000 ImageNet photos, one per class, beside the checkout (scripts/test says where).
 SAMPLES = REPO.parent / "shared" / "imagenet-samples"
 CAT = "n02124075_Egyptian_cat.JPEG"
