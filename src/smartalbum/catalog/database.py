@@ -29,6 +29,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog.schema import (
+    Activity,
     AlbumMember,
     ApiToken,
     AuthSession,
@@ -38,6 +39,7 @@ from smartalbum.catalog.schema import (
     PhotoBlob,
     PhotoLabel,
     Root,
+    ShareLink,
     State,
     User,
     table,
@@ -106,11 +108,16 @@ def _v4_accounts(connection: Any) -> None:
         connection.execute(text("ALTER TABLE corrections ADD COLUMN author VARCHAR(64)"))
 
 
+def _v5_share_links_activity(connection: Any) -> None:
+    Base.metadata.create_all(connection, tables=_tables(ShareLink, Activity))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
     _v3_file_sizes_past_2_gib,
     _v4_accounts,
+    _v5_share_links_activity,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

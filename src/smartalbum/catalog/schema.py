@@ -187,3 +187,36 @@ class ApiToken(Base):
     created_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float | None] = mapped_column(Float)
     used_at: Mapped[float | None] = mapped_column(Float)
+
+
+ALBUM, MOMENT = "album", "moment"  # what a share link may show
+
+
+class ShareLink(Base):
+    """A read-only link to one album or moment: kept by the digest of its token only."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the link's token
+    kind: Mapped[str] = mapped_column(String(16))  # album / moment
+    target: Mapped[str] = mapped_column(String(64))  # the album's or the moment's id
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, if it has one
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float | None] = mapped_column(Float)
+    opened_at: Mapped[float | None] = mapped_column(Float)  # last use, roughly
+
+    __table_args__ = (Index("ix_share_links_target", "kind", "target"),)
+
+
+class Activity(Base):
+    """Who did what: one row per import, rules reload and share link made or revoked."""
+
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+    user: Mapped[str | None] = mapped_column(String(64))  # None: a server nobody signs in to
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)  # what it was done to (folders, album, link id)
