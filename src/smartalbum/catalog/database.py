@@ -35,6 +35,8 @@ from smartalbum.catalog.schema import (
     AuthSession,
     Base,
     Correction,
+    IndexJob,
+    IndexTask,
     Photo,
     PhotoBlob,
     PhotoLabel,
@@ -112,12 +114,17 @@ def _v5_share_links_activity(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(ShareLink, Activity))
 
 
+def _v6_index_jobs(connection: Any) -> None:
+    Base.metadata.create_all(connection, tables=_tables(IndexJob, IndexTask))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
     _v3_file_sizes_past_2_gib,
     _v4_accounts,
     _v5_share_links_activity,
+    _v6_index_jobs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

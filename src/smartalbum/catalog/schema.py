@@ -220,3 +220,54 @@ class Activity(Base):
     user: Mapped[str | None] = mapped_column(String(64))  # None: a server nobody signs in to
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(Text)  # what it was done to (folders, album, link id)
+
+
+QUEUED, RUNNING, DONE, CANCELLED, INTERRUPTED = (
+    "queued", "running", "done", "cancelled", "interrupted"
+)  # fmt: skip
+
+
+class IndexJob(Base):
+    """A distributed index run: what it was asked, how far it got, how it ended.
+
+    Kept in the catalog so a second coordinator, the web app or ``smartalbum jobs`` can
+    follow it, and so workers on other machines know whether its tasks are still wanted.
+    """
+
+    __tablename__ = "index_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    folders: Mapped[str] = mapped_column(Text)  # JSON list, as the coordinator saw them
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued/running/done/...
+    total: Mapped[int] = mapped_column(Integer)  # files sent to the workers
+    reclassify: Mapped[bool] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float | None] = mapped_column(Float)
+    coordinator: Mapped[str | None] = mapped_column(String(128))  # "pid 12 on host"
+    by: Mapped[str | None] = mapped_column(String(64))  # the account that started it
+    report: Mapped[str | None] = mapped_column(Text)  # JSON, once it ends
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class IndexTask(Base):
+    """One batch of a distributed run's files, as sent to the workers, and what became of it.
+
+    A delivery counts itself in ``attempts`` before any work, so a batch whose worker died
+    is split into single files, and a file that kills its worker every time is given up on.
+    """
+
+    __tablename__ = "index_tasks"
+
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("index_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    task: Mapped[str] = mapped_column(String(32), primary_key=True)  # "17", or "17.3" once split
+    paths: Mapped[str] = mapped_column(Text)  # JSON list of the catalog's paths
+    files: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # queued, done, split, given_up
+    attempts: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str | None] = mapped_column(String(128))  # who wrote it
