@@ -284,7 +284,7 @@ def test_timeline_moment_photo_and_search_in_both_languages(
     expect(newest.locator(".where")).to_have_text("Lyon 01, Auvergne-Rhône-Alpes, France")
     expect(newest.locator(".trip-badge")).to_have_text("✈ Trip to Île-de-France, France · Apr 2025")
     card = page.locator(f".moment-card a[data-moment={hokkaido}]")
-    expect(card.locator(".name")).to_have_text("Winter 2025 · Hokkaido, Japan · Skiing")
+    expect(card.locator(".name")).to_have_text("Winter 2024–25 · Hokkaido, Japan · Skiing")
     expect(card.locator(".where")).to_have_text("Sapporo, Hokkaido, Japan")
     expect(card.locator(".dates")).to_have_text("Jan 10 – 12, 2025")
     expect(card).to_contain_text("8 photos")
@@ -293,14 +293,14 @@ def test_timeline_moment_photo_and_search_in_both_languages(
     page.screenshot(path=str(ARTIFACTS / "timeline-1280.png"), full_page=True)
 
     card.click()
-    expect(page.locator("h2")).to_contain_text("Winter 2025 · Hokkaido, Japan · Skiing")
+    expect(page.locator("h2")).to_contain_text("Winter 2024–25 · Hokkaido, Japan · Skiing")
     grid = page.locator(".grid a")
     expect(grid).to_have_count(8)
     expect(page.locator(".moment-facts .trip-badge")).to_contain_text("Trip to Hokkaido, Japan")
     wait_until(page, "() => [...document.images].every((i) => i.complete)")
     page.screenshot(path=str(ARTIFACTS / "moment-1280.png"))
     page.locator(".grid a[title='niseko-1.jpg']").click()
-    expect(page.locator(".moment-link a")).to_have_text("Winter 2025 · Hokkaido, Japan · Skiing")
+    expect(page.locator(".moment-link a")).to_have_text("Winter 2024–25 · Hokkaido, Japan · Skiing")
     expect(page.locator(".facts")).to_contain_text("Niseko, Hokkaido, Japan")
     page.locator(".moment-link a").click()
     expect(grid).to_have_count(8)
@@ -308,7 +308,7 @@ def test_timeline_moment_photo_and_search_in_both_languages(
     page.fill("#q", "北海道")
     page.locator("#search button[type=submit]").click()
     expect(page.locator(f".moment-chips a[data-moment={hokkaido}]")).to_contain_text(
-        "Winter 2025 · Hokkaido, Japan · Skiing"
+        "Winter 2024–25 · Hokkaido, Japan · Skiing"
     )
     expect(page.locator(".grid a[title='sapporo-1.jpg']")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "search-moments-1280.png"))
@@ -326,17 +326,17 @@ def timeline_in_chinese_on_a_phone(browser: Any, trips_url: str, hokkaido: str) 
     page.click("[data-lang=zh]")
     expect(page.get_by_role("link", name="时间线")).to_be_visible()
     card = page.locator(f".moment-card a[data-moment={hokkaido}]")
-    expect(card.locator(".name")).to_have_text("2025年冬 · 日本北海道 · 滑雪")
+    expect(card.locator(".name")).to_have_text("2024–25年冬 · 日本北海道 · 滑雪")
     expect(card.locator(".where")).to_have_text("日本北海道札幌")
     expect(card.locator(".trip-badge")).to_have_text("✈ 2025年1月 · 日本北海道之旅")
     expect(page.locator(".moment-card").nth(4).locator(".name")).to_have_text(
-        "2025年夏 · 澳大利亚新南威尔士州 · 海滩"
+        "2024–25年夏 · 澳大利亚新南威尔士州 · 海滩"
     )
     wait_until(page, "() => [...document.images].every((i) => i.complete)")
     page.screenshot(path=str(ARTIFACTS / "timeline-zh-375.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     card.click()
-    expect(page.locator("h2")).to_contain_text("2025年冬 · 日本北海道 · 滑雪")
+    expect(page.locator("h2")).to_contain_text("2024–25年冬 · 日本北海道 · 滑雪")
     expect(page.locator(".grid a")).to_have_count(8)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     phone.close()

@@ -134,12 +134,18 @@ def test_trips_need_a_home_and_end_at_home_or_after_a_silent_week() -> None:
 
 
 def test_seasons_months_and_place_names() -> None:
-    assert season(date(2025, 1, 14), 43.0) == ("Winter 2025", "2025年冬")
-    assert season(date(2025, 1, 14), -33.9) == ("Summer 2025", "2025年夏")
-    assert season(date(2025, 1, 14), None) == ("Winter 2025", "2025年冬")
+    assert season(date(2025, 1, 14), 43.0) == ("Winter 2024–25", "2024–25年冬")
+    assert season(date(2025, 1, 14), -33.9) == ("Summer 2024–25", "2024–25年夏")
+    assert season(date(2025, 1, 14), None) == ("Winter 2024–25", "2024–25年冬")
     assert season(date(2025, 4, 1), -33.9) == ("Autumn 2025", "2025年秋")
-    assert season(date(2024, 12, 31), 0.0) == ("Winter 2024", "2024年冬")
+    assert season(date(2024, 12, 31), 0.0) == ("Winter 2024–25", "2024–25年冬")
     assert season(date(2025, 10, 1), 48.8) == ("Autumn 2025", "2025年秋")
+    # One winter, one name: 27 Dec 2025 and 10 Feb 2026 are the same season, 10 Feb 2025 not.
+    assert season(date(2025, 12, 27), 43.0) == season(date(2026, 2, 10), 43.0)
+    assert season(date(2025, 12, 27), 43.0) == ("Winter 2025–26", "2025–26年冬")
+    assert season(date(2025, 2, 10), 43.0) == ("Winter 2024–25", "2024–25年冬")
+    assert season(date(2025, 7, 1), -33.9) == ("Winter 2025", "2025年冬")
+    assert season(date(2099, 12, 1), 1.0)[0] == "Winter 2099–00"
     assert month_span(date(2025, 1, 10), date(2025, 1, 31)) == ("Jan 2025", "2025年1月")
     assert month_span(date(2024, 12, 30), date(2025, 1, 2)) == (
         "Dec 2024 – Jan 2025",
@@ -185,20 +191,21 @@ def names_of(trip_library: tuple[Path, dict[str, int]]) -> dict[int, str]:
 EXPECTED = [
     (["no-exif"], "Summer 2023 · My pets", "2023年夏 · 我的宠物"),
     (["home-dec-1", "home-dec-2", "home-dec-3"],
-     "Winter 2024 · Beijing, China · Architecture", "2024年冬 · 中国北京市 · 城市建筑"),
+     "Winter 2024–25 · Beijing, China · Architecture", "2024–25年冬 · 中国北京市 · 城市建筑"),
     (["sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4", "niseko-1", "niseko-2",
       "niseko-broken-gps", "niseko-camera"],
-     "Winter 2025 · Hokkaido, Japan · Skiing", "2025年冬 · 日本北海道 · 滑雪"),
+     "Winter 2024–25 · Hokkaido, Japan · Skiing", "2024–25年冬 · 日本北海道 · 滑雪"),
     (["tokyo-1", "tokyo-2"],
-     "Winter 2025 · Tokyo, Japan · Architecture", "2025年冬 · 日本东京都 · 城市建筑"),
+     "Winter 2024–25 · Tokyo, Japan · Architecture", "2024–25年冬 · 日本东京都 · 城市建筑"),
     (["honolulu-1", "honolulu-2", "honolulu-3", "honolulu-4"],
-     "Winter 2025 · Hawaii, United States · Beach", "2025年冬 · 美国夏威夷州 · 海滩"),
+     "Winter 2024–25 · Hawaii, United States · Beach", "2024–25年冬 · 美国夏威夷州 · 海滩"),
     (["home-jan-1", "home-jan-2"],
-     "Winter 2025 · Beijing, China · Architecture", "2025年冬 · 中国北京市 · 城市建筑"),
+     "Winter 2024–25 · Beijing, China · Architecture", "2024–25年冬 · 中国北京市 · 城市建筑"),
     (["sydney-1", "sydney-2", "sydney-3", "sydney-4"],
-     "Summer 2025 · New South Wales, Australia · Beach", "2025年夏 · 澳大利亚新南威尔士州 · 海滩"),
+     "Summer 2024–25 · New South Wales, Australia · Beach",
+     "2024–25年夏 · 澳大利亚新南威尔士州 · 海滩"),
     (["home-feb"],
-     "Winter 2025 · Beijing, China · Architecture", "2025年冬 · 中国北京市 · 城市建筑"),
+     "Winter 2024–25 · Beijing, China · Architecture", "2024–25年冬 · 中国北京市 · 城市建筑"),
     (["paris-1", "paris-2", "paris-3", "paris-placeholder"],
      "Spring 2025 · Île-de-France, France · Architecture",
      "2025年春 · 法国法兰西岛大区 · 城市建筑"),
@@ -367,14 +374,14 @@ def test_cli_moments_show_and_trips(
     code, out, _ = cli("trips", "--home", "北京", "--json")
     assert [t["title"] for t in json.loads(out)] == [t for t, _, _ in TRIPS_FROM_BEIJING[::-1]]
     code, out, _ = cli("moments", "--home", "Beijing")
-    assert code == 0 and "Winter 2025 · Hokkaido, Japan · Skiing" in out
+    assert code == 0 and "Winter 2024–25 · Hokkaido, Japan · Skiing" in out
     assert len(out.strip().splitlines()) == len(EXPECTED) + 1  # and a count
     code, out, _ = cli("moments", "show", "m0", "--json")
     assert code == 1 and json.loads(out)["error"]["code"] == "not_found"
     code, _, err = cli("trips", "--home", "Atlantisopolis")
     assert code == 2 and "Atlantisopolis" in err
     code, out, _ = cli("search", "北海道")
-    assert code == 0 and "moment m" in out and "2025年冬 · 日本北海道 · 滑雪" in out
+    assert code == 0 and "moment m" in out and "2024–25年冬 · 日本北海道 · 滑雪" in out
 
 
 def test_moments_are_computed_without_a_network(trip_library: tuple[Path, dict[str, int]]) -> None:
@@ -448,8 +455,8 @@ def test_api_photo_detail_has_its_place_and_moment(
     assert niseko["place"]["city_zh"] == "二世谷" and niseko["place"]["region"] == "Hokkaido"
     assert niseko["moment"] == {
         "id": f"m{by_name['sapporo-1']}",
-        "title": "Winter 2025 · Hokkaido, Japan · Skiing",
-        "title_zh": "2025年冬 · 日本北海道 · 滑雪",
+        "title": "Winter 2024–25 · Hokkaido, Japan · Skiing",
+        "title_zh": "2024–25年冬 · 日本北海道 · 滑雪",
     }
     camera = client.get(f"/api/photos/{by_name['niseko-camera']}").json()
     assert camera["place"] is None and camera["moment"]["id"] == niseko["moment"]["id"]
@@ -463,20 +470,22 @@ def test_api_photo_detail_has_its_place_and_moment(
     ("query", "photos", "moments"),
     [
         ("北海道", {"sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4", "niseko-1", "niseko-2"},
-         ["Winter 2025 · Hokkaido, Japan · Skiing"]),
+         ["Winter 2024–25 · Hokkaido, Japan · Skiing"]),
         ("Sapporo", {"sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4"},
-         ["Winter 2025 · Hokkaido, Japan · Skiing"]),
+         ["Winter 2024–25 · Hokkaido, Japan · Skiing"]),
         ("日本", {"sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4", "niseko-1", "niseko-2",
                  "tokyo-1", "tokyo-2"},
-         ["Winter 2025 · Tokyo, Japan · Architecture", "Winter 2025 · Hokkaido, Japan · Skiing"]),
+         ["Winter 2024–25 · Tokyo, Japan · Architecture",
+          "Winter 2024–25 · Hokkaido, Japan · Skiing"]),
         ("Japan", {"sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4", "niseko-1", "niseko-2",
                    "tokyo-1", "tokyo-2"},
-         ["Winter 2025 · Tokyo, Japan · Architecture", "Winter 2025 · Hokkaido, Japan · Skiing"]),
+         ["Winter 2024–25 · Tokyo, Japan · Architecture",
+          "Winter 2024–25 · Hokkaido, Japan · Skiing"]),
         ("日本北海道", {"sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4", "niseko-1", "niseko-2"},
-         ["Winter 2025 · Hokkaido, Japan · Skiing"]),
+         ["Winter 2024–25 · Hokkaido, Japan · Skiing"]),
         ("ile-de-france", {"paris-1", "paris-2", "paris-3"},
          ["Spring 2025 · Île-de-France, France · Architecture"]),
-        ("滑雪", None, ["Winter 2025 · Hokkaido, Japan · Skiing"]),
+        ("滑雪", None, ["Winter 2024–25 · Hokkaido, Japan · Skiing"]),
     ],
 )  # fmt: skip
 def test_search_by_place_in_both_languages_lists_moments(

