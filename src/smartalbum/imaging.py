@@ -303,18 +303,26 @@ class Preprocess:
         the same pixels as resizing everything and cropping (within 1/255), in 60 % of
         the time.
         """
-        width, height = img.size
+        crop = self.input_size
+        size, left, top = self._placement(*img.size)
+        if size == img.size:
+            return img.crop((left, top, left + crop, top + crop))
+        return img.resize((crop, crop), Image.Resampling.BILINEAR, box=self.source_box(*img.size))
+
+    def _placement(self, width: int, height: int) -> tuple[tuple[int, int], int, int]:
+        """The resized size, and where the crop starts in it."""
         short, long = (width, height) if width <= height else (height, width)
         new_short, new_long = self.resize_size, int(self.resize_size * long / short)
         size = (new_short, new_long) if width <= height else (new_long, new_short)
         crop = self.input_size
-        left = round((size[0] - crop) / 2.0)
-        top = round((size[1] - crop) / 2.0)
-        if size == img.size:
-            return img.crop((left, top, left + crop, top + crop))
+        return size, round((size[0] - crop) / 2.0), round((size[1] - crop) / 2.0)
+
+    def source_box(self, width: int, height: int) -> tuple[float, float, float, float]:
+        """The region (left, top, right, bottom) of a width x height image the crop shows."""
+        size, left, top = self._placement(width, height)
         sx, sy = width / size[0], height / size[1]
-        box = (left * sx, top * sy, (left + crop) * sx, (top + crop) * sy)
-        return img.resize((crop, crop), Image.Resampling.BILINEAR, box=box)
+        crop = self.input_size
+        return (left * sx, top * sy, (left + crop) * sx, (top + crop) * sy)
 
     @functools.cached_property
     def _lut(self) -> np.ndarray:

@@ -125,15 +125,20 @@ def _open(
     return OnnxEngine(spec, path, name=engine, threads=threads)
 
 
-def ensure_fp32(files: ModelFiles) -> Path:
-    """The cached fp32 ONNX file, exported from the weights (with torch) when missing."""
-    path = files.onnx_path("fp32")
+def ensure_fp32(files: ModelFiles, kind: str = "fp32") -> Path:
+    """The cached fp32 ONNX file, exported from the weights (with torch) when missing.
+
+    ``kind="cam"`` is the heat-map variant (a ``class_maps`` output too), a file of its own.
+    """
+    path = files.onnx_path(kind)
     if artifacts.is_valid(path):
         return path
     from smartalbum.engines.export import export_onnx
 
     try:
-        tmp = export_onnx(files.spec, files.weights, path, artifacts.OPSET)
+        tmp = export_onnx(
+            files.spec, files.weights, path, artifacts.OPSET, class_maps=kind == "cam"
+        )
     except ModelUnavailableError:
         raise
     except Exception as exc:  # exporter, checker or disk: the user needs the reason, not a trace

@@ -28,11 +28,47 @@ class _WithEmbedding(torch.nn.Module):
         return self.model.head(features), features  # type: ignore[operator]
 
 
-def export_onnx(spec: ModelSpec, weights: Path, target: Path, opset: int) -> Path:
+class _WithClassMaps(torch.nn.Module):
+    """Also expose every class's activation map: the classifier applied at each position.
+
+    The maps are the last feature map weighted by the linear layer (a 1x1 convolution
+    without the bias); their mean over positions plus the bias is the logit (Zhou et al.,
+    "Learning Deep Features for Discriminative Localization", 2016).
+    """
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        feature_map = self.model.feature_map(x)  # type: ignore[operator]
+        features = feature_map.mean(dim=(2, 3))
+        linear = _linear_of(self.model)
+        maps = torch.einsum("kc,nchw->nkhw", linear.weight, feature_map)
+        return linear(features), features, maps
+
+
+def _linear_of(model: torch.nn.Module) -> torch.nn.Linear:
+    """The classifier layer both model families end with (``_fc`` or ``fc``)."""
+    linear = getattr(model, "_fc", None) or getattr(model, "fc", None)
+    if not isinstance(linear, torch.nn.Linear):
+        raise TypeError(f"{type(model).__name__} has no final linear layer")
+    return linear
+
+
+def export_onnx(
+    spec: ModelSpec, weights: Path, target: Path, opset: int, class_maps: bool = False
+) -> Path:
     """Write the model as ONNX (input ``input``, outputs ``logits``, ``embedding``) to a temp
-    file beside ``target`` and return it; the caller moves it into place."""
+    file beside ``target`` and return it; the caller moves it into place.
+
+    With ``class_maps`` the graph has a third output, ``class_maps`` (N, classes, h, w),
+    for heat-maps: a separate file, so the classifying graph stays as it was.
+    """
     log.warning("exporting %s to ONNX (once; cached in %s)", spec.name, target.parent)
-    model = _WithEmbedding(load_state_dict(spec, weights))
+    model = load_state_dict(spec, weights)
+    wrapped = _WithClassMaps(model) if class_maps else _WithEmbedding(model)
+    outputs = ["logits", "embedding", *(["class_maps"] if class_maps else [])]
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:
         tmp_path = Path(tmp.name)
@@ -41,12 +77,12 @@ def export_onnx(spec: ModelSpec, weights: Path, target: Path, opset: int) -> Pat
         # The exporter's notes on constant folding are about its internals, not our model.
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model,
+            wrapped,
             (dummy,),
             str(tmp_path),
             input_names=["input"],
-            output_names=["logits", "embedding"],
-            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+            output_names=outputs,
+            dynamic_axes={"input": {0: "batch"}, **{name: {0: "batch"} for name in outputs}},
             opset_version=opset,
             dynamo=False,
         )

@@ -142,13 +142,16 @@ class EfficientNetLite(nn.Module):
         self._bn1 = nn.BatchNorm2d(1280, eps=BN_EPS)
         self._fc = nn.Linear(1280, num_classes)
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Pooled embedding, shape (batch, 1280)."""
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The last feature map before pooling, shape (batch, 1280, size/32, size/32)."""
         x = F.relu6(self._bn0(self._conv_stem(x)))
         for block in self._blocks:
             x = block(x)
-        x = F.relu6(self._bn1(self._conv_head(x)))
-        return x.mean(dim=(2, 3))
+        return F.relu6(self._bn1(self._conv_head(x)))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Pooled embedding, shape (batch, 1280)."""
+        return self.feature_map(x).mean(dim=(2, 3))
 
     def head(self, features: torch.Tensor) -> torch.Tensor:
         """Class logits from the pooled embedding."""

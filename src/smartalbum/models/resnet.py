@@ -51,11 +51,14 @@ class ResNet18(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(512, num_classes)
 
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The last feature map before pooling, shape (batch, 512, 7, 7)."""
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))  # type: ignore[no-any-return]
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled embedding, shape (batch, 512)."""
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return torch.flatten(self.avgpool(x), 1)
+        return torch.flatten(self.avgpool(self.feature_map(x)), 1)
 
     def head(self, features: torch.Tensor) -> torch.Tensor:
         """Class logits from the pooled embedding."""
