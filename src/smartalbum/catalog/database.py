@@ -34,6 +34,9 @@ from smartalbum.catalog.schema import (
     ApiToken,
     AuthSession,
     Base,
+    Category,
+    CategoryExample,
+    CategoryMember,
     Correction,
     IndexJob,
     IndexTask,
@@ -118,6 +121,10 @@ def _v6_index_jobs(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(IndexJob, IndexTask))
 
 
+def _v7_categories(connection: Any) -> None:
+    Base.metadata.create_all(connection, tables=_tables(Category, CategoryExample, CategoryMember))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -125,6 +132,7 @@ MIGRATIONS: list[Step] = [
     _v4_accounts,
     _v5_share_links_activity,
     _v6_index_jobs,
+    _v7_categories,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

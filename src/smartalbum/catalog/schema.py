@@ -271,3 +271,56 @@ class IndexTask(Base):
     updated: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str | None] = mapped_column(String(128))  # who wrote it
+
+
+class Category(Base):
+    """A category a person taught from example photos, and the light model learned from them.
+
+    The model is kept with the name of the model whose embeddings it was trained on: after
+    a re-index with another model it is retrained from its examples.
+    """
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # the English name, casefolded
+    name: Mapped[str] = mapped_column(String(64))
+    name_zh: Mapped[str | None] = mapped_column(String(64))
+    threshold: Mapped[float] = mapped_column(Float)  # a photo scoring this or more belongs
+    created_at: Mapped[float] = mapped_column(Float)
+    author: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(64))  # the embeddings it was trained on
+    weights: Mapped[bytes | None] = mapped_column(LargeBinary)  # the learner's, float32 LE
+    trained_at: Mapped[float | None] = mapped_column(Float)
+
+
+class CategoryExample(Base):
+    """One photo a person said is (or is not) in a category: the category's training data."""
+
+    __tablename__ = "category_examples"
+
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    positive: Mapped[bool] = mapped_column(Integer)  # 1: an example, 0: a counter-example
+    created_at: Mapped[float] = mapped_column(Float)
+    author: Mapped[str | None] = mapped_column(String(64))
+
+
+class CategoryMember(Base):
+    """A photo at or above a category's threshold, with its score: derived, rebuilt at will."""
+
+    __tablename__ = "category_members"
+
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    score: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_category_members_score", "category_id", "score"),)
