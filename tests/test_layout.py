@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"albums"},
     {"library"},
     {"search", "moments"},
+    {"distributed"},  # Celery workers and their coordinator, over library's parts
     {"web", "bench"},
     {"cli"},
     {"__main__"},

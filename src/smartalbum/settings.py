@@ -24,7 +24,7 @@ ENV_PREFIX = "SMARTALBUM_"
 _AT_LEAST_ONE = (
     "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
-    "session_idle_hours", "session_max_days",
+    "session_idle_hours", "session_max_days", "broker_visibility_timeout",
 )  # fmt: skip
 # "lat,lon" as a home: two numbers and a comma (text with letters is a place name).
 _LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
@@ -105,6 +105,21 @@ class Settings:
         "Folders the web may import from, separated by ':' (each checked on its real path). "
         "Unset: any folder while serving this machine only, none when serving beyond it.",
     )
+    broker: str | None = _setting(
+        None,
+        "Celery broker for distributed indexing, such as redis://host:6379/0: `index` and "
+        "the web's imports then send the work to `smartalbum worker` processes. Unset: local.",
+    )
+    broker_visibility_timeout: int = _setting(
+        600,
+        "Seconds before a task taken by a worker that vanished is delivered again "
+        "(longer than any one batch takes).",
+    )
+    path_map: str | None = _setting(
+        None,
+        "Where a worker sees the coordinator's folders: FROM=TO pairs separated by ':', "
+        "e.g. /srv/photos=/mnt/nas/photos (the catalog keeps the coordinator's paths).",
+    )
     cache_dir: Path = field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("smartalbum")),
         metadata={"help": "Where derived model files are cached."},
@@ -163,6 +178,7 @@ class Settings:
             )
         if self.home is not None:
             home_coordinates(self.home)
+        self.path_pairs()
         for root in self.import_root_paths():
             if not root.is_dir():
                 raise ConfigError(t("setting import_roots: {root} is not a folder", root=str(root)))
@@ -180,6 +196,18 @@ class Settings:
     def serves_beyond_this_machine(self) -> bool:
         """Whether others can reach the server: bound beyond loopback, or behind a proxy."""
         return self.proxy_headers or not is_loopback(self.host)
+
+    def path_pairs(self) -> list[tuple[str, str]]:
+        """The path map as (coordinator's prefix, this machine's prefix), longest first."""
+        pairs = []
+        for part in (self.path_map or "").split(os.pathsep):
+            source, equals, target = part.partition("=")
+            if not part.strip():
+                continue
+            if not equals or not source.strip() or not target.strip():
+                raise ConfigError(t("setting path_map: {part!r} is not FROM=TO", part=part))
+            pairs.append((source.strip().rstrip("/") or "/", target.strip().rstrip("/") or "/"))
+        return sorted(pairs, key=lambda pair: -len(pair[0]))
 
     def import_root_paths(self) -> list[Path]:
         """The import roots as given (absolute, ``~`` expanded); empty when unset."""

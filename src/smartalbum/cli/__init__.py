@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smartalbum import __version__
-from smartalbum.cli import account_commands, library_commands, model_commands
+from smartalbum.cli import account_commands, library_commands, model_commands, worker_commands
 from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, language, say
 from smartalbum.errors import ConfigError, SmartalbumError, UnexpectedError, error_body
 from smartalbum.i18n import t
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.add_parsers(sub, model_flags)
     library_commands.add_parsers(sub, model_flags)
     account_commands.add_parsers(sub)
+    worker_commands.add_parsers(sub)
     return parser
 
 
@@ -57,7 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="smartalbum: %(message)s",
     )
     try:
-        commands = model_commands.COMMANDS | library_commands.COMMANDS | account_commands.COMMANDS
+        commands = (
+            model_commands.COMMANDS
+            | library_commands.COMMANDS
+            | account_commands.COMMANDS
+            | worker_commands.COMMANDS
+        )
         command = commands[args.command]
         code = command(args, _settings(args))
         # Written here, not at exit, so a full disk is reported like any other failure.

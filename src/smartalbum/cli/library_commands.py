@@ -16,6 +16,7 @@ from smartalbum.library.pages import MAX_PAGE
 from smartalbum.settings import Settings
 
 if TYPE_CHECKING:
+    from smartalbum.library.indexer import IndexReport
     from smartalbum.library.service import PhotoLibrary
     from smartalbum.moments import Timeline
 
@@ -105,6 +106,10 @@ def _add_show(parser: argparse.ArgumentParser, noun: str, limit: int) -> None:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.broker:  # the work goes to `smartalbum worker` processes
+        from smartalbum.cli.worker_commands import distributed_index
+
+        return _print_index(args, distributed_index(args, settings))
     from smartalbum.library import workers
 
     if settings.index_processes != 1:
@@ -122,6 +127,10 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     sessions = session_factory(open_engine(settings.library))
     indexer = Indexer(classifier, sessions, settings.library, rules=rules.current())
     report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
+    return _print_index(args, report)
+
+
+def _print_index(args: argparse.Namespace, report: IndexReport) -> int:
     for warning in report.warnings:
         print(f"smartalbum: warning: {warning}", file=sys.stderr)
     if args.json:

@@ -13,7 +13,7 @@ regroup anything.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -87,14 +87,23 @@ class CatalogWriter:
     """Writes analysed batches, the folders indexed and what went missing, for one indexer."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], classifier: Classifier, rules: RuleSet
+        self, sessions: sessionmaker[Session], classifier: Classifier | None, rules: RuleSet
     ) -> None:
         self.sessions = sessions
+        # None: a distributed run's coordinator, which writes only moves, folders and missing
         self.classifier = classifier
         self.rules = rules  # the album rules each batch is grouped under
 
-    def write(self, batch: Sequence[Analysis], known: Mapping[str, int]) -> Written:
-        """One transaction: the batch's photos (new or known by path), labels, blobs and albums."""
+    def write(
+        self,
+        batch: Sequence[Analysis],
+        known: Mapping[str, int],
+        then: Callable[[Session, Written], None] | None = None,
+    ) -> Written:
+        """One transaction: the batch's photos (new or known by path), labels, blobs and albums.
+
+        ``then`` runs last in the same transaction (a distributed task records itself done).
+        """
         written = Written()
         rows = self._rows(batch, known, written, time.time())
         with self.sessions.begin() as session:
@@ -121,6 +130,8 @@ class CatalogWriter:
                 session.execute(insert(BLOBS), blobs)
             if ids:
                 write_members(session, list(ids.values()), self.rules)
+            if then is not None:
+                then(session, written)
         return written
 
     def _rows(
@@ -164,6 +175,7 @@ class CatalogWriter:
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
             return row
+        assert self.classifier is not None, "only moves are written without a classifier"
         row.update(
             model=self.classifier.spec.name, engine=self.classifier.engine.name, dhash=a.dhash
         )
@@ -184,6 +196,7 @@ class CatalogWriter:
     def _labels(self, a: Analysis) -> list[dict[str, Any]]:
         if a.probabilities is None:
             return []
+        assert self.classifier is not None, "only moves are written without a classifier"
         return [
             {"rank": p.rank, "class_index": p.index, "wnid": p.wnid, "probability": p.probability}
             for p in self.classifier.top_k(a.probabilities, TOP_LABELS)

@@ -131,8 +131,19 @@ class JobRunner:
         engine = None
         try:
             engine = open_engine(self.library)
-            indexer = Indexer(classifier, session_factory(engine), self.library, rules=self.rules())
-            report = indexer.run(folders, wrap=count, confine=self.confine)
+            sessions = session_factory(engine)
+            if classifier.settings.broker:  # the work goes to `smartalbum worker` processes
+                from smartalbum.distributed import DistributedIndexer
+
+                distributed = DistributedIndexer(
+                    classifier.settings, sessions, self.library, rules=self.rules()
+                )
+                report = distributed.run(
+                    folders, wrap=count, confine=self.confine, job_id=job.id, by=job.by
+                )
+            else:
+                indexer = Indexer(classifier, sessions, self.library, rules=self.rules())
+                report = indexer.run(folders, wrap=count, confine=self.confine)
         except SmartalbumError as exc:
             job.status, job.error = "failed", exc.to_dict()
         except Exception as exc:  # recorded on the job and logged: never swallowed
