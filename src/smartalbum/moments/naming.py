@@ -11,14 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from smartalbum.places import hemisphere
+from smartalbum.places.seasons import season_names, season_of
 from smartalbum.text import has_chinese
 
 SEP = " · "
 
-# Northern-hemisphere season of each month; the south's is six months on.
-_NORTH = {12: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1, 6: 2, 7: 2, 8: 2, 9: 3, 10: 3, 11: 3}
-_SEASONS = (("Winter", "冬"), ("Spring", "春"), ("Summer", "夏"), ("Autumn", "秋"))
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -60,29 +57,11 @@ SCENES = (
 def season(day: date, lat: float | None) -> tuple[str, str]:
     """("Winter 2024–25", "2024–25年冬") for a date where the place is (north when unknown).
 
-    One calendar everywhere: the season that runs from December into February spans two
-    years and is named by both (winter in the north, summer in the south); the others
-    lie within one year.
+    One calendar everywhere (places/seasons.py): the season that runs from December into
+    February spans two years and is named by both; the others lie within one year.
     """
-    index = _NORTH[day.month]
-    if lat is not None and hemisphere(lat) == "south":
-        index = (index + 2) % 4
-    en, zh = _SEASONS[index]
-    year = season_year(day)
-    return f"{en} {year}", f"{year}年{zh}"
-
-
-def season_year(day: date) -> str:
-    """The year a season is named by: "2024–25" from December to February, else "2025"."""
-    if day.month in (12, 1, 2):
-        start = day.year if day.month == 12 else day.year - 1
-        return two_years(start)
-    return str(day.year)
-
-
-def two_years(start: int) -> str:
-    """Two years as a season names them: 2025 gives "2025–26"."""
-    return f"{start}–{(start + 1) % 100:02d}"
+    kind, start = season_of(day, lat)
+    return season_names(kind, start, spans_years=day.month in (12, 1, 2))
 
 
 def month_span(first: date, last: date) -> tuple[str, str]:

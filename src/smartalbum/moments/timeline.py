@@ -94,6 +94,10 @@ class Timeline:
         found = self._current().of_photo.get(photo_id)
         return found.ref() if found else None
 
+    def groups(self) -> list[tuple[dict[str, Any], list[int]]]:
+        """Every moment as listed, with its photo ids, newest first: what search groups by."""
+        return [(m.to_dict(), m.photo_ids) for m in self._current().moments]
+
     def matching(self, text: str) -> list[dict[str, Any]]:
         """Moments whose places or titles the query names, newest first."""
         if not text.strip():

