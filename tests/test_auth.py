@@ -16,9 +16,11 @@ import httpx
 import pytest
 
 from smartalbum.catalog import open_engine, session_factory
+from smartalbum.errors import TooManyAttemptsError
 from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
-from smartalbum.web.auth import PUBLIC
+from smartalbum.web.auth import PUBLIC, Gate
+from smartalbum.web.library_routes import LibraryHolder
 from tests.helpers import LiveServer, assert_error
 
 PASSWORD = "correct horse battery"
@@ -56,7 +58,10 @@ def operations(client: httpx.Client) -> list[tuple[str, str]]:
 
 def call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
     """An operation with made-up ids and an empty body: the gate answers before validation."""
-    url = path.format(photo_id="1", album_id="pets", moment_id="m1", job_id="0" * 32)
+    url = path.format(
+        photo_id="1", album_id="pets", moment_id="m1", job_id="0" * 32, link_id="1",
+        token="sh_" + "0" * 32,
+    )  # fmt: skip
     return client.request(method, url, **kwargs)
 
 
@@ -177,6 +182,21 @@ def test_failed_sign_ins_are_throttled_per_address_and_account(server: Server) -
         assert refused.json()["error"]["code"] == "too_many_attempts"
     with httpx.Client(base_url=server.url, timeout=60, transport=other) as c:
         assert sign_in(c, "editor").status_code == 200  # the right password from elsewhere
+
+
+def test_a_guesser_who_keeps_on_waits_longer_each_time(settings: Settings) -> None:
+    gate = Gate(settings, LibraryHolder(settings))
+    waits, failures = [], 0
+    for total in (5, 10, 20, 40):
+        while failures < total:
+            gate.failed("mimi", "10.0.0.9")
+            failures += 1
+        with pytest.raises(TooManyAttemptsError) as refused:
+            gate.throttle("mimi", "10.0.0.9")
+        waits.append(int(refused.value.headers["Retry-After"]))
+    # 15 minutes, then an hour, four hours, a day (a second or two of slack each).
+    assert [round(w / 60) for w in waits] == [15, 60, 240, 1440], waits
+    gate.throttle("mimi", "10.0.0.10")  # another address is not held back by this one
 
 
 def test_behind_a_proxy_everyone_signs_in(library_settings: Settings) -> None:

@@ -126,6 +126,12 @@ class UnauthorizedError(SmartalbumError):
         self.headers["WWW-Authenticate"] = 'Bearer realm="smartalbum"'
 
 
+class ShareLockedError(UnauthorizedError):
+    """A share link with a password, asked for without the pass its password gives."""
+
+    code = "share_password_required"
+
+
 class ForbiddenError(SmartalbumError):
     """Signed in, but the role may not do this, or a cross-site request was refused."""
 

@@ -89,7 +89,7 @@ class Accounts:
             raise ConfigError(
                 t("unknown role {role!r} (use one of {roles})", role=role, roles=", ".join(ROLES))
             )
-        _check_password(password)
+        check_password(password)
         with self.sessions.begin() as session:
             if session.scalar(select(User.id).where(User.name == name)) is not None:
                 raise ConfigError(t("a user {name!r} exists already", name=name))
@@ -98,7 +98,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         """A new password for an account; its sessions end."""
-        _check_password(password)
+        check_password(password)
         with self.sessions.begin() as session:
             user = _user(session, name)
             user.password_hash = self.hasher.hash(password)
@@ -247,7 +247,8 @@ class Accounts:
             session.execute(delete(ApiToken).where(ApiToken.id == token_id))
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
+    """ConfigError for a password too short to keep anyone out."""
     if len(password) < MIN_PASSWORD:
         raise ConfigError(t("a password needs at least {count} characters", count=MIN_PASSWORD))
 

@@ -24,7 +24,7 @@ from smartalbum.albums import Groups, RuleSet, RulesWatcher, class_groups, membe
 from smartalbum.catalog import OK, AlbumMember, Photo, PhotoBlob, Root, open_engine, session_factory
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
-from smartalbum.library import corrections
+from smartalbum.library import activity, corrections
 from smartalbum.library.pages import page_size
 from smartalbum.library.photos import photo_json
 from smartalbum.models.labels import ClassLabel, LabelSet, load_labels
@@ -97,11 +97,16 @@ class PhotoLibrary:
             self._applied = rules
             return regrouped
 
-    def reload_rules(self) -> int:
-        """Re-read the rules file now and regroup; RulesError (the old rules stay) if it is bad."""
+    def reload_rules(self, by: str | None = None) -> int:
+        """Re-read the rules file now and regroup; RulesError (the old rules stay) if it is bad.
+
+        The reload is recorded in the activity log with ``by``, the account that asked.
+        """
         with self._lock:
             self.watcher.reload()
-        return self.refresh()
+        regrouped = self.refresh()
+        activity.log_now(self.sessions, by, activity.RULES_RELOAD, self.rules.source)
+        return regrouped
 
     # -- reads ------------------------------------------------------------------------------
 

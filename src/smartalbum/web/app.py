@@ -19,6 +19,7 @@ from smartalbum.web.limits import UploadLimitMiddleware
 from smartalbum.web.openapi import install_openapi
 from smartalbum.web.pages import mount_pages
 from smartalbum.web.predict_routes import predict_router
+from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
 
 
@@ -50,5 +51,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
     app.include_router(job_router(state))
+    app.include_router(share_router(state.library, state.gate))
     install_openapi(app, settings, state.gate.required)
     return app

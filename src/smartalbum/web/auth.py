@@ -22,7 +22,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
-from limits import RateLimitItemPerMinute, storage, strategies
+from limits import (
+    RateLimitItem,
+    RateLimitItemPerDay,
+    RateLimitItemPerHour,
+    RateLimitItemPerMinute,
+    storage,
+    strategies,
+)
 from pydantic import BaseModel, Field
 
 from smartalbum.catalog import ADMIN, EDITOR, VIEWER
@@ -45,6 +52,10 @@ SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER = "smartalbum_session", "smartalbum_csr
 PUBLIC = {
     ("GET", "/login"), ("POST", "/api/login"), ("GET", "/api/health"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+    # A share link's token is its credential: these routes check it themselves.
+    ("GET", "/s/{token}"), ("GET", "/api/shared/{token}"), ("POST", "/api/shared/{token}/unlock"),
+    ("GET", "/api/shared/{token}/photos/{photo_id}/thumbnail"),
+    ("GET", "/api/shared/{token}/photos/{photo_id}/original"),
 }  # fmt: skip
 PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign-in page
 # The role a route needs when it is not the default (GET: viewer; any other method: admin).
@@ -53,13 +64,28 @@ ROLE_OF = {
     ("POST", "/api/logout"): VIEWER,
     ("POST", "/api/photos/{photo_id}/labels"): EDITOR,
     ("POST", "/api/albums/reload"): EDITOR,
+    ("POST", "/api/albums/{album_id}/shares"): EDITOR,
+    ("POST", "/api/moments/{moment_id}/shares"): EDITOR,
+    ("GET", "/api/albums/{album_id}/shares"): EDITOR,
+    ("GET", "/api/moments/{moment_id}/shares"): EDITOR,
+    ("GET", "/api/shares"): EDITOR,
+    ("DELETE", "/api/shares/{link_id}"): EDITOR,
     ("GET", "/api/folders"): ADMIN,  # server folders are the admin's business
     ("GET", "/api/jobs/{job_id}"): ADMIN,
+    ("GET", "/api/activity"): ADMIN,  # who imported what, from where
 }
 READS = {"GET", "HEAD", "OPTIONS"}
 # Failed sign-ins: per account and address, and per address whatever the account.
-PER_ACCOUNT = RateLimitItemPerMinute(5, 15)
-PER_ADDRESS = RateLimitItemPerMinute(20, 15)
+# Each tier allows twice the failures of the one before over four times the time, so a
+# guesser who keeps on waits longer each time (15 min, then up to 1 h, 4 h, a day): an
+# exponential back-off made of plain moving windows.
+PER_ACCOUNT = (
+    RateLimitItemPerMinute(5, 15),
+    RateLimitItemPerHour(10),
+    RateLimitItemPerHour(20, 4),
+    RateLimitItemPerDay(40),
+)
+PER_ADDRESS = (RateLimitItemPerMinute(20, 15), RateLimitItemPerHour(40), RateLimitItemPerDay(160))
 LOCAL = Principal("local", ADMIN, anonymous=True)  # who a one-person server on loopback acts for
 
 
@@ -138,22 +164,28 @@ class Gate:
 
     def throttle(self, name: str, address: str) -> None:
         """Refuse a sign-in from an address that failed too often, for this account or any."""
-        for item, keys in (
-            (PER_ACCOUNT, ("account", name, address)),
-            (PER_ADDRESS, ("address", address)),
-        ):
-            if not self.limiter.test(item, *keys):
-                reset = self.limiter.get_window_stats(item, *keys).reset_time
-                wait = max(1, int(reset - time.time()) + 1)
-                raise TooManyAttemptsError(
-                    t("too many failed sign-ins; try again in {seconds} s", seconds=wait), wait
-                )
+        refused = [
+            self.limiter.get_window_stats(item, *keys).reset_time
+            for item, keys in self._tiers(name, address)
+            if not self.limiter.test(item, *keys)
+        ]
+        if refused:
+            wait = max(1, int(max(refused) - time.time()) + 1)
+            raise TooManyAttemptsError(
+                t("too many failed sign-ins; try again in {seconds} s", seconds=wait), wait
+            )
 
     def failed(self, name: str, address: str) -> None:
         """Count a failed sign-in (logged with the address, never the password)."""
         log.warning("failed sign-in for %r from %s", name, address)
-        self.limiter.hit(PER_ACCOUNT, "account", name, address)
-        self.limiter.hit(PER_ADDRESS, "address", address)
+        for item, keys in self._tiers(name, address):
+            self.limiter.hit(item, *keys)
+
+    @staticmethod
+    def _tiers(name: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        return [(item, ("account", name, address)) for item in PER_ACCOUNT] + [
+            (item, ("address", address)) for item in PER_ADDRESS
+        ]
 
 
 def _check_same_origin(request: Request, csrf: str) -> None:
@@ -188,7 +220,8 @@ def install_auth(app: FastAPI, gate: Gate) -> None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
-def _address(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The address a request comes from (the proxy's client when proxy headers are trusted)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -199,7 +232,7 @@ def auth_router(gate: Gate) -> APIRouter:
     @router.post("/login", responses=error_responses(400, 401, 422, 429))
     def login(body: SignIn, request: Request, response: Response) -> dict[str, Any]:
         """Sign in with a name and password: a session cookie, and the CSRF token to echo."""
-        address = _address(request)
+        address = client_address(request)
         gate.throttle(body.name, address)
         user = gate.accounts.verify(body.name, body.password)
         if user is None:

@@ -8,6 +8,7 @@ Every error leaves as ``{"error": {"code", "message"}}``; the message follows th
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,12 +81,14 @@ def error_response(
     return JSONResponse(error_body(error, lang), status_code=error.status, headers=headers)
 
 
-def _from_http(exc: StarletteHTTPException, request: Request) -> SmartalbumError:
-    """Our error for one the router or the framework raised."""
+def _from_http(
+    exc: StarletteHTTPException, request: Request, headers: Mapping[str, str]
+) -> SmartalbumError:
+    """Our error for one the router or the framework raised (``headers``: what it sends)."""
     if exc.status_code == 404:
         return NotFoundError(t("nothing at {path}", path=request.url.path))
     if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        allowed = headers.get("Allow", "")
         return HTTPError(
             405,
             "method_not_allowed",
@@ -100,6 +103,19 @@ def _from_http(exc: StarletteHTTPException, request: Request) -> SmartalbumError
             400, "bad_request", t("the request cannot be read: {detail}", detail=exc.detail)
         )
     return HTTPError(exc.status_code, "error", t("{detail}", detail=exc.detail))
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods of the path's operations in the schema (Starlette names only the first
+    route's, and cannot see inside included routers). The most specific paths win:
+    ``/api/albums/reload`` is that, not the album called "reload"."""
+    found: dict[int, set[str]] = {}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        parts = re.split(r"(\{[^}]+\})", template)
+        pattern = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+        if re.fullmatch(pattern, request.url.path):
+            found.setdefault(template.count("{"), set()).update(m.upper() for m in operations)
+    return ", ".join(sorted(found[min(found)])) if found else ""
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -122,9 +138,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # The router's 405 names the allowed methods in its headers: RFC 9110 wants them sent.
-        error = _from_http(exc, request)
-        return error_response(error, request_language(request), headers=exc.headers)
+        # A 405 names the allowed methods (RFC 9110): of every route at the path, where
+        # Starlette's names only the first one's.
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        error = _from_http(exc, request, headers)
+        return error_response(error, request_language(request), headers=headers)
 
     @app.exception_handler(DBAPIError)
     async def catalog_error(request: Request, exc: DBAPIError) -> JSONResponse:

@@ -21,6 +21,7 @@ from smartalbum.albums import RuleSet
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import JobFinishedError, SmartalbumError
 from smartalbum.i18n import t
+from smartalbum.library import activity
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ class JobRunner:
         try:
             engine = open_engine(self.library)
             sessions = session_factory(engine)
+            activity.log_now(sessions, job.by, activity.IMPORT, " ".join(job.folders))
             if classifier.settings.broker:  # the work goes to `smartalbum worker` processes
                 from smartalbum.distributed import DistributedIndexer
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from smartalbum.albums import RuleSet, RulesWatcher, class_groups
 from smartalbum.errors import NotFoundError, SmartalbumError
 from smartalbum.i18n import t
+from smartalbum.library import activity
 from smartalbum.library.pages import MAX_PAGE
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
@@ -142,7 +143,7 @@ class Correction(BaseModel):
     wnid: str  # a wnid, or an English or Chinese class name
 
 
-# What _photo_id takes; anything else is a 404 (as an unknown id is), so the pattern documents.
+# What parse_photo_id takes; anything else is a 404 (as an unknown id is), so the pattern documents.
 PhotoId = Annotated[
     str,
     PathParam(
@@ -152,7 +153,7 @@ PhotoId = Annotated[
 ]
 
 
-def _photo_id(text: str) -> int:
+def parse_photo_id(text: str) -> int:
     """Photo ids are positive integers; anything else (``../etc``, ``١``) names no photo."""
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFoundError(t("no photo {text!r} in the library", text=text))
@@ -187,7 +188,16 @@ def albums(holder: Holder, request: Request) -> dict[str, Any]:
 def reload_albums(holder: Holder, request: Request) -> dict[str, Any]:
     """Re-read the rules file now and regroup; a bad file is a 400 naming the line."""
     library = holder.get()
-    return {"regrouped": library.reload_rules(), "rules": _rules_info(library, request)}
+    regrouped = library.reload_rules(author_of(request))
+    return {"regrouped": regrouped, "rules": _rules_info(library, request)}
+
+
+@router.get("/activity", responses=error_responses(422, 503))
+def activity_log(
+    holder: Holder, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    """Who did what, newest first: imports, rules reloads, share links made and revoked."""
+    return {"activity": activity.recent(holder.get().sessions, limit)}
 
 
 @router.get("/albums/{album_id}", responses=error_responses(404, 422, 503))
@@ -247,7 +257,7 @@ def classes(holder: Holder, q: Annotated[str, Query(max_length=100)] = "") -> li
 @router.get("/photos/{photo_id}", responses=error_responses(404, 503))
 def photo(holder: Holder, photo_id: PhotoId) -> dict[str, Any]:
     """A photo's labels (corrections applied), albums, EXIF facts, place and moment."""
-    return _with_moment(holder, holder.get().photo(_photo_id(photo_id)))
+    return _with_moment(holder, holder.get().photo(parse_photo_id(photo_id)))
 
 
 @router.get(
@@ -257,7 +267,7 @@ def photo(holder: Holder, photo_id: PhotoId) -> dict[str, Any]:
 )
 def thumbnail(holder: Holder, photo_id: PhotoId) -> Response:
     """The photo's small JPEG (long side 256 px)."""
-    data = holder.get().thumbnail(_photo_id(photo_id))
+    data = holder.get().thumbnail(parse_photo_id(photo_id))
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=300"})
 
 
@@ -268,7 +278,7 @@ def thumbnail(holder: Holder, photo_id: PhotoId) -> Response:
 )
 def original(holder: Holder, photo_id: PhotoId) -> FileResponse:
     """The photo file itself, only from inside a folder that was indexed."""
-    path, media_type = holder.get().original(_photo_id(photo_id))
+    path, media_type = holder.get().original(parse_photo_id(photo_id))
     return FileResponse(path, media_type=media_type)
 
 
@@ -281,7 +291,7 @@ def correct(
     The correction records who made it (the signed-in account, when there is sign-in).
     """
     by = author_of(request)
-    photo = holder.get().correct(_photo_id(photo_id), body.action, body.wnid, by)
+    photo = holder.get().correct(parse_photo_id(photo_id), body.action, body.wnid, by)
     return _with_moment(holder, photo)
 
 

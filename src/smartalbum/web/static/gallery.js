@@ -183,7 +183,7 @@ async function albumView(id) {
     grid.relabel();
   };
   rerender();
-  show(heading, grid.list, grid.more);
+  show(heading, sharePanel("album", id), grid.list, grid.more);
   await grid.first;
 }
 
@@ -260,7 +260,7 @@ async function momentView(id) {
     grid.relabel();
   };
   rerender();
-  show(heading, facts, grid.list, grid.more);
+  show(heading, facts, sharePanel("moment", id), grid.list, grid.more);
   await grid.first;
 }
 

@@ -1,0 +1,220 @@
+"""Share links over HTTP: editors make, list and revoke them; anyone with one sees its photos.
+
+The routes under ``/api/shared/{token}`` and the page ``/s/{token}`` are public (the token
+is the credential); they show only the linked album's or moment's photos — thumbnails,
+originals, dates and labels — never a path of the server, a GPS position, another album
+or search. A link with a password asks for it once (``POST .../unlock``), which sets a
+cookie scoped to that link's API path. Wrong passwords are throttled like sign-ins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from smartalbum.catalog import ALBUM, MOMENT
+from smartalbum.errors import NotFoundError, ShareLockedError, UnauthorizedError
+from smartalbum.i18n import t
+from smartalbum.library.shares import OpenLink, ShareLinks
+from smartalbum.web.auth import Gate, client_address
+from smartalbum.web.errors import error_responses
+from smartalbum.web.library_routes import (
+    LibraryHolder,
+    Offset,
+    PageSize,
+    PhotoId,
+    author_of,
+    parse_photo_id,
+)
+
+PASS_COOKIE = "smartalbum_share"
+Token = Annotated[
+    str,
+    PathParam(description="A share link's token", json_schema_extra={"pattern": "^sh_[\\w-]{32}$"}),
+]
+# The pass a locked link's password gave this browser (see ShareLinks.unlock).
+Pass = Annotated[str | None, Cookie(alias=PASS_COOKIE, include_in_schema=False)]
+LinkId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
+SHOWN_LABELS = 3
+
+
+class ShareRequest(BaseModel):
+    """Body of ``POST /api/albums/{id}/shares`` and ``POST /api/moments/{id}/shares``."""
+
+    expires_in_days: float | None = Field(
+        default=None, gt=0, le=3650, description="Days until the link stops working (none: never)"
+    )
+    password: str | None = Field(
+        default=None, min_length=8, max_length=1024, description="Asked of whoever opens the link"
+    )
+
+
+class Unlock(BaseModel):
+    """Body of ``POST /api/shared/{token}/unlock``."""
+
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SharedView:
+    """What a link shows: its album's or moment's title, page of photos and files."""
+
+    def __init__(self, holder: LibraryHolder) -> None:
+        self.holder = holder
+
+    def summary(self, link: OpenLink, offset: int, limit: int) -> dict[str, Any]:
+        """Titles, count and a page of photos (no paths), for the share page."""
+        if link.kind == ALBUM:
+            found = self.holder.get().album(link.target, offset, limit)
+            extra: dict[str, Any] = {}
+        else:
+            found = self.holder.timeline().moment(link.target, offset, limit)
+            extra = {"start": found["start"], "end": found["end"], "place": found["place"]}
+        return {
+            "kind": link.kind,
+            "title": found["title"],
+            "title_zh": found["title_zh"],
+            "count": found["count"],
+            "offset": offset,
+            "expires_at": link.expires_at,
+            **extra,
+            "photos": [self._photo(p["id"]) for p in found["photos"]],
+        }
+
+    def check_photo(self, link: OpenLink, photo_id: int) -> None:
+        """NotFoundError unless the photo is in what the link shows."""
+        if link.kind == ALBUM:
+            inside = any(
+                a["id"] == link.target for a in self.holder.get().photo(photo_id)["albums"]
+            )
+        else:
+            moment = self.holder.timeline().moment_of(photo_id)
+            inside = moment is not None and moment["id"] == link.target
+        if not inside:
+            raise NotFoundError(t("no photo {photo_id} in this share", photo_id=photo_id))
+
+    def _photo(self, photo_id: int) -> dict[str, Any]:
+        photo = self.holder.get().photo(photo_id)
+        labels = [
+            {"label": p["label"], "label_zh": p["label_zh"], "probability": p["probability"]}
+            for p in photo["labels"][:SHOWN_LABELS]
+        ]
+        keep = ("id", "width", "height", "taken_at")
+        return {**{k: photo[k] for k in keep}, "labels": labels}
+
+
+def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
+    """The share routes: managing links (editors) and opening them (public)."""
+    router = APIRouter()
+    view = SharedView(holder)
+
+    def links() -> ShareLinks:
+        return ShareLinks(holder.get().sessions)
+
+    def create(kind: str, target: str, body: ShareRequest, request: Request) -> dict[str, Any]:
+        lifetime = body.expires_in_days * 86400.0 if body.expires_in_days else None
+        return links().create(kind, target, author_of(request), lifetime, body.password)
+
+    @router.post("/api/albums/{album_id}/shares", status_code=201,
+                 responses=error_responses(400, 404, 422, 503))  # fmt: skip
+    def share_album(album_id: str, body: ShareRequest, request: Request) -> dict[str, Any]:
+        """Make a read-only link to an album; the answer holds its token, shown only now."""
+        holder.get().album(album_id, 0, 1)  # 404 for an album that does not exist
+        return create(ALBUM, album_id, body, request)
+
+    @router.post("/api/moments/{moment_id}/shares", status_code=201,
+                 responses=error_responses(400, 404, 422, 503))  # fmt: skip
+    def share_moment(moment_id: str, body: ShareRequest, request: Request) -> dict[str, Any]:
+        """Make a read-only link to a moment; the answer holds its token, shown only now."""
+        holder.timeline().moment(moment_id, 0, 1)
+        return create(MOMENT, moment_id, body, request)
+
+    @router.get("/api/albums/{album_id}/shares", responses=error_responses(404, 503))
+    def album_shares(album_id: str) -> dict[str, Any]:
+        """The links to an album: who made them, when, expiry, password, last opened."""
+        holder.get().album(album_id, 0, 1)
+        return {"links": links().listed(ALBUM, album_id)}
+
+    @router.get("/api/moments/{moment_id}/shares", responses=error_responses(404, 503))
+    def moment_shares(moment_id: str) -> dict[str, Any]:
+        """The links to a moment."""
+        holder.timeline().moment(moment_id, 0, 1)
+        return {"links": links().listed(MOMENT, moment_id)}
+
+    @router.get("/api/shares", responses=error_responses(503))
+    def every_share() -> dict[str, Any]:
+        """Every share link of the library, newest first."""
+        return {"links": links().listed()}
+
+    @router.delete("/api/shares/{link_id}", responses=error_responses(404, 422, 503))
+    def revoke(link_id: LinkId, request: Request) -> dict[str, Any]:
+        """Revoke a link: it answers 404 from now on."""
+        links().revoke(link_id, author_of(request))
+        return {"revoked": link_id}
+
+    install_public_routes(router, links, view, gate)
+    return router
+
+
+def install_public_routes(
+    router: APIRouter, links: Callable[[], ShareLinks], view: SharedView, gate: Gate
+) -> None:
+    """``/s/{token}`` and ``/api/shared/{token}/...``: what a link shows, to anyone holding it."""
+
+    def opened(token: str, sent: str | None) -> OpenLink:
+        link = links().open(token)
+        if not ShareLinks.admits(link, token, sent):
+            raise ShareLockedError(t("this share link needs its password"))
+        return link
+
+    @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def page(token: str) -> HTMLResponse:
+        links().open(token)  # 404 for a link that does not exist (or no longer)
+        static = resources.files("smartalbum.web").joinpath("static")
+        return HTMLResponse(static.joinpath("share.html").read_text("utf-8"))
+
+    @router.get("/api/shared/{token}", responses=error_responses(401, 404, 422, 503))
+    def shared(
+        token: Token, smartalbum_share: Pass = None, offset: Offset = 0, limit: PageSize = 100
+    ) -> dict[str, Any]:
+        """What a share link shows: its title, photo count and a page of photos."""
+        return view.summary(opened(token, smartalbum_share), offset, limit)
+
+    @router.post("/api/shared/{token}/unlock", responses=error_responses(401, 404, 422, 429))
+    def unlock(token: Token, body: Unlock, request: Request, response: Response) -> dict[str, Any]:
+        """Give a link's password once: a cookie for this link lets its photos show."""
+        link = links().open(token)
+        address = client_address(request)
+        gate.throttle(f"share-{link.id}", address)
+        granted = links().unlock(link, token, body.password)
+        if granted is None:
+            gate.failed(f"share-{link.id}", address)
+            raise UnauthorizedError(t("wrong password for this share link"))
+        response.set_cookie(PASS_COOKIE, granted, path=f"/api/shared/{token}", httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+        return {"unlocked": True}
+
+    files = {200: {"content": {"image/*": {}}}, **error_responses(401, 404, 503)}
+
+    @router.get("/api/shared/{token}/photos/{photo_id}/thumbnail", response_class=Response,
+                responses=files)  # fmt: skip
+    def thumbnail(token: Token, photo_id: PhotoId, smartalbum_share: Pass = None) -> Response:
+        """A shared photo's small JPEG."""
+        number = parse_photo_id(photo_id)
+        view.check_photo(opened(token, smartalbum_share), number)
+        data = view.holder.get().thumbnail(number)
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
+
+    @router.get("/api/shared/{token}/photos/{photo_id}/original", response_class=FileResponse,
+                responses=files)  # fmt: skip
+    def original(token: Token, photo_id: PhotoId, smartalbum_share: Pass = None) -> FileResponse:
+        """A shared photo's file."""
+        number = parse_photo_id(photo_id)
+        view.check_photo(opened(token, smartalbum_share), number)
+        path, media_type = view.holder.get().original(number)
+        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})

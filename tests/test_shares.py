@@ -1,0 +1,161 @@
+"""Share links over real HTTP: made by an editor, opened by a stranger, revoked, expired, locked.
+
+The server listens beyond loopback with accounts, so everything but the share routes needs
+a sign-in; the stranger's client sends no credentials at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from smartalbum.catalog import open_engine, session_factory
+from smartalbum.library.accounts import Accounts
+from smartalbum.settings import Settings
+from tests.helpers import LiveServer, assert_error
+
+PASSWORD = "correct horse battery"
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    url: str
+    editor: dict[str, str]  # headers with an editor's token
+    admin: dict[str, str]
+
+
+@pytest.fixture
+def server(library_settings: Settings, tmp_path: Path) -> Iterator[Server]:
+    accounts = Accounts(session_factory(open_engine(library_settings.library)))
+    headers = {}
+    for role in ("editor", "admin"):
+        accounts.add(role, role, PASSWORD)
+        token = accounts.create_token(role, read_only=False, lifetime=None)
+        headers[role] = {"Authorization": f"Bearer {token}"}
+    public = dataclasses.replace(library_settings, host="0.0.0.0")
+    with LiveServer(public) as url:
+        yield Server(url, headers["editor"], headers["admin"])
+
+
+def share(server: Server, kind: str, target: str, **body: Any) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{server.url}/api/{kind}s/{target}/shares", json=body, headers=server.editor, timeout=60
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def keys(value: object) -> set[str]:
+    """Every key anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys(v)}
+    return set()
+
+
+def test_a_stranger_sees_only_the_shared_album(server: Server) -> None:
+    link = share(server, "album", "pets")
+    assert link["url"] == f"/s/{link['token']}" and link["created_by"] == "editor"
+    with httpx.Client(base_url=server.url, timeout=60) as stranger:
+        page = stranger.get(link["url"])
+        assert page.status_code == 200 and "share.js" in page.text
+        shown = stranger.get(f"/api/shared/{link['token']}", params={"limit": 500}).json()
+        pets = httpx.get(
+            f"{server.url}/api/albums/pets", params={"limit": 500}, headers=server.editor
+        ).json()
+        assert shown["title"] == pets["title"] and shown["count"] == pets["count"] >= 2
+        assert [p["id"] for p in shown["photos"]] == [p["id"] for p in pets["photos"]]
+        assert {"path", "name", "gps", "camera"}.isdisjoint(keys(shown)), "no server paths"
+        assert shown["photos"][0]["labels"][0]["label_zh"]
+        inside = shown["photos"][0]["id"]
+        base = f"/api/shared/{link['token']}/photos"
+        thumb = stranger.get(f"{base}/{inside}/thumbnail")
+        assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+        assert stranger.get(f"{base}/{inside}/original").status_code == 200
+        outside = first_photo_not_in(server, "pets")
+        assert_error(stranger.get(f"{base}/{outside}/thumbnail"), 404, "not_found")
+        assert_error(stranger.get(f"{base}/{outside}/original"), 404, "not_found")
+        # The link opens nothing else: the rest of the library still needs a sign-in.
+        for path in ("/api/albums", f"/api/photos/{inside}", "/api/search?q=cat", "/api/shares"):
+            assert_error(stranger.get(path), 401, "unauthorized")
+
+
+def first_photo_not_in(server: Server, album: str) -> int:
+    found = httpx.get(f"{server.url}/api/search", params={"q": "pizza"}, headers=server.editor)
+    for photo in found.json()["photos"]:
+        albums = httpx.get(f"{server.url}/api/photos/{photo['id']}", headers=server.editor)
+        if album not in {a["id"] for a in albums.json()["albums"]}:
+            return int(photo["id"])
+    raise AssertionError("every pizza is a pet")
+
+
+def test_revoked_and_expired_links_answer_404_in_both_languages(server: Server) -> None:
+    kept, revoked = share(server, "album", "food"), share(server, "album", "food")
+    expiring = share(server, "album", "food", expires_in_days=2 / 86400)  # two seconds
+    listed = httpx.get(f"{server.url}/api/albums/food/shares", headers=server.editor).json()
+    assert {link["id"] for link in listed["links"]} == {kept["id"], revoked["id"], expiring["id"]}
+    assert "token" not in keys(listed), "a token is shown once, when it is made"
+    gone = httpx.delete(f"{server.url}/api/shares/{revoked['id']}", headers=server.editor)
+    assert gone.status_code == 200
+    time.sleep(2.5)
+    with httpx.Client(base_url=server.url, timeout=60) as stranger:
+        assert stranger.get(f"/api/shared/{kept['token']}").status_code == 200
+        for link in (revoked, expiring):
+            assert stranger.get(link["url"]).status_code == 404
+            assert_error(stranger.get(f"/api/shared/{link['token']}"), 404, "not_found")
+            zh = stranger.get(f"/api/shared/{link['token']}", headers={"Accept-Language": "zh"})
+            assert "分享链接" in assert_error(zh, 404, "not_found")["message"]
+    assert_error(
+        httpx.delete(f"{server.url}/api/shares/{revoked['id']}", headers=server.editor),
+        404,
+        "not_found",
+    )
+    log = httpx.get(f"{server.url}/api/activity", headers=server.admin).json()["activity"]
+    made = [a for a in log if a["action"] == "share.create"]
+    assert len(made) == 3 and {a["user"] for a in made} == {"editor"}
+    assert [a["user"] for a in log if a["action"] == "share.revoke"] == ["editor"]
+
+
+def test_a_locked_link_needs_its_password_and_throttles_guesses(server: Server) -> None:
+    link = share(server, "album", "pets", password="open sesame!")
+    api = f"/api/shared/{link['token']}"
+    with httpx.Client(base_url=server.url, timeout=60) as stranger:
+        assert_error(stranger.get(api), 401, "share_password_required")
+        wrong = stranger.post(f"{api}/unlock", json={"password": "not it at all"})
+        assert_error(wrong, 401, "unauthorized")
+        assert stranger.post(f"{api}/unlock", json={"password": "open sesame!"}).status_code == 200
+        shown = stranger.get(api)
+        assert shown.status_code == 200 and shown.json()["count"] >= 2
+        photo = shown.json()["photos"][0]["id"]
+        assert stranger.get(f"{api}/photos/{photo}/thumbnail").status_code == 200
+    with httpx.Client(base_url=server.url, timeout=60) as guesser:
+        answers = [
+            guesser.post(f"{api}/unlock", json={"password": f"guess {i}"}).status_code
+            for i in range(7)
+        ]
+        # One wrong password came from this address already: the fifth failure locks it.
+        assert answers == [401] * 4 + [429] * 3, answers
+        assert_error(guesser.get(f"{api}/photos/{photo}/thumbnail"), 401, "share_password_required")
+
+
+def test_a_viewer_may_not_share_and_bad_requests_change_nothing(
+    server: Server, library_settings: Settings
+) -> None:
+    accounts = Accounts(session_factory(open_engine(library_settings.library)))
+    accounts.add("viewer", "viewer", PASSWORD)
+    viewer = {"Authorization": f"Bearer {accounts.create_token('viewer', False, None)}"}
+    url = f"{server.url}/api/albums/pets/shares"
+    assert_error(httpx.post(url, json={}, headers=viewer), 403, "forbidden")
+    assert_error(httpx.get(url, headers=viewer), 403, "forbidden")
+    missing = httpx.post(f"{server.url}/api/albums/no-such/shares", json={}, headers=server.editor)
+    assert_error(missing, 404, "not_found")
+    short = httpx.post(url, json={"password": "short"}, headers=server.editor)
+    assert_error(short, 422, "invalid_request")
+    assert httpx.get(url, headers=server.editor).json() == {"links": []}
