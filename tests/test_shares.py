@@ -18,7 +18,7 @@ import pytest
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
-from tests.helpers import LiveServer, assert_error
+from tests.helpers import LiveServer, assert_error, copy_catalog
 
 PASSWORD = "correct horse battery"
 
@@ -159,3 +159,32 @@ def test_a_viewer_may_not_share_and_bad_requests_change_nothing(
     short = httpx.post(url, json={"password": "short"}, headers=server.editor)
     assert_error(short, 422, "invalid_request")
     assert httpx.get(url, headers=server.editor).json() == {"links": []}
+
+
+def test_a_shared_moment_shows_its_photos_only(
+    trip_library: tuple[Path, dict[str, int]], settings: Settings, tmp_path: Path
+) -> None:
+    catalog = copy_catalog(trip_library[0], tmp_path / "library.db")
+    accounts = Accounts(session_factory(open_engine(catalog)))
+    accounts.add("editor", "editor", PASSWORD)
+    editor = {"Authorization": f"Bearer {accounts.create_token('editor', False, None)}"}
+    public = dataclasses.replace(settings.with_overrides(library=str(catalog)), host="0.0.0.0")
+    with LiveServer(public) as url, httpx.Client(base_url=url, timeout=60) as stranger:
+        moments = httpx.get(f"{url}/api/moments", headers=editor).json()["moments"]
+        first, other = moments[0], moments[1]
+        inside = httpx.get(f"{url}/api/moments/{first['id']}", headers=editor).json()["photos"]
+        outside = httpx.get(f"{url}/api/moments/{other['id']}", headers=editor).json()["photos"]
+        made = httpx.post(f"{url}/api/moments/{first['id']}/shares", json={}, headers=editor)
+        assert made.status_code == 201, made.text
+        api = f"/api/shared/{made.json()['token']}"
+        shown = stranger.get(api).json()
+        assert (shown["kind"], shown["title_zh"]) == ("moment", first["title_zh"])
+        assert (shown["start"], shown["end"]) == (first["start"], first["end"])
+        assert [p["id"] for p in shown["photos"]] == [p["id"] for p in inside]
+        assert "path" not in keys(shown)
+        assert stranger.get(f"{api}/photos/{inside[0]['id']}/original").status_code == 200
+        stray = stranger.get(f"{api}/photos/{outside[0]['id']}/original")
+        assert_error(stray, 404, "not_found")
+        listed = httpx.get(f"{url}/api/moments/{first['id']}/shares", headers=editor).json()
+        assert [link["created_by"] for link in listed["links"]] == ["editor"]
+        assert httpx.get(f"{url}/api/moments/m999999/shares", headers=editor).status_code == 404

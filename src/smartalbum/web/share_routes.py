@@ -174,9 +174,14 @@ def install_public_routes(
 
     @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
     def page(token: str) -> HTMLResponse:
-        links().open(token)  # 404 for a link that does not exist (or no longer)
-        static = resources.files("smartalbum.web").joinpath("static")
-        return HTMLResponse(static.joinpath("share.html").read_text("utf-8"))
+        # A link that does not exist (or no longer) gets the page too, as a 404: it says so
+        # in the reader's language.
+        html = resources.files("smartalbum.web").joinpath("static", "share.html")
+        try:
+            links().open(token)
+        except NotFoundError:
+            return HTMLResponse(html.read_text("utf-8"), status_code=404)
+        return HTMLResponse(html.read_text("utf-8"))
 
     @router.get("/api/shared/{token}", responses=error_responses(401, 404, 422, 503))
     def shared(
