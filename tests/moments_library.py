@@ -119,11 +119,11 @@ def gps_tags(lat: float, lon: float) -> dict[int, object]:
     }
 
 
-def write_library(root: Path, samples: Path) -> dict[str, Path]:
+def write_library(root: Path, samples: Path, shots: list[Shot] = SHOTS) -> dict[str, Path]:
     """Write every shot under ``root``; returns the path of each by name."""
     root.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for shot in SHOTS:
+    for shot in shots:
         path = root / f"{shot.name}.jpg"
         with Image.open(samples / f"{shot.sample}.JPEG") as original:
             img = original.convert("RGB")
@@ -153,7 +153,9 @@ def write_library(root: Path, samples: Path) -> dict[str, Path]:
     return paths
 
 
-def index_library(root: Path, library: Path, settings: Settings) -> dict[str, int]:
+def index_library(
+    root: Path, library: Path, settings: Settings, shots: list[Shot] = SHOTS
+) -> dict[str, int]:
     """Index ``root`` into ``library`` with the real model; returns each photo's id by name."""
     from sqlalchemy import select
 
@@ -164,7 +166,7 @@ def index_library(root: Path, library: Path, settings: Settings) -> dict[str, in
     sessions = session_factory(open_engine(library))
     classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
     report = Indexer(classifier, sessions, library).run([root])
-    assert report.added == len(SHOTS) and report.failed == 0, report
+    assert report.added == len(shots) and report.failed == 0, report
     with sessions() as session:
         rows = session.execute(select(Photo.id, Photo.path)).all()
     return {Path(path).stem: photo_id for photo_id, path in rows}

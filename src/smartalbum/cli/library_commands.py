@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smartalbum.cli.common import EXIT_OK, progress
+from smartalbum.cli.search_command import add_search_arguments, run_search
 from smartalbum.errors import ConfigError
 from smartalbum.i18n import t
 from smartalbum.library.pages import MAX_PAGE
@@ -75,10 +76,10 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     search = sub.add_parser(
         "search",
         parents=[library_flags],
-        help="find photos by label, group or album, in English or 中文",
+        help="find photos by a sentence (what, where, when) in English or 中文: "
+        "'dogs on the beach in summer 2024', '去年冬天在日本滑雪'",
     )
-    search.add_argument("query", metavar="QUERY")
-    search.add_argument("--limit", type=int, default=50, help="photos to list")
+    add_search_arguments(search)
     _add_label(sub, library_flags)
 
 
@@ -262,26 +263,6 @@ def _trips(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _search(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.search.service import search
-
-    library = open_library(settings)
-    found = search(library, args.query, limit=args.limit)
-    keys = ("id", "path", "score", "label", "label_zh", "place")
-    photos = [{k: p[k] for k in keys} for p in found["photos"]]
-    if args.json:
-        print(json.dumps(photos, ensure_ascii=False, indent=2))
-        return EXIT_OK
-    for m in open_timeline(settings, library).matching(args.query):
-        print(f"moment {m['id']}: {m['title']} · {m['title_zh']} ({m['count']} photos)")
-    for p in photos:
-        where = p["place"] and ", ".join(filter(None, (p["place"]["city"], p["place"]["country"])))
-        what = where or f"{p['label']} · {p['label_zh']}"
-        print(f"{p['score']:6.1%}  #{p['id']}  {what}  {p['path']}")
-    print(f"{found['total']} photos match {args.query!r}")
-    return EXIT_OK
-
-
 def _label(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
     action, ref = next((a, getattr(args, a)) for a in ("set", "confirm", "reject", "clear")
@@ -305,6 +286,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "albums": _albums,
     "moments": _moments,
     "trips": _trips,
-    "search": _search,
+    "search": run_search,
     "label": _label,
 }

@@ -1,0 +1,69 @@
+"""``smartalbum search "去年冬天在日本滑雪"``: the understood parts first, then the photos."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from smartalbum.cli.common import EXIT_OK, language
+from smartalbum.settings import Settings
+
+# The name of each kind of part, in each language (data shown, like titles, not a message).
+KINDS = {
+    "when": ("when", "时间"),
+    "where": ("where", "地点"),
+    "what": ("what", "内容"),
+    "unknown": ("not understood", "未识别"),
+}
+
+
+def add_search_arguments(search: argparse.ArgumentParser) -> None:
+    """The query, how many photos to list and the day relative times count from."""
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--limit", type=int, default=50, help="photos to list")
+    search.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the day 'last winter' and '上个月' count from (default: today)",
+    )
+
+
+def run_search(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the interpretation, the moments it names, then the photos (or both as JSON)."""
+    from smartalbum.cli.library_commands import open_library, open_timeline
+    from smartalbum.search.service import search
+
+    library = open_library(settings)
+    timeline = open_timeline(settings, library)
+    found = search(library, args.query, limit=args.limit, today=args.today, moments=timeline)
+    keys = ("id", "path", "score", "label", "label_zh", "place", "moment")
+    photos = [{k: p.get(k) for k in keys} for p in found["photos"]]
+    if args.json:
+        shown = {k: found[k] for k in ("query", "interpretation", "skipped", "total")}
+        print(json.dumps({**shown, "photos": photos, "instead": found.get("instead")},
+                         ensure_ascii=False, indent=2))  # fmt: skip
+        return EXIT_OK
+    chinese = language() == "zh"
+    for part in found["interpretation"]:
+        print(_part_line(part, chinese))
+    for m in timeline.matching(args.query):
+        print(f"moment {m['id']}: {m['title']} · {m['title_zh']} ({m['count']} photos)")
+    for p in photos:
+        where = p["place"] and ", ".join(filter(None, (p["place"]["city"], p["place"]["country"])))
+        what = where or f"{p['label']} · {p['label_zh']}"
+        print(f"{p['score']:6.1%}  #{p['id']}  {what}  {p['path']}")
+    if "instead" in found:
+        print(found["instead"]["zh" if chinese else "en"])
+    print(f"{found['total']} photos match {args.query!r}")
+    return EXIT_OK
+
+
+def _part_line(part: dict[str, Any], chinese: bool) -> str:
+    """One part: 时间：2025–26年冬（去年冬天）· 4 张, or when: winter 2025–26 ("last winter")."""
+    kind = KINDS.get(part["kind"], (part["kind"], part["kind"]))
+    if chinese:
+        return f"{kind[1]}：{part['zh']}（{part['text']}）· {part['matched']} 张"
+    return f'{kind[0]}: {part["en"]} ("{part["text"]}") · {part["matched"]} photos'
