@@ -45,6 +45,20 @@ def test_users_and_tokens_from_the_command_line(tmp_path: Path) -> None:
     assert row["read_only"] is True and row["expires_at"] > time.time() + 89 * 86400
     assert smartalbum("tokens", "revoke", str(row["id"]), library=library).returncode == 0
     assert json.loads(smartalbum("tokens", "list", "--json", library=library).stdout) == []
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.library.accounts import Accounts
+
+    accounts = Accounts(session_factory(open_engine(library)))
+    user = accounts.verify("ann", "a long enough password")
+    assert user is not None
+    accounts.open_session(user, "192.0.2.7")
+    (seen,) = json.loads(smartalbum("users", "sessions", "ann", "--json", library=library).stdout)
+    assert seen["address"] == "192.0.2.7" and len(seen["id"]) == 16
+    ended = smartalbum("users", "signout", "ann", "--session", seen["id"], library=library)
+    assert ended.returncode == 0 and "ended 1 session" in ended.stderr
+    assert (
+        json.loads(smartalbum("users", "sessions", "ann", "--json", library=library).stdout) == []
+    )
     assert smartalbum("users", "remove", "ann", library=library).returncode == 0
 
 

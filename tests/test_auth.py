@@ -24,8 +24,13 @@ from smartalbum.web.library_routes import LibraryHolder
 from tests.helpers import LiveServer, assert_error
 
 PASSWORD = "correct horse battery"
-# Writes a viewer may make: classify an upload, sign out (and sign in, which is public).
-VIEWER_WRITES = {("POST", "/predict"), ("POST", "/api/logout")}
+# Writes a viewer may make: classify an upload, sign out or end one of its own sessions (and
+# sign in, which is public).
+VIEWER_WRITES = {
+    ("POST", "/predict"),
+    ("POST", "/api/logout"),
+    ("DELETE", "/api/me/sessions/{session_id}"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +65,7 @@ def call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.R
     """An operation with made-up ids and an empty body: the gate answers before validation."""
     url = path.format(
         photo_id="1", album_id="pets", moment_id="m1", job_id="0" * 32, link_id="1",
-        token="sh_" + "0" * 32,
+        token="sh_" + "0" * 32, session_id="0" * 16,
     )  # fmt: skip
     return client.request(method, url, **kwargs)
 
@@ -128,6 +133,29 @@ def test_a_cookie_change_needs_its_csrf_token_and_this_origin(server: Server) ->
         # An editor may correct, but not import, however it asks.
         imported = c.post("/api/index", json={"folders": ["/tmp"]}, headers=same)
         assert_error(imported, 403, "forbidden")
+
+
+def test_an_account_lists_its_sessions_and_signs_one_browser_out(server: Server) -> None:
+    with (
+        httpx.Client(base_url=server.url, timeout=60) as laptop,
+        httpx.Client(base_url=server.url, timeout=60) as phone,
+    ):
+        for browser in (laptop, phone):
+            assert sign_in(browser, "editor").status_code == 200
+        listed = laptop.get("/api/me/sessions").json()["sessions"]
+        assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
+        assert {s["address"] for s in listed} == {"127.0.0.1"}
+        other = next(s["id"] for s in listed if not s["current"])
+        same = {"X-CSRF-Token": laptop.cookies["smartalbum_csrf"], "Origin": server.url}
+        assert_error(laptop.delete(f"/api/me/sessions/{other}"), 403, "forbidden")  # no CSRF
+        assert laptop.delete(f"/api/me/sessions/{other}", headers=same).json() == {"ended": 1}
+        assert_error(phone.get("/api/me"), 401, "unauthorized")  # the phone is signed out
+        assert laptop.get("/api/me").json()["name"] == "editor"
+        assert_error(laptop.delete(f"/api/me/sessions/{other}", headers=same), 404, "not_found")
+        # What `smartalbum users sessions / signout` call: an admin's way to end them all.
+        assert [s["id"] for s in server.accounts.sessions_of("editor")] != []
+        assert server.accounts.end_sessions("editor") == 1
+        assert_error(laptop.get("/api/me"), 401, "unauthorized")
 
 
 def test_an_admin_import_by_cookie_needs_the_csrf_token(server: Server) -> None:

@@ -21,18 +21,27 @@ _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 
 
 def add_parsers(sub: Any) -> None:
-    """``users add|list|passwd|remove`` and ``tokens create|list|revoke``."""
+    """``users add|list|passwd|remove|sessions|signout`` and ``tokens create|list|revoke``."""
     library = argparse.ArgumentParser(add_help=False)
     library.add_argument("--library", help="the catalog the accounts live in")
     library.add_argument("--json", action="store_true", help="print JSON")
-    users = sub.add_parser("users", help="accounts for the web: add, list, passwd, remove")
+    users = sub.add_parser(
+        "users", help="accounts for the web: add, list, passwd, remove, sessions, signout"
+    )
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = users_sub.add_parser("add", parents=[library], help="add an account")
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", choices=ROLES, required=True)
     users_sub.add_parser("list", parents=[library], help="list the accounts")
-    for action, text in (("passwd", "set a new password"), ("remove", "remove an account")):
+    for action, text in (
+        ("passwd", "set a new password"),
+        ("remove", "remove an account"),
+        ("sessions", "list an account's signed-in browsers"),
+    ):
         users_sub.add_parser(action, parents=[library], help=text).add_argument("name")
+    signout = users_sub.add_parser("signout", parents=[library], help="end an account's sessions")
+    signout.add_argument("name")
+    signout.add_argument("--session", metavar="ID", help="only this one (see users sessions)")
     tokens = sub.add_parser("tokens", help="API tokens for scripts: create, list, revoke")
     tokens_sub = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = tokens_sub.add_parser("create", parents=[library], help="make a token (shown once)")
@@ -73,6 +82,12 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
     elif args.action == "remove":
         accounts.remove(args.name)
         print(f"smartalbum: removed {args.name}", file=sys.stderr)
+    elif args.action == "sessions":
+        line = "{id}  from {address}  signed in {created_at:.0f}, last seen {seen_at:.0f}"
+        _show(accounts.sessions_of(args.name), args.json, line)
+    elif args.action == "signout":
+        ended = accounts.end_sessions(args.name, args.session)
+        print(f"smartalbum: ended {ended} session(s) of {args.name}", file=sys.stderr)
     else:
         _show(
             accounts.users(), args.json, "{name:<24} {role:<7} {sessions} sessions, {tokens} tokens"

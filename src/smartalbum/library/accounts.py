@@ -35,6 +35,11 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def short_id(session_digest: str) -> str:
+    """How a session is named in lists: the start of its digest (which opens nothing)."""
+    return session_digest[:16]
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who a request acts for: a user and the role it may use (a read-only token: viewer)."""
@@ -182,6 +187,44 @@ class Accounts:
         """End a session on the server (sign out)."""
         with self.sessions.begin() as session:
             session.execute(delete(AuthSession).where(AuthSession.digest == digest(cookie)))
+
+    def sessions_of(self, name: str) -> list[dict[str, Any]]:
+        """An account's sessions, newest first: id, when made, last seen, from where."""
+        with self.sessions() as session:
+            user = _user(session, name)
+            rows = session.scalars(
+                select(AuthSession)
+                .where(AuthSession.user_id == user.id)
+                .order_by(AuthSession.created_at.desc())
+            ).all()
+            return [
+                {
+                    "id": short_id(row.digest),
+                    "created_at": row.created_at,
+                    "seen_at": row.seen_at,
+                    "address": row.address,
+                }
+                for row in rows
+            ]
+
+    def end_sessions(self, name: str, ident: str | None = None) -> int:
+        """End one session of an account (by its id), or all of them; how many ended.
+
+        NotFoundError for an id that is not one of this account's sessions.
+        """
+        with self.sessions.begin() as session:
+            user = _user(session, name)
+            digests = [
+                d
+                for d in session.scalars(
+                    select(AuthSession.digest).where(AuthSession.user_id == user.id)
+                )
+                if ident is None or short_id(d) == ident
+            ]
+            if ident is not None and not digests:
+                raise NotFoundError(t("{name} has no session {ident}", name=name, ident=ident))
+            session.execute(delete(AuthSession).where(AuthSession.digest.in_(digests)))
+        return len(digests)
 
     # -- tokens -------------------------------------------------------------------------------
 

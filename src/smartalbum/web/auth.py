@@ -18,9 +18,10 @@ import hmac
 import logging
 import threading
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse
 from limits import (
     RateLimitItem,
@@ -35,12 +36,13 @@ from pydantic import BaseModel, Field
 from smartalbum.catalog import ADMIN, EDITOR, VIEWER
 from smartalbum.errors import (
     ForbiddenError,
+    NotFoundError,
     SmartalbumError,
     TooManyAttemptsError,
     UnauthorizedError,
 )
 from smartalbum.i18n import t
-from smartalbum.library.accounts import Accounts, Principal
+from smartalbum.library.accounts import Accounts, Principal, digest, short_id
 from smartalbum.settings import Settings
 from smartalbum.web.errors import error_responses
 from smartalbum.web.library_routes import LibraryHolder
@@ -62,6 +64,7 @@ PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign
 ROLE_OF = {
     ("POST", "/predict"): VIEWER,
     ("POST", "/api/logout"): VIEWER,
+    ("DELETE", "/api/me/sessions/{session_id}"): VIEWER,  # one's own sessions only
     ("POST", "/api/photos/{photo_id}/labels"): EDITOR,
     ("POST", "/api/albums/reload"): EDITOR,
     ("POST", "/api/albums/{album_id}/shares"): EDITOR,
@@ -220,6 +223,14 @@ def install_auth(app: FastAPI, gate: Gate) -> None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
+def _signed_in_name(request: Request) -> str:
+    """The account a request acts for; a server nobody signs in to has no sessions."""
+    principal: Principal = request.state.principal
+    if principal.anonymous:
+        raise NotFoundError(t("nobody signs in to this server, so it has no sessions"))
+    return principal.name
+
+
 def client_address(request: Request) -> str:
     """The address a request comes from (the proxy's client when proxy headers are trusted)."""
     return request.client.host if request.client else "unknown"
@@ -261,5 +272,21 @@ def auth_router(gate: Gate) -> APIRouter:
         """Who is signed in and with which role; whether this server asks for sign-in."""
         principal: Principal = request.state.principal
         return {"name": principal.name, "role": principal.role, "sign_in": gate.required()}
+
+    @router.get("/me/sessions", responses=error_responses(401, 404))
+    def my_sessions(request: Request) -> dict[str, Any]:
+        """The signed-in account's sessions (browsers signed in), this one marked current."""
+        name = _signed_in_name(request)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        current = short_id(digest(cookie)) if cookie else None
+        rows = gate.accounts.sessions_of(name)
+        return {"sessions": [{**row, "current": row["id"] == current} for row in rows]}
+
+    @router.delete("/me/sessions/{session_id}", responses=error_responses(401, 403, 404))
+    def end_my_session(
+        request: Request, session_id: Annotated[str, PathParam(max_length=16)]
+    ) -> dict[str, Any]:
+        """Sign one of the account's browsers out (a lost phone, say)."""
+        return {"ended": gate.accounts.end_sessions(_signed_in_name(request), session_id)}
 
     return router
