@@ -13,7 +13,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import httpx
 import uvicorn
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
+from sqlalchemy import NullPool, create_engine, make_url, text
 
 from smartalbum.settings import Settings
 from smartalbum.web import create_app
@@ -110,6 +113,29 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert body["error"]["code"] == code
     assert "Traceback" not in response.text
     return body["error"]  # type: ignore[no-any-return]
+
+
+# A PostgreSQL role that may create databases (scripts/test starts a server and sets it).
+POSTGRES_URL = os.environ.get("SMARTALBUM_TEST_POSTGRES_URL", "")
+
+
+@contextmanager
+def new_database(template: str | None = None) -> Iterator[str]:
+    """A fresh database on the test server, dropped afterwards; yields its URL.
+
+    Empty, or a copy of the database at URL ``template`` (which nobody may be connected to).
+    """
+    name = f"smartalbum_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def index(

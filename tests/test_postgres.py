@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +75,7 @@ from tests.helpers import (
     import_job,
     index,
     make_exif,
+    new_database,
     r,
 )
 
@@ -87,25 +87,6 @@ pytestmark = pytest.mark.skipif(
 )
 LABELS = load_labels()
 DAISY = "n11939491_daisy.JPEG"
-
-
-@contextmanager
-def new_database(template: str | None = None) -> Iterator[str]:
-    """A fresh database on the test server, dropped afterwards; yields its URL.
-
-    Empty, or a copy of the database at URL ``template`` (which nobody may be connected to).
-    """
-    name = f"smartalbum_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"{copy}'))
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 @contextmanager
@@ -135,11 +116,13 @@ def pg_library() -> Iterator[str]:
 
 def test_a_new_catalog_is_migrated_from_empty(pg_library: str) -> None:
     with opened(pg_library) as engine:
-        assert schema_version(engine) == SCHEMA_VERSION == 4
+        assert schema_version(engine) == SCHEMA_VERSION == 7
         tables = set(inspect(engine).get_table_names())
         assert tables == {
             "schema_version", "photos", "photo_labels", "photo_blobs", "album_members",
             "corrections", "roots", "state", "users", "auth_sessions", "api_tokens",
+            "share_links", "activity", "index_jobs", "index_tasks",
+            "categories", "category_examples", "category_members",
         }  # fmt: skip
         size = next(c for c in inspect(engine).get_columns("photos") if c["name"] == "size")
         assert isinstance(size["type"], BigInteger)

