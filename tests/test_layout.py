@@ -19,6 +19,7 @@ LAYERS: list[set[str]] = [
     {"models"},
     {"engines"},
     {"catalog"},
+    {"categories"},
     {"albums"},
     {"library"},
     {"search", "moments"},

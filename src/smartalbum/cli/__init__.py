@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smartalbum import __version__
-from smartalbum.cli import account_commands, library_commands, model_commands, worker_commands
+from smartalbum.cli import (
+    account_commands,
+    category_commands,
+    library_commands,
+    model_commands,
+    worker_commands,
+)
 from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, language, say
 from smartalbum.errors import ConfigError, SmartalbumError, UnexpectedError, error_body
 from smartalbum.i18n import t
@@ -47,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     library_commands.add_parsers(sub, model_flags)
     account_commands.add_parsers(sub)
     worker_commands.add_parsers(sub)
+    category_commands.add_parsers(sub, model_flags)
     return parser
 
 
@@ -63,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | library_commands.COMMANDS
             | account_commands.COMMANDS
             | worker_commands.COMMANDS
+            | category_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

@@ -1,0 +1,1 @@
+"""Categories a person teaches from a few photos, learned from the stored embeddings."""

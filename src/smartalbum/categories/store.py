@@ -1,0 +1,397 @@
+"""Categories in the catalog: taught, answered, retrained and scored — the one writer of their rows.
+
+Each change trains the category again at once from its examples (kept as photo ids) and
+rewrites its members in the same transaction; ``on_change`` then lets the layer above
+regroup the photos whose membership changed (their smart albums), in that transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartalbum.catalog import OK, Photo, claim_photos
+from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
+from smartalbum.categories import learner
+from smartalbum.categories.space import Space
+from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.i18n import t
+
+OnChange = Callable[[Session, list[int]], None]  # photos whose categories changed
+CANDIDATES = 64  # photos nearest the prototype, among which query expansion picks
+MAX_NAME = 64
+
+
+def key_of(name: str) -> str:
+    """How a category's name is compared: case and spacing do not count."""
+    return " ".join(name.split()).casefold()
+
+
+class Categories:
+    """The categories of one library, trained in one feature space."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        space: Space,
+        on_change: OnChange = lambda _session, _ids: None,
+    ) -> None:
+        self.sessions = sessions
+        self.space = space
+        self.on_change = on_change
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def teach(
+        self,
+        name: str,
+        name_zh: str | None,
+        examples: Sequence[int],
+        counter: Sequence[int] = (),
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """A new category from at least three example photos (and any counter-examples)."""
+        name, name_zh = self._names(name, name_zh)
+        examples, counter = list(dict.fromkeys(examples)), list(dict.fromkeys(counter))
+        if len(examples) < learner.MIN_EXAMPLES:
+            raise RequestError(
+                t(
+                    "a category needs at least {count} example photos, got {given}",
+                    count=learner.MIN_EXAMPLES,
+                    given=len(examples),
+                )
+            )
+        both = sorted(set(examples) & set(counter))
+        if both:
+            raise RequestError(
+                t("photo {photo_id} is both an example and a counter-example", photo_id=both[0])
+            )
+        ids = self.space.sync(refit=True)
+        with self.sessions.begin() as session:
+            self._check_photos(session, [*examples, *counter], ids)
+            self._check_unique(session, name, name_zh)
+            now = time.time()
+            category = Category(
+                key=key_of(name), name=name, name_zh=name_zh, threshold=0.0,
+                created_at=now, author=by,
+            )  # fmt: skip
+            session.add(category)
+            session.flush()
+            session.execute(
+                insert(CategoryExample),
+                [
+                    {"category_id": category.id, "photo_id": photo_id, "positive": positive,
+                     "created_at": now, "author": by}
+                    for photo_ids, positive in ((examples, 1), (counter, 0))
+                    for photo_id in photo_ids
+                ],
+            )  # fmt: skip
+            self._train(session, category, ids, reset_threshold=True)
+            return self._summary(session, category)
+
+    def answer(
+        self, category_id: int, photo_id: int, yes: bool, by: str | None = None
+    ) -> dict[str, Any]:
+        """A person's word on one photo ("is this X?"): it becomes an example; retrained at once."""
+        ids = self.space.sync()
+        with self.sessions.begin() as session:
+            category = self._category(session, category_id)
+            self._check_photos(session, [photo_id], ids)
+            session.execute(
+                delete(CategoryExample).where(
+                    CategoryExample.category_id == category.id,
+                    CategoryExample.photo_id == photo_id,
+                )
+            )
+            session.add(
+                CategoryExample(
+                    category_id=category.id, photo_id=photo_id, positive=int(yes),
+                    created_at=time.time(), author=by,
+                )
+            )  # fmt: skip
+            session.flush()
+            positives = self._examples(session, category.id)[0]
+            if len(positives) < learner.MIN_EXAMPLES:
+                raise RequestError(
+                    t(
+                        "a category needs at least {count} example photos, got {given}",
+                        count=learner.MIN_EXAMPLES,
+                        given=len(positives),
+                    )
+                )
+            self._train(session, category, ids)
+            return self._summary(session, category)
+
+    def set_threshold(self, category_id: int, threshold: float) -> dict[str, Any]:
+        """Move where membership starts; the members follow at once."""
+        if not -1.0 <= threshold <= 1.0:
+            raise RequestError(
+                t("a threshold is a score from -1 to 1, got {value}", value=threshold)
+            )
+        ids = self.space.sync()
+        with self.sessions.begin() as session:
+            category = self._category(session, category_id)
+            category.threshold = threshold
+            self._rescore(session, category, ids)
+            return self._summary(session, category)
+
+    def remove(self, category_id: int) -> None:
+        """Forget a category, its examples and its members."""
+        with self.sessions.begin() as session:
+            category = self._category(session, category_id)
+            members = list(
+                session.scalars(
+                    select(CategoryMember.photo_id).where(CategoryMember.category_id == category.id)
+                )
+            )
+            session.delete(category)
+            session.flush()
+            if members:
+                claim_photos(session, members)
+                self.on_change(session, members)
+
+    def retrain_stale(self) -> int:
+        """Train again every category trained in another space (a new model or basis); how many."""
+        ids = self.space.sync(refit=True)
+        done = 0
+        with self.sessions.begin() as session:
+            for category in session.scalars(select(Category).order_by(Category.id)):
+                if category.model != self.space.id:
+                    self._train(session, category, ids)
+                    done += 1
+        return done
+
+    # -- training and scoring ---------------------------------------------------------------
+
+    def _train(
+        self, session: Session, category: Category, ids: np.ndarray, reset_threshold: bool = False
+    ) -> None:
+        matrix = self.space.matrix
+        positives, negatives = self._examples(session, category.id)
+        present = set(ids.tolist())
+        positives = [i for i in positives if i in present]
+        negatives = [i for i in negatives if i in present]
+        if matrix is None or not positives:  # its examples are not in this space (yet)
+            category.weights, category.model = None, None
+            self._rescore(session, category, ids)
+            return
+        wanted, unwanted = matrix.rows(positives), matrix.rows(negatives)
+        first = learner.train(wanted, unwanted)
+        scores = matrix.score(first.weights, ids)
+        nearest = ids[np.argsort(-scores)[:CANDIDATES]]
+        direction = learner.train(wanted, unwanted, matrix.rows(list(nearest)))
+        category.weights = direction.to_bytes()
+        category.model = self.space.id
+        category.trained_at = time.time()
+        if reset_threshold:
+            scores = matrix.score(direction.weights, ids)
+            others = scores[~np.isin(ids, positives + negatives)]
+            category.threshold = learner.default_threshold(direction.score(wanted), others)
+        self._rescore(session, category, ids)
+
+    def scores(self, category: Category, ids: np.ndarray) -> np.ndarray:
+        """The category's score of each photo id (ascending ids of the space); 0 if untrained."""
+        if category.weights is None or category.model != self.space.id or self.space.matrix is None:
+            return np.zeros(len(ids), np.float32)
+        direction = learner.Direction.from_bytes(category.weights)
+        return self.space.matrix.score(direction.weights, ids)
+
+    def _rescore(self, session: Session, category: Category, ids: np.ndarray) -> None:
+        """Rewrite the category's members: photos at its threshold or above, examples decided."""
+        scores = self.scores(category, ids)
+        positives, negatives = self._examples(session, category.id)
+        member = {
+            int(i): float(s)
+            for i, s in zip(ids, scores, strict=True)
+            if s >= category.threshold and category.weights is not None
+        }
+        for photo_id in negatives:
+            member.pop(photo_id, None)
+        for photo_id in positives:  # a person's word outranks the model
+            member[photo_id] = 1.0
+        before = dict(
+            session.execute(
+                select(CategoryMember.photo_id, CategoryMember.score).where(
+                    CategoryMember.category_id == category.id
+                )
+            ).all()
+        )
+        session.execute(delete(CategoryMember).where(CategoryMember.category_id == category.id))
+        if member:
+            session.execute(
+                insert(CategoryMember),
+                [
+                    {"category_id": category.id, "photo_id": i, "score": round(s, 6)}
+                    for i, s in member.items()
+                ],
+            )
+        changed = sorted(set(before) ^ set(member))
+        if changed:
+            claim_photos(session, changed)
+            self.on_change(session, changed)
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def _names(self, name: str, name_zh: str | None) -> tuple[str, str | None]:
+        name = " ".join(name.split())
+        name_zh = " ".join((name_zh or "").split()) or None
+        if not name:
+            raise RequestError(t("a category needs a name"))
+        if len(name) > MAX_NAME or len(name_zh or "") > MAX_NAME:
+            raise RequestError(t("a category's name is at most {count} characters", count=MAX_NAME))
+        return name, name_zh
+
+    def _check_unique(self, session: Session, name: str, name_zh: str | None) -> None:
+        for existing in session.scalars(select(Category)):
+            names = {existing.key, key_of(existing.name_zh or "")} - {""}
+            for given in (name, name_zh):
+                if given and key_of(given) in names:
+                    raise RequestError(t("there is already a category named {name!r}", name=given))
+
+    def _check_photos(self, session: Session, photo_ids: Sequence[int], ids: np.ndarray) -> None:
+        """Every example is a photo of the library, indexed with the model in force."""
+        found = dict(
+            session.execute(
+                select(Photo.id, Photo.status).where(Photo.id.in_(list(photo_ids)))
+            ).all()
+        )
+        present = set(ids.tolist())
+        for photo_id in photo_ids:
+            status = found.get(photo_id)
+            if status is None:
+                raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
+            if status != OK:
+                raise RequestError(
+                    t(
+                        "photo {photo_id} failed to index, so it cannot be an example",
+                        photo_id=photo_id,
+                    )
+                )
+            if photo_id not in present:
+                raise RequestError(
+                    t(
+                        "photo {photo_id} has no embedding of the model {model}: index it again",
+                        photo_id=photo_id,
+                        model=self.space.model,
+                    )
+                )
+
+    @staticmethod
+    def _category(session: Session, category_id: int) -> Category:
+        category = session.get(Category, category_id)
+        if category is None:
+            raise NotFoundError(t("no category {category_id}", category_id=category_id))
+        return category
+
+    @staticmethod
+    def _examples(session: Session, category_id: int) -> tuple[list[int], list[int]]:
+        rows = session.execute(
+            select(CategoryExample.photo_id, CategoryExample.positive)
+            .where(CategoryExample.category_id == category_id)
+            .order_by(CategoryExample.created_at, CategoryExample.photo_id)
+        ).all()
+        return [p for p, yes in rows if yes], [p for p, yes in rows if not yes]
+
+    def _summary(self, session: Session, category: Category) -> dict[str, Any]:
+        positives, negatives = self._examples(session, category.id)
+        members = session.scalar(
+            select(func.count())
+            .select_from(CategoryMember)
+            .join(Photo, Photo.id == CategoryMember.photo_id)
+            .where(CategoryMember.category_id == category.id, Photo.status == OK)
+        )
+        return {
+            "id": category.id,
+            "name": category.name,
+            "name_zh": category.name_zh,
+            "threshold": round(category.threshold, 4),
+            "examples": positives,
+            "counter_examples": negatives,
+            "count": int(members or 0),
+            "model": category.model.split(":")[0] if category.model else None,
+            "trained": category.model == self.space.id,
+            "author": category.author,
+        }
+
+
+QUESTIONS = 3  # uncertain photos a category page asks about
+
+
+class CategoryReads:
+    """What the pages and the command line show of categories: only reads the catalog."""
+
+    def __init__(self, categories: Categories) -> None:
+        self.categories = categories
+
+    def all(self) -> list[dict[str, Any]]:
+        """Every category, oldest first, with its member count."""
+        c = self.categories
+        with c.sessions() as session:
+            found = session.scalars(select(Category).order_by(Category.id)).all()
+            return [c._summary(session, category) for category in found]
+
+    def one(self, category_id: int, limit: int = 60) -> dict[str, Any]:
+        """A category, its best matches with their scores, and the photos to ask about."""
+        c = self.categories
+        ids = c.space.sync()
+        with c.sessions() as session:
+            category = c._category(session, category_id)
+            summary = c._summary(session, category)
+            scores = c.scores(category, ids)
+            positives, negatives = c._examples(session, category.id)
+        decided = set(positives) | set(negatives)
+        order = np.argsort(-scores, kind="stable")[: max(0, limit)]
+        undecided = np.array([i not in decided for i in ids.tolist()], bool)
+        uncertain = np.argsort(np.abs(scores - category.threshold), kind="stable")
+        questions = [int(ids[i]) for i in uncertain if undecided[i]][:QUESTIONS]
+        return {
+            **summary,
+            "matches": [
+                {
+                    "id": int(ids[i]),
+                    "score": round(float(scores[i]), 4),
+                    "example": _role(int(ids[i]), positives, negatives),
+                }
+                for i in order
+            ],
+            "questions": questions if category.weights is not None else [],
+        }
+
+    def of_photo(self, session: Session, photo_id: int) -> list[dict[str, Any]]:
+        """The categories a photo is in, with its score in each."""
+        rows = session.execute(
+            select(Category.id, Category.name, Category.name_zh, CategoryMember.score)
+            .join(CategoryMember, CategoryMember.category_id == Category.id)
+            .where(CategoryMember.photo_id == photo_id)
+            .order_by(CategoryMember.score.desc(), Category.id)
+        )
+        return [
+            {"id": i, "name": name, "name_zh": zh, "score": round(score, 4)}
+            for i, name, zh, score in rows
+        ]
+
+
+def _role(photo_id: int, positives: list[int], negatives: list[int]) -> str | None:
+    if photo_id in positives:
+        return "yes"
+    if photo_id in negatives:
+        return "no"
+    return None
+
+
+def members_of(session: Session, photo_ids: Sequence[int]) -> dict[int, dict[str, float]]:
+    """Photo id -> {category key: score} of the categories these photos are in."""
+    result: dict[int, dict[str, float]] = {}
+    rows = session.execute(
+        select(CategoryMember.photo_id, Category.key, CategoryMember.score)
+        .join(Category, Category.id == CategoryMember.category_id)
+        .where(CategoryMember.photo_id.in_(list(photo_ids)))
+    )
+    for photo_id, key, score in rows:
+        result.setdefault(photo_id, {})[key] = score
+    return result

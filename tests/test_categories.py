@@ -1,0 +1,245 @@
+"""Categories taught from a few photos: learned from the stored embeddings, scored from a matrix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from smartalbum.catalog import open_engine, session_factory
+from smartalbum.categories import evaluation, features, learner
+from smartalbum.categories.store import Categories
+from smartalbum.engines.classifier import Classifier
+from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.library.categories import categories_of
+from smartalbum.library.indexer import Indexer
+from smartalbum.library.service import PhotoLibrary
+from smartalbum.settings import Settings
+from tests.helpers import SAMPLES, copy_catalog
+
+DOGS = sorted(SAMPLES.glob("n*.JPEG"))[151:269:4]  # classes 151-268 are dogs
+OTHERS = sorted(SAMPLES.glob("n*.JPEG"))[400::20][:30]  # things, not animals
+
+
+@pytest.fixture(scope="module")
+def dog_catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """30 dog photos and 30 of things, indexed once (a template each test copies)."""
+    root = tmp_path_factory.mktemp("dogs")
+    for path in DOGS + OTHERS:
+        (root / path.name).write_bytes(path.read_bytes())
+    catalog = tmp_path_factory.mktemp("dog-catalog") / "library.db"
+    engine = open_engine(str(catalog))
+    classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    report = Indexer(classifier, session_factory(engine), str(catalog)).run([root])
+    engine.dispose()
+    assert report.added == 60
+    return catalog
+
+
+@pytest.fixture
+def dog_settings(settings: Settings, dog_catalog: Path, tmp_path: Path) -> Settings:
+    """The session's settings on this test's own copy of the dog catalog."""
+    return settings.with_overrides(library=str(copy_catalog(dog_catalog, tmp_path / "lib.db")))
+
+
+@pytest.fixture
+def library(dog_settings: Settings) -> Iterator[PhotoLibrary]:
+    """The dog library, opened."""
+    opened = PhotoLibrary.open(dog_settings)
+    yield opened
+    opened.close()
+
+
+def ids_of(library: PhotoLibrary, paths: list[Path]) -> list[int]:
+    """The catalog ids of these sample photos (indexed under their own names)."""
+    from sqlalchemy import select
+
+    from smartalbum.catalog import Photo
+
+    with library.sessions() as session:
+        rows = dict(session.execute(select(Photo.path, Photo.id)).all())
+    by_name = {Path(p).name: i for p, i in rows.items()}
+    return [by_name[p.name] for p in paths]
+
+
+def test_a_category_from_five_dogs_finds_the_other_dogs(
+    library: PhotoLibrary, dog_settings: Settings
+) -> None:
+    categories = categories_of(library, dog_settings)
+    dogs, others = ids_of(library, DOGS), ids_of(library, OTHERS)
+    taught = categories.teach("Dogs", "我家的狗", dogs[:5])
+    assert taught["examples"] == dogs[:5] and taught["trained"]
+    ids = categories.space.sync()
+    found = categories.scores(_row(categories, taught["id"]), ids)
+    scores = dict(zip(ids.tolist(), found, strict=True))
+    unseen = dogs[5:]
+    relevant = np.array([i in unseen for i in unseen + others])
+    ranked = np.array([scores[i] for i in unseen + others])
+    ap = evaluation.average_precision(ranked, relevant)
+    assert ap > 0.8, ap  # the prototype alone: see docs/categories.md
+    members = set(categories.sessions().execute(_members_sql(taught["id"])).scalars())
+    assert set(dogs[:5]) <= members  # the examples belong, whatever they score
+    assert len(members & set(unseen)) > len(members & set(others))
+
+
+def _row(categories: Categories, category_id: int):  # type: ignore[no-untyped-def]
+    from smartalbum.catalog.schema import Category
+
+    with categories.sessions() as session:
+        return session.get(Category, category_id)
+
+
+def _members_sql(category_id: int):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from smartalbum.catalog.schema import CategoryMember
+
+    return select(CategoryMember.photo_id).where(CategoryMember.category_id == category_id)
+
+
+def test_answers_become_examples_and_retrain_at_once(
+    library: PhotoLibrary, dog_settings: Settings
+) -> None:
+    categories = categories_of(library, dog_settings)
+    dogs, others = ids_of(library, DOGS), ids_of(library, OTHERS)
+    taught = categories.teach("Dogs", None, dogs[:3], counter=others[:1])
+    before = learner.Direction.from_bytes(_row(categories, taught["id"]).weights).weights
+    after = categories.answer(taught["id"], others[2], yes=False)
+    assert after["counter_examples"] == [others[0], others[2]]
+    changed = learner.Direction.from_bytes(_row(categories, taught["id"]).weights).weights
+    assert not np.allclose(before, changed)
+    members = set(categories.sessions().execute(_members_sql(taught["id"])).scalars())
+    assert others[2] not in members and others[0] not in members
+    again = categories.answer(taught["id"], dogs[10], yes=True)
+    assert dogs[10] in again["examples"]
+
+
+def test_bad_input_is_refused_and_nothing_half_made_is_stored(
+    library: PhotoLibrary, dog_settings: Settings
+) -> None:
+    from smartalbum.categories.store import CategoryReads
+
+    categories = categories_of(library, dog_settings)
+    dogs = ids_of(library, DOGS)
+    with pytest.raises(RequestError, match="at least 3 example photos, got 2"):
+        categories.teach("Dogs", None, dogs[:2])
+    with pytest.raises(NotFoundError, match="no photo 99999"):
+        categories.teach("Dogs", None, [*dogs[:3], 99999])
+    with pytest.raises(RequestError, match="both an example and a counter-example"):
+        categories.teach("Dogs", None, dogs[:3], counter=dogs[2:3])
+    assert CategoryReads(categories).all() == []
+    categories.teach("Dogs", "狗狗", dogs[:3])
+    for name, zh in (("dogs", None), ("Puppies", "狗狗"), ("狗狗", None)):
+        with pytest.raises(RequestError, match="already a category named"):
+            categories.teach(name, zh, dogs[3:6])
+    assert len(CategoryReads(categories).all()) == 1
+
+
+def test_an_example_that_failed_to_index_is_named(
+    settings: Settings, tmp_path: Path, dog_settings: Settings
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for path in DOGS[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a photo")
+    catalog = tmp_path / "fresh.db"
+    engine = open_engine(str(catalog))
+    classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+    Indexer(classifier, session_factory(engine), str(catalog)).run([folder])
+    engine.dispose()
+    library = PhotoLibrary.open(settings.with_overrides(library=str(catalog)))
+    try:
+        from sqlalchemy import select
+
+        from smartalbum.catalog import Photo
+
+        with library.sessions() as session:
+            broken = session.scalar(select(Photo.id).where(Photo.path.like("%broken.jpg")))
+            good = list(session.scalars(select(Photo.id).where(Photo.status == "ok")))
+        assert broken is not None
+        categories = categories_of(library, dog_settings.with_overrides(library=str(catalog)))
+        with pytest.raises(RequestError, match=f"photo {broken} failed to index"):
+            categories.teach("Dogs", None, [*good, broken])
+    finally:
+        library.close()
+
+
+def test_the_learner_beats_both_baselines_on_real_embeddings(dog_catalog: Path) -> None:
+    from sqlalchemy import select
+
+    from smartalbum.catalog import Photo, PhotoBlob, PhotoLabel
+
+    engine = open_engine(str(dog_catalog))
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(Photo.id, Photo.path, PhotoBlob.embedding).join(PhotoBlob).order_by(Photo.id)
+        ).all()
+        labels = session.execute(select(PhotoLabel.photo_id, PhotoLabel.class_index,
+                                        PhotoLabel.probability)).all()  # fmt: skip
+    engine.dispose()
+    embeddings = np.stack([np.frombuffer(e or b"", "<f4") for _, _, e in rows])
+    row_of = {photo_id: row for row, (photo_id, _, _) in enumerate(rows)}
+    probabilities = np.full((len(rows), 1000), 1e-6, np.float32)
+    for photo_id, index, p in labels:
+        probabilities[row_of[photo_id], index] = p
+    dog = np.array([Path(path).name in {d.name for d in DOGS} for _, path, _ in rows])
+    methods = evaluation.scorers(embeddings, probabilities)
+    rng = np.random.default_rng(1)
+    totals = dict.fromkeys(methods, 0.0)
+    for _ in range(5):
+        chosen = rng.choice(np.flatnonzero(dog), 3, replace=False)
+        rest = np.ones(len(dog), bool)
+        rest[chosen] = False
+        for name, method in methods.items():
+            totals[name] += evaluation.average_precision(method(chosen)[rest], dog[rest])
+    assert (
+        totals["learned"] >= totals["prototype"] and totals["learned"] >= totals["prototype_top5"]
+    )
+
+
+def test_features_are_unit_and_a_small_library_keeps_every_direction() -> None:
+    rng = np.random.default_rng(0)
+    embeddings = rng.random((20, 1280), dtype=np.float32) * 6
+    probabilities = rng.dirichlet(np.ones(1000), 20).astype(np.float32)
+    basis = features.fit(embeddings, probabilities, 20)
+    made = basis.project(embeddings, probabilities)
+    assert made.shape == (20, 2280)
+    assert np.allclose(np.linalg.norm(made, axis=1), 1, atol=1e-5)
+    big = features.fit(
+        rng.random((600, 1280), dtype=np.float32), rng.dirichlet(np.ones(1000), 600), 600
+    )
+    assert big.dimensions == features.DIMENSIONS and big.id != basis.id
+
+
+def test_teach_and_categories_commands(dog_settings: Settings, library: PhotoLibrary) -> None:
+    dogs = ids_of(library, DOGS)
+    env = {
+        "SMARTALBUM_LIBRARY": dog_settings.library,
+        "SMARTALBUM_CACHE_DIR": str(dog_settings.cache_dir),
+        "SMARTALBUM_ALLOW_DOWNLOAD": "0",
+        "PATH": "/usr/bin:/bin",
+    }
+    command = [sys.executable, "-m", "smartalbum"]
+    taught = subprocess.run(
+        [*command, "teach", "Mimi", "--zh", "我家的猫", "--examples", *map(str, dogs[:4]),
+         "--not", str(dogs[-1]), "--json"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert taught.returncode == 0, taught.stderr
+    category = json.loads(taught.stdout)
+    assert category["name_zh"] == "我家的猫" and category["counter_examples"] == [dogs[-1]]
+    again = subprocess.run(
+        [*command, "teach", "mimi", "--examples", *map(str, dogs[:4])],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert again.returncode == 1 and "already a category named 'mimi'" in again.stderr
+    shown = subprocess.run([*command, "categories", str(category["id"]), "--json"],
+                           capture_output=True, text=True, env=env, check=False)  # fmt: skip
+    matches = json.loads(shown.stdout)["matches"]
+    assert [m["example"] for m in matches[:4]].count("yes") >= 3
