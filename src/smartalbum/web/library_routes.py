@@ -25,8 +25,10 @@ from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.search.service import search as search_library
+from smartalbum.search.structured import Filters
 from smartalbum.settings import Settings
 from smartalbum.web.errors import error_responses, request_language
+from smartalbum.web.search_params import Grouping, Today, search_filters
 
 log = logging.getLogger(__name__)
 
@@ -211,16 +213,23 @@ def album(
 @router.get("/search", responses=error_responses(422, 503))
 def search(
     holder: Holder,
-    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")],
+    filters: Annotated[Filters, Depends(search_filters)],
+    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")] = "",
     offset: Offset = 0,
     limit: PageSize = 100,
+    today: Today = None,
+    group: Grouping = None,
 ) -> dict[str, Any]:
-    """Photos by English or Chinese label, group, album title or place, best first.
+    """Photos matching a sentence ("去年冬天在日本滑雪") and the filters, best first.
 
-    ``moments`` lists the moments whose places or titles the query names.
+    ``interpretation`` lists the understood parts (kind, English and Chinese text, what
+    each matched); ``instead`` says what a query that finds nothing finds without the
+    part that failed; ``moments`` lists the moments whose places or titles ``q`` names.
     """
-    found = search_library(holder.get(), q, offset, limit)
-    found["moments"] = holder.timeline().matching(q)
+    timeline = holder.timeline()
+    found = search_library(holder.get(), q, offset, limit, filters=filters, today=today,
+                           moments=timeline, by_moment=group == "moment")  # fmt: skip
+    found["moments"] = timeline.matching(q)
     return found
 
 
