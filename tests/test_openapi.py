@@ -4,6 +4,7 @@ the reader's language, and a bounded schemathesis run finds nothing against real
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 import subprocess
@@ -15,9 +16,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from smartalbum.catalog import open_engine, session_factory
+from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
 from smartalbum.web import create_app
-from tests.helpers import CAT, REPO, SAMPLES, assert_error
+from tests.helpers import CAT, REPO, SAMPLES, LiveServer, assert_error
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -189,12 +192,13 @@ def test_an_unexpected_error_is_a_logged_500_in_the_one_shape(
     assert "unexpected error on GET /boom" in caplog.text and "RuntimeError: a bug" in caplog.text
 
 
-def test_schemathesis_finds_no_failure_on_real_photos(library_url: str, tmp_path: Path) -> None:
-    """All checks, every phase, a few examples per operation: bounded to stay within minutes."""
+def schemathesis(url: str, *extra: str) -> str:
+    """All checks, every phase, a few examples per operation (bounded to stay within minutes);
+    the run's report, after checking it passed and really tested the API."""
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "run",
-        f"{library_url}/openapi.json",
+        f"{url}/openapi.json",
         "--checks",
         "all",
         "--max-examples",
@@ -203,6 +207,7 @@ def test_schemathesis_finds_no_failure_on_real_photos(library_url: str, tmp_path
         "12",
         "--workers",
         "1",
+        *extra,
     ]
     # From the repository root, so schemathesis.toml (and tests/fuzz_hooks.py) are used.
     run = subprocess.run(
@@ -213,3 +218,21 @@ def test_schemathesis_finds_no_failure_on_real_photos(library_url: str, tmp_path
     tested = re.search(r"Tested: (\d+)", run.stdout)
     assert tested and int(tested.group(1)) >= 18, run.stdout[-2000:]
     assert re.search(r"\d+ generated, \d+ passed", run.stdout), run.stdout[-2000:]
+    return run.stdout
+
+
+def test_schemathesis_finds_no_failure_on_real_photos(library_url: str) -> None:
+    schemathesis(library_url)
+
+
+def test_schemathesis_finds_no_failure_signed_in_with_a_token(
+    library_settings: Settings, tmp_path: Path
+) -> None:
+    """A server that asks everyone to sign in, walked with an admin's token: no 5xx, and
+    every check (schemathesis also sends each request without the token, expecting 401)."""
+    accounts = Accounts(session_factory(open_engine(library_settings.library)))
+    accounts.add("root", "admin", "correct horse battery")
+    token = accounts.create_token("root", read_only=False, lifetime=None)
+    public = dataclasses.replace(library_settings, host="0.0.0.0")
+    with LiveServer(public) as url:
+        schemathesis(url, "--header", f"Authorization: Bearer {token}")
