@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +36,7 @@ from smartalbum.catalog import (
     claim_photos,
     table,
 )
+from smartalbum.categories.indexing import CategoryUpkeep
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
@@ -93,6 +95,11 @@ class CatalogWriter:
         # None: a distributed run's coordinator, which writes only moves, folders and missing
         self.classifier = classifier
         self.rules = rules  # the album rules each batch is grouped under
+        self.categories = None
+        if classifier is not None:  # each batch's photos scored for the taught categories
+            self.categories = CategoryUpkeep(
+                sessions, classifier.settings, classifier.spec.name, self._regroup
+            )
 
     def write(
         self,
@@ -105,7 +112,8 @@ class CatalogWriter:
         ``then`` runs last in the same transaction (a distributed task records itself done).
         """
         written = Written()
-        rows = self._rows(batch, known, written, time.time())
+        now = time.time()
+        rows = self._rows(batch, known, written, now)
         with self.sessions.begin() as session:
             claim_photos(session, [row["id"] for row in rows.moves + rows.updates])
             if rows.moves:  # a moved file keeps its labels, so its albums stay right too
@@ -128,11 +136,38 @@ class CatalogWriter:
             if rows.blobs:
                 blobs = [{"photo_id": ids[path], **blob} for path, blob in rows.blobs.items()]
                 session.execute(insert(BLOBS), blobs)
+            self._score_categories(session, batch, ids, now)
             if ids:
                 write_members(session, list(ids.values()), self.rules)
             if then is not None:
                 then(session, written)
+        if self.categories is not None:  # the features, once their photos are committed
+            self.categories.store()
         return written
+
+    def _regroup(self, session: Session, photo_ids: list[int]) -> None:
+        write_members(session, photo_ids, self.rules)
+
+    def _score_categories(
+        self, session: Session, batch: Sequence[Analysis], ids: Mapping[str, int], now: float
+    ) -> None:
+        if self.categories is None:
+            return
+        fresh = [a for a in batch if a.path in ids and a.error is None]
+        fresh = [a for a in fresh if a.embedding is not None and a.probabilities is not None]
+        if fresh:
+            self.categories.score(
+                session,
+                [ids[a.path] for a in fresh],
+                np.stack([a.embedding for a in fresh]),  # type: ignore[misc]
+                np.stack([a.probabilities for a in fresh]),  # type: ignore[misc]
+                now,
+            )
+
+    def finish(self) -> None:
+        """After a run: retrain the categories the run made stale (another model, a new basis)."""
+        if self.categories is not None:
+            self.categories.finish()
 
     def _rows(
         self, batch: Sequence[Analysis], known: Mapping[str, int], written: Written, now: float
