@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml  # type: ignore[import-untyped]
-from sqlalchemy import NullPool, create_engine, func, make_url, select
+from sqlalchemy import NullPool, create_engine, func, make_url, select, text
 
 from smartalbum.catalog import AlbumMember, Photo, PhotoLabel, open_engine, session_factory
 from smartalbum.catalog.schema import IndexJob, IndexTask
@@ -492,3 +492,30 @@ def test_compose_runs_the_commands_these_tests_run() -> None:
     assert extras is not None
     optional = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert set(extras[1].split(",")) <= set(optional["optional-dependencies"])
+
+
+def test_postgresql_briefly_away_and_the_run_finishes(
+    catalog: str, fleet: Fleet, samples: Path, tmp_path: Path
+) -> None:
+    folder = copy_samples(samples, tmp_path / "photos", "n0*.JPEG", 300)
+    fleet.two(REDIS_URL, catalog)
+    run = fleet.coordinator(REDIS_URL, catalog, folder)
+    wait_for(lambda: photo_count(catalog) >= 64)
+    name = make_url(catalog).database
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as c:  # every connection cut, and new ones refused, for 4 s
+            c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            c.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            time.sleep(4)
+            c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    finally:
+        admin.dispose()
+    report = finish(run)
+    assert (report["added"], report["failed"]) == (300, 0)
+    assert_whole(catalog, 300)
+    logs = [w.log.read_text(errors="replace") for w in fleet.started]
+    assert any("the catalog is unreachable" in log for log in logs)  # and they waited it out

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -46,7 +47,30 @@ SINGLE_FILE_TRIES = 2  # deliveries of a one-file task before its file is given 
 # and the coordinator sends it again later.
 WRITE_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 
+INSERT_RACES = 3  # tries of a write that another delivery's insert of the same paths beat
 Send = Callable[[str, str, list[str]], None]
+T = TypeVar("T")
+
+
+def retried(step: Callable[[], T]) -> T:
+    """``step``, tried again with backoff while the catalog cannot be reached; then an error.
+
+    The task then fails, and the coordinator sends it again once progress stalls.
+    """
+    for delay in (*WRITE_BACKOFF, None):
+        try:
+            return step()
+        except OperationalError as exc:
+            if delay is None:
+                raise CatalogUnavailableError(
+                    t(
+                        "the catalog stayed unreachable while writing ({reason})",
+                        reason=driver_reason(exc),
+                    )
+                ) from None
+            log.warning("the catalog is unreachable (%s); again in %s s", exc.orig, delay)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def local_path(path: str, pairs: Sequence[tuple[str, str]]) -> str:
@@ -87,16 +111,16 @@ class BatchHandler:
 
     def handle(self, job_id: str, key: str, paths: list[str]) -> str:
         """Do one delivery of a task; what became of it (skipped, split, given up, done)."""
-        claim = self._claim(job_id, key)
+        claim = retried(lambda: self._claim(job_id, key))
         if claim is None:
             return "skipped"
         if claim.attempts > 1 and len(paths) > 1:
-            self._split(job_id, key, paths)
+            retried(lambda: self._split(job_id, key, paths))  # each step may run again
             return SPLIT
         if claim.attempts > SINGLE_FILE_TRIES:
             self._give_up(job_id, key, paths, claim.attempts - 1)
             return GIVEN_UP
-        fresh = self._written_since(paths, claim.since)
+        fresh = retried(lambda: self._written_since(paths, claim.since))
         batch = self._analysed([p for p in paths if p not in fresh])
         self._write(job_id, key, batch, DONE)
         return DONE
@@ -205,21 +229,11 @@ class BatchHandler:
                 )
             )  # fmt: skip
 
-        for delay in (*WRITE_BACKOFF, None):
+        for _ in range(INSERT_RACES):
             try:
-                return self.writer.write(batch, self._known(batch), then=mark)
+                return retried(lambda: self.writer.write(batch, self._known(batch), then=mark))
             except IntegrityError:
                 log.info("task %s of job %s: paths written meanwhile; writing again", key, job_id)
-            except OperationalError as exc:
-                if delay is None:
-                    raise CatalogUnavailableError(
-                        t(
-                            "the catalog stayed unreachable while writing ({reason})",
-                            reason=driver_reason(exc),
-                        )
-                    ) from None
-                log.warning("the catalog refused a write (%s); again in %s s", exc.orig, delay)
-                time.sleep(delay)
         raise CatalogUnavailableError(t("the catalog kept changing under this batch"))
 
     def _known(self, batch: list[Analysis]) -> dict[str, int]:
