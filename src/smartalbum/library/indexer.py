@@ -110,6 +110,7 @@ class Indexer:
             batches = itertools.chain(moves, self._analysed(plan.work, wrap))
             classified = self._write_all(batches, plan.known, report)
             report.missing = self.writer.mark_missing(plan.vanished)
+            self.writer.finish()  # categories trained on another model learn again
         report.seconds = round(time.perf_counter() - started, 2)
         report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
         return report
