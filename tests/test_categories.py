@@ -27,9 +27,17 @@ OTHERS = sorted(SAMPLES.glob("n*.JPEG"))[400::20][:30]  # things, not animals
 
 
 @pytest.fixture(scope="module")
-def dog_catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dog_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the dog library's photos."""
+    return tmp_path_factory.mktemp("dogs")
+
+
+@pytest.fixture(scope="module")
+def dog_catalog(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory, dog_root: Path
+) -> Path:
     """30 dog photos and 30 of things, indexed once (a template each test copies)."""
-    root = tmp_path_factory.mktemp("dogs")
+    root = dog_root
     for path in DOGS + OTHERS:
         (root / path.name).write_bytes(path.read_bytes())
     catalog = tmp_path_factory.mktemp("dog-catalog") / "library.db"
@@ -243,3 +251,81 @@ def test_teach_and_categories_commands(dog_settings: Settings, library: PhotoLib
                            capture_output=True, text=True, env=env, check=False)  # fmt: skip
     matches = json.loads(shown.stdout)["matches"]
     assert [m["example"] for m in matches[:4]].count("yes") >= 3
+
+
+def members_of_category(categories: Categories, category_id: int) -> set[int]:
+    """The photo ids a category holds now."""
+    with categories.sessions() as session:
+        return set(session.execute(_members_sql(category_id)).scalars())
+
+
+def test_the_indexer_scores_new_photos_and_keeps_the_matrix_in_step(
+    library: PhotoLibrary, dog_settings: Settings, tmp_path: Path
+) -> None:
+    categories = categories_of(library, dog_settings)
+    dogs = ids_of(library, DOGS)
+    taught = categories.teach("Dogs", "狗", dogs[:5])
+    new = tmp_path / "new"
+    new.mkdir()
+    fresh_dogs = sorted(SAMPLES.glob("n*.JPEG"))[153:269:4][:6]  # breeds not in the library
+    for path in fresh_dogs + sorted(SAMPLES.glob("n*.JPEG"))[405::40][:6]:
+        (new / path.name).write_bytes(path.read_bytes())
+    engine = open_engine(dog_settings.library)
+    classifier = Classifier.from_settings(dog_settings.with_overrides(engine="onnx"))
+    Indexer(classifier, session_factory(engine), dog_settings.library).run([new])
+    engine.dispose()
+    added_dogs = set(ids_of(library, fresh_dogs))
+    added = set(ids_of(library, [new / p.name for p in new.iterdir()]))
+    members = members_of_category(categories, taught["id"])
+    # The rows the writer made in each batch are the ones the matrix's scores give.
+    ids = categories.space.sync()
+    row = _row(categories, taught["id"])
+    scores = dict(zip(ids.tolist(), categories.scores(row, ids).tolist(), strict=True))
+    assert members & added == {i for i in added if scores[i] >= row.threshold}
+    dog_scores = [scores[i] for i in added_dogs]
+    other_scores = [scores[i] for i in added - added_dogs]
+    assert np.mean(dog_scores) > np.mean(other_scores) + 0.05
+    # The indexer wrote the new rows itself: the matrix needs nothing from the catalog.
+    matrix = categories.space.matrix
+    assert matrix is not None
+    stamps = matrix.stamps()
+    assert all(stamps[i] > 0 for i in added)
+
+
+def test_reindexing_with_another_model_retrains_every_category(
+    library: PhotoLibrary, dog_settings: Settings, dog_root: Path
+) -> None:
+    from smartalbum.catalog.schema import Category
+
+    categories = categories_of(library, dog_settings)
+    dogs, others = ids_of(library, DOGS), ids_of(library, OTHERS)
+    first = categories.teach("Dogs", None, dogs[:5])
+    second = categories.teach("Things", "东西", others[:4], counter=dogs[5:6])
+    lite0 = {c: _row(categories, c).model for c in (first["id"], second["id"])}
+    assert all(m.startswith("efficientnet_lite0:") for m in lite0.values())
+    lite1 = dog_settings.with_overrides(model="efficientnet_lite1", engine="onnx")
+    engine = open_engine(dog_settings.library)
+    Indexer(Classifier.from_settings(lite1), session_factory(engine), dog_settings.library).run(
+        [dog_root], reclassify=True
+    )
+    engine.dispose()
+    again = categories_of(library, lite1)
+    with again.sessions() as session:
+        rows = {c.id: c for c in session.scalars(select_categories())}
+    for category_id in (first["id"], second["id"]):
+        assert rows[category_id].model == again.space.id
+        assert rows[category_id].model.startswith("efficientnet_lite1:")
+    dog_members = members_of_category(again, first["id"])
+    assert set(dogs[:5]) <= dog_members
+    assert len(dog_members & set(dogs[5:])) > len(dog_members & set(others))
+    assert dogs[5] not in members_of_category(again, second["id"])  # still a counter-example
+    assert isinstance(rows[first["id"]], Category)
+
+
+def select_categories():  # type: ignore[no-untyped-def]
+    """Every category row."""
+    from sqlalchemy import select
+
+    from smartalbum.catalog.schema import Category
+
+    return select(Category)
