@@ -10,7 +10,10 @@ in July 2024, Istanbul in April 2024, Florence in October 2023, and a daisy with
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from smartalbum.settings import Settings
+from tests.helpers import SAMPLES
 from tests.moments_library import BEIJING, NISEKO, SAPPORO, SYDNEY, TOKYO, Shot
 
 TODAY = date(2026, 3, 15)
@@ -60,3 +63,12 @@ SHOTS = [
     Shot("tr-ice-cream", ICE_CREAM, "", "2024-04-12 15:00", "+03:00", ISTANBUL),
     Shot("nogps-daisy", DAISY, "", "2025-05-01 10:00", "+08:00", None),
 ]
+
+
+def build_library(settings: Settings, base: Path) -> tuple[Path, dict[str, int]]:
+    """Write the shots under ``base`` and index them with the real model: (catalog, ids)."""
+    from tests.moments_library import index_library, write_library
+
+    write_library(base / "photos", SAMPLES, SHOTS)
+    catalog = base / "library.db"
+    return catalog, index_library(base / "photos", catalog, settings, SHOTS)

@@ -26,8 +26,7 @@ from smartalbum.moments import Timeline
 from smartalbum.search.service import search
 from smartalbum.search.structured import Filters
 from smartalbum.settings import Settings
-from tests.helpers import SAMPLES
-from tests.search_library import SHOTS, TODAY
+from tests.search_library import TODAY, build_library
 
 HOKKAIDO = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled"}
 CATS = {"b-cat-1", "b-cat-2", "b-cat-3"}
@@ -37,6 +36,7 @@ AU = {"au-beach-1", "au-beach-2", "au-dog", "au-jan-beach"}
 LAST_WINTER = ("when", "2025-12-01", "2026-02-28")
 SNOWY_MOUNTAINS = HOKKAIDO | {"ch-ski", "ch-alp"}
 JP, SKIING = ("where", "JP", None, None), ("what", "n04228054")
+BEIJING = ("where", "CN", "Beijing", "Beijing")
 FLORENCE, PIZZA = ("where", "IT", "Tuscany", "Florence"), ("what", "n07873807")
 ISTANBUL, CHURCH = ("where", "TR", "Istanbul", "Istanbul"), ("what", "n03028079")
 QUEENSTOWN, SYDNEY = (
@@ -73,9 +73,9 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("最近7天", {"b-cat-3"}, [("when", "2026-03-09", "2026-03-15")]),
     ("cats", CATS, [("what", "cat")]),
     ("貓", CATS, [("what", "cat")]),
-    ("貓咪 北京", CATS, [("what", "cat"), ("where", "CN", "Beijing", "Beijing")]),
+    ("貓咪 北京", CATS, [("what", "cat"), BEIJING]),
     ("photos of cats in Beijing this month", {"b-cat-2", "b-cat-3"},
-     [("what", "cat"), ("where", "CN", "Beijing", "Beijing"), ("when", "2026-03-01", "2026-03-15")]),
+     [("what", "cat"), BEIJING, ("when", "2026-03-01", "2026-03-15")]),
     ("冬天的猫", {"b-cat-1"}, [("when", "months", 12, 1, 2), ("what", "cat")]),
     ("dogs in autumn", {"b-pug"}, [("what", "dog"), ("when", "months", 9, 10, 11)]),
     ("去年10月", {"b-pug"}, [("when", "2025-10-01", "2025-10-31")]),
@@ -131,12 +131,7 @@ def sentences(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[PhotoLibrary, Timeline, dict[str, int], Path]]:
     """The generated library indexed with the real model, its timeline, ids by name."""
-    from tests.moments_library import index_library, write_library
-
-    base = tmp_path_factory.mktemp("sentences")
-    write_library(base / "photos", SAMPLES, SHOTS)
-    catalog = base / "library.db"
-    ids = index_library(base / "photos", catalog, settings, SHOTS)
+    catalog, ids = build_library(settings, tmp_path_factory.mktemp("sentences"))
     labels = load_labels()
     lib = PhotoLibrary(
         session_factory(open_engine(catalog)), labels, RulesWatcher(None, labels, class_groups())

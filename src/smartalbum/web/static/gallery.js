@@ -187,29 +187,6 @@ async function albumView(id) {
   await grid.first;
 }
 
-async function searchView(query) {
-  document.getElementById("q").value = query;
-  const heading = el("h2");
-  const related = el("section", { class: "search-moments", "aria-label": t("moments") });
-  let found = 0, moments = [];
-  function drawMoments() {
-    related.replaceChildren(...(moments.length ? [el("h3", { text: t("moments") }),
-      el("ul", { class: "moment-chips" }, ...moments.map((m) => el("li", {},
-        el("a", { href: `#/moment/${encodeURIComponent(m.id)}`, "data-moment": m.id },
-          title(m), el("span", { class: "count", text: ` · ${t("photos", m.count)}` })))))] : []));
-  }
-  const grid = photoGrid(async (offset) => {
-    const page = await api(`/api/search?q=${encodeURIComponent(query)}&offset=${offset}&limit=${PAGE}`);
-    found = page.total;
-    heading.textContent = `“${query}” · ${t("results", found)}`;
-    if (offset === 0) { moments = page.moments || []; drawMoments(); }
-    return page;
-  }, (p) => p.place ? placeLine(p.place) : `${label(p)} ${Math.round(p.score * 100)}%`);
-  rerender = () => { heading.textContent = `“${query}” · ${t("results", found)}`; drawMoments(); grid.relabel(); };
-  show(heading, related, grid.list, grid.more);
-  await grid.first;
-}
-
 // --- the timeline: moments newest first, a page at a time as the end scrolls into view --------
 async function timelineView() {
   const heading = el("h2");
@@ -339,7 +316,7 @@ async function draw() {
     else if (kind === "moment") await momentView(decodeURIComponent(arg));
     else if (kind === "album") await albumView(decodeURIComponent(arg));
     else if (kind === "photo") await photoView(encodeURIComponent(decodeURIComponent(arg)));
-    else if (kind === "search") await searchView(decodeURIComponent(arg));
+    else if (kind === "search") await sentenceSearchView(decodeURIComponent(arg));  // search.js
     else await albumsView();
   } catch (err) { failure(err); }
   document.getElementById("view").dataset.ready = location.hash || "#/";

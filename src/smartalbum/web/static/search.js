@@ -1,0 +1,101 @@
+// The gallery's search: the understood parts of a query as chips in the reader's language (a
+// chip removed widens the search), then the results as moments — title, place, dates — with
+// their photos. Uses gallery.js's helpers (el, api, lang, title, placeLine, dateSpan, thumb).
+"use strict";
+
+const SEARCH_TEXT = {
+  en: { when: "when", where: "where", what: "what", unknown: "not understood", remove: "Remove {x}",
+        understood: "Understood as", noMoment: "Without a moment", results: "{n} photos", results1: "1 photo",
+        loadMore: "More", none: "No photos match." },
+  zh: { when: "时间", where: "地点", what: "内容", unknown: "未识别", remove: "去掉“{x}”",
+        understood: "理解为", noMoment: "不属于任何时刻", results: "{n} 张照片", results1: "{n} 张照片",
+        loadMore: "更多", none: "没有符合的照片。" },
+};
+const SEARCH_PAGE = 200;
+
+function searchText(key, value) {
+  const table = SEARCH_TEXT[lang];
+  const text = value === 1 && table[key + "1"] ? table[key + "1"] : table[key];
+  return text.replace("{n}", value).replace("{x}", value);
+}
+
+// The query without one part: the other parts' own words, which read back the same way.
+function withoutPart(parts, index) {
+  return parts.filter((_, i) => i !== index).map((p) => p.text).join(" ").trim();
+}
+
+function searchChips(parts) {
+  return el("ul", { class: "query-chips", "aria-label": searchText("understood") },
+    ...parts.map((part, i) => {
+      const name = lang === "zh" ? part.zh : part.en;
+      const rest = withoutPart(parts, i);
+      return el("li", { class: `query-chip ${part.kind}`, "data-kind": part.kind },
+        el("span", { class: "kind", text: searchText(part.kind) }),
+        el("span", { class: "name", text: name }),
+        el("span", { class: "matched", text: `· ${part.matched}` }),
+        el("button", { type: "button", class: "remove", "aria-label": searchText("remove", name), text: "×",
+                       onclick: () => { location.hash = rest ? `#/search/${encodeURIComponent(rest)}` : "#/"; } }));
+    }));
+}
+
+function searchTile(p) {
+  const name = p.path ? p.path.split("/").pop() : String(p.id);
+  const caption = p.place ? placeLine(p.place) : p.label ? `${label(p)} ${Math.round(p.score * 100)}%` : "";
+  return el("li", {}, el("a", { href: `#/photo/${p.id}`, "data-photo": p.id, title: name },
+    el("img", { src: thumb(p.id), alt: caption || name, loading: "lazy", width: 150, height: 150 }),
+    caption ? el("span", { class: "caption", text: caption }) : null));
+}
+
+// Photos under their moments, in the order found; a moment split across pages is joined again.
+function momentSections(sections) {
+  const joined = [];
+  for (const s of sections) {
+    const last = joined[joined.length - 1];
+    const id = s.moment ? s.moment.id : "";
+    if (last && last.id === id) last.photos.push(...s.photos);
+    else joined.push({ id, moment: s.moment, photos: [...s.photos] });
+  }
+  return joined.map(({ moment, photos }) => el("section", { class: "result-moment", "data-moment": moment ? moment.id : "" },
+    el("h3", {}, moment ? el("a", { href: `#/moment/${encodeURIComponent(moment.id)}`, text: title(moment) })
+                        : searchText("noMoment")),
+    moment ? el("p", { class: "facts-line" },
+      el("time", { datetime: moment.start, text: dateSpan(moment.start, moment.end) }),
+      moment.place ? el("span", { class: "where", text: placeLine(moment.place) }) : null) : null,
+    el("ul", { class: "grid", "aria-label": "Photos" }, ...photos.map(searchTile))));
+}
+
+async function sentenceSearchView(query) {
+  document.getElementById("q").value = query;
+  const heading = el("h2");
+  const chips = el("div", { class: "query-parts" });
+  const notice = el("p", { class: "instead", role: "status" });
+  const related = el("section", { class: "search-moments" });
+  const results = el("div", { class: "search-results" });
+  const more = el("button", { type: "button", class: "more-results", hidden: "" });
+  const sections = [];
+  let first = null, offset = 0;
+  function draw() {
+    heading.textContent = `“${query}” · ${searchText("results", first.total)}`;
+    chips.replaceChildren(first.interpretation.length ? searchChips(first.interpretation) : "");
+    notice.textContent = first.instead ? first.instead[lang] : first.total ? "" : searchText("none");
+    const moments = first.moments || [];
+    related.replaceChildren(...(moments.length ? [el("ul", { class: "moment-chips" }, ...moments.map((m) => el("li", {},
+      el("a", { href: `#/moment/${encodeURIComponent(m.id)}`, "data-moment": m.id }, title(m),
+        el("span", { class: "count", text: ` · ${searchText("results", m.count)}` })))))] : []));
+    results.replaceChildren(...momentSections(sections));
+    more.textContent = searchText("loadMore");
+    more.hidden = offset >= first.total;
+  }
+  async function next() {
+    const page = await api(`/api/search?q=${encodeURIComponent(query)}&group=moment&offset=${offset}&limit=${SEARCH_PAGE}`);
+    if (first === null) first = page;
+    sections.push(...(page.by_moment || [{ moment: null, photos: page.photos }]));
+    offset += page.photos.length;
+    if (!page.photos.length) offset = first.total;
+    draw();
+  }
+  more.addEventListener("click", next);
+  rerender = () => { if (first) draw(); };
+  show(heading, chips, notice, related, results, more);
+  await next();
+}
