@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml  # type: ignore[import-untyped]
+from PIL import Image
 from sqlalchemy import NullPool, create_engine, func, make_url, select, text
 
 from smartalbum.catalog import AlbumMember, Photo, PhotoLabel, open_engine, session_factory
@@ -38,6 +39,7 @@ from smartalbum.distributed.broker import queue_name
 from smartalbum.library.duplicates import find_duplicates
 from smartalbum.settings import Settings
 from tests.helpers import (
+    CAT,
     LIBRARY_PHOTOS,
     POSTGRES_URL,
     REPO,
@@ -262,28 +264,47 @@ def contents(library: str) -> dict[str, Any]:
             albums: dict[str, set[str]] = defaultdict(set)
             for album, photo_id in s.execute(select(AlbumMember.album_id, AlbumMember.photo_id)):
                 albums[album].add(path_of[photo_id])
+            columns = (Photo.path, Photo.sha256, Photo.taken_at, Photo.time_source, Photo.place)
+            facts = {path: rest for path, *rest in s.execute(select(*columns))}
         duplicates = [(g.kind, tuple(g.paths)) for g in find_duplicates(sessions)]
-        return {"labels": dict(labels), "albums": dict(albums), "duplicates": duplicates}
+        return {
+            "labels": dict(labels), "albums": dict(albums), "duplicates": duplicates,
+            "facts": facts,
+        }  # fmt: skip
     finally:
         engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def reference(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The 1000 samples indexed by a local `smartalbum index` (SQLite), to compare with."""
+def with_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 1000 samples (linked) and two copies of the cat, exact and resized: duplicates."""
+    folder = tmp_path_factory.mktemp("with-copies")
+    for sample in SAMPLES.glob("*.JPEG"):
+        (folder / sample.name).symlink_to(sample)
+    shutil.copy(SAMPLES / CAT, folder / "cat-copy.jpg")
+    with Image.open(SAMPLES / CAT) as img:
+        img.resize((img.width // 2, img.height // 2)).save(folder / "cat-small.webp", quality=70)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference(
+    settings: Settings, with_copies: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The folder indexed by a local `smartalbum index` (SQLite), to compare with."""
     library = tmp_path_factory.mktemp("local") / "library.db"
-    report = finish(index(library, SAMPLES, settings))
-    assert (report["added"], report["failed"]) == (SAMPLE_COUNT, 0)
+    report = finish(index(library, with_copies, settings))
+    assert (report["added"], report["failed"]) == (SAMPLE_COUNT + 2, 0)
     return contents(str(library))
 
 
 def test_two_workers_make_the_catalog_a_local_index_makes(
-    catalog: str, fleet: Fleet, reference: dict[str, Any]
+    catalog: str, fleet: Fleet, reference: dict[str, Any], with_copies: Path
 ) -> None:
     fleet.two(REDIS_URL, catalog)
-    report = finish(fleet.coordinator(REDIS_URL, catalog, SAMPLES))
-    assert (report["scanned"], report["added"], report["failed"]) == (SAMPLE_COUNT, 1000, 0)
-    assert_whole(catalog)
+    report = finish(fleet.coordinator(REDIS_URL, catalog, with_copies))
+    assert (report["scanned"], report["added"], report["failed"]) == (1002, 1002, 0)
+    assert_whole(catalog, 1002)
     got = contents(catalog)
     assert got["labels"].keys() == reference["labels"].keys()
     for path, labels in got["labels"].items():
@@ -294,15 +315,18 @@ def test_two_workers_make_the_catalog_a_local_index_makes(
         assert len(shared) >= 4 and all(abs(a - b) < 1e-3 for a, b in shared), path
     assert got["albums"] == reference["albums"] and len(got["albums"]) >= 5
     assert got["duplicates"] == reference["duplicates"]
+    kinds = {(kind, tuple(Path(p).name for p in paths)) for kind, paths in got["duplicates"]}
+    assert ("exact", ("cat-copy.jpg", CAT)) in kinds and len(kinds) == 2
+    assert got["facts"] == reference["facts"]  # what moments are made of
     # The job record: done, every file accounted for; a re-run sends nothing.
     jobs = subprocess.run(
         [sys.executable, "-m", "smartalbum", "jobs", "--json"],
         capture_output=True, text=True, timeout=120, env=environment(REDIS_URL, catalog),
     )  # fmt: skip
     job = json.loads(jobs.stdout)
-    assert (job["status"], job["done"], job["total"], job["failed"]) == ("done", 1000, 1000, 0)
-    again = finish(fleet.coordinator(REDIS_URL, catalog, SAMPLES))
-    assert (again["unchanged"], again["added"], again["updated"]) == (SAMPLE_COUNT, 0, 0)
+    assert (job["status"], job["done"], job["total"], job["failed"]) == ("done", 1002, 1002, 0)
+    again = finish(fleet.coordinator(REDIS_URL, catalog, with_copies))
+    assert (again["unchanged"], again["added"], again["updated"]) == (1002, 0, 0)
 
 
 def test_a_worker_killed_mid_run_loses_nothing(fleet: Fleet, catalog: str) -> None:
