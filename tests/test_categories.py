@@ -7,11 +7,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import Select, select
 
 from smartalbum.catalog import open_engine, session_factory
+from smartalbum.catalog.schema import Category, CategoryMember
 from smartalbum.categories import evaluation, features, learner
 from smartalbum.categories.store import Categories
 from smartalbum.engines.classifier import Classifier
@@ -95,18 +98,14 @@ def test_a_category_from_five_dogs_finds_the_other_dogs(
     assert len(members & set(unseen)) > len(members & set(others))
 
 
-def _row(categories: Categories, category_id: int):  # type: ignore[no-untyped-def]
-    from smartalbum.catalog.schema import Category
-
+def _row(categories: Categories, category_id: int) -> Category:
     with categories.sessions() as session:
-        return session.get(Category, category_id)
+        found = session.get(Category, category_id)
+    assert found is not None
+    return found
 
 
-def _members_sql(category_id: int):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from smartalbum.catalog.schema import CategoryMember
-
+def _members_sql(category_id: int) -> Select[Any]:
     return select(CategoryMember.photo_id).where(CategoryMember.category_id == category_id)
 
 
@@ -116,10 +115,10 @@ def test_answers_become_examples_and_retrain_at_once(
     categories = categories_of(library, dog_settings)
     dogs, others = ids_of(library, DOGS), ids_of(library, OTHERS)
     taught = categories.teach("Dogs", None, dogs[:3], counter=others[:1])
-    before = learner.Direction.from_bytes(_row(categories, taught["id"]).weights).weights
+    before = learner.Direction.from_bytes(_row(categories, taught["id"]).weights or b"").weights
     after = categories.answer(taught["id"], others[2], yes=False)
     assert after["counter_examples"] == [others[0], others[2]]
-    changed = learner.Direction.from_bytes(_row(categories, taught["id"]).weights).weights
+    changed = learner.Direction.from_bytes(_row(categories, taught["id"]).weights or b"").weights
     assert not np.allclose(before, changed)
     members = set(categories.sessions().execute(_members_sql(taught["id"])).scalars())
     assert others[2] not in members and others[0] not in members
@@ -295,14 +294,12 @@ def test_the_indexer_scores_new_photos_and_keeps_the_matrix_in_step(
 def test_reindexing_with_another_model_retrains_every_category(
     library: PhotoLibrary, dog_settings: Settings, dog_root: Path
 ) -> None:
-    from smartalbum.catalog.schema import Category
-
     categories = categories_of(library, dog_settings)
     dogs, others = ids_of(library, DOGS), ids_of(library, OTHERS)
     first = categories.teach("Dogs", None, dogs[:5])
     second = categories.teach("Things", "东西", others[:4], counter=dogs[5:6])
     lite0 = {c: _row(categories, c).model for c in (first["id"], second["id"])}
-    assert all(m.startswith("efficientnet_lite0:") for m in lite0.values())
+    assert all((m or "").startswith("efficientnet_lite0:") for m in lite0.values())
     lite1 = dog_settings.with_overrides(model="efficientnet_lite1", engine="onnx")
     engine = open_engine(dog_settings.library)
     Indexer(Classifier.from_settings(lite1), session_factory(engine), dog_settings.library).run(
@@ -314,7 +311,7 @@ def test_reindexing_with_another_model_retrains_every_category(
         rows = {c.id: c for c in session.scalars(select_categories())}
     for category_id in (first["id"], second["id"]):
         assert rows[category_id].model == again.space.id
-        assert rows[category_id].model.startswith("efficientnet_lite1:")
+        assert (rows[category_id].model or "").startswith("efficientnet_lite1:")
     dog_members = members_of_category(again, first["id"])
     assert set(dogs[:5]) <= dog_members
     assert len(dog_members & set(dogs[5:])) > len(dog_members & set(others))
@@ -322,10 +319,31 @@ def test_reindexing_with_another_model_retrains_every_category(
     assert isinstance(rows[first["id"]], Category)
 
 
-def select_categories():  # type: ignore[no-untyped-def]
+def select_categories() -> Select[Any]:
     """Every category row."""
-    from sqlalchemy import select
-
-    from smartalbum.catalog.schema import Category
-
     return select(Category)
+
+
+def test_an_album_rule_names_categories(dog_settings: Settings, tmp_path: Path) -> None:
+    rules = tmp_path / "albums.toml"
+    rules.write_text(
+        '[albums.our-dogs]\ntitle = "Our dogs"\ntitle_zh = "我们的狗"\ncategories = ["DOGS"]\n',
+        encoding="utf-8",
+    )
+    settings = dog_settings.with_overrides(albums_file=rules)
+    library = PhotoLibrary.open(settings)
+    try:
+        categories = categories_of(library, settings)
+        dogs = ids_of(library, DOGS)
+        assert library.album("our-dogs")["count"] == 0
+        taught = categories.teach("Dogs", "狗", dogs[:5])
+        members = members_of_category(categories, taught["id"])
+        album = library.album("our-dogs")
+        assert {p["id"] for p in album["photos"]} == members
+        assert album["photos"][0]["score"] == 1.0  # an example
+        photo = library.photo(dogs[0])
+        assert "our-dogs" in [a["id"] for a in photo["albums"]]
+        categories.answer(taught["id"], dogs[0], yes=False)  # no longer an example: out
+        assert dogs[0] not in {p["id"] for p in library.album("our-dogs")["photos"]}
+    finally:
+        library.close()

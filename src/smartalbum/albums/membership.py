@@ -28,6 +28,7 @@ from smartalbum.catalog import (
     claim_photos,
     put_state,
 )
+from smartalbum.categories.store import members_of
 
 Labels = list[tuple[int, float]]  # (class index, probability), best first
 SYNCED_KEY = "albums_digest"
@@ -111,11 +112,14 @@ def write_members(session: Session, photo_ids: Sequence[int], rules: RuleSet) ->
     """
     session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(albums_digest=rules.digest))
     labels = labels_of(session, photo_ids)
+    categories = members_of(session, photo_ids)
     session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(photo_ids)))
     rows = [
         {"album_id": album_id, "photo_id": photo_id, "score": score}
-        for photo_id, photo_labels in labels.items()
-        for album_id, score in rules.memberships(photo_labels).items()
+        for photo_id in sorted(set(labels) | set(categories))
+        for album_id, score in rules.memberships(
+            labels.get(photo_id, []), categories.get(photo_id)
+        ).items()
     ]
     if rows:
         session.execute(insert(AlbumMember), rows)
@@ -136,8 +140,10 @@ def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[in
     with sessions() as session:
         ids = list(session.scalars(select(Photo.id).where(Photo.status == OK)))
         for start in range(0, len(ids), CHUNK):
-            for photo_id, labels in labels_of(session, ids[start : start + CHUNK]).items():
-                for album_id in rules.memberships(labels):
+            chunk = ids[start : start + CHUNK]
+            categories = members_of(session, chunk)
+            for photo_id, labels in labels_of(session, chunk).items():
+                for album_id in rules.memberships(labels, categories.get(photo_id)):
                     members[album_id].add(photo_id)
     return members
 

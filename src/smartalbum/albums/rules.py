@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from smartalbum.albums.groups import Groups
+from smartalbum.categories.store import key_of
 from smartalbum.errors import RulesError
 from smartalbum.i18n import Message, t
 from smartalbum.models.labels import LabelSet
@@ -35,6 +36,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "keywords": list,
     "exclude_classes": list,
     "exclude_groups": list,
+    "categories": list,  # names of taught categories: a photo in one counts for the album
     "min_probability": (int, float),
     "combine": str,
     "enabled": bool,
@@ -52,10 +54,20 @@ class AlbumRule:
     classes: frozenset[int]
     min_probability: float
     combine: str  # "sum" or "max"
+    categories: frozenset[str] = frozenset()  # taught categories' keys (casefolded names)
 
-    def score(self, labels: Iterable[tuple[int, float]]) -> float:
-        """A photo's score from its (class index, probability) labels; 0 when none count."""
+    def score(
+        self, labels: Iterable[tuple[int, float]], categories: Mapping[str, float] | None = None
+    ) -> float:
+        """A photo's score from its labels and the categories it is in; 0 when none count.
+
+        A category counts as 0.5 plus half the photo's score in it (a cosine; a person's
+        example scores 1), so a photo in it is past any min_probability up to 0.5.
+        """
         counted = [p for index, p in labels if index in self.classes]
+        counted += [
+            min(1.0, 0.5 + s / 2) for key, s in (categories or {}).items() if key in self.categories
+        ]
         if not counted:
             return 0.0
         return max(counted) if self.combine == "max" else sum(counted)
@@ -77,11 +89,13 @@ class RuleSet:
         """The album with this id, if any."""
         return next((a for a in self.albums if a.id == album_id), None)
 
-    def memberships(self, labels: list[tuple[int, float]]) -> dict[str, float]:
-        """Album id -> score, for every album these labels put a photo in."""
+    def memberships(
+        self, labels: list[tuple[int, float]], categories: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        """Album id -> score, for every album these labels (and categories) put a photo in."""
         scores = {}
         for album in self.albums:
-            score = album.score(labels)
+            score = album.score(labels, categories)
             if album.admits(score):
                 scores[album.id] = round(score, 6)
         return scores
@@ -207,7 +221,7 @@ def _checked(
         problem = t("combine must be 'sum' or 'max', got {value!r}", value=combined["combine"])
         raise where.error(problem, "combine")
     _check_names(where, table, labels, groups)
-    if not _classes_of(combined, labels, groups):
+    if not _classes_of(combined, labels, groups) and not combined.get("categories"):
         raise where.error(t("matches no class: give classes, groups or keywords"))
     return combined
 
@@ -267,11 +281,14 @@ def _compile(
             classes=_classes_of(table, labels, groups),
             min_probability=float(table.get("min_probability", 0.3)),
             combine=table.get("combine", "sum"),
+            categories=frozenset(key_of(name) for name in table.get("categories", [])),
         )
         for album_id, (table, _line, _name) in tables.items()
         if table.get("enabled", True)
     )
-    deciding = [(a.id, sorted(a.classes), a.min_probability, a.combine) for a in albums]
+    deciding: list[Any] = [(a.id, sorted(a.classes), a.min_probability, a.combine) for a in albums]
+    # Only rules that name categories add them: the digest of every other rule set stays.
+    deciding += [(a.id, sorted(a.categories)) for a in albums if a.categories]
     digest = hashlib.sha256(json.dumps(deciding).encode()).hexdigest()[:16]
     return RuleSet(albums, digest, source)
 
