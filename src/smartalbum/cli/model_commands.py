@@ -48,6 +48,10 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "--catalog", type=int, metavar="N",
         help="instead, time re-scanning a synthetic library of N photos and a label query",
     )  # fmt: skip
+    bench.add_argument(
+        "--search", action="store_true",
+        help="with --catalog: time sentence searches (what + where + when) on it instead",
+    )  # fmt: skip
 
     _add_serve(sub, model_flags)
 
@@ -191,11 +195,27 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _bench_search(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.bench.search_bench import bench_search
+
+    row = bench_search(settings, args.catalog, repeats=max(2, args.repeats))
+    if args.json:
+        print(json.dumps(row, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{row['photos']} photos (built in {row['build_s']} s), today {row['today']}:")
+    for q in row["queries"]:
+        print(f"  {q['warm_ms']:8.1f} ms warm  (first {q['first_ms']} ms)  {q['found']:>6} found  "
+              f"{'+'.join(q['parts'])}  {q['query']}")  # fmt: skip
+    return EXIT_OK
+
+
 def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.bench.catalog import bench_catalog
 
     if args.catalog < 1:
         raise ConfigError(t("--catalog needs a number of photos, got {value}", value=args.catalog))
+    if args.search:
+        return _bench_search(args, settings)
     row = bench_catalog(settings, args.catalog, repeats=max(2, args.repeats))
     if args.json:
         print(json.dumps(row, indent=2))
