@@ -1,1 +1,1 @@
-"""Search over the library: what a query names (classes, groups, albums, places), and the photos."""
+"""Search over the library: a sentence read into what, where and when, and the photos."""
