@@ -62,6 +62,7 @@ def private_user_folders(
         env.setenv("XDG_DATA_HOME", str(home / "data"))
         env.setenv("XDG_CONFIG_HOME", str(home / "config"))
         env.setenv("SMARTALBUM_CACHE_DIR", str(settings.cache_dir))
+        env.setenv("SMARTALBUM_ENGINE", settings.engine)  # children too (see ``settings``)
         yield
     written = sorted(path for path, *_ in _files_in(real) - before)
     assert not written, f"tests wrote into the user's own smartalbum folders: {written}"
@@ -77,8 +78,14 @@ def samples() -> Path:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Default settings, offline, with a private cache folder and catalog."""
+    """Default settings, offline, with a private cache folder and catalog.
+
+    The engine is ONNX Runtime fp32, not ``auto``: auto measures and may pick another engine
+    on another machine, and the tests' expectations are the reference graph's. The tests
+    about ``auto`` ask for it.
+    """
     return Settings(
+        engine="onnx",
         cache_dir=tmp_path_factory.mktemp("cache"),
         library=str(tmp_path_factory.mktemp("library") / "library.db"),
         allow_download=False,

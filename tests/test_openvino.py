@@ -25,7 +25,8 @@ import torch
 from smartalbum.bench.accuracy import labelled_images
 from smartalbum.engines import Engine, ModelFiles, build_int8, ensure_fp32, load_engine
 from smartalbum.engines.classifier import Classifier, model_files, softmax
-from smartalbum.engines.openvino_engine import OpenVinoEngine, cpu_flags, default_precision
+from smartalbum.engines.machine import cpu_flags
+from smartalbum.engines.openvino_engine import OpenVinoEngine, default_precision
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.models.labels import load_labels

@@ -67,7 +67,7 @@ def test_calibration_needs_fifty_photos(settings: Settings, tmp_path: Path) -> N
 def test_onnx_agrees_with_torch_on_every_sample(
     classifier: Classifier, settings: Settings, samples: Path
 ) -> None:
-    assert classifier.engine.name == "onnx"  # auto picks ONNX Runtime
+    assert classifier.engine.name == "onnx"  # the tests' engine (see conftest.settings)
     reference = Classifier.from_settings(dataclasses.replace(settings, engine="torch"))
     paths = [p for p, _ in labelled_images(samples)]
     agree, worst = 0, 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from smartalbum.errors import ConfigError, SmartalbumError
 from smartalbum.i18n import t
 from smartalbum.settings import Settings
 
+log = logging.getLogger(__name__)
 
 def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     """The subcommands about models and single photos."""
@@ -299,11 +301,27 @@ def _loadtest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if any(r["failed"] for r in rows) else EXIT_OK
 
 
+def _serving_engine(settings: Settings) -> dict[str, Any] | None:
+    """Which engine the configured model serves with and why (``auto`` measures, once)."""
+    from smartalbum.engines import auto_choice
+    from smartalbum.engines.choice import forced_info
+    from smartalbum.engines.classifier import model_files
+
+    if settings.engine != "auto":
+        return forced_info(settings.engine, language())
+    try:
+        files = model_files(settings)
+        return auto_choice(files, settings.threads).to_dict(language())
+    except SmartalbumError as exc:  # no weights here: the listing says so already
+        log.info("no engine for %s: %s", settings.model, exc.message)
+        return None
+
+
 def _models(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.models.weights import find_weights
     from smartalbum.models.zoo import MODELS
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for spec in MODELS.values():
         found = find_weights(spec, settings.weights if spec.name == settings.model else None)
         rows.append(
@@ -323,6 +341,9 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
                 "weights_path": str(found) if found else None,
             }
         )
+    serving = _serving_engine(settings)
+    for row in rows:
+        row["engine"] = serving if row["default"] else None
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -330,6 +351,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         mark = "*" if row["default"] else " "
         status = row["weights_path"] or "weights missing"
         print(f"{mark} {row['name']:<20} {row['title']}\n    {status}")
+        if row["engine"]:
+            print(f"    engine {row['engine']['reason']}")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ where the CPU has it natively): the fastest on CPUs with AMX or AVX512-VNNI.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from smartalbum.engines import artifacts
+from smartalbum.engines import artifacts, choice
+from smartalbum.engines.choice import Choice
 from smartalbum.errors import ConfigError, ModelUnavailableError
 from smartalbum.i18n import t
 from smartalbum.models.zoo import ModelSpec
@@ -76,7 +78,7 @@ class ModelFiles:
 
 
 def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads: int = 1) -> Engine:
-    """Build the named engine; ``auto`` takes INT8 when it has been built, else ONNX fp32.
+    """Build the named engine; ``auto`` the fastest measured here (see ``engines.choice``).
 
     Given another engine's ``shared`` record, open that engine's file as it is: its
     owner checked it, and the record names its engine.
@@ -98,7 +100,7 @@ def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads:
         return TorchEngine(files.spec, files.weights, threads=threads)
     int8 = files.onnx_path("int8")
     if engine == "auto":
-        engine = "onnx-int8" if int8.is_file() else "onnx"
+        engine = auto_choice(files, threads).engine
     if engine in INT8_ENGINES:
         if not artifacts.is_valid(int8):
             raise ModelUnavailableError(
@@ -110,6 +112,32 @@ def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads:
             )
         return _open(engine, files.spec, int8, threads)
     return _open(engine, files.spec, ensure_fp32(files), threads)
+
+
+def auto_choice(files: ModelFiles, threads: int) -> Choice:
+    """The engine ``auto`` serves with here: measured on first use, then remembered.
+
+    The candidates are the engines whose files exist (the fp32 file is exported if need
+    be; the INT8 one once it has been built) and whose runtime is installed.
+    """
+    fp32 = ensure_fp32(files)
+    paths = [fp32]
+    candidates = ["onnx"]
+    if importlib.util.find_spec("openvino") is not None:
+        candidates.append("openvino")
+    int8 = files.onnx_path("int8")
+    if artifacts.is_valid(int8):
+        paths.append(int8)
+        candidates += [e for e in INT8_ENGINES if e != "openvino-int8" or "openvino" in candidates]
+    key = choice.choice_key(paths, threads)
+    opened: dict[str, Engine] = {}
+
+    def open_one(name: str) -> Engine:
+        if name not in opened:
+            opened[name] = _open(name, files.spec, int8 if name in INT8_ENGINES else fp32, threads)
+        return opened[name]
+
+    return choice.choose(candidates, open_one, files.cache_dir, key)
 
 
 def _open(

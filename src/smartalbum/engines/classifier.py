@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from smartalbum import imaging
-from smartalbum.engines import Engine, ModelFiles, load_engine
+from smartalbum.engines import Engine, ModelFiles, auto_choice, load_engine
+from smartalbum.engines.choice import Choice, forced_info
 from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import t
@@ -85,14 +86,22 @@ class Classifier:
         self.engine = engine
         self.labels = labels
         self.preprocess = spec.preprocess
+        self.choice: Choice | None = None  # how ``auto`` picked the engine, if it did
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Classifier:
         """Resolve model, weights, engine and labels; ModelUnavailableError if it cannot load."""
         files = model_files(settings)
         labels = load_labels(files.spec.labels, settings.labels_file)
-        engine = load_engine(files, settings.engine, settings.threads)
-        return cls(settings, files.spec, engine, labels)
+        choice = auto_choice(files, settings.threads) if settings.engine == "auto" else None
+        engine = load_engine(files, choice.engine if choice else settings.engine, settings.threads)
+        classifier = cls(settings, files.spec, engine, labels)
+        classifier.choice = choice
+        return classifier
+
+    def engine_info(self, lang: str = "en") -> dict[str, Any]:
+        """Which engine serves and why: measured here (``auto``), or set by the settings."""
+        return self.choice.to_dict(lang) if self.choice else forced_info(self.engine.name, lang)
 
     def load(self, source: ImageSource, name: str | None = None) -> np.ndarray:
         """Decode and preprocess one input; raises ImageDecodeError."""

@@ -22,27 +22,15 @@ import numpy as np
 import openvino as ov
 
 from smartalbum.engines import SharedEngine
+from smartalbum.engines.machine import cpu_flags
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
 from smartalbum.models.zoo import ModelSpec
 
-CPUINFO = Path("/proc/cpuinfo")
 BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 PRECISIONS = ("bf16", "f32")
 # Compiled batch sizes kept at once: each costs 25-45 MB of memory (Lite0, ResNet-18).
 MAX_SHAPES = 4
-
-
-def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
-    """The feature flags of the first CPU in /proc/cpuinfo; empty where there is none."""
-    try:
-        text = cpuinfo.read_text()
-    except OSError:
-        return frozenset()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return frozenset(line.partition(":")[2].split())
-    return frozenset()
 
 
 def default_precision(flags: frozenset[str] | None = None) -> str:

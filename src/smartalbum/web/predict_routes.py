@@ -65,11 +65,13 @@ def predict_router(state: AppState) -> APIRouter:
         """Whether the model is loaded and which one serves."""
         classifier = state.classifier
         error = state.load_error
+        lang = request_language(request)
         return {
             "ready": classifier is not None,
             "model": state.settings.model,
             "engine": classifier.engine.name if classifier else None,
-            "error": error.to_dict(request_language(request)) if error else None,
+            "engine_choice": classifier.engine_info(lang) if classifier else None,
+            "error": error.to_dict(lang) if error else None,
         }
 
     @router.get("/api/models")
