@@ -347,3 +347,53 @@ def test_an_album_rule_names_categories(dog_settings: Settings, tmp_path: Path) 
         assert dogs[0] not in {p["id"] for p in library.album("our-dogs")["photos"]}
     finally:
         library.close()
+
+
+def test_the_api_teaches_asks_answers_and_moves_the_threshold(
+    dog_settings: Settings, library: PhotoLibrary
+) -> None:
+    import httpx
+
+    from tests.helpers import LiveServer, assert_error
+
+    dogs, others = ids_of(library, DOGS), ids_of(library, OTHERS)
+    with LiveServer(dog_settings) as url, httpx.Client(base_url=url, timeout=60) as client:
+        made = client.post(
+            "/api/categories", json={"name": "Mimi", "name_zh": "咪咪", "examples": dogs[:5]}
+        )
+        assert made.status_code == 201, made.text
+        category = made.json()
+        assert_error(
+            client.post("/api/categories", json={"name": "mimi", "examples": dogs[5:8]}),
+            422,
+            "invalid_request",
+        )
+        assert_error(
+            client.post("/api/categories", json={"name": "x", "examples": [*dogs[5:7], 10**9]}),
+            404,
+            "not_found",
+        )
+        assert [c["name"] for c in client.get("/api/categories").json()["categories"]] == ["Mimi"]
+        page = client.get(f"/api/categories/{category['id']}").json()
+        assert [m["example"] for m in page["matches"][:5]].count("yes") >= 4
+        assert len(page["questions"]) == 3 and not set(page["questions"]) & set(dogs[:5])
+        asked = page["questions"][0]
+        yes = dogs[10] if asked != dogs[10] else dogs[11]
+        after = client.post(
+            f"/api/categories/{category['id']}/answers", json={"photo_id": yes, "answer": "yes"}
+        ).json()
+        assert yes in after["examples"]
+        after = client.post(
+            f"/api/categories/{category['id']}/answers",
+            json={"photo_id": others[0], "answer": "no"},
+        ).json()
+        assert after["counter_examples"] == [others[0]]
+        photo = client.get(f"/api/photos/{dogs[0]}").json()
+        assert photo["categories"][0]["name_zh"] == "咪咪" and photo["categories"][0]["score"] == 1
+        lowest = client.post(f"/api/categories/{category['id']}/threshold", json={"threshold": -1})
+        assert lowest.json()["count"] == 60 - 1  # everything but the counter-example
+        highest = client.post(f"/api/categories/{category['id']}/threshold", json={"threshold": 1})
+        assert highest.json()["count"] == 6  # only the examples
+        assert_error(client.get("/api/categories/999"), 404, "not_found")
+        assert client.delete(f"/api/categories/{category['id']}").status_code == 204
+        assert client.get(f"/api/photos/{dogs[0]}").json()["categories"] == []

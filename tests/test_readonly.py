@@ -29,6 +29,7 @@ from tests.helpers import (
     copy_samples,
     get_every_route,
     import_job,
+    teach_a_category,
 )
 from tests.moments_library import index_library, write_library
 
@@ -46,6 +47,7 @@ def catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Pat
     onnx = Classifier.from_settings(settings.with_overrides(engine="onnx"))
     report = Indexer(onnx, session_factory(open_engine(library)), library).run([base / "photos"])
     assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
+    teach_a_category(settings.with_overrides(library=str(library)))
     return library
 
 

@@ -362,18 +362,19 @@ class CategoryReads:
             "questions": questions if category.weights is not None else [],
         }
 
-    def of_photo(self, session: Session, photo_id: int) -> list[dict[str, Any]]:
-        """The categories a photo is in, with its score in each."""
-        rows = session.execute(
-            select(Category.id, Category.name, Category.name_zh, CategoryMember.score)
-            .join(CategoryMember, CategoryMember.category_id == Category.id)
-            .where(CategoryMember.photo_id == photo_id)
-            .order_by(CategoryMember.score.desc(), Category.id)
-        )
-        return [
-            {"id": i, "name": name, "name_zh": zh, "score": round(score, 4)}
-            for i, name, zh, score in rows
-        ]
+
+def photo_categories(session: Session, photo_id: int) -> list[dict[str, Any]]:
+    """The categories a photo is in, with its score in each, best first."""
+    rows = session.execute(
+        select(Category.id, Category.name, Category.name_zh, CategoryMember.score)
+        .join(CategoryMember, CategoryMember.category_id == Category.id)
+        .where(CategoryMember.photo_id == photo_id)
+        .order_by(CategoryMember.score.desc(), Category.id)
+    )
+    return [
+        {"id": i, "name": name, "name_zh": zh, "score": round(score, 4)}
+        for i, name, zh, score in rows
+    ]
 
 
 def _role(photo_id: int, positives: list[int], negatives: list[int]) -> str | None:

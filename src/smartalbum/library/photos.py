@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartalbum.albums import RuleSet, membership
 from smartalbum.catalog import CONFIRM, SET, Correction, Photo
+from smartalbum.categories.store import photo_categories
 from smartalbum.models.labels import LabelSet
 from smartalbum.places import stored as stored_place
 
@@ -49,6 +50,7 @@ def photo_json(session: Session, photo: Photo, labels: LabelSet, rules: RuleSet)
             for a in rules.albums
             if a.id in in_albums
         ],
+        "categories": photo_categories(session, photo.id),  # taught ones, beside the labels
     }
 
 

@@ -12,6 +12,7 @@ from smartalbum import __version__
 from smartalbum.settings import Settings
 from smartalbum.web import library_routes
 from smartalbum.web.auth import install_auth
+from smartalbum.web.category_routes import category_router
 from smartalbum.web.errors import error_responses, install_error_handlers
 from smartalbum.web.headers import SecurityHeadersMiddleware
 from smartalbum.web.job_routes import job_router
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
     app.include_router(job_router(state))
+    app.include_router(category_router())
     app.include_router(share_router(state.library, state.gate))
     install_openapi(app, settings, state.gate.required)
     return app

@@ -73,6 +73,10 @@ ROLE_OF = {
     ("GET", "/api/moments/{moment_id}/shares"): EDITOR,
     ("GET", "/api/shares"): EDITOR,
     ("DELETE", "/api/shares/{link_id}"): EDITOR,
+    ("POST", "/api/categories"): EDITOR,  # teaching categories is an editor's work
+    ("POST", "/api/categories/{category_id}/answers"): EDITOR,
+    ("POST", "/api/categories/{category_id}/threshold"): EDITOR,
+    ("DELETE", "/api/categories/{category_id}"): EDITOR,
     ("GET", "/api/folders"): ADMIN,  # server folders are the admin's business
     ("GET", "/api/jobs/{job_id}"): ADMIN,
     ("GET", "/api/activity"): ADMIN,  # who imported what, from where
