@@ -44,6 +44,7 @@ class _Computed:
     home: Home | None
     by_id: dict[str, Moment] = field(default_factory=dict)
     of_photo: dict[int, Moment] = field(default_factory=dict)
+    listed: list[tuple[dict[str, Any], list[int]]] | None = None  # for search, made on demand
 
 
 class Timeline:
@@ -96,7 +97,15 @@ class Timeline:
 
     def groups(self) -> list[tuple[dict[str, Any], list[int]]]:
         """Every moment as listed, with its photo ids, newest first: what search groups by."""
-        return [(m.to_dict(), m.photo_ids) for m in self._current().moments]
+        computed = self._current()
+        if computed.listed is None:  # made once per state of the catalog, not per search
+            computed.listed = [(m.to_dict(), m.photo_ids) for m in computed.moments]
+        return computed.listed
+
+    def stamp(self) -> tuple[Any, ...]:
+        """The state of the catalog the moments were last computed from."""
+        with self._lock:
+            return self._cached[0] if self._cached is not None else self._fingerprint()
 
     def matching(self, text: str) -> list[dict[str, Any]]:
         """Moments whose places or titles the query names, newest first."""

@@ -10,6 +10,7 @@ the photos show that scene. Where and when are certain: they score nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -37,19 +38,36 @@ class MomentSource(Protocol):
         """(moment as listed, its photo ids) for every moment."""
         ...
 
+    def stamp(self) -> tuple[Any, ...]:
+        """What the moments were computed from: changes whenever the catalog does."""
+        ...
 
-def stored_places(session: Session) -> dict[str, dict[str, Any]]:
-    """Every stored place text of a present photo, parsed (damaged ones left out)."""
 
-    found = {}
-    rows = session.scalars(
-        select(Photo.place).where(Photo.status == OK, Photo.place.is_not(None)).distinct()
+@dataclass(frozen=True)
+class PlaceIndex:
+    """Where the present photos were taken: each stored place text parsed, and its photos."""
+
+    parsed: dict[str, dict[str, Any]]  # damaged texts left out
+    photos: dict[str, list[tuple[int, str]]]  # (id, taken_at) of each place's photos
+
+
+def place_index(session: Session) -> PlaceIndex:
+    """Read once per catalog state (search keeps it): a scan of the place column."""
+    parsed: dict[str, dict[str, Any]] = {}
+    photos: dict[str, list[tuple[int, str]]] = {}
+    rows = session.execute(
+        select(Photo.id, Photo.place, Photo.taken_at, Photo.status).where(Photo.place.is_not(None))
     )
-    for raw in rows:
-        parsed = stored.parse(raw)
-        if raw is not None and parsed is not None:
-            found[raw] = parsed
-    return found
+    for photo_id, raw, taken_at, status in rows:
+        if status != OK or raw is None:
+            continue
+        if raw not in photos:
+            found = stored.parse(raw)
+            if found is None:
+                continue
+            parsed[raw], photos[raw] = found, []
+        photos[raw].append((photo_id, taken_at or ""))
+    return PlaceIndex(parsed, photos)
 
 
 def place_texts(part: Part, places: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -57,18 +75,13 @@ def place_texts(part: Part, places: Mapping[str, Mapping[str, Any]]) -> list[str
     return sorted(raw for raw, p in places.items() if any(r.matches(p) for r in part.places))
 
 
-def where_found(session: Session, texts: Sequence[str], times: dict[int, str]) -> Found:
+def where_found(index: PlaceIndex, texts: Sequence[str], times: dict[int, str]) -> Found:
     """Photos taken in these stored places: certain matches."""
     found: Found = {}
-    for start in range(0, len(texts), CHUNK):
-        rows = session.execute(
-            select(Photo.id, Photo.taken_at).where(
-                Photo.status == OK, Photo.place.in_(texts[start : start + CHUNK])
-            )
-        )
-        for photo_id, taken_at in rows:
+    for raw in texts:
+        for photo_id, taken_at in index.photos.get(raw, ()):
             found[photo_id] = PLACE_SCORE
-            times[photo_id] = taken_at or ""
+            times[photo_id] = taken_at
     return found
 
 
@@ -90,17 +103,29 @@ def _span_clause(span: TimeSpan) -> ColumnElement[bool]:
     return or_(and_(or_(Photo.gps_lat.is_(None), ~south), north), and_(south, far))
 
 
+def _outer(span: TimeSpan) -> ColumnElement[bool]:
+    """A range of the taken_at index holding the span in both hemispheres, when it has one."""
+    ranges = [(span.start, span.end)] + ([span.south] if span.south else [])
+    first = min(r[0] for r in ranges if r[0] is not None)
+    last = max(r[1] for r in ranges if r[1] is not None)
+    return and_(Photo.taken_at >= first.isoformat(), Photo.taken_at < last.isoformat())
+
+
 def when_found(session: Session, span: TimeSpan, times: dict[int, str]) -> Found:
-    """Photos taken within the span, by the local time recorded (seasons by hemisphere)."""
+    """Photos taken within the span, by the local time recorded (seasons by hemisphere).
+
+    The status is checked here, not in SQL: nearly every photo is present, and given the
+    status index SQLite would walk all of them instead of the range of times.
+    """
+    clause = _span_clause(span) if span.months else and_(_outer(span), _span_clause(span))
     rows = session.execute(
-        select(Photo.id, Photo.taken_at).where(
-            Photo.status == OK, Photo.taken_at.is_not(None), _span_clause(span)
-        )
+        select(Photo.id, Photo.taken_at, Photo.status).where(Photo.taken_at.is_not(None), clause)
     )
     found: Found = {}
-    for photo_id, taken_at in rows:
-        found[photo_id] = PLACE_SCORE
-        times[photo_id] = taken_at or ""
+    for photo_id, taken_at, status in rows:
+        if status == OK:
+            found[photo_id] = PLACE_SCORE
+            times[photo_id] = taken_at or ""
     return found
 
 
@@ -108,11 +133,18 @@ def label_scores(session: Session, classes: frozenset[int], times: dict[int, str
     """Summed probabilities of these classes per photo; corrected photos from their labels."""
     if not classes:
         return {}
+    # Summed in a subquery first, so the class index leads (joined first, SQLite would walk
+    # every present photo by the status index).
+    summed = (
+        select(PhotoLabel.photo_id, func.sum(PhotoLabel.probability).label("score"))
+        .where(PhotoLabel.class_index.in_(sorted(classes)))
+        .group_by(PhotoLabel.photo_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(PhotoLabel.photo_id, func.sum(PhotoLabel.probability), Photo.taken_at)
-        .join(Photo, Photo.id == PhotoLabel.photo_id)
-        .where(PhotoLabel.class_index.in_(sorted(classes)), Photo.status == OK)
-        .group_by(PhotoLabel.photo_id, Photo.taken_at)
+        select(summed.c.photo_id, summed.c.score, Photo.taken_at)
+        .join(Photo, Photo.id == summed.c.photo_id)
+        .where(Photo.status == OK)
     )
     scores: Found = {}
     for photo_id, score, taken_at in rows:
@@ -139,11 +171,16 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
     """Each photo's best score among these albums."""
     if not albums:
         return {}
+    best = (
+        select(AlbumMember.photo_id, func.max(AlbumMember.score).label("score"))
+        .where(AlbumMember.album_id.in_(albums))
+        .group_by(AlbumMember.photo_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(AlbumMember.photo_id, func.max(AlbumMember.score), Photo.taken_at)
-        .join(Photo, Photo.id == AlbumMember.photo_id)
-        .where(AlbumMember.album_id.in_(albums), Photo.status == OK)
-        .group_by(AlbumMember.photo_id, Photo.taken_at)
+        select(best.c.photo_id, best.c.score, Photo.taken_at)
+        .join(Photo, Photo.id == best.c.photo_id)
+        .where(Photo.status == OK)
     )
     found: Found = {}
     for photo_id, score, taken_at in rows:
@@ -155,7 +192,7 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
 def what_found(
     session: Session,
     part: Part,
-    places: Mapping[str, Mapping[str, Any]],
+    places: PlaceIndex,
     moments: Sequence[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
 ) -> Found:
@@ -164,7 +201,8 @@ def what_found(
     for photo_id, score in album_scores(session, part.albums, times).items():
         scores[photo_id] = max(scores.get(photo_id, 0.0), score)
     if part.places:  # a word that is both a thing and a place here: either finds the photo
-        for photo_id, score in where_found(session, place_texts(part, places), times).items():
+        texts = place_texts(part, places.parsed)
+        for photo_id, score in where_found(places, texts, times).items():
             scores[photo_id] = max(scores.get(photo_id, 0.0), score)
     found = {i: min(score, 1.0) for i, score in scores.items() if score >= MIN_SCORE}
     if part.scene:

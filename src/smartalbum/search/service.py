@@ -13,11 +13,11 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import labels_of
-from smartalbum.catalog import Photo
+from smartalbum.catalog import OK, Photo
 from smartalbum.errors import RequestError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
@@ -48,6 +48,33 @@ def _what(key: _Rules) -> WhatVocabulary:
     return what_vocabulary(lib.labels, lib.groups, lib.rules)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Catalog:
+    """The place index's cache key: the library by identity and the state of its catalog."""
+
+    library: PhotoLibrary = dataclasses.field(compare=False, hash=False)
+    identity: int
+    stamp: tuple[Any, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def _places(key: _Catalog) -> matching.PlaceIndex:
+    with key.library.sessions() as session:
+        return matching.place_index(session)
+
+
+def _stamp(library: PhotoLibrary) -> tuple[Any, ...]:
+    """The state of the catalog, as the timeline fingerprints it, when there is no timeline."""
+    with library.sessions() as session:
+        return tuple(
+            session.execute(
+                select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id)).where(
+                    Photo.status == OK
+                )
+            ).one()
+        )
+
+
 def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Vocabulary:
     """What the library's queries are read against: names, its places, the world's."""
     key = _Rules(library, id(library.labels), id(library.groups), library.rules.digest)
@@ -70,8 +97,10 @@ def search(
     if not text.strip() and filters.empty:
         raise RequestError(t("give something to search for, e.g. 'cat' or '猫'"))
     groups = moments.groups() if moments is not None else []
+    stamp = moments.stamp() if moments is not None else _stamp(library)
+    index = _places(_Catalog(library, id(library), stamp))
+    places = index.parsed
     with library.sessions() as session:
-        places = matching.stored_places(session)
         words = vocabulary(library, places)
         understood = understand(text, words, today or date.today()) if text.strip() else None
         parts = list(understood.parts) if understood else []
@@ -79,7 +108,7 @@ def search(
             parts = _by_keyword(library, text, places) or parts
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
-        found = [_found(session, p, places, groups, times) for p in parts]
+        found = [_found(session, p, index, groups, times) for p in parts]
         hits = _combined(parts, found, times)
         page = list(page_of(hits, offset, limit))
         answer = _answer(session, library, page, parts, places)
@@ -120,14 +149,14 @@ def _by_keyword(library: PhotoLibrary, text: str, places: dict[str, dict[str, An
 def _found(
     session: Session,
     part: Part,
-    places: dict[str, dict[str, Any]],
+    index: matching.PlaceIndex,
     moments: list[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
 ) -> matching.Found:
     if part.kind == "what":
-        return matching.what_found(session, part, places, moments, times)
+        return matching.what_found(session, part, index, moments, times)
     if part.kind == "where":
-        return matching.where_found(session, matching.place_texts(part, places), times)
+        return matching.where_found(index, matching.place_texts(part, index.parsed), times)
     if part.kind == "when" and part.span is not None:
         return matching.when_found(session, part.span, times)
     return {}  # a word we do not know constrains nothing
