@@ -323,7 +323,7 @@ def test_two_workers_make_the_catalog_a_local_index_makes(
         [sys.executable, "-m", "smartalbum", "jobs", "--json"],
         capture_output=True, text=True, timeout=120, env=environment(REDIS_URL, catalog),
     )  # fmt: skip
-    job = json.loads(jobs.stdout)
+    (job,) = json.loads(jobs.stdout)
     assert (job["status"], job["done"], job["total"], job["failed"]) == ("done", 1002, 1002, 0)
     again = finish(fleet.coordinator(REDIS_URL, catalog, with_copies))
     assert (again["unchanged"], again["added"], again["updated"]) == (1002, 0, 0)

@@ -97,7 +97,10 @@ def _jobs(args: argparse.Namespace, settings: Settings) -> int:
             job = records.job_json(sessions, args.job)
         if job is None:
             raise NotFoundError(t("no job {job_id}", job_id=args.job))
-        _print_jobs([job], args.json)
+        if args.json:  # one job: its object
+            print(json.dumps(job, ensure_ascii=False, indent=2))
+        else:
+            _print_jobs([job], as_json=False)
         return EXIT_OK if job["status"] != "failed" else EXIT_FAILED
     finally:
         engine.dispose()
@@ -105,7 +108,7 @@ def _jobs(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_jobs(jobs: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(jobs if len(jobs) != 1 else jobs[0], ensure_ascii=False, indent=2))
+        print(json.dumps(jobs, ensure_ascii=False, indent=2))
         return
     for job in jobs:
         when = datetime.fromtimestamp(job["created_at"]).isoformat(timespec="seconds")

@@ -65,6 +65,7 @@ class DistributedIndexer:
             rules = load_rules(None, load_labels(overrides=settings.labels_file), class_groups())
         self.rules = rules
         self.app = app or celery_app(settings)
+        self._owns_app = app is None  # its connections are ours to close after a run
         self.job_id: str | None = None  # the running job's, once it is recorded
 
     def run(
@@ -83,37 +84,43 @@ class DistributedIndexer:
         the job is cancelled (workers skip its batches not yet begun).
         """
         started = time.perf_counter()
-        with LibraryLock(self.library):
-            interrupted = records.interrupt_stale(self.sessions)
-            if interrupted:
-                log.warning("%d earlier distributed run(s) had lost their coordinator", interrupted)
-            plan = scan.plan(self.sessions, roots, reclassify, confine)
-            report = IndexReport(plan.scanned, unchanged=plan.unchanged, warnings=plan.warnings)
-            writer = CatalogWriter(self.sessions, None, self.rules)  # moves need no model
-            writer.remember_roots([r for r in roots if r.is_dir()])
-            if plan.moves:
-                report.add(writer.write(plan.moves, plan.known))
-            owner = f"smartalbum index, pid {os.getpid()} on {socket.gethostname()}"
-            self.job_id = records.start_job(
-                self.sessions, [str(r) for r in roots], [str(p) for p in plan.work], BATCH,
-                job_id=job_id, reclassify=reclassify, coordinator=owner, by=by,
-            )  # fmt: skip
-            try:
-                status = self._follow(self.job_id, len(plan.work), wrap)
-                final = self._poll(self.job_id)
-                report.added, report.updated = final.added, final.updated
-                report.failed += final.failed
-                report.missing = writer.mark_missing(plan.vanished)
-                regroup_strays(self.sessions, self.rules)
-            except Exception as exc:
-                self._record_failure(self.job_id, exc)
-                raise
-            report.seconds = round(time.perf_counter() - started, 2)
-            classified = final.added + final.updated
-            report.images_per_second = (
-                round(classified / report.seconds, 1) if report.seconds else 0
-            )
-            records.finish(self.sessions, self.job_id, status, report.to_dict())
+        try:
+            with LibraryLock(self.library):
+                interrupted = records.interrupt_stale(self.sessions)
+                if interrupted:
+                    log.warning(
+                        "%d earlier distributed run(s) had lost their coordinator", interrupted
+                    )
+                plan = scan.plan(self.sessions, roots, reclassify, confine)
+                report = IndexReport(plan.scanned, unchanged=plan.unchanged, warnings=plan.warnings)
+                writer = CatalogWriter(self.sessions, None, self.rules)  # moves need no model
+                writer.remember_roots([r for r in roots if r.is_dir()])
+                if plan.moves:
+                    report.add(writer.write(plan.moves, plan.known))
+                owner = f"smartalbum index, pid {os.getpid()} on {socket.gethostname()}"
+                self.job_id = records.start_job(
+                    self.sessions, [str(r) for r in roots], [str(p) for p in plan.work], BATCH,
+                    job_id=job_id, reclassify=reclassify, coordinator=owner, by=by,
+                )  # fmt: skip
+                try:
+                    status = self._follow(self.job_id, len(plan.work), wrap)
+                    final = self._poll(self.job_id)
+                    report.added, report.updated = final.added, final.updated
+                    report.failed += final.failed
+                    report.missing = writer.mark_missing(plan.vanished)
+                    regroup_strays(self.sessions, self.rules)
+                except Exception as exc:
+                    self._record_failure(self.job_id, exc)
+                    raise
+                report.seconds = round(time.perf_counter() - started, 2)
+                classified = final.added + final.updated
+                report.images_per_second = (
+                    round(classified / report.seconds, 1) if report.seconds else 0
+                )
+                records.finish(self.sessions, self.job_id, status, report.to_dict())
+        finally:
+            if self._owns_app:  # a server runs many jobs: no broker connection left behind
+                self.app.close()
         return report
 
     def _follow(self, job_id: str, total: int, wrap: Wrap) -> str:
