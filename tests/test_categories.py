@@ -397,3 +397,20 @@ def test_the_api_teaches_asks_answers_and_moves_the_threshold(
         assert_error(client.get("/api/categories/999"), 404, "not_found")
         assert client.delete(f"/api/categories/{category['id']}").status_code == 204
         assert client.get(f"/api/photos/{dogs[0]}").json()["categories"] == []
+
+
+def test_search_finds_a_category_by_either_name(
+    library: PhotoLibrary, dog_settings: Settings
+) -> None:
+    from smartalbum.search.service import search
+
+    categories = categories_of(library, dog_settings)
+    dogs = ids_of(library, DOGS)
+    taught = categories.teach("Mimi", "我家的咪咪", dogs[:5])
+    members = members_of_category(categories, taught["id"])
+    for query in ("mimi", "Mimi", "我家的咪咪"):
+        found = search(library, query)
+        assert {p["id"] for p in found["photos"]} == members, query
+        assert found["categories"] == [f"category:{taught['id']}"] and found["albums"] == []
+    categories.answer(taught["id"], dogs[5], yes=True)  # a new member is found at once
+    assert dogs[5] in {p["id"] for p in search(library, "mimi")["photos"]}

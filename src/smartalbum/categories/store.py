@@ -396,3 +396,31 @@ def members_of(session: Session, photo_ids: Sequence[int]) -> dict[int, dict[str
     for photo_id, key, score in rows:
         result.setdefault(photo_id, {})[key] = score
     return result
+
+
+CONCEPT_PREFIX = "category:"  # how search names a category among albums: "category:3"
+
+
+def category_names(session: Session) -> list[tuple[int, str, str | None]]:
+    """(id, name, Chinese name) of every category, for search to know them by."""
+    rows = session.execute(
+        select(Category.id, Category.name, Category.name_zh).order_by(Category.id)
+    )
+    return [(i, name, zh) for i, name, zh in rows]
+
+
+def concept_scores(session: Session, refs: Sequence[str]) -> list[tuple[int, float, str | None]]:
+    """(photo id, score, taken_at) of present photos in the categories ``refs`` name.
+
+    A score is 0.5 plus half the photo's score in its best category, as album rules count it.
+    """
+    ids = [int(r.removeprefix(CONCEPT_PREFIX)) for r in refs if r.startswith(CONCEPT_PREFIX)]
+    if not ids:
+        return []
+    rows = session.execute(
+        select(CategoryMember.photo_id, func.max(CategoryMember.score), Photo.taken_at)
+        .join(Photo, Photo.id == CategoryMember.photo_id)
+        .where(CategoryMember.category_id.in_(ids), Photo.status == OK)
+        .group_by(CategoryMember.photo_id, Photo.taken_at)
+    )
+    return [(i, min(1.0, 0.5 + float(s) / 2), taken) for i, s, taken in rows]

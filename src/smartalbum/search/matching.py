@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
+from smartalbum.categories.store import CONCEPT_PREFIX, concept_scores
 from smartalbum.places import stored
 from smartalbum.search.understand.parse import Part
 from smartalbum.search.understand.spans import TimeSpan
@@ -168,9 +169,14 @@ def label_scores(session: Session, classes: frozenset[int], times: dict[int, str
 
 
 def album_scores(session: Session, albums: Sequence[str], times: dict[int, str]) -> Found:
-    """Each photo's best score among these albums."""
+    """Each photo's best score among these albums (and taught categories, "category:ID")."""
+    found: Found = {}
+    for photo_id, score, taken_at in concept_scores(session, albums):
+        found[photo_id] = score
+        times[photo_id] = taken_at or ""
+    albums = [a for a in albums if not a.startswith(CONCEPT_PREFIX)]
     if not albums:
-        return {}
+        return found
     best = (
         select(AlbumMember.photo_id, func.max(AlbumMember.score).label("score"))
         .where(AlbumMember.album_id.in_(albums))
@@ -182,9 +188,8 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
         .join(Photo, Photo.id == best.c.photo_id)
         .where(Photo.status == OK)
     )
-    found: Found = {}
     for photo_id, score, taken_at in rows:
-        found[photo_id] = float(score)
+        found[photo_id] = max(found.get(photo_id, 0.0), float(score))
         times[photo_id] = taken_at or ""
     return found
 

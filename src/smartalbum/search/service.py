@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import labels_of
 from smartalbum.catalog import OK, Photo
+from smartalbum.categories.store import CONCEPT_PREFIX, category_names
 from smartalbum.errors import RequestError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
@@ -40,12 +41,20 @@ class _Rules:
     labels: int
     groups: int
     digest: str
+    categories: tuple[tuple[int, str, str | None], ...] = ()  # taught: (id, name, name_zh)
 
 
 @functools.lru_cache(maxsize=8)
 def _what(key: _Rules) -> WhatVocabulary:
     lib = key.library
-    return what_vocabulary(lib.labels, lib.groups, lib.rules)
+    taught = [  # a taught category is named like a class, its photos found like an album's
+        (name, Concept("category", ref, en, zh or en, albums=(ref,)))
+        for i, en, zh in key.categories
+        for ref in [f"{CONCEPT_PREFIX}{i}"]
+        for name in (en, zh)
+        if name
+    ]
+    return what_vocabulary(lib.labels, lib.groups, lib.rules, taught)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +86,9 @@ def _stamp(library: PhotoLibrary) -> tuple[Any, ...]:
 
 def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Vocabulary:
     """What the library's queries are read against: names, its places, the world's."""
-    key = _Rules(library, id(library.labels), id(library.groups), library.rules.digest)
+    with library.sessions() as session:
+        taught = tuple(category_names(session))
+    key = _Rules(library, id(library.labels), id(library.groups), library.rules.digest, taught)
     return Vocabulary(_what(key), library_places(places.values()), known_places())
 
 
@@ -206,7 +217,8 @@ def _answer(
     what = [c for p in parts if p.kind == "what" for c in p.concepts]
     return {
         "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
-        "albums": list(dict.fromkeys(a for c in what for a in c.albums)),
+        "albums": list(dict.fromkeys(a for c in what if c.kind != "category" for a in c.albums)),
+        "categories": list(dict.fromkeys(c.id for c in what if c.kind == "category")),
         "places": [places[raw] for raw in sorted(named)],
         "photos": photos,
     }
