@@ -113,6 +113,12 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("教堂", {"it-church", "jp-tokyo-church"}, [CHURCH]),
     ("2026-01-10", {"jp-ski-1"}, [("when", "2026-01-10", "2026-01-10")]),
     ("去年的花", {"nogps-daisy"}, [("when", "2025-01-01", "2025-12-31"), ("what", "flower")]),
+    ("北海道一月", HOKKAIDO | {"jp-old-ski"},
+     [("where", "JP", "Hokkaido", None), ("when", "months", 1)]),
+    ("上上个月的札幌", {"jp-ski-1"},
+     [("when", "2026-01-01", "2026-01-31"), ("where", "JP", "Hokkaido", "Sapporo")]),
+    ("冰激凌", {"tr-ice-cream"}, [("what", "n07614500")]),
+    ("cathedrals", {"it-church", "jp-tokyo-church"}, [CHURCH]),
 ]  # fmt: skip
 
 # Queries that find nothing: with an interpretation, and what the rest finds.

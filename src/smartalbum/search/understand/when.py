@@ -47,6 +47,14 @@ _DATE = r"((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})"
 _DATE_ZH = r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})[日号]"
 _TO = r"\s*(?:to|until|till|through|thru|[–~]|-|至|到)\s*"
 RELATIVE_ZH = {"今年": 0, "去年": 1, "前年": 2}
+_NUM = r"(\d{1,2}|十[一二]?|[一二三四五六七八九])"  # a month's number: 10, 十, 十二
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+                   "十": 10, "十一": 11, "十二": 12}  # fmt: skip
+
+
+def _num(text: str) -> int:
+    return int(text) if text.isdigit() else _CHINESE_DIGITS[text]
+
 
 Reader = Callable[[re.Match[str], date], TimeSpan | None]
 
@@ -71,6 +79,13 @@ def _day(m: re.Match[str], today: date) -> TimeSpan | None:
 def _named_day(year: str, month: int, day: str) -> TimeSpan | None:
     found = _date(year, str(month), day)
     return day_span(found) if found else None
+
+
+def _month_before_last(today: date) -> TimeSpan:
+    year, month = (
+        (today.year, today.month - 2) if today.month > 2 else (today.year - 1, today.month + 10)
+    )
+    return month_span(year, month)
 
 
 def _month(year: int, month: int) -> TimeSpan | None:
@@ -125,23 +140,24 @@ _READERS: list[tuple[str, Reader]] = [
     (_W + _MONTH + r",?\s+(?:of\s+)?" + YEAR + _E,
      lambda m, _: _month(int(m[2]), MONTH_NAMES[m[1]])),
     (_W + YEAR + r"[-/.](\d{1,2})" + _E, lambda m, _: _month(int(m[1]), int(m[2]))),
-    (YEAR + r"\s*年\s*(\d{1,2})\s*月(?:份)?", lambda m, _: _month(int(m[1]), int(m[2]))),
-    (r"(今年|去年|前年)\s*(\d{1,2})\s*月(?:份)?",
-     lambda m, today: _month(today.year - RELATIVE_ZH[m[1]], int(m[2]))),
+    (YEAR + r"\s*年\s*" + _NUM + r"\s*月(?:份)?", lambda m, _: _month(int(m[1]), _num(m[2]))),
+    (r"(今年|去年|前年)\s*" + _NUM + r"\s*月(?:份)?",
+     lambda m, today: _month(today.year - RELATIVE_ZH[m[1]], _num(m[2]))),
     (_W + r"(?:the\s+)?(last|past)\s+(\d{1,3})\s+days" + _E,
      lambda m, today: last_days(int(m[2]), today)),
     (r"(?:最近|过去|近)\s*(\d{1,3})\s*天", lambda m, today: last_days(int(m[1]), today)),
     (_W + r"(day before yesterday|yesterday|today|this week|last week|this weekend|"
      r"last weekend|this month|last month|this year|last year|year before last)" + _E,
      lambda m, today: relative_span(m[1], today)),
+    (r"上上个?月", lambda m, today: _month_before_last(today)),
     (r"(前天|昨天|今天|上个?周末|这个?周末|本周末|上个?周|上个?星期|本周|这个?星期|这周|上个?月|"
      r"这个月|本月|今年|去年|前年)", lambda m, today: relative_span(_ZH_RELATIVE[m[1]], today)),
     (YEAR + r"\s*年(?:份)?", lambda m, _: year_span(int(m[1]))),
     (_W + YEAR + _E, lambda m, _: year_span(int(m[1]))),
     (_W + _SEASON + _E, lambda m, _: any_season(SEASON_EN[m[1]])),
     (_SEASON_ZH, lambda m, _: any_season(SEASON_ZH[m[1]])),
-    (r"(?<!\d)(\d{1,2})\s*月(?:份)?",
-     lambda m, _: any_month(int(m[1])) if 1 <= int(m[1]) <= 12 else None),
+    (r"(?<![\d一二三四五六七八九十])" + _NUM + r"\s*月(?:份)?",
+     lambda m, _: any_month(_num(m[1])) if 1 <= _num(m[1]) <= 12 else None),
     (_W + r"(" + "|".join(n.lower() for n in MONTHS_EN if n != "May") + r")" + _E,
      lambda m, _: any_month(MONTH_NAMES[m[1]])),
 ]  # fmt: skip
