@@ -14,6 +14,7 @@ LAYERS: list[set[str]] = [
     {"__init__", "i18n", "text", "hosts"},  # version; messages; bilingual matching; addresses
     {"errors"},
     {"settings"},
+    {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
     {"imaging"},
     {"metadata", "places"},
     {"models"},

@@ -26,6 +26,7 @@ _AT_LEAST_ONE = (
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
     "session_idle_hours", "session_max_days", "broker_visibility_timeout",
 )  # fmt: skip
+ENHANCE_MODES = ("off", "auto", "always")  # smartalbum.enhance.MODES (a layer above)
 # "lat,lon" as a home: two numbers and a comma (text with letters is a place name).
 _LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
 
@@ -69,6 +70,11 @@ class Settings:
     )
     fast_decode: bool = _setting(
         True, "Decode large JPEGs at reduced scale (DCT scaling) when the model needs less."
+    )
+    enhance: str = _setting(
+        "auto",
+        "Hard-light correction (auto-levels of the luminance) of what the model sees: off, "
+        "auto (photos whose histogram says dark or washed out) or always.",
     )
     labels_file: Path | None = _setting(
         None, "TOML file overriding class names: [wnid] en = '...', zh = '...'."
@@ -182,6 +188,14 @@ class Settings:
         for root in self.import_root_paths():
             if not root.is_dir():
                 raise ConfigError(t("setting import_roots: {root} is not a folder", root=str(root)))
+        if self.enhance not in ENHANCE_MODES:
+            raise ConfigError(
+                t(
+                    "setting enhance must be one of {choices}, got {value!r}",
+                    choices=", ".join(ENHANCE_MODES),
+                    value=self.enhance,
+                )
+            )
         if self.lang is not None and language_of(self.lang) is None:
             raise ConfigError(
                 t(

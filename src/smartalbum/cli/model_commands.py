@@ -17,6 +17,7 @@ from smartalbum.settings import Settings
 
 log = logging.getLogger(__name__)
 
+
 def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     """The subcommands about models and single photos."""
     classify = sub.add_parser("classify", parents=[model_flags], help="name what is in image files")
@@ -27,6 +28,11 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "eval", parents=[model_flags], help="top-1/top-5 accuracy on a folder of <wnid>_* images"
     )
     evaluate.add_argument("directory", type=Path, metavar="DIR")
+    evaluate.add_argument(
+        "--report", action="store_true",
+        help="top-1/top-3 per album group and per degraded condition, enhancement and calibration",
+    )  # fmt: skip
+    evaluate.add_argument("--html", type=Path, metavar="FILE", help="also write it as HTML")
 
     optimize = sub.add_parser(
         "optimize", parents=[model_flags], help="build the INT8 model, calibrated on your photos"
@@ -128,6 +134,8 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.engines.classifier import Classifier
 
     classifier = Classifier.from_settings(settings)
+    if args.report or args.html:
+        return _eval_report(args, classifier)
     report = evaluate(classifier, args.directory, wrap=progress)
     if args.json:
         print(json.dumps(report.to_dict()))
@@ -136,6 +144,17 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.model} ({report.engine}): top-1 {report.top1:.2%}, top-5 {report.top5:.2%} "
             f"on {report.images} images ({report.failed} failed) in {report.seconds:.1f} s"
         )
+    return EXIT_OK
+
+
+def _eval_report(args: argparse.Namespace, classifier: Any) -> int:
+    from smartalbum.bench.report import format_table, run_report
+    from smartalbum.bench.report_html import render_html
+
+    report = run_report(classifier, args.directory, wrap=progress)
+    if args.html:
+        args.html.write_text(render_html(report), encoding="utf-8")
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_table(report))
     return EXIT_OK
 
 

@@ -16,13 +16,19 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
+from smartalbum import imaging
 from smartalbum.engines import ModelFiles, ensure_fp32
+from smartalbum.imaging import ImageSource
 from smartalbum.models.zoo import ModelSpec
+from smartalbum.settings import Settings
+
+if TYPE_CHECKING:
+    from smartalbum.engines.classifier import Classifier
 
 OVERLAY_SIZE = 128  # pixels a side of the PNG overlay; the page scales it onto the crop
 # Heat colours from cold to hot (blue, cyan, green, yellow, red), as (position, r, g, b).
@@ -132,11 +138,11 @@ class Explainer:
 
 
 class LazyExplainer:
-    """An explainer made at first use (exporting its graph can take seconds), then kept."""
+    """The configured model's explainer, made at first use (its graph may need exporting,
+    which takes seconds and torch), then kept."""
 
-    def __init__(self, files: ModelFiles, threads: int = 1) -> None:
-        self.files = files
-        self.threads = threads
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._explainer: Explainer | None = None
         self._lock = threading.Lock()
 
@@ -144,5 +150,22 @@ class LazyExplainer:
         """The explainer, loaded on the first call; ModelUnavailableError if it cannot load."""
         with self._lock:
             if self._explainer is None:
-                self._explainer = Explainer.from_files(self.files, self.threads)
+                from smartalbum.engines.classifier import model_files
+
+                files = model_files(self.settings)
+                self._explainer = Explainer.from_files(files, self.settings.threads)
             return self._explainer
+
+
+def photo_input(
+    classifier: Classifier, source: ImageSource, name: str | None = None
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """A photo's model input, as the classifier prepares it, and its upright size."""
+    img = imaging.decode_for_model(
+        source,
+        classifier.preprocess,
+        name=name,
+        max_pixels=classifier.settings.max_pixels,
+        fast=classifier.settings.fast_decode,
+    )
+    return imaging.model_input(img, classifier.preprocess, classifier.settings.enhance), img.size

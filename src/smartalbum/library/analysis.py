@@ -18,7 +18,7 @@ from PIL import Image
 
 from smartalbum import imaging
 from smartalbum.engines import Engine
-from smartalbum.engines.classifier import softmax
+from smartalbum.engines.classifier import calibrated
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
@@ -64,6 +64,7 @@ class Decoding:
     preprocess: imaging.Preprocess
     max_pixels: int
     fast: bool
+    enhance: str = "off"  # hard-light correction (settings.enhance)
 
 
 def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
@@ -101,7 +102,7 @@ def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
         max_pixels=decoding.max_pixels,
         fast=decoding.fast,
     )
-    analysis.array = imaging.model_input(img, decoding.preprocess)
+    analysis.array = imaging.model_input(img, decoding.preprocess, decoding.enhance)
     analysis.thumbnail, small = make_thumbnail(img)
     analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
     try:
@@ -137,7 +138,7 @@ def embed(engine: Engine, batch: list[Analysis]) -> None:
 def _embed(engine: Engine, decoded: list[Analysis]) -> None:
     arrays = [a.array for a in decoded]
     logits, features = engine.embed(np.stack(arrays))  # type: ignore[arg-type]
-    probabilities = softmax(logits)
+    probabilities = calibrated(logits, engine.spec)
     # Checked before anything is set: a wrong answer must not be taken for a right one.
     if probabilities.shape[0] != len(decoded) or features.shape[0] != len(decoded):
         raise ValueError(

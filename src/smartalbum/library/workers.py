@@ -53,6 +53,7 @@ class ModelSource:
     max_pixels: int
     fast_decode: bool
     batch_size: int = 0  # if set, the model runs once at this size before the worker is ready
+    enhance: str = "off"  # hard-light correction (settings.enhance)
 
 
 # Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
@@ -104,7 +105,9 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
     except Exception as exc:  # told to the parent, which carries on without us
         conn.send(f"cannot load the model: {exc}")
         return
-    decoding = Decoding(engine.spec.preprocess, source.max_pixels, source.fast_decode)
+    decoding = Decoding(
+        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance
+    )
     conn.send(READY)
     while True:
         try:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from smartalbum.engines.classifier import Classifier, Prediction, softmax
+from smartalbum.engines.classifier import Classifier, Prediction, calibrated
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class MicroBatcher:
                 logits = await loop.run_in_executor(
                     self._inference, self.classifier.engine.run, stacked
                 )
-                probabilities = softmax(logits)
+                probabilities = calibrated(logits, self.classifier.spec)
             except Exception as exc:  # the engine failed: every waiting request learns why
                 log.exception("inference failed for a batch of %d", len(batch))
                 for _, _, future in batch:
