@@ -14,6 +14,7 @@ from smartalbum.web import library_routes
 from smartalbum.web.auth import install_auth
 from smartalbum.web.category_routes import category_router
 from smartalbum.web.errors import error_responses, install_error_handlers
+from smartalbum.web.explain_routes import explain_router
 from smartalbum.web.headers import SecurityHeadersMiddleware
 from smartalbum.web.job_routes import job_router
 from smartalbum.web.limits import UploadLimitMiddleware
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(predict_router(state))
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
+    app.include_router(explain_router(state))
     app.include_router(job_router(state))
     app.include_router(category_router())
     app.include_router(share_router(state.library, state.gate))

@@ -14,6 +14,7 @@ from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
 from smartalbum.models.zoo import MODELS
 from smartalbum.web.errors import error_responses, request_language
+from smartalbum.web.explain_routes import explain_upload
 from smartalbum.web.state import AppState
 
 MAX_TOP_K = 10
@@ -93,18 +94,25 @@ def predict_router(state: AppState) -> APIRouter:
         openapi_extra=PREDICT_BODY,
     )
     async def predict(
-        request: Request, top_k: int = Query(3, ge=1, le=MAX_TOP_K)
+        request: Request,
+        top_k: int = Query(3, ge=1, le=MAX_TOP_K),
+        explain: bool = Query(False, description="Also a heat-map of each of the top-k labels"),
     ) -> dict[str, Any]:
-        """Top-k labels for one photo (``file``) or several (``files``)."""
+        """Top-k labels for one photo (``file``) or several (``files``).
+
+        With ``explain``, each answer has ``explain``: for each label, where in the photo
+        the model saw it (as ``GET /api/photos/{id}/explain`` answers).
+        """
         started = time.perf_counter()
         classifier = state.ready_classifier()
         async with request.form() as form:
             single, uploads = _uploads(form)
             meta = {"model": classifier.spec.name, "engine": classifier.engine.name}
             if single:
-                answer = await _one(state, uploads[0], top_k)
+                answer = await _one(state, uploads[0], top_k, explain)
             else:
-                answer = await _several(state, uploads, top_k, request_language(request))
+                lang = request_language(request)
+                answer = await _several(state, uploads, top_k, lang, explain)
         return {**answer, **meta, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     return router
@@ -123,20 +131,28 @@ def _uploads(form: FormData) -> tuple[bool, list[UploadFile]]:
     return len(files) == 1 and not many, uploads
 
 
-async def _one(state: AppState, upload: UploadFile, top_k: int) -> dict[str, Any]:
-    predictions = await _classify_upload(state, upload, top_k)
-    return {
+async def _one(state: AppState, upload: UploadFile, top_k: int, explain: bool) -> dict[str, Any]:
+    return _answer(state, await _classify_upload(state, upload, top_k, explain), top_k)
+
+
+def _answer(
+    state: AppState, outcome: tuple[list[Prediction], list[dict[str, Any]] | None], top_k: int
+) -> dict[str, Any]:
+    predictions, heatmaps = outcome
+    answer = {
         "predictions": [_prediction_json(p) for p in predictions[:top_k]],
         "albums": _albums_json(state, predictions),
     }
+    return answer if heatmaps is None else {**answer, "explain": heatmaps}
 
 
 async def _several(
-    state: AppState, uploads: list[UploadFile], top_k: int, lang: str
+    state: AppState, uploads: list[UploadFile], top_k: int, lang: str, explain: bool
 ) -> dict[str, Any]:
     """One result per upload; a photo that fails gets its error, the others their labels."""
     outcomes = await asyncio.gather(
-        *(_classify_upload(state, upload, top_k) for upload in uploads), return_exceptions=True
+        *(_classify_upload(state, upload, top_k, explain) for upload in uploads),
+        return_exceptions=True,
     )
     results = []
     for upload, outcome in zip(uploads, outcomes, strict=True):
@@ -146,13 +162,20 @@ async def _several(
         elif isinstance(outcome, BaseException):
             raise outcome
         else:
-            entry["predictions"] = [_prediction_json(p) for p in outcome[:top_k]]
-            entry["albums"] = _albums_json(state, outcome)
+            entry.update(_answer(state, outcome, top_k))
         results.append(entry)
     return {"results": results}
 
 
-async def _classify_upload(state: AppState, upload: UploadFile, top_k: int) -> list[Prediction]:
+async def _classify_upload(
+    state: AppState, upload: UploadFile, top_k: int, explain: bool
+) -> tuple[list[Prediction], list[dict[str, Any]] | None]:
+    if explain:
+        return await explain_upload(state, upload, top_k, max(top_k, ALBUM_LABELS))
+    return await _predict_upload(state, upload, top_k), None
+
+
+async def _predict_upload(state: AppState, upload: UploadFile, top_k: int) -> list[Prediction]:
     classifier = state.ready_classifier()
     assert state.batcher is not None
     data = await upload.read()

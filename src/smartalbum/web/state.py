@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from smartalbum.engines.classifier import Classifier
+from smartalbum.engines.explain import LazyExplainer
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
 from smartalbum.library.roots import ImportRoots
@@ -26,6 +27,7 @@ class AppState:
         self.classifier: Classifier | None = None
         self.load_error: ModelUnavailableError | None = None
         self.batcher: MicroBatcher | None = None
+        self.explainer = LazyExplainer(settings)  # heat-maps: loaded when first asked for
         self.decoders = ThreadPoolExecutor(settings.decode_threads, "smartalbum-web-decode")
         self.library = LibraryHolder(settings)
         self.gate = Gate(settings, self.library)

@@ -47,6 +47,7 @@ function render(r) {
     const name = lang === "zh" ? p.label_zh : p.label;
     const li = document.createElement("li");
     li.className = "bar";
+    li.dataset.index = String(p.index);  // explain.js draws this class's heat-map
     li.innerHTML = '<div class="label"><span></span><span></span></div>' +
       '<div class="track" role="progressbar" aria-valuemin="0" aria-valuemax="100"><div class="fill"></div></div>';
     li.querySelector(".label span:first-child").textContent = name;
@@ -81,6 +82,7 @@ async function classify(file) {
     img.replaceWith(tile);
   };
   card.querySelector(".name").textContent = file.name;
+  card.photo = file;  // explain.js sends it again when a bar's heat-map is first asked for
   document.getElementById("results").prepend(card);
   const r = { card, predictions: [], albums: [], error: null };
   results.push(r);
