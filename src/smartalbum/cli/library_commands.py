@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smartalbum.cli.common import EXIT_OK, progress
+from smartalbum.cli.common import EXIT_OK, progress, say
 from smartalbum.cli.search_command import add_search_arguments, run_search
 from smartalbum.errors import ConfigError
 from smartalbum.i18n import t
@@ -128,7 +128,20 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     sessions = session_factory(open_engine(settings.library))
     indexer = Indexer(classifier, sessions, settings.library, rules=rules.current())
     report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
-    return _print_index(args, report)
+    code = _print_index(args, report)
+    if settings.engine == "auto":
+        _int8_from_the_library(settings, sessions)
+    return code
+
+
+def _int8_from_the_library(settings: Settings, sessions: Any) -> None:
+    """Once the library is big enough, the INT8 model from its photos (see library.int8)."""
+    from smartalbum.engines.classifier import model_files
+    from smartalbum.library.int8 import auto_int8, verdict_message
+
+    verdict = auto_int8(settings, model_files(settings), sessions)
+    if verdict is not None:
+        say(t("smartalbum: {message}", message=verdict_message(verdict)))
 
 
 def _print_index(args: argparse.Namespace, report: IndexReport) -> int:

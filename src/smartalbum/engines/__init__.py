@@ -197,3 +197,57 @@ def build_int8(files: ModelFiles, calibration: list[np.ndarray]) -> Path:
     path = files.onnx_path("int8")
     tmp = quantize_int8(ensure_fp32(files), path, calibration, files.spec.int8_float_convs)
     return artifacts.commit(tmp, path)
+
+
+@dataclass(frozen=True)
+class Int8Check:
+    """An INT8 model built and checked: its top-1 agreement with fp32, and whether it stays."""
+
+    path: Path
+    agreement: float
+    checked: int
+    kept: bool
+
+
+def build_checked_int8(
+    files: ModelFiles,
+    calibration: list[np.ndarray],
+    check: list[np.ndarray],
+    min_agreement: float,
+    threads: int = 1,
+) -> Int8Check:
+    """Quantize from ``calibration``, then keep the file only if its top-1 agrees with fp32
+    on the other photos ``check`` at least ``min_agreement`` of the time.
+
+    Until it passes, the INT8 file is a temp file no engine can pick up.
+    """
+    from smartalbum.engines.quantize import MIN_CALIBRATION_IMAGES, quantize_int8
+
+    if len(calibration) < MIN_CALIBRATION_IMAGES or not check:
+        raise ConfigError(
+            t(
+                "INT8 calibration needs at least {least} photos that decode, got {count}",
+                least=MIN_CALIBRATION_IMAGES,
+                count=len(calibration),
+            )
+        )
+    path = files.onnx_path("int8")
+    fp32 = ensure_fp32(files)
+    tmp = quantize_int8(fp32, path, calibration, files.spec.int8_float_convs)
+    try:
+        reference, candidate = (
+            _open("onnx", files.spec, fp32, threads),
+            _open("onnx-int8", files.spec, tmp, threads),
+        )
+        agree = 0
+        for start in range(0, len(check), 16):
+            batch = np.stack(check[start : start + 16])
+            agree += int((reference.run(batch).argmax(1) == candidate.run(batch).argmax(1)).sum())
+        agreement = agree / len(check)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if agreement < min_agreement:
+        tmp.unlink(missing_ok=True)
+        return Int8Check(path, agreement, len(check), kept=False)
+    return Int8Check(artifacts.commit(tmp, path), agreement, len(check), kept=True)

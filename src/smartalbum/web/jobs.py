@@ -66,9 +66,14 @@ class JobRunner:
     """Runs indexing jobs on one background thread, in the order they were asked for."""
 
     def __init__(
-        self, library: str, rules: Callable[[], RuleSet], confine: list[Path] | None = None
+        self,
+        library: str,
+        rules: Callable[[], RuleSet],
+        confine: list[Path] | None = None,
+        after: Callable[[], None] | None = None,
     ) -> None:
         self.library = library
+        self.after = after  # run on the jobs' thread after each import that finished
         self.rules = rules  # the album rules imported photos are grouped under
         self.confine = confine  # the import roots no walk may leave (None: anywhere)
         self.jobs: dict[str, Job] = {}
@@ -159,3 +164,14 @@ class JobRunner:
             if engine is not None:
                 engine.dispose()  # a server catalog's connections go back to the server
         job.finished = time.time()
+        self._after(job, classifier)
+
+    def _after(self, job: Job, classifier: Classifier) -> None:
+        """The work after a finished local import (e.g. the INT8 model, once there are
+        enough photos); a failure there is logged, and the import stays done."""
+        if job.status != "done" or self.after is None or classifier.settings.broker:
+            return
+        try:
+            self.after()
+        except Exception:
+            log.exception("the work after job %s failed", job.id)
