@@ -246,6 +246,26 @@ def teach_a_category(settings: Settings) -> int:
         library.close()
 
 
+def dogs_and_things() -> tuple[list[Path], list[Path]]:
+    """30 sample photos of dogs (one breed each) and 30 of things: a library to teach from."""
+    every = sorted(SAMPLES.glob("n*.JPEG"))
+    return every[151:269:4], every[400::20][:30]  # classes 151-268 are dogs
+
+
+def index_folder(settings: Settings, folder: Path, catalog: Path) -> int:
+    """Index a folder into a catalog with the ONNX engine; how many photos it added."""
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import Indexer
+
+    engine = open_engine(str(catalog))
+    try:
+        classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
+        return Indexer(classifier, session_factory(engine), str(catalog)).run([folder]).added
+    finally:
+        engine.dispose()
+
+
 def import_job(client: httpx.Client, folder: Path) -> str:
     """The id of a finished import of ``folder`` (it may have failed: it is only looked at)."""
     job = client.post("/api/index", json={"folders": [str(folder)]}).json()

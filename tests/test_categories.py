@@ -23,10 +23,9 @@ from smartalbum.library.categories import categories_of
 from smartalbum.library.indexer import Indexer
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.settings import Settings
-from tests.helpers import SAMPLES, copy_catalog
+from tests.helpers import SAMPLES, copy_catalog, dogs_and_things, index_folder
 
-DOGS = sorted(SAMPLES.glob("n*.JPEG"))[151:269:4]  # classes 151-268 are dogs
-OTHERS = sorted(SAMPLES.glob("n*.JPEG"))[400::20][:30]  # things, not animals
+DOGS, OTHERS = dogs_and_things()
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +43,7 @@ def dog_catalog(
     for path in DOGS + OTHERS:
         (root / path.name).write_bytes(path.read_bytes())
     catalog = tmp_path_factory.mktemp("dog-catalog") / "library.db"
-    engine = open_engine(str(catalog))
-    classifier = Classifier.from_settings(settings.with_overrides(engine="onnx"))
-    report = Indexer(classifier, session_factory(engine), str(catalog)).run([root])
-    engine.dispose()
-    assert report.added == 60
+    assert index_folder(settings, root, catalog) == 60
     return catalog
 
 

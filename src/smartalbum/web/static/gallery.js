@@ -13,7 +13,8 @@ const TEXT = {
         reject_: "rejected", loading: "Loading…", notFound: "Not found.", error: "Something went wrong:",
         back: "Back", timeFallback: "(file date)", rulesError: "Album rules not applied:",
         timeline: "Timeline", noMoments: "No moments yet — photos with a date appear here.",
-        moment: "Moment", where: "Place", moments: "Moments", fileDates: "dates from files", trip: "Trip" },
+        moment: "Moment", where: "Place", moments: "Moments", fileDates: "dates from files", trip: "Trip",
+        categories: "Categories" },
   zh: { title: "智能相册", albums: "相册", recognize: "识别照片", search: "搜索", searchLabel: "搜索照片",
         searchHint: "猫、cat、雪、海边…", photos: "{n} 张照片", noPhotos: "还没有照片——请在“识别照片”页面导入文件夹。",
         empty: "这里还没有照片。", results: "找到 {n} 张照片", labels: "识别结果", inAlbums: "所在相册",
@@ -24,7 +25,8 @@ const TEXT = {
         reject_: "已排除", loading: "加载中…", notFound: "找不到。", error: "出错了：",
         back: "返回", timeFallback: "（文件日期）", rulesError: "相册规则未生效：",
         timeline: "时间线", noMoments: "还没有时刻——有拍摄日期的照片会出现在这里。",
-        moment: "时刻", where: "地点", moments: "相关时刻", fileDates: "日期取自文件", trip: "旅行" },
+        moment: "时刻", where: "地点", moments: "相关时刻", fileDates: "日期取自文件", trip: "旅行",
+        categories: "分类" },
 };
 const PAGE = 200;
 const MOMENT_PAGE = 60;
@@ -294,6 +296,7 @@ async function photoView(id) {
         el("h3", { text: t("setLabel") }), form,
         photo.corrections.length ? el("h3", { text: t("yourCorrections") }) : null, photo.corrections.length ? corrections : null,
         el("h3", { text: t("inAlbums") }), albums,
+        ...photoCategories(photo),  // categories.js
         photo.moment ? el("h3", { text: t("moment") }) : null,
         photo.moment ? el("p", { class: "tags moment-link" }, el("a", { href: `#/moment/${encodeURIComponent(photo.moment.id)}`,
                                                                      "data-moment": photo.moment.id, text: title(photo.moment) })) : null,
@@ -313,6 +316,8 @@ async function draw() {
   show(el("p", { class: "more", text: t("loading") }));
   try {
     if (location.hash === "#/timeline") await timelineView();
+    else if (location.hash === "#/categories") await categoriesView();  // categories.js
+    else if (kind === "category") await categoryView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "moment") await momentView(decodeURIComponent(arg));
     else if (kind === "album") await albumView(decodeURIComponent(arg));
     else if (kind === "photo") await photoView(encodeURIComponent(decodeURIComponent(arg)));
