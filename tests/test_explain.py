@@ -6,6 +6,7 @@ import io
 import random
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import torch
@@ -19,6 +20,7 @@ from smartalbum.engines.explain import Explainer, normalised
 from smartalbum.models.efficientnet_lite import EfficientNetLite
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
+from tests.helpers import CAT, assert_error
 
 # The scene is 512 px, so the model's 224 px crop sees its central 448 px (a 7 x 7 grid of
 # 64 px cells, from 32 px in). Each photo fills 3 x 3 cells at a seeded place: 18 % of the crop.
@@ -129,3 +131,42 @@ def test_a_heatmap_is_normalised_and_draws_as_a_png(explainer: Explainer, sample
     as_json = heatmap.to_dict()
     assert as_json["overlay"].startswith("data:image/png;base64,")
     assert len(as_json["grid"]) == 7 and len(as_json["grid"][0]) == 7
+
+
+def test_the_photo_route_explains_a_class_of_a_library_photo(
+    library_url: str, indexed_library: Path
+) -> None:
+    with httpx.Client(base_url=library_url, timeout=120) as client:
+        pets = client.get("/api/albums/pets?limit=500").json()["photos"]
+        cat = next(p["id"] for p in pets if p["path"] == str(indexed_library / CAT))
+        top = client.get(f"/api/photos/{cat}/explain")
+        assert top.status_code == 200, top.text
+        body = top.json()
+        assert (body["photo"], body["wnid"], body["label_zh"]) == (cat, "n02124075", "埃及猫")
+        assert len(body["grid"]) == 7 and max(max(row) for row in body["grid"]) == 1.0
+        # The cat photo is portrait: the crop spans 7/8 of its width, centred.
+        assert body["box"][0] == pytest.approx(1 / 16, abs=0.01)
+        assert body["box"][2] == pytest.approx(7 / 8, abs=0.01)
+        tabby = client.get(f"/api/photos/{cat}/explain", params={"class": "虎斑猫"}).json()
+        assert tabby["wnid"] == "n02123045" and tabby["grid"] != body["grid"]
+        assert_error(client.get(f"/api/photos/{cat}/explain?class=unicorn"), 422, "invalid_request")
+        assert_error(client.get("/api/photos/999999/explain"), 404, "not_found")
+        assert_error(client.get("/api/photos/..%2Fetc/explain"), 404, "not_found")
+
+
+def test_predict_with_explain_adds_one_map_per_label(live_url: str, samples: Path) -> None:
+    photo = (samples / CAT).read_bytes()
+    with httpx.Client(base_url=live_url, timeout=120) as client:
+        plain = client.post("/predict?top_k=2", files={"file": (CAT, photo)}).json()
+        assert "explain" not in plain
+        answer = client.post("/predict?top_k=2&explain=1", files={"file": (CAT, photo)}).json()
+        assert answer["predictions"] == plain["predictions"]
+        maps = answer["explain"]
+        assert [m["index"] for m in maps] == [p["index"] for p in plain["predictions"]]
+        assert all(m["overlay"].startswith("data:image/png;base64,") for m in maps)
+        several = client.post(
+            "/predict?explain=true&top_k=1",
+            files=[("files", (CAT, photo)), ("files", ("notes.jpg", b"hi"))],
+        ).json()["results"]
+        assert [m["wnid"] for m in several[0]["explain"]] == ["n02124075"]
+        assert several[1]["error"]["code"] == "unsupported_image_type"

@@ -143,16 +143,20 @@ def _group_table(report: Report) -> str:
 def _calibration_section(report: Report) -> str:
     cal = report.calibration
     charts = "".join(
-        f"<figure>{reliability_chart(cal[name]['bins'], caption)}<figcaption>{escape(caption)}: "
-        f"ECE {cal[name]['ece_held_out'] * 100:.2f} % (held out · 留出集)</figcaption></figure>"
+        f"<figure style='margin:0;width:21rem'>{reliability_chart(cal[name]['bins'], caption)}"
+        f"<figcaption>{escape(caption)}: ECE {cal[name]['ece_held_out'] * 100:.2f} % "
+        f"(held out · 留出集)</figcaption></figure>"
         for name, caption in (
             ("raw", "as the model says · 模型原始概率"),
-            ("fitted", f"temperature {cal['fitted_temperature']} · 温度缩放后"),
+            ("shipped", f"at temperature {cal['shipped_temperature']} · 温度缩放后"),
         )
     )
-    return (f"<h2>Confidence · 置信度校准</h2><p class='note'>Temperature fitted on "
-            f"{cal['subset']} photos (class index % 10 == 0), judged on the others · "
-            f"温度在 {cal['subset']} 张照片（类别序号能被 10 整除）上拟合，在其余照片上评估。"
+    return (f"<h2>Confidence · 置信度校准</h2><p class='note'>A temperature fitted on "
+            f"{cal['subset']} photos (class index % 10 == 0) is {cal['fitted_temperature']}; "
+            f"the model ships with {cal['shipped_temperature']}. Both are judged on the other "
+            f"photos · 在 {cal['subset']} 张照片（类别序号能被 10 整除）上拟合的温度为 "
+            f"{cal['fitted_temperature']}，模型使用 {cal['shipped_temperature']}；"
+            f"均在其余照片上评估。"
             f"</p><div style='display:flex;gap:2rem;flex-wrap:wrap'>{charts}</div>")  # fmt: skip
 
 
