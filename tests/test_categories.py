@@ -409,3 +409,12 @@ def test_search_finds_a_category_by_either_name(
         assert found["categories"] == [f"category:{taught['id']}"] and found["albums"] == []
     categories.answer(taught["id"], dogs[5], yes=True)  # a new member is found at once
     assert dogs[5] in {p["id"] for p in search(library, "mimi")["photos"]}
+
+
+def test_the_benchmark_times_real_code_on_a_real_matrix() -> None:
+    from smartalbum.bench.category_bench import bench_categories
+
+    found = bench_categories(photos=3000, examples=10, repeats=2)
+    assert found["dimensions"] == features.DIMENSIONS and found["photos"] == 3000
+    assert found["matrix_mb"] >= 3000 * features.DIMENSIONS * 2 / 1e6  # float16 rows
+    assert 0 < found["train_seconds"] and 0 < found["score_seconds"]

@@ -39,6 +39,13 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
         "--shots", type=int, nargs="+", default=[1, 3, 5, 10], help="examples per category"
     )
     evaluate.add_argument("--draws", type=int, default=5, help="random draws per category")
+    bench = sub.add_parser(
+        "bench-categories",
+        help="time training a category and scoring N photos (synthetic features, real size)",
+    )
+    bench.add_argument("--photos", type=int, default=100_000)
+    bench.add_argument("--examples", type=int, default=50)
+    bench.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _teach(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,8 +111,24 @@ def _eval_categories(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _bench_categories(args: argparse.Namespace, _settings: Settings) -> int:
+    from smartalbum.bench.category_bench import bench_categories
+
+    found = bench_categories(args.photos, args.examples)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return EXIT_OK
+    print(
+        f"{found['photos']} photos ({found['dimensions']} features, {found['matrix_mb']} MB): "
+        f"train from {found['examples']} examples {found['train_seconds'] * 1000:.1f} ms, "
+        f"score every photo {found['score_seconds'] * 1000:.1f} ms (median of {found['repeats']})"
+    )
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "teach": _teach,
     "categories": _categories,
     "eval-categories": _eval_categories,
+    "bench-categories": _bench_categories,
 }
