@@ -301,3 +301,15 @@ def test_the_search_benchmark_runs_on_a_synthetic_library(settings: Settings) ->
     for q in row["queries"]:
         assert len(q["parts"]) == 3 and "when" in q["parts"], q
         assert q["warm_ms"] > 0 and q["found"] >= 0
+
+
+def test_days_at_the_ends_of_the_calendar_answer_without_an_error(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+) -> None:
+    from datetime import date
+
+    lib, timeline, _, _ = sentences
+    for query, today in (("yesterday", date.min), ("this winter", date.max), ("上个月", date.min)):
+        assert search(lib, query, today=today, moments=timeline)["total"] == 0
+    every = search(lib, "", filters=Filters(date_from=date.min, date_to=date.max), limit=500)
+    assert every["total"] == 25  # every photo has a time

@@ -27,7 +27,7 @@ from smartalbum.places import stored as stored_place
 from smartalbum.search import matching
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import interpret
-from smartalbum.search.structured import Filters, structured_parts
+from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
 from smartalbum.search.understand import Part, Vocabulary, understand
 from smartalbum.search.understand.what import Concept, WhatVocabulary, what_vocabulary
 from smartalbum.search.understand.where import PlaceRef, known_places, library_places
@@ -113,7 +113,9 @@ def search(
     places = index.parsed
     with library.sessions() as session:
         words = vocabulary(library, places)
-        understood = understand(text, words, today or date.today()) if text.strip() else None
+        # A day near date.min or date.max would overflow "yesterday": hold it to our calendar.
+        day = min(max(today or date.today(), EARLIEST), LATEST)
+        understood = understand(text, words, day) if text.strip() else None
         parts = list(understood.parts) if understood else []
         if understood is not None and not understood.understood:
             parts = _by_keyword(library, text, places) or parts

@@ -55,7 +55,9 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
         name = filters.place
         parts.append(found[0] if found else Part("where", name, name, name))
     if filters.date_from or filters.date_to:
-        span = days_span(filters.date_from or EARLIEST, filters.date_to or LATEST)
+        first = min(max(filters.date_from or EARLIEST, EARLIEST), LATEST)
+        last = min(max(filters.date_to or LATEST, EARLIEST), LATEST)  # no day past date.max
+        span = days_span(first, last)
         text = f"{filters.date_from or ''}–{filters.date_to or ''}"
         parts.append(Part("when", text, span.en, span.zh, span=span))
     return parts
