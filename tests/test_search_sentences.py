@@ -118,6 +118,9 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("上上个月的札幌", {"jp-ski-1"},
      [("when", "2026-01-01", "2026-01-31"), ("where", "JP", "Hokkaido", "Sapporo")]),
     ("冰激凌", {"tr-ice-cream"}, [("what", "n07614500")]),
+    ("去年国庆", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
+    ("情人节的猫", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14"), ("what", "cat")]),
+    ("valentine's day 2026", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14")]),
     ("cathedrals", {"it-church", "jp-tokyo-church"}, [CHURCH]),
 ]  # fmt: skip
 

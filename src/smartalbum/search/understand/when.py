@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from smartalbum.search.understand.holidays import NAMES as HOLIDAYS
+from smartalbum.search.understand.holidays import holiday_span, latest_year
 from smartalbum.search.understand.spans import (
     MONTHS_EN,
     TimeSpan,
@@ -117,7 +119,27 @@ _ZH_RELATIVE = {
     "去年": "last year", "前年": "year before last",
 }  # fmt: skip
 
+_HOLIDAY = "(" + "|".join(re.escape(n) for n in sorted(HOLIDAYS, key=len, reverse=True)) + ")"
+
+
+def _holiday(m: re.Match[str], today: date) -> TimeSpan | None:
+    """ "2025年春节", "christmas 2024", "去年国庆", "last christmas", or the latest one: "春节"."""
+    year_before, relative, name, year_after = m.group(1, 2, 3, 4)
+    latest = latest_year(name, today)
+    if year_before or year_after:
+        year: int | None = int(year_before or year_after)
+    elif relative in RELATIVE_ZH:
+        year = today.year - RELATIVE_ZH[relative]
+    elif relative == "this":
+        year = today.year
+    else:  # "last christmas", or "春节" alone: the latest to have begun
+        year = latest
+    return holiday_span(name, year) if year is not None else None
+
+
 _READERS: list[tuple[str, Reader]] = [
+    (r"(?:" + YEAR + r"\s*年?\s*的?\s*)?(?:(今年|去年|前年|this|last)\s*的?\s*)?" + _HOLIDAY
+     + r"(?:\s*" + YEAR + r"(?![0-9]))?", _holiday),
     (_DATE + _TO + _DATE, _range),
     (_DATE_ZH + _TO + _DATE_ZH, _range),
     (_DATE, _day),

@@ -1,0 +1,83 @@
+"""Holidays a query can name: China's official ones (春节, 国庆…) and a few fixed dates.
+
+China's holidays move with the lunar calendar and the State Council's yearly notice;
+``chinese-calendar`` knows each year's days off (2004 to its last update). A holiday
+of a year it does not know is not read as a time. Christmas, Valentine's Day and
+Halloween fall on the same days every year.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, timedelta
+
+import chinese_calendar  # type: ignore[import-untyped]
+
+from smartalbum.search.understand.spans import TimeSpan, day_span, days_span
+
+# key -> (English, Chinese, names people use); the key is chinese_calendar's Holiday name.
+OFFICIAL = {
+    "spring_festival": ("Spring Festival", "春节",
+                        ("春节", "过年", "chinese new year", "lunar new year", "spring festival")),
+    "national_day": ("National Day holiday", "国庆假期", ("国庆节", "国庆", "national day")),
+    "labour_day": ("Labour Day holiday", "劳动节假期",
+                   ("劳动节", "五一", "labour day", "labor day", "may day")),
+    "tomb_sweeping_day": ("Qingming", "清明", ("清明节", "清明", "qingming", "tomb sweeping day")),
+    "dragon_boat_festival": ("Dragon Boat Festival", "端午",
+                             ("端午节", "端午", "dragon boat festival")),
+    "mid_autumn_festival": ("Mid-Autumn Festival", "中秋",
+                            ("中秋节", "中秋", "mid-autumn festival", "mid autumn festival")),
+    "new_years_day": ("New Year's Day", "元旦", ("元旦", "new year's day", "new years day")),
+}  # fmt: skip
+# key -> (English, Chinese, names, (month, first day, last day))
+FIXED = {
+    "christmas": ("Christmas", "圣诞节", ("圣诞节", "圣诞", "christmas", "xmas"), (12, 24, 26)),
+    "valentine": ("Valentine's Day", "情人节", ("情人节", "valentine's day", "valentines day"),
+                  (2, 14, 14)),
+    "halloween": ("Halloween", "万圣节", ("万圣节", "halloween"), (10, 31, 31)),
+}  # fmt: skip
+NAMES = {name: key for key, (*_, names) in OFFICIAL.items() for name in names} | {
+    name: key for key, (_, _, names, _) in FIXED.items() for name in names
+}
+
+
+@functools.lru_cache(maxsize=256)
+def holiday_days(key: str, year: int) -> tuple[date, date] | None:
+    """The first and last day of a holiday in a year, or None when it is not known."""
+    if key in FIXED:
+        month, first, last = FIXED[key][3]
+        return date(year, month, first), date(year, month, last)
+    wanted = (True, chinese_calendar.Holiday[key].value)  # a day off, not a make-up workday
+    try:
+        days = [
+            day
+            for day in (date(year, 1, 1) + timedelta(days=i) for i in range(366))
+            if day.year == year and chinese_calendar.get_holiday_detail(day) == wanted
+        ]
+    except NotImplementedError:  # a year the package has no notice for
+        return None
+    return (days[0], days[-1]) if days else None
+
+
+def latest_year(name: str, today: date) -> int | None:
+    """The year of the latest holiday of this name to have begun by ``today``."""
+    key = NAMES[name]
+    for year in (today.year, today.year - 1):
+        days = holiday_days(key, year)
+        if days is not None and days[0] <= today:
+            return year
+    return None
+
+
+def holiday_span(name: str, year: int) -> TimeSpan:
+    """The holiday a name means in a year (an empty span when that year's is not known)."""
+    key = NAMES[name]
+    en, zh = OFFICIAL[key][:2] if key in OFFICIAL else FIXED[key][:2]
+    days = holiday_days(key, year)
+    if days is None:  # read as this holiday all the same, finding nothing rather than a season
+        nowhere = date(year, 1, 1)
+        return TimeSpan(
+            f"{en} {year} (dates not known)", f"{year}年{zh}（日期未知）", nowhere, nowhere
+        )
+    span = days_span(*days) if days[0] != days[1] else day_span(days[0])
+    return TimeSpan(f"{en} {year} ({span.en})", f"{year}年{zh}（{span.zh}）", span.start, span.end)
