@@ -18,6 +18,8 @@ Libraries measured on the test queries (tests/test_search_sentences.py):
   and 上周末 as 上周, took 0.4 s on its first query and 0.4 s to import. The patterns in
   when.py cover every form the tests use, seasons by hemisphere included.
 - jionlp (Chinese time expressions): not tried.
+- chinese-calendar 1.11: kept for China's holidays (holidays.py). It knows each year's
+  days off from the official notice, 2004-2026 in this release: 春节 2026 is 15-23 Feb.
 """
 
 from smartalbum.search.understand.parse import Part, Understanding, Vocabulary, understand
