@@ -417,4 +417,29 @@ def test_the_benchmark_times_real_code_on_a_real_matrix() -> None:
     found = bench_categories(photos=3000, examples=10, repeats=2)
     assert found["dimensions"] == features.DIMENSIONS and found["photos"] == 3000
     assert found["matrix_mb"] >= 3000 * features.DIMENSIONS * 2 / 1e6  # float16 rows
-    assert 0 < found["train_seconds"] and 0 < found["score_seconds"]
+    assert found["train_seconds"] > 0 and found["score_seconds"] > 0
+
+
+def test_predict_scores_an_upload_for_the_taught_categories(
+    dog_settings: Settings, library: PhotoLibrary, tmp_path: Path
+) -> None:
+    import httpx
+
+    from tests.helpers import LiveServer
+
+    rules = tmp_path / "albums.toml"
+    rules.write_text('[albums.m]\ntitle = "M"\ntitle_zh = "M"\ncategories = ["mimi"]\n', "utf-8")
+    dogs = ids_of(library, DOGS)
+    served = dog_settings.with_overrides(engine="onnx", albums_file=rules)  # as indexed
+    with LiveServer(served) as url, httpx.Client(base_url=url, timeout=60) as client:
+        made = client.post("/api/categories", json={"name": "Mimi", "examples": dogs[:5]}).json()
+        page = client.get(f"/api/categories/{made['id']}").json()
+        best = max((m for m in page["matches"] if m["example"] == "yes"), key=lambda m: m["score"])
+        path = next(p for p, i in zip(DOGS, dogs, strict=True) if i == best["id"])
+        answer = client.post("/predict", files={"file": (path.name, path.read_bytes())}).json()
+        assert [c["name"] for c in answer["categories"]] == ["Mimi"]
+        assert abs(answer["categories"][0]["score"] - best["score"]) < 0.02  # as in the library
+        assert "m" in [a["id"] for a in answer["albums"]]
+        thing = OTHERS[0]
+        other = client.post("/predict", files={"file": (thing.name, thing.read_bytes())}).json()
+        assert "categories" not in other and "m" not in [a["id"] for a in other["albums"]]

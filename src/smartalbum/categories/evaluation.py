@@ -43,12 +43,17 @@ def _top(probabilities: np.ndarray, k: int) -> np.ndarray:
     return kept
 
 
-def scorers(embeddings: np.ndarray, probabilities: np.ndarray) -> dict[str, Scorer]:
-    """The learner and the two baselines, each over the whole folder as its library."""
+def scorers(
+    embeddings: np.ndarray, probabilities: np.ndarray, temperature: float = 1.0
+) -> dict[str, Scorer]:
+    """The learner and the two baselines, each over the whole folder as its library.
+
+    ``temperature``: the one the probabilities were computed at (the model's calibration).
+    """
     centred = features.unit(embeddings - embeddings.mean(axis=0))
     with_top = features.unit(np.hstack([centred, _top(probabilities, TOP)]))
-    basis = features.fit(embeddings, probabilities, len(embeddings))
-    library = basis.project(embeddings, probabilities)
+    basis = features.fit(embeddings, probabilities, len(embeddings), temperature)
+    library = basis.project(embeddings, probabilities, temperature)
 
     def prototype(rows: np.ndarray, space: np.ndarray) -> np.ndarray:
         scores: np.ndarray = space @ space[rows].mean(axis=0)
@@ -82,9 +87,10 @@ def evaluate(
     shots: int,
     draws: int = 5,
     seed: int = 0,
+    temperature: float = 1.0,
 ) -> list[GroupResult]:
     """Mean AP per group at ``shots`` examples, over ``draws`` random draws per group."""
-    methods = scorers(embeddings, probabilities)
+    methods = scorers(embeddings, probabilities, temperature)
     index = np.asarray(classes)
     rng = np.random.default_rng(seed)
     results = []

@@ -25,10 +25,15 @@ DIMENSIONS = 256
 FIT_AT_MOST = 4000  # photos the basis is fitted on: a sample beyond this changes little
 
 
-def raw(embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
-    """The two parts before centring: root embedding, probabilities at temperature 3."""
+def raw(embeddings: np.ndarray, probabilities: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """The two parts before centring: root embedding, probabilities at temperature 3.
+
+    ``temperature`` is the one ``probabilities`` were computed at (a calibrated model's,
+    see ``calibrated``): the features depend on the logits alone, however they were scaled.
+    """
     roots = np.sqrt(np.clip(embeddings.astype(np.float32), 0, None))
-    soft = np.power(np.clip(probabilities.astype(np.float64), 1e-30, None), 1 / TEMPERATURE)
+    exponent = temperature / TEMPERATURE
+    soft = np.power(np.clip(probabilities.astype(np.float64), 1e-30, None), exponent)
     soft /= soft.sum(axis=1, keepdims=True)
     return np.hstack([roots, soft.astype(np.float32)])
 
@@ -65,9 +70,11 @@ class Basis:
         probabilities = unit(centred[:, self.split :]) * PROBABILITY_WEIGHT
         return np.hstack([embedding, probabilities])
 
-    def project(self, embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    def project(
+        self, embeddings: np.ndarray, probabilities: np.ndarray, temperature: float = 1.0
+    ) -> np.ndarray:
         """Unit features of photos, float32, from their embeddings and full probabilities."""
-        joined = self._joined(raw(embeddings, probabilities))
+        joined = self._joined(raw(embeddings, probabilities, temperature))
         if self.components.shape[0]:
             joined = joined @ self.components.T
         return unit(joined).astype(np.float32)
@@ -91,9 +98,11 @@ class Basis:
             return cls(data["mean"], int(data["split"]), data["components"], int(data["fitted_on"]))
 
 
-def fit(embeddings: np.ndarray, probabilities: np.ndarray, library_size: int) -> Basis:
+def fit(
+    embeddings: np.ndarray, probabilities: np.ndarray, library_size: int, temperature: float = 1.0
+) -> Basis:
     """The basis of a sample of the library's photos (at most FIT_AT_MOST of them)."""
-    parts = raw(embeddings, probabilities)
+    parts = raw(embeddings, probabilities, temperature)
     split = embeddings.shape[1]
     mean = parts.mean(axis=0)
     half = Basis(mean, split, np.zeros((0, parts.shape[1]), np.float32), library_size)

@@ -19,6 +19,7 @@ from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
 from smartalbum.categories.learner import Direction
 from smartalbum.categories.space import Space
 from smartalbum.categories.store import Categories, OnChange
+from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
 
 
@@ -36,6 +37,7 @@ class CategoryUpkeep:
         self.sessions = sessions
         self.space = Space(sessions, settings, library_of(sessions), model)
         self.on_change = on_change
+        self.temperature = get_model(model).temperature
         self._pending: list[tuple[list[int], np.ndarray, list[float]]] = []
 
     def score(
@@ -52,7 +54,8 @@ class CategoryUpkeep:
         matrix = self.space.matrix
         features = None
         if matrix is not None and len(ids):
-            features = matrix.basis.project(embeddings, probabilities)
+            # The writer's probabilities are calibrated, at the model's temperature.
+            features = matrix.basis.project(embeddings, probabilities, self.temperature)
             self._pending.append((ids, features, [indexed_at] * len(ids)))
         rows = []
         for category in session.scalars(select(Category)):

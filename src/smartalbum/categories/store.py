@@ -166,6 +166,32 @@ class Categories:
                     done += 1
         return done
 
+    def classify(
+        self, embedding: np.ndarray, probabilities: np.ndarray, temperature: float
+    ) -> list[dict[str, Any]]:
+        """The categories a new photo (an upload, not in the library) is in, best first.
+
+        Scored from its embedding and full probabilities (at ``temperature``, the model's
+        calibration) like a library photo; nothing is stored.
+        """
+        matrix = self.space.matrix
+        if matrix is None:
+            return []
+        feature = matrix.basis.project(embedding[None], probabilities[None], temperature)
+        with self.sessions() as session:
+            found = session.scalars(select(Category).order_by(Category.id)).all()
+        scored = []
+        for category in found:
+            if category.weights is None or category.model != self.space.id:
+                continue
+            score = float(learner.Direction.from_bytes(category.weights).score(feature)[0])
+            if score >= category.threshold:
+                scored.append(
+                    {"id": category.id, "key": category.key, "name": category.name,
+                     "name_zh": category.name_zh, "score": round(score, 4)}
+                )  # fmt: skip
+        return sorted(scored, key=lambda c: -c["score"])
+
     # -- training and scoring ---------------------------------------------------------------
 
     def _train(

@@ -89,13 +89,21 @@ def _eval_categories(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.bench.category_eval import embed_folder
     from smartalbum.categories import evaluation
     from smartalbum.models.labels import load_labels
+    from smartalbum.models.zoo import get_model
 
     embeddings, probabilities, wnids = embed_folder(settings, args.directory, progress)
     classes = evaluation.class_indices(load_labels(overrides=settings.labels_file), wnids)
+    temperature = get_model(settings.model).temperature  # the classifier's probabilities'
     table: dict[int, dict[str, Any]] = {}
     for shots in args.shots:
         results = evaluation.evaluate(
-            embeddings, probabilities, classes, class_groups(), shots, args.draws
+            embeddings,
+            probabilities,
+            classes,
+            class_groups(),
+            shots,
+            args.draws,
+            temperature=temperature,
         )
         table[shots] = {
             "mean_ap": evaluation.summary(results),

@@ -12,7 +12,7 @@ from smartalbum import __version__
 from smartalbum.settings import Settings
 from smartalbum.web import library_routes
 from smartalbum.web.auth import install_auth
-from smartalbum.web.category_routes import category_router
+from smartalbum.web.category_routes import CategoryCache, category_router
 from smartalbum.web.errors import error_responses, install_error_handlers
 from smartalbum.web.explain_routes import explain_router
 from smartalbum.web.headers import SecurityHeadersMiddleware
@@ -49,12 +49,13 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     install_auth(app, state.gate)  # first: every route added after it is behind the gate
     mount_pages(app)
-    app.include_router(predict_router(state))
+    categories = CategoryCache()  # the taught categories, shared by /predict and their routes
+    app.include_router(predict_router(state, categories))
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
     app.include_router(explain_router(state))
     app.include_router(job_router(state))
-    app.include_router(category_router())
+    app.include_router(category_router(categories))
     app.include_router(share_router(state.library, state.gate))
     install_openapi(app, settings, state.gate.required)
     return app

@@ -12,12 +12,22 @@ import asyncio
 import contextlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
 from smartalbum.engines.classifier import Classifier, Prediction, calibrated
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """One image's top-k predictions, with its full probabilities and its embedding."""
+
+    predictions: list[Prediction]
+    probabilities: np.ndarray
+    embedding: np.ndarray
 
 
 class MicroBatcher:
@@ -27,7 +37,7 @@ class MicroBatcher:
         self.classifier = classifier
         self.max_batch = max_batch
         self.max_wait = max_wait_ms / 1000
-        self._queue: asyncio.Queue[tuple[np.ndarray, int, asyncio.Future[list[Prediction]]]]
+        self._queue: asyncio.Queue[tuple[np.ndarray, int, asyncio.Future[Classified]]]
         self._queue = asyncio.Queue()
         self._inference = ThreadPoolExecutor(1, "smartalbum-inference")
         self._task: asyncio.Task[None] | None = None
@@ -46,7 +56,11 @@ class MicroBatcher:
 
     async def predict(self, array: np.ndarray, top_k: int) -> list[Prediction]:
         """Top-k predictions for one preprocessed image, run in whatever batch it joins."""
-        future: asyncio.Future[list[Prediction]] = asyncio.get_running_loop().create_future()
+        return (await self.classify(array, top_k)).predictions
+
+    async def classify(self, array: np.ndarray, top_k: int) -> Classified:
+        """Top-k predictions, full probabilities and the embedding of one preprocessed image."""
+        future: asyncio.Future[Classified] = asyncio.get_running_loop().create_future()
         await self._queue.put((array, top_k, future))
         return await future
 
@@ -65,8 +79,9 @@ class MicroBatcher:
                     break
             try:
                 stacked = np.stack([array for array, _, _ in batch])
-                logits = await loop.run_in_executor(
-                    self._inference, self.classifier.engine.run, stacked
+                # The embedding too (the same model call): taught categories score from it.
+                logits, features = await loop.run_in_executor(
+                    self._inference, self.classifier.engine.embed, stacked
                 )
                 probabilities = calibrated(logits, self.classifier.spec)
             except Exception as exc:  # the engine failed: every waiting request learns why
@@ -77,4 +92,5 @@ class MicroBatcher:
                 continue
             for row, (_, top_k, future) in enumerate(batch):
                 if not future.done():  # the client may have gone away meanwhile
-                    future.set_result(self.classifier.top_k(probabilities[row], top_k))
+                    predictions = self.classifier.top_k(probabilities[row], top_k)
+                    future.set_result(Classified(predictions, probabilities[row], features[row]))

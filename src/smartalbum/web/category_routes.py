@@ -42,7 +42,7 @@ class Threshold(BaseModel):
     threshold: float = Field(ge=-1.0, le=1.0)
 
 
-class _Cache:
+class CategoryCache:
     """One Categories per opened library (its basis and matrix stay open between requests)."""
 
     def __init__(self) -> None:
@@ -51,6 +51,7 @@ class _Cache:
         self._categories: Categories | None = None
 
     def get(self, holder: LibraryHolder) -> Categories:
+        """The categories of the holder's library, opened once."""
         library = holder.get()
         with self._lock:
             if self._for is not library or self._categories is None:
@@ -59,10 +60,9 @@ class _Cache:
             return self._categories
 
 
-def category_router() -> APIRouter:
+def category_router(cache: CategoryCache) -> APIRouter:
     """The routes under ``/api/categories``."""
     router = APIRouter(prefix="/api/categories")
-    cache = _Cache()
 
     @router.get("", responses=error_responses(503))
     def all_categories(holder: Holder) -> dict[str, Any]:

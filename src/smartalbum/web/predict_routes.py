@@ -13,6 +13,8 @@ from smartalbum.engines.classifier import Prediction
 from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
 from smartalbum.models.zoo import MODELS
+from smartalbum.web.batching import Classified
+from smartalbum.web.category_routes import CategoryCache
 from smartalbum.web.errors import error_responses, request_language
 from smartalbum.web.explain_routes import explain_upload
 from smartalbum.web.state import AppState
@@ -57,8 +59,11 @@ PREDICT_BODY: dict[str, Any] = {
 }
 
 
-def predict_router(state: AppState) -> APIRouter:
-    """``/predict``, ``/api/health`` and ``/api/models`` over the app's classifier."""
+def predict_router(state: AppState, categories: CategoryCache | None = None) -> APIRouter:
+    """``/predict``, ``/api/health`` and ``/api/models`` over the app's classifier.
+
+    With ``categories``, an upload is also scored for the library's taught categories.
+    """
     router = APIRouter()
 
     @router.get("/api/health")
@@ -109,10 +114,10 @@ def predict_router(state: AppState) -> APIRouter:
             single, uploads = _uploads(form)
             meta = {"model": classifier.spec.name, "engine": classifier.engine.name}
             if single:
-                answer = await _one(state, uploads[0], top_k, explain)
+                answer = await _one(state, uploads[0], top_k, explain, categories)
             else:
                 lang = request_language(request)
-                answer = await _several(state, uploads, top_k, lang, explain)
+                answer = await _several(state, uploads, top_k, lang, explain, categories)
         return {**answer, **meta, "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     return router
@@ -131,27 +136,37 @@ def _uploads(form: FormData) -> tuple[bool, list[UploadFile]]:
     return len(files) == 1 and not many, uploads
 
 
-async def _one(state: AppState, upload: UploadFile, top_k: int, explain: bool) -> dict[str, Any]:
-    return _answer(state, await _classify_upload(state, upload, top_k, explain), top_k)
+Outcome = tuple[list[Prediction], list[dict[str, Any]] | None, list[dict[str, Any]]]
 
 
-def _answer(
-    state: AppState, outcome: tuple[list[Prediction], list[dict[str, Any]] | None], top_k: int
+async def _one(
+    state: AppState, upload: UploadFile, top_k: int, explain: bool, taught: CategoryCache | None
 ) -> dict[str, Any]:
-    predictions, heatmaps = outcome
-    answer = {
+    return _answer(state, await _classify_upload(state, upload, top_k, explain, taught), top_k)
+
+
+def _answer(state: AppState, outcome: Outcome, top_k: int) -> dict[str, Any]:
+    predictions, heatmaps, categories = outcome
+    answer: dict[str, Any] = {
         "predictions": [_prediction_json(p) for p in predictions[:top_k]],
-        "albums": _albums_json(state, predictions),
+        "albums": _albums_json(state, predictions, categories),
     }
+    if categories:  # the taught categories it is in, when it is in any
+        answer["categories"] = [{k: v for k, v in c.items() if k != "key"} for c in categories]
     return answer if heatmaps is None else {**answer, "explain": heatmaps}
 
 
 async def _several(
-    state: AppState, uploads: list[UploadFile], top_k: int, lang: str, explain: bool
+    state: AppState,
+    uploads: list[UploadFile],
+    top_k: int,
+    lang: str,
+    explain: bool,
+    taught: CategoryCache | None,
 ) -> dict[str, Any]:
     """One result per upload; a photo that fails gets its error, the others their labels."""
     outcomes = await asyncio.gather(
-        *(_classify_upload(state, upload, top_k, explain) for upload in uploads),
+        *(_classify_upload(state, upload, top_k, explain, taught) for upload in uploads),
         return_exceptions=True,
     )
     results = []
@@ -168,14 +183,29 @@ async def _several(
 
 
 async def _classify_upload(
-    state: AppState, upload: UploadFile, top_k: int, explain: bool
-) -> tuple[list[Prediction], list[dict[str, Any]] | None]:
-    if explain:
-        return await explain_upload(state, upload, top_k, max(top_k, ALBUM_LABELS))
-    return await _predict_upload(state, upload, top_k), None
+    state: AppState, upload: UploadFile, top_k: int, explain: bool, taught: CategoryCache | None
+) -> Outcome:
+    if explain:  # the heat-maps' own model call: no embedding, so no categories
+        return (*await explain_upload(state, upload, top_k, max(top_k, ALBUM_LABELS)), [])
+    classified = await _predict_upload(state, upload, top_k)
+    return classified.predictions, None, _categories_json(state, classified, taught)
 
 
-async def _predict_upload(state: AppState, upload: UploadFile, top_k: int) -> list[Prediction]:
+def _categories_json(
+    state: AppState, classified: Classified, taught: CategoryCache | None
+) -> list[dict[str, Any]]:
+    """The taught categories an upload is in, scored from its embedding (none without a catalog)."""
+    if taught is None:
+        return []
+    try:
+        categories = taught.get(state.library)
+    except SmartalbumError:  # no catalog to hold categories: the labels still answer
+        return []
+    temperature = state.ready_classifier().spec.temperature
+    return categories.classify(classified.embedding, classified.probabilities, temperature)
+
+
+async def _predict_upload(state: AppState, upload: UploadFile, top_k: int) -> Classified:
     classifier = state.ready_classifier()
     assert state.batcher is not None
     data = await upload.read()
@@ -183,13 +213,16 @@ async def _predict_upload(state: AppState, upload: UploadFile, top_k: int) -> li
     loop = asyncio.get_running_loop()
     array = await loop.run_in_executor(state.decoders, classifier.load, data, name)
     # At least the top 5: the albums are computed from five labels, as for the catalog.
-    return await state.batcher.predict(array, max(top_k, ALBUM_LABELS))
+    return await state.batcher.classify(array, max(top_k, ALBUM_LABELS))
 
 
-def _albums_json(state: AppState, predictions: list[Prediction]) -> list[dict[str, Any]]:
-    """The smart albums a just-classified photo would join."""
+def _albums_json(
+    state: AppState, predictions: list[Prediction], categories: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The smart albums a just-classified photo would join (by its labels and categories)."""
     rules = state.library.rules()
-    scores = rules.memberships([(p.index, p.probability) for p in predictions[:ALBUM_LABELS]])
+    labels = [(p.index, p.probability) for p in predictions[:ALBUM_LABELS]]
+    scores = rules.memberships(labels, {c["key"]: c["score"] for c in categories})
     return [
         {"id": a.id, "title": a.title, "title_zh": a.title_zh, "score": round(scores[a.id], 4)}
         for a in rules.albums
