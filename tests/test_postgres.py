@@ -344,7 +344,8 @@ def test_the_command_line_and_the_web_app_read_a_postgresql_library(
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert found.returncode == 0, found.stderr
-    assert [Path(p["path"]).name for p in json.loads(found.stdout)] == ["n04536866_violin.JPEG"]
+    photos = json.loads(found.stdout)["photos"]  # beside the interpretation
+    assert [Path(p["path"]).name for p in photos] == ["n04536866_violin.JPEG"]
 
     photos = tmp_path / "more"
     photos.mkdir()

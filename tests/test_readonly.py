@@ -20,6 +20,7 @@ import pytest
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
+from smartalbum.library.shares import ShareLinks
 from smartalbum.settings import Settings
 from tests.helpers import (
     LIBRARY_PHOTOS,
@@ -51,14 +52,22 @@ def catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return library
 
 
+@pytest.fixture(scope="module")
+def share_token(catalog: Path) -> str:
+    """A share link to the album of the catalog's cat (the first album it is in)."""
+    sessions = session_factory(open_engine(catalog))
+    return str(ShareLinks(sessions).create("album", "pets", by=None)["token"])
+
+
 def test_every_get_route_answers_from_a_read_only_catalog(
-    catalog: Path, settings: Settings, tmp_path: Path
+    catalog: Path, share_token: str, settings: Settings, tmp_path: Path
 ) -> None:
     read_only = f"sqlite:///file:{catalog}?mode=ro&uri=true"
     server = LiveServer(dataclasses.replace(settings, library=read_only))
     with server as url, httpx.Client(base_url=url, timeout=60) as client:
         job = import_job(client, tmp_path)  # refused by the catalog: a failed job to look at
-        statuses = get_every_route(client, job)
+        statuses = get_every_route(client, job, share_token)
+        assert any("/api/shared/" in route for route in statuses)
         assert len(statuses) >= 12, statuses  # every GET of the schema, and variants
         assert all(status == 200 for status in statuses.values()), statuses
         # The catalog really is read-only: a write through the same server is refused.
@@ -81,7 +90,7 @@ print(db.execute("PRAGMA data_version").fetchone()[0], flush=True)
 
 
 def test_a_server_commits_nothing_while_it_answers_reads(
-    catalog: Path, settings: Settings, tmp_path: Path
+    catalog: Path, share_token: str, settings: Settings, tmp_path: Path
 ) -> None:
     own = copy_catalog(catalog, tmp_path / "library.db")  # a writable copy of the module's
     (tmp_path / "none").mkdir()
@@ -97,7 +106,7 @@ def test_a_server_commits_nothing_while_it_answers_reads(
         before = watcher.stdout.readline().strip()
         answered = 0
         while answered < 200:
-            statuses = get_every_route(client, job)
+            statuses = get_every_route(client, job, share_token)
             assert all(status == 200 for status in statuses.values()), statuses
             answered += len(statuses) + 4  # get_every_route also asks for the ids it fills
         after, _ = watcher.communicate("\n", timeout=30)

@@ -205,7 +205,6 @@ class ShareLink(Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float | None] = mapped_column(Float)
-    opened_at: Mapped[float | None] = mapped_column(Float)  # last use, roughly
 
     __table_args__ = (Index("ix_share_links_target", "kind", "target"),)
 

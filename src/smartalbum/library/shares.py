@@ -3,7 +3,8 @@
 A link is a random token shown once; the catalog keeps its sha256 only, so a copy of the
 catalog opens no link. A link may expire and may need a password (argon2id, as accounts).
 Revoking deletes it: the link then answers 404 like one that never existed. Making and
-revoking a link are recorded in the activity log with who did it.
+revoking a link are recorded in the activity log with who did it. Opening one writes
+nothing (reads never write): the catalog does not learn who looked, or when.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog import ALBUM, MOMENT, ShareLink
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 from smartalbum.library import activity
-from smartalbum.library.accounts import TOUCH_EVERY, check_password, digest
+from smartalbum.library.accounts import check_password, digest
 
 KINDS = (ALBUM, MOMENT)
 MAX_LIFETIME = 3650 * 86400.0  # ten years: longer is "never", which is no expiry at all
@@ -113,11 +114,6 @@ class ShareLinks:
             link = session.scalar(select(ShareLink).where(ShareLink.digest == digest(token)))
         if link is None or (link.expires_at is not None and now > link.expires_at):
             raise NotFoundError(t("this share link does not exist, was revoked or has expired"))
-        if link.opened_at is None or now - link.opened_at > TOUCH_EVERY:
-            with self.sessions.begin() as session:  # kept roughly fresh for the list
-                session.execute(
-                    update(ShareLink).where(ShareLink.id == link.id).values(opened_at=now)
-                )
         return OpenLink(link.id, link.kind, link.target, link.expires_at, link.password_hash)
 
     def unlock(self, link: OpenLink, token: str, password: str) -> str | None:
@@ -153,5 +149,4 @@ def _json(link: ShareLink) -> dict[str, Any]:
         "created_by": link.created_by,
         "created_at": link.created_at,
         "expires_at": link.expires_at,
-        "opened_at": link.opened_at,
     }

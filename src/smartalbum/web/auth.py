@@ -277,10 +277,14 @@ def auth_router(gate: Gate) -> APIRouter:
         principal: Principal = request.state.principal
         return {"name": principal.name, "role": principal.role, "sign_in": gate.required()}
 
-    @router.get("/me/sessions", responses=error_responses(401, 404))
+    @router.get("/me/sessions", responses=error_responses(401))
     def my_sessions(request: Request) -> dict[str, Any]:
-        """The signed-in account's sessions (browsers signed in), this one marked current."""
-        name = _signed_in_name(request)
+        """The signed-in account's sessions (browsers signed in), this one marked current;
+        none on a server nobody signs in to."""
+        principal: Principal = request.state.principal
+        if principal.anonymous:
+            return {"sessions": []}
+        name = principal.name
         cookie = request.cookies.get(SESSION_COOKIE)
         current = short_id(digest(cookie)) if cookie else None
         rows = gate.accounts.sessions_of(name)

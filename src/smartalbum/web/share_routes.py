@@ -136,7 +136,7 @@ def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
 
     @router.get("/api/albums/{album_id}/shares", responses=error_responses(404, 503))
     def album_shares(album_id: str) -> dict[str, Any]:
-        """The links to an album: who made them, when, expiry, password, last opened."""
+        """The links to an album: who made them, when, their expiry, whether locked."""
         holder.get().album(album_id, 0, 1)
         return {"links": links().listed(ALBUM, album_id)}
 

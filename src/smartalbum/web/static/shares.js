@@ -5,11 +5,11 @@
 const SHARE_TEXT = {
   en: { share: "Share", expires: "Expires", never: "never", day1: "in 1 day", day7: "in 7 days", day30: "in 30 days",
         password: "Password (optional)", make: "Make link", copy: "Copy", copied: "Copied", revoke: "Revoke",
-        by: "by {n}", withPassword: "password", opened: "last opened {n}", notOpened: "not opened yet",
+        by: "by {n}", withPassword: "password",
         until: "until {n}", forever: "no expiry", made: "New link (shown once):", none: "No links yet." },
   zh: { share: "分享", expires: "有效期", never: "永久", day1: "1 天", day7: "7 天", day30: "30 天",
         password: "密码（可选）", make: "生成链接", copy: "复制", copied: "已复制", revoke: "撤销",
-        by: "由 {n} 创建", withPassword: "有密码", opened: "最近打开 {n}", notOpened: "尚未打开",
+        by: "由 {n} 创建", withPassword: "有密码",
         until: "有效至 {n}", forever: "永久有效", made: "新链接（只显示这一次）：", none: "还没有分享链接。" },
 };
 function st(key, n) { return SHARE_TEXT[lang][key].replace("{n}", n); }
@@ -34,8 +34,7 @@ function sharePanel(kind, target) {
     const revoke = el("button", { type: "button", "data-revoke": link.id, text: st("revoke") });
     revoke.addEventListener("click", async () => { await api(`/api/shares/${link.id}`, { method: "DELETE" }); refresh(); });
     const facts = [link.created_by ? st("by", link.created_by) : "", when(link.created_at),
-      link.expires_at ? st("until", when(link.expires_at)) : st("forever"), link.password ? st("withPassword") : "",
-      link.opened_at ? st("opened", when(link.opened_at)) : st("notOpened")].filter(Boolean);
+      link.expires_at ? st("until", when(link.expires_at)) : st("forever"), link.password ? st("withPassword") : ""].filter(Boolean);
     return el("li", { "data-link": link.id }, el("span", { text: `#${link.id} · ${facts.join(" · ")}` }), revoke);
   }
   form.addEventListener("submit", async (e) => {
