@@ -12,6 +12,7 @@ import numpy as np
 
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import ModelUnavailableError
+from smartalbum.i18n import t
 from smartalbum.imaging import SUPPORTED_SUFFIXES
 from smartalbum.models.weights import resolve_weights
 from smartalbum.models.zoo import ModelSpec, get_model
@@ -27,10 +28,18 @@ def random_weights_path(spec: ModelSpec, cache_dir: Path) -> Path:
 
 def random_weights(spec: ModelSpec, cache_dir: Path) -> Path:
     """A fixed random state_dict for a model whose official weights are absent (needs torch)."""
-    import torch
-
     path = random_weights_path(spec, cache_dir)
     if not path.is_file():
+        try:
+            import torch
+        except ModuleNotFoundError:
+            raise ModelUnavailableError(
+                t(
+                    "random weights for {model} are made with PyTorch, which the serving "
+                    "install leaves out: pip install 'smartalbum[torch]', or pass --weights PATH",
+                    model=spec.name,
+                )
+            ) from None
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.manual_seed(0)
         torch.save(spec.build().state_dict(), path)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.catalog import OK, Photo, PhotoBlob, sqlite_file
 from smartalbum.categories.features import FIT_AT_MOST, Basis, fit
 from smartalbum.categories.matrix import FeatureMatrix
+from smartalbum.models.state_dict import read_state_dict
 from smartalbum.models.weights import find_weights
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
@@ -49,17 +50,15 @@ def load_head(settings: Settings, model: str, folder: Path) -> Head:
     if cached.is_file():
         with np.load(cached) as data:
             return Head(data["weight"], data["bias"])
-    import torch  # only here: a feature made again from the catalog needs the weights
-
     spec = get_model(model)
     path = find_weights(spec, settings.weights if settings.model == model else None)
     if path is None:
         from smartalbum.models.weights import resolve_weights
 
         path = resolve_weights(spec, None, settings.allow_download)
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    weight = next(v for k, v in state.items() if k.endswith("fc.weight")).numpy()
-    bias = next(v for k, v in state.items() if k.endswith("fc.bias")).numpy()
+    state = read_state_dict(path)  # numpy, no torch: serving installs leave it out
+    weight = next(v for k, v in state.items() if k.endswith("fc.weight"))
+    bias = next(v for k, v in state.items() if k.endswith("fc.bias"))
     head = Head(weight.astype(np.float32), bias.astype(np.float32))
     folder.mkdir(parents=True, exist_ok=True)
     np.savez(folder / "head.partial.npz", weight=head.weight, bias=head.bias)

@@ -95,9 +95,7 @@ def load_engine(files: ModelFiles | SharedEngine, engine: str = "auto", threads:
             )
         )
     if engine == "torch":
-        from smartalbum.engines.torch_engine import TorchEngine
-
-        return TorchEngine(files.spec, files.weights, threads=threads)
+        return _torch_engine(files, threads)
     int8 = files.onnx_path("int8")
     if engine == "auto":
         engine = auto_choice(files, threads).engine
@@ -140,6 +138,22 @@ def auto_choice(files: ModelFiles, threads: int) -> Choice:
     return choice.choose(candidates, open_one, files.cache_dir, key)
 
 
+def _torch_engine(files: ModelFiles, threads: int) -> Engine:
+    """The PyTorch reference engine; it needs the ``torch`` extra, which serving leaves out."""
+    try:
+        from smartalbum.engines.torch_engine import TorchEngine
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch":
+            raise
+        raise ModelUnavailableError(
+            t(
+                "--engine torch needs PyTorch, which the serving install leaves out: "
+                "pip install 'smartalbum[torch]' (the onnx and openvino engines need no torch)"
+            )
+        ) from None
+    return TorchEngine(files.spec, files.weights, threads=threads)
+
+
 def _open(
     engine: str, spec: ModelSpec, path: Path, threads: int, precision: str | None = None
 ) -> Engine:
@@ -154,19 +168,19 @@ def _open(
 
 
 def ensure_fp32(files: ModelFiles, kind: str = "fp32") -> Path:
-    """The cached fp32 ONNX file, exported from the weights (with torch) when missing.
+    """The cached fp32 ONNX file, built from the weights when missing (numpy; no torch).
 
     ``kind="cam"`` is the heat-map variant (a ``class_maps`` output too), a file of its own.
+    The builder's graphs match the torch modules within 1e-4 (Lite0's logits: 2e-5 on the
+    1000 samples; tests/test_onnx_builder.py), so it serves whether torch is there or not.
     """
     path = files.onnx_path(kind)
     if artifacts.is_valid(path):
         return path
-    from smartalbum.engines.export import export_onnx
+    from smartalbum.engines.onnx_builder import build_onnx
 
     try:
-        tmp = export_onnx(
-            files.spec, files.weights, path, artifacts.OPSET, class_maps=kind == "cam"
-        )
+        tmp = build_onnx(files.spec, files.weights, path, artifacts.OPSET, class_maps=kind == "cam")
     except ModelUnavailableError:
         raise
     except Exception as exc:  # exporter, checker or disk: the user needs the reason, not a trace

@@ -9,6 +9,7 @@ import torch
 
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
+from smartalbum.models.state_dict import unreadable
 from smartalbum.models.zoo import ModelSpec
 
 
@@ -18,14 +19,7 @@ def load_state_dict(spec: ModelSpec, weights: Path) -> torch.nn.Module:
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as exc:  # pickle, zip and tensor errors all mean "not a weights file"
-        raise ModelUnavailableError(
-            t(
-                "{path}: not a readable PyTorch weights file ({kind}: {reason})",
-                path=weights,
-                kind=type(exc).__name__,
-                reason=exc,
-            )
-        ) from None
+        raise unreadable(weights, exc) from None
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     if not isinstance(state, dict):

@@ -9,48 +9,15 @@ is fixed too, which keeps the graph static for ONNX export.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-BN_EPS = 1e-3
+from smartalbum.models.layouts import LITE as LITE  # re-exported: the configs live there
+from smartalbum.models.layouts import LITE_BN_EPS, LiteConfig, lite_blocks, same_padding
 
-# (repeats, kernel, stride, expand ratio, in channels, out channels), before scaling.
-_STAGES = (
-    (1, 3, 1, 1, 32, 16),
-    (2, 3, 2, 6, 16, 24),
-    (2, 5, 2, 6, 24, 40),
-    (3, 3, 2, 6, 40, 80),
-    (3, 5, 1, 6, 80, 112),
-    (4, 5, 2, 6, 112, 192),
-    (1, 3, 1, 6, 192, 320),
-)
-
-
-@dataclass(frozen=True)
-class LiteConfig:
-    """Width and depth multipliers and the input size a Lite variant was trained at."""
-
-    width: float
-    depth: float
-    image_size: int
-
-
-LITE = {
-    "efficientnet_lite0": LiteConfig(1.0, 1.0, 224),
-    "efficientnet_lite1": LiteConfig(1.0, 1.1, 240),
-    "efficientnet_lite2": LiteConfig(1.1, 1.2, 260),
-}
-
-
-def _round_filters(filters: int, width: float, divisor: int = 8) -> int:
-    scaled = filters * width
-    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * scaled:  # never round down by more than 10 %
-        rounded += divisor
-    return int(rounded)
+BN_EPS = LITE_BN_EPS
 
 
 class SameConv2d(nn.Conv2d):
@@ -67,9 +34,7 @@ class SameConv2d(nn.Conv2d):
         groups: int = 1,
         bias: bool = False,
     ) -> None:
-        out = math.ceil(image_size / stride)
-        total = max((out - 1) * stride + kernel_size - image_size, 0)
-        before, after = total // 2, total - total // 2
+        before, after = same_padding(image_size, kernel_size, stride)
         symmetric = before == after
         super().__init__(
             in_channels,
@@ -125,18 +90,10 @@ class EfficientNetLite(nn.Module):
         size = config.image_size
         self._conv_stem = SameConv2d(3, 32, 3, image_size=size, stride=2)
         self._bn0 = nn.BatchNorm2d(32, eps=BN_EPS)
-        size = math.ceil(size / 2)
-        blocks: list[nn.Module] = []
-        last = len(_STAGES) - 1
-        for i, (repeats, kernel, stride, expand, cin, cout) in enumerate(_STAGES):
-            fixed = i in (0, last)  # Lite keeps the first and last stage as in lite0
-            cin = 32 if i == 0 else _round_filters(cin, config.width)
-            cout = _round_filters(cout, config.width)
-            repeats = repeats if fixed else math.ceil(config.depth * repeats)
-            for r in range(repeats):
-                s = stride if r == 0 else 1
-                blocks.append(MBConvBlock(cin if r == 0 else cout, cout, kernel, s, expand, size))
-                size = math.ceil(size / s)
+        plan, cout, size = lite_blocks(config)
+        blocks = [
+            MBConvBlock(b.cin, b.cout, b.kernel, b.stride, b.expand, b.image_size) for b in plan
+        ]
         self._blocks = nn.ModuleList(blocks)
         self._conv_head = SameConv2d(cout, 1280, 1, image_size=size)
         self._bn1 = nn.BatchNorm2d(1280, eps=BN_EPS)
