@@ -18,7 +18,7 @@ COPY src ./src
 RUN pip install ".[postgresql,distributed]" && rm -rf /root/.cache
 
 USER smartalbum
-# Each container exports the model's ONNX file here on first start (~5 s): a volume keeps it.
+# Each container builds the model's ONNX file here on first start (no torch): a volume keeps it.
 ENV SMARTALBUM_CACHE_DIR=/home/smartalbum/.cache/smartalbum \
     SMARTALBUM_ENGINE=onnx
 EXPOSE 8000
