@@ -72,6 +72,7 @@ def test_chips_widen_the_search_and_results_come_as_moments(
     page.locator("#search button[type=submit]").click()
     expect(page.locator(".instead")).to_contain_text("没有同时符合“日本 + 狗”的照片")
     expect(page.locator(".instead")).to_contain_text("符合“狗”的有 3 张")
+    expect(page.locator(".instead-photos .grid a")).to_have_count(3)
     expect(page.locator(".result-moment")).to_have_count(0)
     context.close()
     assert violations == []

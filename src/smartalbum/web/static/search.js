@@ -69,6 +69,7 @@ async function sentenceSearchView(query) {
   const heading = el("h2");
   const chips = el("div", { class: "query-parts" });
   const notice = el("p", { class: "instead", role: "status" });
+  const instead = el("section", { class: "instead-photos" });
   const related = el("section", { class: "search-moments" });
   const results = el("div", { class: "search-results" });
   const more = el("button", { type: "button", class: "more-results", hidden: "" });
@@ -78,6 +79,8 @@ async function sentenceSearchView(query) {
     heading.textContent = `“${query}” · ${searchText("results", first.total)}`;
     chips.replaceChildren(first.interpretation.length ? searchChips(first.interpretation) : "");
     notice.textContent = first.instead ? first.instead[lang] : first.total ? "" : searchText("none");
+    const wider = first.instead ? first.instead.photos : [];  // what the rest of the query finds
+    instead.replaceChildren(...(wider.length ? [el("ul", { class: "grid", "aria-label": "Photos" }, ...wider.map(searchTile))] : []));
     const moments = first.moments || [];
     related.replaceChildren(...(moments.length ? [el("ul", { class: "moment-chips" }, ...moments.map((m) => el("li", {},
       el("a", { href: `#/moment/${encodeURIComponent(m.id)}`, "data-moment": m.id }, title(m),
@@ -96,6 +99,6 @@ async function sentenceSearchView(query) {
   }
   more.addEventListener("click", next);
   rerender = () => { if (first) draw(); };
-  show(heading, chips, notice, related, results, more);
+  show(heading, chips, notice, instead, related, results, more);
   await next();
 }
