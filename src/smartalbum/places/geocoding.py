@@ -105,8 +105,11 @@ class Names:
         """
         if not region:
             return None
-        return self.places_zh.get((code, "region", region, None)) or self.towns_zh.get(
-            (code, region, region)
+        zh = self.places_zh
+        return (
+            zh.get((code, "region", region, None))
+            or zh.get((code, "city", region, None))  # ours before GeoNames': 雅加达, not 勿礁维
+            or self.towns_zh.get((code, region, region))
         )
 
 
