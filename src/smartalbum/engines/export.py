@@ -1,4 +1,8 @@
-"""Export a zoo model to ONNX (needs torch; run once, then cached)."""
+"""Export a zoo model to ONNX with torch: the reference ``onnx_builder`` is tested against.
+
+Serving builds its graphs with ``onnx_builder`` (no torch); this export stays for the
+tests (tests/test_onnx_builder.py compares the two graphs' inputs, outputs and values).
+"""
 
 from __future__ import annotations
 
