@@ -206,7 +206,6 @@ def build_graph(spec: ModelSpec, state: dict[str, np.ndarray], opset: int, class
         spec.name,
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, size, size])],
         [helper.make_tensor_value_info(o, TensorProto.FLOAT, shapes[o]) for o in outputs],
-        g.initializers,
     )
     model = helper.make_model(
         graph,
@@ -214,9 +213,11 @@ def build_graph(spec: ModelSpec, state: dict[str, np.ndarray], opset: int, class
         ir_version=IR_VERSION,
         producer_name="smartalbum",
     )
-    onnx.checker.check_model(model)
-    # Strict shape inference: a convolution whose weights have another model's channels.
-    onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+    # The weights join the model one at a time: make_graph and make_model copy what they
+    # are given, and these are most of the file.
+    g.initializers.reverse()
+    while g.initializers:
+        model.graph.initializer.append(g.initializers.pop())
     return model
 
 
@@ -232,10 +233,9 @@ def build_onnx(
 ) -> Path:
     """Write the model's ONNX graph (as ``export.export_onnx`` does) to a temp file beside
     ``target`` and return it; the caller moves it into place."""
-    state = read_state_dict(weights)
     try:
-        model = build_graph(spec, state, opset, class_maps)
-    except (KeyError, ValueError, onnx.shape_inference.InferenceError) as exc:
+        model = build_graph(spec, read_state_dict(weights), opset, class_maps)
+    except (KeyError, ValueError) as exc:  # every weight's shape is checked as it is taken
         raise ModelUnavailableError(
             t(
                 "{path}: does not fit {model} ({detail})",
@@ -247,6 +247,12 @@ def build_onnx(
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:
         tmp_path = Path(tmp.name)
-    onnx.save(model, str(tmp_path))
+    try:
+        onnx.save(model, str(tmp_path))
+        del model  # the checker reads the file: one copy of the weights in memory, not three
+        onnx.checker.check_model(str(tmp_path))
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
     log.info("built the ONNX graph of %s from %s", spec.name, weights.name)
     return tmp_path
