@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import io
 import os
 import pickle
+import struct
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -148,3 +150,40 @@ def test_what_is_not_a_state_dict_says_so(tmp_path: Path) -> None:
     wrapped = tmp_path / "checkpoint.pth"
     torch.save({"state_dict": {"w": torch.ones(3)}, "epoch": 3}, wrapped)
     assert read_state_dict(wrapped)["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+class _Storage:
+    """What a pre-1.0 torch pickled for a storage: a persistent id, maybe with a view."""
+
+    def __init__(self, pid: tuple[Any, ...]) -> None:
+        self.pid = pid
+
+
+class _Tensor:
+    """Pickles as torch's _rebuild_tensor_v2 call on a storage."""
+
+    def __init__(self, storage: _Storage, offset: int, size: tuple[int, ...]) -> None:
+        self.args: tuple[Any, ...] = (storage, offset, size, (1,), False, collections.OrderedDict())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (torch._utils._rebuild_tensor_v2, self.args)
+
+
+class _OldPickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> Any:
+        return obj.pid if isinstance(obj, _Storage) else None
+
+
+def test_a_legacy_view_into_a_storage_reads_as_torch_reads_it(tmp_path: Path) -> None:
+    # Old files name a view of a root storage: (view key, offset, size) in the storage's id.
+    view = _Storage(("storage", torch.FloatStorage, "root", "cpu", 10, ("view", 3, 4)))
+    stream = io.BytesIO()
+    for part in (LEGACY_MAGIC, LEGACY_PROTOCOL, {"little_endian": True}):
+        pickle.dump(part, stream, protocol=2)
+    _OldPickler(stream, protocol=2).dump(collections.OrderedDict(w=_Tensor(view, 1, (2,))))
+    pickle.dump(["root"], stream, protocol=2)
+    stream.write(struct.pack("<q", 10) + np.arange(10, dtype="<f4").tobytes())
+    path = tmp_path / "old.pth"
+    path.write_bytes(stream.getvalue())
+    assert_same_as_torch(path)
+    assert read_state_dict(path)["w"].tolist() == [4.0, 5.0]

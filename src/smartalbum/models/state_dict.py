@@ -64,7 +64,7 @@ class _Storage:
     key: str
     kind: _StorageType
     numel: int
-    view: tuple[str, int, int] | None = None  # legacy views: (root key, offset, size)
+    view: tuple[int, int] | None = None  # legacy views of the storage ``key``: (offset, size)
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class _Unpickler(pickle.Unpickler):
             raise UnsafeWeightsError("a storage of an unknown type")
         view = None
         if len(pid) > 5 and pid[5] is not None:  # (view key, offset, view size)
-            view = (str(pid[2]), int(pid[5][1]), int(pid[5][2]))
+            view = (int(pid[5][1]), int(pid[5][2]))
         return _Storage(key, kind, numel, view)
 
 
@@ -194,23 +194,23 @@ def _read_legacy(f: IO[bytes]) -> dict[str, np.ndarray]:
     keys = _load_pickle(f)
     if not isinstance(keys, list):
         raise ValueError("no storage list after the pickle")
-    sizes = {ref.storage.view[0] if ref.storage.view else ref.storage.key: ref for _, ref in state}
+    # The storages follow in the listed order, each as its element count and its bytes.
+    kinds = {ref.storage.key: ref.storage.kind for _, ref in state}
     blobs: dict[str, bytes] = {}
     for key in map(str, keys):
         (numel,) = struct.unpack("<q", f.read(8))
-        ref = sizes.get(key)
-        itemsize = ref.storage.kind.dtype.itemsize if ref else 0
-        blob = f.read(numel * itemsize) if ref else b""
-        if ref is None or len(blob) != numel * itemsize:
-            raise ValueError(f"storage {key} is missing or truncated")
-        blobs[key] = blob
+        if key not in kinds or numel < 0:
+            raise ValueError(f"storage {key} is not one the pickle refers to")
+        blobs[key] = f.read(numel * kinds[key].dtype.itemsize)
+        if len(blobs[key]) != numel * kinds[key].dtype.itemsize:
+            raise ValueError(f"storage {key} is truncated")
     out = {}
     for name, ref in state:
         storage = ref.storage
-        blob = blobs[storage.view[0] if storage.view else storage.key]
-        if storage.view:  # a window on a root storage: its own offset and size
-            start = storage.view[1] * storage.kind.dtype.itemsize
-            blob = blob[start : start + storage.view[2] * storage.kind.dtype.itemsize]
+        blob = blobs[storage.key]
+        if storage.view:  # a window on the storage: its own offset and size
+            itemsize = storage.kind.dtype.itemsize
+            blob = blob[storage.view[0] * itemsize : (storage.view[0] + storage.view[1]) * itemsize]
         out[name] = _materialise(ref, blob, order)
     return out
 
