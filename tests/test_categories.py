@@ -18,7 +18,7 @@ from smartalbum.catalog.schema import Category, CategoryMember
 from smartalbum.categories import evaluation, features, learner
 from smartalbum.categories.store import Categories
 from smartalbum.engines.classifier import Classifier
-from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.errors import CategoryConflictError, NotFoundError
 from smartalbum.library.categories import categories_of
 from smartalbum.library.indexer import Indexer
 from smartalbum.library.service import PhotoLibrary
@@ -128,16 +128,16 @@ def test_bad_input_is_refused_and_nothing_half_made_is_stored(
 
     categories = categories_of(library, dog_settings)
     dogs = ids_of(library, DOGS)
-    with pytest.raises(RequestError, match="at least 3 example photos, got 2"):
+    with pytest.raises(CategoryConflictError, match="at least 3 example photos, got 2"):
         categories.teach("Dogs", None, dogs[:2])
     with pytest.raises(NotFoundError, match="no photo 99999"):
         categories.teach("Dogs", None, [*dogs[:3], 99999])
-    with pytest.raises(RequestError, match="both an example and a counter-example"):
+    with pytest.raises(CategoryConflictError, match="both an example and a counter-example"):
         categories.teach("Dogs", None, dogs[:3], counter=dogs[2:3])
     assert CategoryReads(categories).all() == []
     categories.teach("Dogs", "狗狗", dogs[:3])
     for name, zh in (("dogs", None), ("Puppies", "狗狗"), ("狗狗", None)):
-        with pytest.raises(RequestError, match="already a category named"):
+        with pytest.raises(CategoryConflictError, match="already a category named"):
             categories.teach(name, zh, dogs[3:6])
     assert len(CategoryReads(categories).all()) == 1
 
@@ -166,7 +166,7 @@ def test_an_example_that_failed_to_index_is_named(
             good = list(session.scalars(select(Photo.id).where(Photo.status == "ok")))
         assert broken is not None
         categories = categories_of(library, dog_settings.with_overrides(library=str(catalog)))
-        with pytest.raises(RequestError, match=f"photo {broken} failed to index"):
+        with pytest.raises(CategoryConflictError, match=f"photo {broken} failed to index"):
             categories.teach("Dogs", None, [*good, broken])
     finally:
         library.close()
@@ -360,8 +360,8 @@ def test_the_api_teaches_asks_answers_and_moves_the_threshold(
         category = made.json()
         assert_error(
             client.post("/api/categories", json={"name": "mimi", "examples": dogs[5:8]}),
-            422,
-            "invalid_request",
+            409,
+            "category_conflict",
         )
         assert_error(
             client.post("/api/categories", json={"name": "x", "examples": [*dogs[5:7], 10**9]}),

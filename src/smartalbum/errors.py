@@ -101,6 +101,13 @@ class JobFinishedError(SmartalbumError):
     status = 409
 
 
+class CategoryConflictError(SmartalbumError):
+    """A category cannot be taught so: a name taken, too few examples, a photo it cannot use."""
+
+    code = "category_conflict"
+    status = 409
+
+
 class CatalogUnavailableError(SmartalbumError):
     """The catalog cannot be opened: its server is down or refuses us, or its file is unreadable."""
 

@@ -19,7 +19,7 @@ from smartalbum.catalog import OK, Photo, claim_photos
 from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
 from smartalbum.categories import learner
 from smartalbum.categories.space import Space
-from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.errors import CategoryConflictError, NotFoundError, RequestError
 from smartalbum.i18n import t
 
 OnChange = Callable[[Session, list[int]], None]  # photos whose categories changed
@@ -59,7 +59,7 @@ class Categories:
         name, name_zh = self._names(name, name_zh)
         examples, counter = list(dict.fromkeys(examples)), list(dict.fromkeys(counter))
         if len(examples) < learner.MIN_EXAMPLES:
-            raise RequestError(
+            raise CategoryConflictError(
                 t(
                     "a category needs at least {count} example photos, got {given}",
                     count=learner.MIN_EXAMPLES,
@@ -68,7 +68,7 @@ class Categories:
             )
         both = sorted(set(examples) & set(counter))
         if both:
-            raise RequestError(
+            raise CategoryConflictError(
                 t("photo {photo_id} is both an example and a counter-example", photo_id=both[0])
             )
         ids = self.space.sync(refit=True)
@@ -117,7 +117,7 @@ class Categories:
             session.flush()
             positives = self._examples(session, category.id)[0]
             if len(positives) < learner.MIN_EXAMPLES:
-                raise RequestError(
+                raise CategoryConflictError(
                     t(
                         "a category needs at least {count} example photos, got {given}",
                         count=learner.MIN_EXAMPLES,
@@ -277,7 +277,9 @@ class Categories:
             names = {existing.key, key_of(existing.name_zh or "")} - {""}
             for given in (name, name_zh):
                 if given and key_of(given) in names:
-                    raise RequestError(t("there is already a category named {name!r}", name=given))
+                    raise CategoryConflictError(
+                        t("there is already a category named {name!r}", name=given)
+                    )
 
     def _check_photos(self, session: Session, photo_ids: Sequence[int], ids: np.ndarray) -> None:
         """Every example is a photo of the library, indexed with the model in force."""
@@ -292,14 +294,14 @@ class Categories:
             if status is None:
                 raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
             if status != OK:
-                raise RequestError(
+                raise CategoryConflictError(
                     t(
                         "photo {photo_id} failed to index, so it cannot be an example",
                         photo_id=photo_id,
                     )
                 )
             if photo_id not in present:
-                raise RequestError(
+                raise CategoryConflictError(
                     t(
                         "photo {photo_id} has no embedding of the model {model}: index it again",
                         photo_id=photo_id,

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic.config import JsonDict
 
 from smartalbum.categories.store import Categories, CategoryReads
 from smartalbum.library.categories import categories_of
@@ -15,31 +16,42 @@ from smartalbum.library.service import PhotoLibrary
 from smartalbum.web.errors import error_responses
 from smartalbum.web.library_routes import Holder, LibraryHolder, author_of
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**53 - 1  # exact in JSON numbers (doubles): a larger bound rounds in clients
 CategoryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-PhotoIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=1000)]
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number, as the schema says: a string or a boolean is not one (1.0 is 1)."""
+    if isinstance(value, str | bool):
+        raise ValueError("not a number")
+    return value
+
+
+Number = BeforeValidator(_json_number)
+PhotoId = Annotated[int, Field(ge=1, le=MAX_ID), Number]  # the bounds first: the schema shows them
+UNIQUE: JsonDict = {"uniqueItems": True}  # documented; a repeated id would only count once
 
 
 class NewCategory(BaseModel):
     """Body of ``POST /api/categories``."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64, pattern=r"\S")
     name_zh: str | None = Field(None, max_length=64)
-    examples: PhotoIds
-    counter_examples: PhotoIds = []
+    examples: list[PhotoId] = Field(min_length=3, max_length=1000, json_schema_extra=UNIQUE)
+    counter_examples: list[PhotoId] = Field([], max_length=1000, json_schema_extra=UNIQUE)
 
 
 class Answer(BaseModel):
     """Body of ``POST /api/categories/{id}/answers``: is this photo in the category?"""
 
-    photo_id: int = Field(ge=1, le=MAX_ID)
+    photo_id: PhotoId
     answer: Literal["yes", "no"]
 
 
 class Threshold(BaseModel):
     """Body of ``POST /api/categories/{id}/threshold``."""
 
-    threshold: float = Field(ge=-1.0, le=1.0)
+    threshold: Annotated[float, Field(ge=-1.0, le=1.0), Number]
 
 
 class CategoryCache:
@@ -69,7 +81,7 @@ def category_router(cache: CategoryCache) -> APIRouter:
         """Every taught category, with its names, threshold, examples and member count."""
         return {"categories": CategoryReads(cache.get(holder)).all()}
 
-    @router.post("", status_code=201, responses=error_responses(404, 422, 503))
+    @router.post("", status_code=201, responses=error_responses(400, 404, 409, 422, 503))
     def teach(holder: Holder, body: NewCategory, request: Request) -> dict[str, Any]:
         """Teach a category from at least 3 example photos (and any counter-examples)."""
         return cache.get(holder).teach(
@@ -85,7 +97,7 @@ def category_router(cache: CategoryCache) -> APIRouter:
         """A category, its best matches with their scores, and the photos it asks about."""
         return CategoryReads(cache.get(holder)).one(category_id, limit)
 
-    @router.post("/{category_id}/answers", responses=error_responses(404, 422, 503))
+    @router.post("/{category_id}/answers", responses=error_responses(400, 404, 409, 422, 503))
     def answer(
         holder: Holder, category_id: CategoryId, body: Answer, request: Request
     ) -> dict[str, Any]:
@@ -95,7 +107,7 @@ def category_router(cache: CategoryCache) -> APIRouter:
         categories.answer(category_id, body.photo_id, yes, author_of(request))
         return CategoryReads(categories).one(category_id)
 
-    @router.post("/{category_id}/threshold", responses=error_responses(404, 422, 503))
+    @router.post("/{category_id}/threshold", responses=error_responses(400, 404, 422, 503))
     def threshold(holder: Holder, category_id: CategoryId, body: Threshold) -> dict[str, Any]:
         """Move where membership starts; its members (and albums) follow at once."""
         return cache.get(holder).set_threshold(category_id, body.threshold)
