@@ -102,8 +102,9 @@ def test_int8_is_within_a_point_of_fp32_on_held_out_photos(
         env={**os.environ, "SMARTALBUM_CACHE_DIR": str(own.cache_dir)},
     )
     assert proc.returncode == 0, proc.stderr
-    int8 = Classifier.from_settings(own)  # auto now finds the INT8 model
-    assert int8.engine.name == "onnx-int8"
+    measured = Classifier.from_settings(dataclasses.replace(own, engine="auto"))
+    assert measured.choice is not None and measured.choice.timings["onnx-int8"] is not None
+    int8 = Classifier.from_settings(dataclasses.replace(own, engine="onnx-int8"))
     fp32_report = evaluate(classifier, held_out)
     int8_report = evaluate(int8, held_out)
     assert fp32_report.images == int8_report.images == 900

@@ -26,10 +26,6 @@ class OnnxEngine:
         # Idle inference threads sleep rather than spin: decoding shares these cores, and
         # spinning took ~15 % of the end-to-end throughput from it (docs/performance.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        import os
-
-        if os.environ.get("SPIN") == "0":
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             self.session = ort.InferenceSession(
