@@ -443,3 +443,21 @@ def test_predict_scores_an_upload_for_the_taught_categories(
         thing = OTHERS[0]
         other = client.post("/predict", files={"file": (thing.name, thing.read_bytes())}).json()
         assert "categories" not in other and "m" not in [a["id"] for a in other["albums"]]
+
+
+def test_a_basis_fitted_by_another_process_is_picked_up(
+    library: PhotoLibrary, dog_settings: Settings
+) -> None:
+    from smartalbum.categories.space import Space
+
+    server = categories_of(library, dog_settings)
+    server.teach("Dogs", None, ids_of(library, DOGS)[:5])
+    before = server.space.id
+    indexer = Space(library.sessions, dog_settings, dog_settings.library, dog_settings.model)
+    with library.sessions() as session:
+        ids, _ = indexer.present(session)
+        indexer._fit(session, ids[:40])  # as an indexer's end of run does when the library grew
+    assert indexer.id != before
+    server.space.sync()
+    assert server.space.id == indexer.id
+    assert server.retrain_stale() == 1  # and its category learns again in the new space

@@ -87,9 +87,20 @@ class Space:
         self.folder = features_folder(settings, library, model)
         self._lock = threading.Lock()
         self.matrix: FeatureMatrix | None = None
-        basis = self.folder / "basis.npz"
-        if basis.is_file():
-            self.matrix = FeatureMatrix(self.folder, Basis.load(basis))
+        self._basis_stamp: tuple[int, int] | None = None
+        self._load_basis()
+
+    def _load_basis(self) -> None:
+        """The basis on disk, again if another process (an indexer) fitted a new one since."""
+        path = self.folder / "basis.npz"
+        try:
+            info = path.stat()
+        except OSError:
+            return
+        stamp = (info.st_ino, info.st_mtime_ns)
+        if stamp != self._basis_stamp:
+            self._basis_stamp = stamp
+            self.matrix = FeatureMatrix(self.folder, Basis.load(path))
 
     @property
     def id(self) -> str | None:
@@ -117,6 +128,7 @@ class Space:
             ids, stamps = self.present(session)
             if not len(ids):
                 return ids
+            self._load_basis()
             if self.matrix is not None:
                 self.matrix.refresh()
             if self.matrix is None or (refit and self._outgrown(len(ids))):
@@ -159,7 +171,7 @@ class Space:
         for old in self.folder.glob("*.npy"):  # the features of an older basis
             if not old.name.startswith(basis.id):
                 old.unlink()
-        self.matrix = FeatureMatrix(self.folder, basis)
+        self._load_basis()
 
     def _make_rows(self, session: Session, ids: np.ndarray) -> None:
         assert self.matrix is not None
