@@ -461,3 +461,25 @@ def test_a_basis_fitted_by_another_process_is_picked_up(
     server.space.sync()
     assert server.space.id == indexer.id
     assert server.retrain_stale() == 1  # and its category learns again in the new space
+
+
+@pytest.mark.slow
+def test_eval_categories_on_the_samples_beats_both_baselines(settings: Settings) -> None:
+    env = {
+        "SMARTALBUM_CACHE_DIR": str(settings.cache_dir),
+        "SMARTALBUM_ALLOW_DOWNLOAD": "0",
+        "SMARTALBUM_ENGINE": "onnx",
+        "PATH": "/usr/bin:/bin",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "smartalbum", "eval-categories", str(SAMPLES), "--shots", "5",
+         "--json"],
+        capture_output=True, text=True, env=env, check=False, timeout=900,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    found = json.loads(run.stdout)
+    assert found["images"] == 1000
+    mean = found["shots"]["5"]["mean_ap"]
+    assert mean["learned"] >= 0.45, mean  # measured 0.498; the prototype 0.369
+    assert mean["learned"] > mean["prototype"] + 0.08 and mean["learned"] > mean["prototype_top5"]
+    assert len(found["shots"]["5"]["groups"]) == 31  # the groups with 15 photos or more

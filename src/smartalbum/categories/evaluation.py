@@ -9,12 +9,11 @@ the top-5 probabilities appended.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from smartalbum.albums.groups import Groups
 from smartalbum.categories import features, learner
 from smartalbum.models.labels import LabelSet
 
@@ -83,19 +82,22 @@ def evaluate(
     embeddings: np.ndarray,
     probabilities: np.ndarray,
     classes: Sequence[int],
-    groups: Groups,
+    groups: Iterable[tuple[str, frozenset[int]]],
     shots: int,
     draws: int = 5,
     seed: int = 0,
     temperature: float = 1.0,
 ) -> list[GroupResult]:
-    """Mean AP per group at ``shots`` examples, over ``draws`` random draws per group."""
+    """Mean AP per group at ``shots`` examples, over ``draws`` random draws per group.
+
+    ``groups``: (id, class indices) of each class group (the albums' groups, in practice).
+    """
     methods = scorers(embeddings, probabilities, temperature)
     index = np.asarray(classes)
     rng = np.random.default_rng(seed)
     results = []
-    for group in sorted(groups.by_id.values(), key=lambda g: g.id):
-        relevant = np.isin(index, sorted(group.classes))
+    for group_id, group_classes in sorted(groups, key=lambda g: g[0]):
+        relevant = np.isin(index, sorted(group_classes))
         members = np.flatnonzero(relevant)
         if len(members) < MIN_GROUP:
             continue
@@ -107,7 +109,7 @@ def evaluate(
             for name, method in methods.items():
                 totals[name] += average_precision(method(rows)[others], relevant[others])
         ap = {name: round(total / draws, 4) for name, total in totals.items()}
-        results.append(GroupResult(group.id, len(members), ap))
+        results.append(GroupResult(group_id, len(members), ap))
     return results
 
 

@@ -94,13 +94,14 @@ def _eval_categories(args: argparse.Namespace, settings: Settings) -> int:
     embeddings, probabilities, wnids = embed_folder(settings, args.directory, progress)
     classes = evaluation.class_indices(load_labels(overrides=settings.labels_file), wnids)
     temperature = get_model(settings.model).temperature  # the classifier's probabilities'
+    groups = [(g.id, g.classes) for g in class_groups().by_id.values()]
     table: dict[int, dict[str, Any]] = {}
     for shots in args.shots:
         results = evaluation.evaluate(
             embeddings,
             probabilities,
             classes,
-            class_groups(),
+            groups,
             shots,
             args.draws,
             temperature=temperature,
