@@ -15,6 +15,7 @@ from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from smartalbum import imaging
@@ -224,7 +225,21 @@ def test_an_unexpected_failure_is_one_line_and_exit_1(lang: str, words: str) -> 
 def test_the_catalog_ships_in_the_package() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]["smartalbum"]
-    shipped = catalog_file("zh")
-    relative = Path(str(shipped)).relative_to(SOURCE).as_posix()
-    assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns)
-    assert shipped.is_file()
+    for shipped in (catalog_file("zh"), catalog_file("zh", compiled=True)):
+        relative = Path(str(shipped)).relative_to(SOURCE).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+        assert shipped.is_file()
+
+
+def test_the_compiled_catalog_is_the_po_compiled(tmp_path: Path) -> None:
+    """What serving reads (the .mo, with the standard library) says what the .po says."""
+    with catalog_file("zh").open("rb") as stream:
+        catalog = read_po(stream, locale="zh_CN", domain="smartalbum")
+    fresh = tmp_path / "smartalbum.mo"
+    with fresh.open("wb") as out:
+        write_mo(out, catalog)
+    shipped = catalog_file("zh", compiled=True).read_bytes()
+    assert shipped == fresh.read_bytes(), (
+        "run pybabel compile -d src/smartalbum/i18n/locale -D smartalbum"
+    )
+    assert t("{path}: not a folder", path="/x").render("zh") != "/x: not a folder"

@@ -4,14 +4,17 @@ Code writes English message ids with named placeholders, ``t("{path}: not a fold
 path=p)``, and gets a :class:`Message` back: nothing is translated until it is rendered
 for a reader, so one error can answer a Chinese page and an English log alike.
 ``pybabel extract`` (configured in pyproject.toml) finds every ``t(...)``; the Chinese
-text lives in ``locale/zh_CN/LC_MESSAGES/smartalbum.po``, read at first use.
+text lives in ``locale/zh_CN/LC_MESSAGES/smartalbum.po``, and ``pybabel compile`` makes
+the ``smartalbum.mo`` beside it that the standard library's gettext reads at first use
+(Babel, with its 35 MB of locale data, is for the maintainers only).
 """
 
 from __future__ import annotations
 
 import functools
+import gettext
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -58,10 +61,31 @@ def placeholders(text: str) -> set[str]:
     }
 
 
-def catalog_file(lang: str) -> resources.abc.Traversable:
-    """The .po file holding the translations for ``lang``."""
+def catalog_file(lang: str, compiled: bool = False) -> resources.abc.Traversable:
+    """The .po file holding the translations for ``lang`` (the .mo made from it: compiled)."""
     base = resources.files("smartalbum.i18n").joinpath("locale")
-    return base.joinpath(LOCALES[lang], "LC_MESSAGES", f"{DOMAIN}.po")
+    suffix = "mo" if compiled else "po"
+    return base.joinpath(LOCALES[lang], "LC_MESSAGES", f"{DOMAIN}.{suffix}")
+
+
+class _Translations(Mapping[str, str]):
+    """Message id -> translation, read from a compiled catalog by the standard library."""
+
+    def __init__(self, catalog: gettext.NullTranslations) -> None:
+        self.catalog = catalog
+        self.ids = [key for key in getattr(catalog, "_catalog", {}) if isinstance(key, str) and key]
+
+    def __getitem__(self, msgid: str) -> str:
+        translated = self.catalog.gettext(msgid)
+        if not msgid or translated == msgid:
+            raise KeyError(msgid)
+        return translated
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
 @functools.cache
@@ -69,15 +93,8 @@ def translation(lang: str) -> Mapping[str, str]:
     """Message id -> translation for ``lang``; empty for English (the ids are English)."""
     if lang not in LOCALES:
         return {}
-    from babel.messages.pofile import read_po  # only a reader in another language pays for it
-
-    with catalog_file(lang).open("rb") as stream:
-        catalog = read_po(stream, locale=LOCALES[lang], domain=DOMAIN)
-    return {
-        str(m.id): str(m.string)
-        for m in catalog
-        if m.id and isinstance(m.string, str) and m.string and not m.fuzzy
-    }
+    with catalog_file(lang, compiled=True).open("rb") as stream:
+        return _Translations(gettext.GNUTranslations(stream))
 
 
 def language_of(tag: str) -> str | None:
