@@ -128,12 +128,9 @@ def auto_choice(files: ModelFiles, threads: int) -> Choice:
         paths.append(int8)
         candidates += [e for e in INT8_ENGINES if e != "openvino-int8" or "openvino" in candidates]
     key = choice.choice_key(paths, threads)
-    opened: dict[str, Engine] = {}
 
     def open_one(name: str) -> Engine:
-        if name not in opened:
-            opened[name] = _open(name, files.spec, int8 if name in INT8_ENGINES else fp32, threads)
-        return opened[name]
+        return _open(name, files.spec, int8 if name in INT8_ENGINES else fp32, threads)
 
     return choice.choose(candidates, open_one, files.cache_dir, key)
 

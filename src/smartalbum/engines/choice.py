@@ -11,6 +11,7 @@ so a new machine, a new runtime or a new INT8 file is measured again.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -112,14 +113,15 @@ def choose(candidates: list[str], open_engine: Opener, cache_dir: Path, key: str
 
 def measure(candidates: list[str], open_engine: Opener) -> Choice:
     """Time every candidate on one fixed batch; the fastest whose answers match the reference."""
-    reference_engine = open_engine(REFERENCE)
-    batch = fixed_batch(reference_engine.spec.input_size)
-    reference = reference_engine.run(batch)
+    engine = open_engine(REFERENCE)
+    batch = fixed_batch(engine.spec.input_size)
+    reference = engine.run(batch)
     timings: dict[str, float | None] = {}
     problems: dict[str, str] = {}
     for name in candidates:
         try:
-            engine = reference_engine if name == REFERENCE else open_engine(name)
+            # One engine open at a time: the first start's memory stays near one engine's.
+            engine = engine if name == REFERENCE and engine is not None else open_engine(name)
             logits = engine.run(batch)  # the warm-up run (OpenVINO compiles for this shape)
             problem = _parity_problem(reference, logits)
             if problem:
@@ -128,6 +130,9 @@ def measure(candidates: list[str], open_engine: Opener) -> Choice:
             timings[name] = _time(engine, batch)
         except Exception as exc:  # one engine that cannot run here must not stop the choice
             timings[name], problems[name] = None, str(exc)
+        finally:
+            engine = None
+            gc.collect()
     timed = {name: ms for name, ms in timings.items() if ms is not None}
     best = min(timed, key=lambda name: timed[name]) if timed else REFERENCE
     return Choice(best, timings, cpu_summary(), time.time(), problems=problems)
