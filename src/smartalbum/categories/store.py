@@ -12,24 +12,43 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import OK, Photo, claim_photos
+from smartalbum.catalog import claim_photos
 from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
 from smartalbum.categories import learner
+from smartalbum.categories.rows import (
+    CONCEPT_PREFIX,
+    category_names,
+    category_or_404,
+    check_photos,
+    check_unique,
+    clean_names,
+    concept_scores,
+    examples_of,
+    key_of,
+    members_of,
+    photo_categories,
+    summary,
+)
 from smartalbum.categories.space import Space
-from smartalbum.errors import CategoryConflictError, NotFoundError, RequestError
+from smartalbum.errors import CategoryConflictError, RequestError
 from smartalbum.i18n import t
+
+__all__ = [  # the rows' functions, where the layers above have always found them
+    "CONCEPT_PREFIX",
+    "Categories",
+    "CategoryReads",
+    "category_names",
+    "concept_scores",
+    "key_of",
+    "members_of",
+    "photo_categories",
+]
 
 OnChange = Callable[[Session, list[int]], None]  # photos whose categories changed
 CANDIDATES = 64  # photos nearest the prototype, among which query expansion picks
-MAX_NAME = 64
-
-
-def key_of(name: str) -> str:
-    """How a category's name is compared: case and spacing do not count."""
-    return " ".join(name.split()).casefold()
 
 
 class Categories:
@@ -56,7 +75,7 @@ class Categories:
         by: str | None = None,
     ) -> dict[str, Any]:
         """A new category from at least three example photos (and any counter-examples)."""
-        name, name_zh = self._names(name, name_zh)
+        name, name_zh = clean_names(name, name_zh)
         examples, counter = list(dict.fromkeys(examples)), list(dict.fromkeys(counter))
         if len(examples) < learner.MIN_EXAMPLES:
             raise CategoryConflictError(
@@ -73,8 +92,8 @@ class Categories:
             )
         ids = self.space.sync(refit=True)
         with self.sessions.begin() as session:
-            self._check_photos(session, [*examples, *counter], ids)
-            self._check_unique(session, name, name_zh)
+            check_photos(session, [*examples, *counter], ids, self.space.model)
+            check_unique(session, name, name_zh)
             now = time.time()
             category = Category(
                 key=key_of(name), name=name, name_zh=name_zh, threshold=0.0,
@@ -92,7 +111,7 @@ class Categories:
                 ],
             )  # fmt: skip
             self._train(session, category, ids, reset_threshold=True)
-            return self._summary(session, category)
+            return summary(session, category, self.space.id)
 
     def answer(
         self, category_id: int, photo_id: int, yes: bool, by: str | None = None
@@ -100,8 +119,8 @@ class Categories:
         """A person's word on one photo ("is this X?"): it becomes an example; retrained at once."""
         ids = self.space.sync()
         with self.sessions.begin() as session:
-            category = self._category(session, category_id)
-            self._check_photos(session, [photo_id], ids)
+            category = category_or_404(session, category_id)
+            check_photos(session, [photo_id], ids, self.space.model)
             session.execute(
                 delete(CategoryExample).where(
                     CategoryExample.category_id == category.id,
@@ -115,7 +134,7 @@ class Categories:
                 )
             )  # fmt: skip
             session.flush()
-            positives = self._examples(session, category.id)[0]
+            positives = examples_of(session, category.id)[0]
             if len(positives) < learner.MIN_EXAMPLES:
                 raise CategoryConflictError(
                     t(
@@ -125,7 +144,7 @@ class Categories:
                     )
                 )
             self._train(session, category, ids)
-            return self._summary(session, category)
+            return summary(session, category, self.space.id)
 
     def set_threshold(self, category_id: int, threshold: float) -> dict[str, Any]:
         """Move where membership starts; the members follow at once."""
@@ -135,15 +154,15 @@ class Categories:
             )
         ids = self.space.sync()
         with self.sessions.begin() as session:
-            category = self._category(session, category_id)
+            category = category_or_404(session, category_id)
             category.threshold = threshold
             self._rescore(session, category, ids)
-            return self._summary(session, category)
+            return summary(session, category, self.space.id)
 
     def remove(self, category_id: int) -> None:
         """Forget a category, its examples and its members."""
         with self.sessions.begin() as session:
-            category = self._category(session, category_id)
+            category = category_or_404(session, category_id)
             members = list(
                 session.scalars(
                     select(CategoryMember.photo_id).where(CategoryMember.category_id == category.id)
@@ -198,7 +217,7 @@ class Categories:
         self, session: Session, category: Category, ids: np.ndarray, reset_threshold: bool = False
     ) -> None:
         matrix = self.space.matrix
-        positives, negatives = self._examples(session, category.id)
+        positives, negatives = examples_of(session, category.id)
         present = set(ids.tolist())
         positives = [i for i in positives if i in present]
         negatives = [i for i in negatives if i in present]
@@ -228,123 +247,44 @@ class Categories:
         return self.space.matrix.score(direction.weights, ids)
 
     def _rescore(self, session: Session, category: Category, ids: np.ndarray) -> None:
-        """Rewrite the category's members: photos at its threshold or above, examples decided."""
-        scores = self.scores(category, ids)
-        positives, negatives = self._examples(session, category.id)
-        member = {
-            int(i): float(s)
-            for i, s in zip(ids, scores, strict=True)
-            if s >= category.threshold and category.weights is not None
-        }
-        for photo_id in negatives:
-            member.pop(photo_id, None)
-        for photo_id in positives:  # a person's word outranks the model
-            member[photo_id] = 1.0
-        before = dict(
-            session.execute(
-                select(CategoryMember.photo_id, CategoryMember.score).where(
-                    CategoryMember.category_id == category.id
-                )
-            ).all()
-        )
-        session.execute(delete(CategoryMember).where(CategoryMember.category_id == category.id))
-        if member:
-            session.execute(
-                insert(CategoryMember),
-                [
-                    {"category_id": category.id, "photo_id": i, "score": round(s, 6)}
-                    for i, s in member.items()
-                ],
-            )
-        changed = sorted(set(before) ^ set(member))
+        """Rewrite the category's members from its scores; regroup the photos that moved."""
+        changed = rewrite_members(session, category, ids, self.scores(category, ids))
         if changed:
             claim_photos(session, changed)
             self.on_change(session, changed)
 
-    # -- checks -----------------------------------------------------------------------------
 
-    def _names(self, name: str, name_zh: str | None) -> tuple[str, str | None]:
-        name = " ".join(name.split())
-        name_zh = " ".join((name_zh or "").split()) or None
-        if not name:
-            raise RequestError(t("a category needs a name"))
-        if len(name) > MAX_NAME or len(name_zh or "") > MAX_NAME:
-            raise RequestError(t("a category's name is at most {count} characters", count=MAX_NAME))
-        return name, name_zh
-
-    def _check_unique(self, session: Session, name: str, name_zh: str | None) -> None:
-        for existing in session.scalars(select(Category)):
-            names = {existing.key, key_of(existing.name_zh or "")} - {""}
-            for given in (name, name_zh):
-                if given and key_of(given) in names:
-                    raise CategoryConflictError(
-                        t("there is already a category named {name!r}", name=given)
-                    )
-
-    def _check_photos(self, session: Session, photo_ids: Sequence[int], ids: np.ndarray) -> None:
-        """Every example is a photo of the library, indexed with the model in force."""
-        found = dict(
-            session.execute(
-                select(Photo.id, Photo.status).where(Photo.id.in_(list(photo_ids)))
-            ).all()
-        )
-        present = set(ids.tolist())
-        for photo_id in photo_ids:
-            status = found.get(photo_id)
-            if status is None:
-                raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
-            if status != OK:
-                raise CategoryConflictError(
-                    t(
-                        "photo {photo_id} failed to index, so it cannot be an example",
-                        photo_id=photo_id,
-                    )
-                )
-            if photo_id not in present:
-                raise CategoryConflictError(
-                    t(
-                        "photo {photo_id} has no embedding of the model {model}: index it again",
-                        photo_id=photo_id,
-                        model=self.space.model,
-                    )
-                )
-
-    @staticmethod
-    def _category(session: Session, category_id: int) -> Category:
-        category = session.get(Category, category_id)
-        if category is None:
-            raise NotFoundError(t("no category {category_id}", category_id=category_id))
-        return category
-
-    @staticmethod
-    def _examples(session: Session, category_id: int) -> tuple[list[int], list[int]]:
-        rows = session.execute(
-            select(CategoryExample.photo_id, CategoryExample.positive)
-            .where(CategoryExample.category_id == category_id)
-            .order_by(CategoryExample.created_at, CategoryExample.photo_id)
+def rewrite_members(
+    session: Session, category: Category, ids: np.ndarray, scores: np.ndarray
+) -> list[int]:
+    """A category's members: photos at its threshold or above, examples decided; who moved."""
+    positives, negatives = examples_of(session, category.id)
+    member = {
+        int(i): float(s)
+        for i, s in zip(ids, scores, strict=True)
+        if s >= category.threshold and category.weights is not None
+    }
+    for photo_id in negatives:
+        member.pop(photo_id, None)
+    for photo_id in positives:  # a person's word outranks the model
+        member[photo_id] = 1.0
+    before = dict(
+        session.execute(
+            select(CategoryMember.photo_id, CategoryMember.score).where(
+                CategoryMember.category_id == category.id
+            )
         ).all()
-        return [p for p, yes in rows if yes], [p for p, yes in rows if not yes]
-
-    def _summary(self, session: Session, category: Category) -> dict[str, Any]:
-        positives, negatives = self._examples(session, category.id)
-        members = session.scalar(
-            select(func.count())
-            .select_from(CategoryMember)
-            .join(Photo, Photo.id == CategoryMember.photo_id)
-            .where(CategoryMember.category_id == category.id, Photo.status == OK)
+    )
+    session.execute(delete(CategoryMember).where(CategoryMember.category_id == category.id))
+    if member:
+        session.execute(
+            insert(CategoryMember),
+            [
+                {"category_id": category.id, "photo_id": i, "score": round(s, 6)}
+                for i, s in member.items()
+            ],
         )
-        return {
-            "id": category.id,
-            "name": category.name,
-            "name_zh": category.name_zh,
-            "threshold": round(category.threshold, 4),
-            "examples": positives,
-            "counter_examples": negatives,
-            "count": int(members or 0),
-            "model": category.model.split(":")[0] if category.model else None,
-            "trained": category.model == self.space.id,
-            "author": category.author,
-        }
+    return sorted(set(before) ^ set(member))
 
 
 QUESTIONS = 3  # uncertain photos a category page asks about
@@ -361,24 +301,24 @@ class CategoryReads:
         c = self.categories
         with c.sessions() as session:
             found = session.scalars(select(Category).order_by(Category.id)).all()
-            return [c._summary(session, category) for category in found]
+            return [summary(session, category, c.space.id) for category in found]
 
     def one(self, category_id: int, limit: int = 60) -> dict[str, Any]:
         """A category, its best matches with their scores, and the photos to ask about."""
         c = self.categories
         ids = c.space.sync()
         with c.sessions() as session:
-            category = c._category(session, category_id)
-            summary = c._summary(session, category)
+            category = category_or_404(session, category_id)
+            shown = summary(session, category, c.space.id)
             scores = c.scores(category, ids)
-            positives, negatives = c._examples(session, category.id)
+            positives, negatives = examples_of(session, category.id)
         decided = set(positives) | set(negatives)
         order = np.argsort(-scores, kind="stable")[: max(0, limit)]
         undecided = np.array([i not in decided for i in ids.tolist()], bool)
         uncertain = np.argsort(np.abs(scores - category.threshold), kind="stable")
         questions = [int(ids[i]) for i in uncertain if undecided[i]][:QUESTIONS]
         return {
-            **summary,
+            **shown,
             "matches": [
                 {
                     "id": int(ids[i]),
@@ -391,64 +331,9 @@ class CategoryReads:
         }
 
 
-def photo_categories(session: Session, photo_id: int) -> list[dict[str, Any]]:
-    """The categories a photo is in, with its score in each, best first."""
-    rows = session.execute(
-        select(Category.id, Category.name, Category.name_zh, CategoryMember.score)
-        .join(CategoryMember, CategoryMember.category_id == Category.id)
-        .where(CategoryMember.photo_id == photo_id)
-        .order_by(CategoryMember.score.desc(), Category.id)
-    )
-    return [
-        {"id": i, "name": name, "name_zh": zh, "score": round(score, 4)}
-        for i, name, zh, score in rows
-    ]
-
-
 def _role(photo_id: int, positives: list[int], negatives: list[int]) -> str | None:
     if photo_id in positives:
         return "yes"
     if photo_id in negatives:
         return "no"
     return None
-
-
-def members_of(session: Session, photo_ids: Sequence[int]) -> dict[int, dict[str, float]]:
-    """Photo id -> {category key: score} of the categories these photos are in."""
-    result: dict[int, dict[str, float]] = {}
-    rows = session.execute(
-        select(CategoryMember.photo_id, Category.key, CategoryMember.score)
-        .join(Category, Category.id == CategoryMember.category_id)
-        .where(CategoryMember.photo_id.in_(list(photo_ids)))
-    )
-    for photo_id, key, score in rows:
-        result.setdefault(photo_id, {})[key] = score
-    return result
-
-
-CONCEPT_PREFIX = "category:"  # how search names a category among albums: "category:3"
-
-
-def category_names(session: Session) -> list[tuple[int, str, str | None]]:
-    """(id, name, Chinese name) of every category, for search to know them by."""
-    rows = session.execute(
-        select(Category.id, Category.name, Category.name_zh).order_by(Category.id)
-    )
-    return [(i, name, zh) for i, name, zh in rows]
-
-
-def concept_scores(session: Session, refs: Sequence[str]) -> list[tuple[int, float, str | None]]:
-    """(photo id, score, taken_at) of present photos in the categories ``refs`` name.
-
-    A score is 0.5 plus half the photo's score in its best category, as album rules count it.
-    """
-    ids = [int(r.removeprefix(CONCEPT_PREFIX)) for r in refs if r.startswith(CONCEPT_PREFIX)]
-    if not ids:
-        return []
-    rows = session.execute(
-        select(CategoryMember.photo_id, func.max(CategoryMember.score), Photo.taken_at)
-        .join(Photo, Photo.id == CategoryMember.photo_id)
-        .where(CategoryMember.category_id.in_(ids), Photo.status == OK)
-        .group_by(CategoryMember.photo_id, Photo.taken_at)
-    )
-    return [(i, min(1.0, 0.5 + float(s) / 2), taken) for i, s, taken in rows]

@@ -60,10 +60,7 @@ PREDICT_BODY: dict[str, Any] = {
 
 
 def predict_router(state: AppState, categories: CategoryCache | None = None) -> APIRouter:
-    """``/predict``, ``/api/health`` and ``/api/models`` over the app's classifier.
-
-    With ``categories``, an upload is also scored for the library's taught categories.
-    """
+    """``/predict``, ``/api/health``, ``/api/models``; ``categories`` scores uploads for them."""
     router = APIRouter()
 
     @router.get("/api/health")
