@@ -219,7 +219,9 @@ def test_features_are_unit_and_a_small_library_keeps_every_direction() -> None:
     assert big.dimensions == features.DIMENSIONS and big.id != basis.id
 
 
-def test_teach_and_categories_commands(dog_settings: Settings, library: PhotoLibrary) -> None:
+def test_teach_and_categories_commands(
+    dog_settings: Settings, library: PhotoLibrary, dog_root: Path
+) -> None:
     dogs = ids_of(library, DOGS)
     env = {
         "SMARTALBUM_LIBRARY": dog_settings.library,
@@ -229,13 +231,15 @@ def test_teach_and_categories_commands(dog_settings: Settings, library: PhotoLib
     }
     command = [sys.executable, "-m", "smartalbum"]
     taught = subprocess.run(
-        [*command, "teach", "Mimi", "--zh", "我家的猫", "--examples", *map(str, dogs[:4]),
+        [*command, "teach", "Mimi", "--zh", "我家的猫", "--examples", *map(str, dogs[:3]),
+         str(dog_root / DOGS[3].name),  # a path names a photo too
          "--not", str(dogs[-1]), "--json"],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert taught.returncode == 0, taught.stderr
     category = json.loads(taught.stdout)
     assert category["name_zh"] == "我家的猫" and category["counter_examples"] == [dogs[-1]]
+    assert category["examples"] == dogs[:4]
     again = subprocess.run(
         [*command, "teach", "mimi", "--examples", *map(str, dogs[:4])],
         capture_output=True, text=True, env=env, check=False,
