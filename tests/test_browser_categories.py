@@ -149,3 +149,7 @@ def find_it_in_search_albums_and_the_photo(
     expect(page.locator(f".grid a[data-photo='{no}']")).to_have_count(0)
     page.goto(url + f"/gallery#/photo/{examples[0]}")
     expect(page.locator(f".tags a[data-category='{category_id}']")).to_contain_text("我家的咪咪")
+    # ✗ beside it corrects it, as a rejected label: a counter-example now, and out.
+    page.locator(".photo-categories button.not-category").click()
+    expect(page.locator(f".tags a[data-category='{category_id}']")).to_have_count(0)
+    assert examples[0] in category(url, category_id)["counter_examples"]

@@ -127,9 +127,15 @@ async function categoryView(id) {
   rerender();
 }
 
-// The photo page's categories, beside the model's labels (gallery.js draws them).
+// The photo page's categories, beside the model's labels (gallery.js draws them). ✗ corrects
+// one as a rejected label is: the photo becomes a counter-example and the category learns.
 function photoCategories(photo) {
   if (!photo.categories || !photo.categories.length) return [];
-  return [el("h3", { text: ct("inCategories") }), el("p", { class: "tags" }, ...photo.categories.map((c) =>
-    el("a", { href: `#/category/${c.id}`, "data-category": c.id, text: `${categoryName(c)} · ${c.score.toFixed(2)}` })))];
+  const notThis = (c) => postJson(`/api/categories/${c.id}/answers`, { photo_id: photo.id, answer: "no" })
+    .then(route, failure);  // gallery.js: draw the photo again
+  return [el("h3", { text: ct("inCategories") }), el("p", { class: "tags photo-categories" }, ...photo.categories.map((c) =>
+    el("span", { class: "category-tag" },
+      el("a", { href: `#/category/${c.id}`, "data-category": c.id, text: `${categoryName(c)} · ${c.score.toFixed(2)}` }),
+      el("button", { type: "button", class: "not-category", title: ct("counter"), "aria-label": `${ct("counter")}: ${categoryName(c)}`,
+                     text: "✗", onclick: () => notThis(c) }))))];
 }
