@@ -262,7 +262,7 @@ def dogs_and_things() -> tuple[list[Path], list[Path]]:
     return every[151:269:4], every[400::20][:30]  # classes 151-268 are dogs
 
 
-def index_folder(settings: Settings, folder: Path, catalog: Path) -> int:
+def index_folder(settings: Settings, folder: Path, catalog: str | Path) -> int:
     """Index a folder into a catalog with the ONNX engine; how many photos it added."""
     from smartalbum.catalog import open_engine, session_factory
     from smartalbum.engines.classifier import Classifier

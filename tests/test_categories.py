@@ -23,7 +23,14 @@ from smartalbum.library.categories import categories_of
 from smartalbum.library.indexer import Indexer
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.settings import Settings
-from tests.helpers import SAMPLES, copy_catalog, dogs_and_things, index_folder
+from tests.helpers import (
+    POSTGRES_URL,
+    SAMPLES,
+    copy_catalog,
+    dogs_and_things,
+    index_folder,
+    new_database,
+)
 
 DOGS, OTHERS = dogs_and_things()
 
@@ -487,3 +494,27 @@ def test_eval_categories_on_the_samples_beats_both_baselines(settings: Settings)
     assert mean["learned"] >= 0.45, mean  # measured 0.498; the prototype 0.369
     assert mean["learned"] > mean["prototype"] + 0.08 and mean["learned"] > mean["prototype_top5"]
     assert len(found["shots"]["5"]["groups"]) == 31  # the groups with 15 photos or more
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs the test PostgreSQL server (scripts/test)")
+def test_categories_on_a_postgresql_catalog(
+    settings: Settings, dog_catalog: Path, dog_root: Path, tmp_path: Path
+) -> None:
+    with new_database() as url:
+        own = settings.with_overrides(library=url, cache_dir=tmp_path / "cache")
+        assert index_folder(own, dog_root, url) == 60
+        library = PhotoLibrary.open(own)
+        try:
+            categories = categories_of(library, own)
+            dogs = ids_of(library, DOGS)
+            taught = categories.teach("Dogs", "狗", dogs[:5])
+            assert taught["trained"] and set(dogs[:5]) <= members_of_category(
+                categories, taught["id"]
+            )
+            # The features live in the cache, in a folder named by a digest of the URL.
+            assert categories.space.folder.is_relative_to(tmp_path / "cache" / "features")
+            assert "@" not in str(categories.space.folder)
+            after = categories.answer(taught["id"], dogs[6], yes=True)
+            assert dogs[6] in after["examples"]
+        finally:
+            library.close()
