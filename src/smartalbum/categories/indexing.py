@@ -53,10 +53,12 @@ class CategoryUpkeep:
         session.execute(delete(CategoryMember).where(CategoryMember.photo_id.in_(ids)))
         matrix = self.space.matrix
         features = None
+        self._pending = []
         if matrix is not None and len(ids):
             # The writer's probabilities are calibrated, at the model's temperature.
             features = matrix.basis.project(embeddings, probabilities, self.temperature)
-            self._pending.append((ids, features, [indexed_at] * len(ids)))
+            # One batch a transaction: what a rolled-back batch left here is dropped.
+            self._pending = [(ids, features, [indexed_at] * len(ids))]
         rows = []
         for category in session.scalars(select(Category)):
             decided = dict(
@@ -90,4 +92,7 @@ class CategoryUpkeep:
 
     def finish(self) -> int:
         """After a run: a new basis if the library outgrew it, and stale categories retrained."""
+        with self.sessions() as session:
+            if session.scalar(select(Category.id).limit(1)) is None:
+                return 0  # nothing taught: no features to fit or make either
         return Categories(self.sessions, self.space, self.on_change).retrain_stale()

@@ -111,7 +111,9 @@ class Categories:
                 ],
             )  # fmt: skip
             self._train(session, category, ids, reset_threshold=True)
-            return summary(session, category, self.space.id)
+            taught = summary(session, category, self.space.id)
+        self.retrain_stale()  # a basis fitted just now leaves the others to learn again
+        return taught
 
     def answer(
         self, category_id: int, photo_id: int, yes: bool, by: str | None = None
@@ -156,7 +158,10 @@ class Categories:
         with self.sessions.begin() as session:
             category = category_or_404(session, category_id)
             category.threshold = threshold
-            self._rescore(session, category, ids)
+            if category.model == self.space.id:
+                self._rescore(session, category, ids)
+            else:  # trained in a space since replaced (a new basis, a new model): learn again
+                self._train(session, category, ids)
             return summary(session, category, self.space.id)
 
     def remove(self, category_id: int) -> None:
