@@ -319,9 +319,9 @@ class CategoryReads:
             positives, negatives = examples_of(session, category.id)
         decided = set(positives) | set(negatives)
         order = np.argsort(-scores, kind="stable")[: max(0, limit)]
-        undecided = np.array([i not in decided for i in ids.tolist()], bool)
+        undecided = ~np.isin(ids, sorted(decided))
         uncertain = np.argsort(np.abs(scores - category.threshold), kind="stable")
-        questions = [int(ids[i]) for i in uncertain if undecided[i]][:QUESTIONS]
+        questions = [int(ids[i]) for i in uncertain[undecided[uncertain]][:QUESTIONS]]
         return {
             **shown,
             "matches": [
