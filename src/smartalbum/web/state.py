@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from smartalbum.engines.classifier import Classifier
+from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.engines.explain import LazyExplainer
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
+from smartalbum.library.int8 import auto_int8
 from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
 from smartalbum.web.auth import Gate
@@ -32,7 +33,9 @@ class AppState:
         self.library = LibraryHolder(settings)
         self.gate = Gate(settings, self.library)
         self.import_roots = ImportRoots.from_settings(settings)
-        self.jobs = JobRunner(settings.library, self.library.rules, self.import_roots.confine)
+        self.jobs = JobRunner(
+            settings.library, self.library.rules, self.import_roots.confine, self.after_import
+        )
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""
@@ -58,6 +61,20 @@ class AppState:
         self.decoders.shutdown(wait=False, cancel_futures=True)
         self.jobs.shutdown()
         self.library.close()
+
+    def after_import(self) -> None:
+        """With the engine on ``auto``: the INT8 model from the library's photos once there
+        are enough, and the fastest engine then serves new work, without a restart."""
+        if self.settings.engine != "auto" or self.classifier is None:
+            return
+        verdict = auto_int8(self.settings, model_files(self.settings), self.library.get().sessions)
+        if verdict is None or not verdict["kept"]:
+            return
+        fresh = Classifier.from_settings(self.settings)  # measures the INT8 engines too
+        self.classifier = fresh
+        if self.batcher is not None:
+            self.batcher.classifier = fresh
+        log.info("now serving with %s", fresh.engine.name)
 
     def ready_classifier(self) -> Classifier:
         """The classifier, or the 503 that says why there is none."""
