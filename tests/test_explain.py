@@ -149,7 +149,7 @@ def test_the_photo_route_explains_a_class_of_a_library_photo(
         assert body["box"][2] == pytest.approx(7 / 8, abs=0.01)
         tabby = client.get(f"/api/photos/{cat}/explain", params={"class": "虎斑猫"}).json()
         assert tabby["wnid"] == "n02123045" and tabby["grid"] != body["grid"]
-        assert_error(client.get(f"/api/photos/{cat}/explain?class=unicorn"), 422, "invalid_request")
+        assert_error(client.get(f"/api/photos/{cat}/explain?class=unicorn"), 404, "not_found")
         assert_error(client.get("/api/photos/999999/explain"), 404, "not_found")
         assert_error(client.get("/api/photos/..%2Fetc/explain"), 404, "not_found")
 

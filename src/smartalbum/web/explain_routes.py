@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from smartalbum.engines.classifier import Classifier, Prediction
 from smartalbum.engines.explain import Heatmap, photo_input
-from smartalbum.errors import RequestError
+from smartalbum.errors import NotFoundError
 from smartalbum.i18n import t
 from smartalbum.models.labels import ClassLabel
 from smartalbum.web.errors import error_responses
@@ -43,7 +43,8 @@ def _class_of(classifier: Classifier, ref: str | None) -> ClassLabel | None:
         return None
     found = classifier.labels.find(ref)
     if found is None:
-        raise RequestError(t("no class named {name!r}", name=ref))
+        # The map of a class that does not exist is a resource that does not: 404.
+        raise NotFoundError(t("no class named {name!r}", name=ref))
     return found
 
 
