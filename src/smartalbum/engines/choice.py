@@ -93,10 +93,18 @@ def forced_info(engine: str, lang: str = "en") -> dict[str, Any]:
 Opener = Callable[[str], Any]  # an engine's name -> the opened engine (raises if it cannot)
 
 
-def choose(candidates: list[str], open_engine: Opener, cache_dir: Path, key: str) -> Choice:
-    """The cached choice for ``key``, or one measured now among ``candidates``."""
+def remembered(cache_dir: Path, key: str, candidates: list[str]) -> dict[str, Any] | None:
+    """The choice remembered for ``key``, if it names one of ``candidates``."""
     cached = _read_cache(cache_dir).get(key)
-    if cached is not None and cached.get("engine") in candidates:
+    if isinstance(cached, dict) and cached.get("engine") in candidates:
+        return cached
+    return None
+
+
+def choose(candidates: list[str], open_engine: Opener, cache_dir: Path, key: str) -> Choice:
+    """The remembered choice for ``key``, or one measured now among ``candidates``."""
+    cached = remembered(cache_dir, key, candidates)
+    if cached is not None:
         return Choice(
             cached["engine"],
             cached["timings"],
