@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 def test_classify_json_reports_each_file_in_order(samples: Path, tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.jpg"
-    corrupt.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(5000))
+    # A real JPEG's header, then seeded noise: always a JPEG that cannot be decoded (a bare
+    # SOI marker and random bytes was sometimes not even recognised as a JPEG).
+    noise = random.Random(7).randbytes(4000)
+    corrupt.write_bytes((samples / CAT).read_bytes()[:1000] + noise)
     text = tmp_path / "readme.txt"
     text.write_text("not a photo")
     proc = run("classify", "--json", "--top-k", "3", str(samples / CAT), str(corrupt), str(text))
