@@ -9,7 +9,6 @@ cookie scoped to that link's API path. Wrong passwords are throttled like sign-i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib import resources
 from typing import Annotated, Any
 
@@ -67,6 +66,17 @@ class SharedView:
     def __init__(self, holder: LibraryHolder) -> None:
         self.holder = holder
 
+    def links(self) -> ShareLinks:
+        """The library's share links (opened with it)."""
+        return ShareLinks(self.holder.get().sessions)
+
+    def opened(self, token: str, sent: str | None) -> OpenLink:
+        """The link a token names, if it exists, has not expired and the pass opens it."""
+        link = self.links().open(token)
+        if not ShareLinks.admits(link, token, sent):
+            raise ShareLockedError(t("this share link needs its password"))
+        return link
+
     def summary(self, link: OpenLink, offset: int, limit: int) -> dict[str, Any]:
         """Titles, count and a page of photos (no paths), for the share page."""
         if link.kind == ALBUM:
@@ -112,9 +122,7 @@ def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
     """The share routes: managing links (editors) and opening them (public)."""
     router = APIRouter()
     view = SharedView(holder)
-
-    def links() -> ShareLinks:
-        return ShareLinks(holder.get().sessions)
+    links = view.links
 
     def create(kind: str, target: str, body: ShareRequest, request: Request) -> dict[str, Any]:
         lifetime = body.expires_in_days * 86400.0 if body.expires_in_days else None
@@ -157,20 +165,13 @@ def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
         links().revoke(link_id, author_of(request))
         return {"revoked": link_id}
 
-    install_public_routes(router, links, view, gate)
+    install_link_routes(router, view, gate)
+    install_file_routes(router, view)
     return router
 
 
-def install_public_routes(
-    router: APIRouter, links: Callable[[], ShareLinks], view: SharedView, gate: Gate
-) -> None:
-    """``/s/{token}`` and ``/api/shared/{token}/...``: what a link shows, to anyone holding it."""
-
-    def opened(token: str, sent: str | None) -> OpenLink:
-        link = links().open(token)
-        if not ShareLinks.admits(link, token, sent):
-            raise ShareLockedError(t("this share link needs its password"))
-        return link
+def install_link_routes(router: APIRouter, view: SharedView, gate: Gate) -> None:
+    """``/s/{token}``, ``/api/shared/{token}`` and its unlock: public, the token is the key."""
 
     @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
     def page(token: str) -> HTMLResponse:
@@ -178,7 +179,7 @@ def install_public_routes(
         # in the reader's language.
         html = resources.files("smartalbum.web").joinpath("static", "share.html")
         try:
-            links().open(token)
+            view.links().open(token)
         except NotFoundError:
             return HTMLResponse(html.read_text("utf-8"), status_code=404)
         return HTMLResponse(html.read_text("utf-8"))
@@ -188,15 +189,16 @@ def install_public_routes(
         token: Token, smartalbum_share: Pass = None, offset: Offset = 0, limit: PageSize = 100
     ) -> dict[str, Any]:
         """What a share link shows: its title, photo count and a page of photos."""
-        return view.summary(opened(token, smartalbum_share), offset, limit)
+        return view.summary(view.opened(token, smartalbum_share), offset, limit)
 
     @router.post("/api/shared/{token}/unlock", responses=error_responses(401, 404, 422, 429))
     def unlock(token: Token, body: Unlock, request: Request, response: Response) -> dict[str, Any]:
         """Give a link's password once: a cookie for this link lets its photos show."""
-        link = links().open(token)
+        links = view.links()
+        link = links.open(token)
         address = client_address(request)
         gate.throttle(f"share-{link.id}", address)
-        granted = links().unlock(link, token, body.password)
+        granted = links.unlock(link, token, body.password)
         if granted is None:
             gate.failed(f"share-{link.id}", address)
             raise UnauthorizedError(t("wrong password for this share link"))
@@ -204,6 +206,9 @@ def install_public_routes(
                             samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
         return {"unlocked": True}
 
+
+def install_file_routes(router: APIRouter, view: SharedView) -> None:
+    """A shared photo's thumbnail and original, for whoever may open its link."""
     files = {200: {"content": {"image/*": {}}}, **error_responses(401, 404, 503)}
 
     @router.get("/api/shared/{token}/photos/{photo_id}/thumbnail", response_class=Response,
@@ -211,7 +216,7 @@ def install_public_routes(
     def thumbnail(token: Token, photo_id: PhotoId, smartalbum_share: Pass = None) -> Response:
         """A shared photo's small JPEG."""
         number = parse_photo_id(photo_id)
-        view.check_photo(opened(token, smartalbum_share), number)
+        view.check_photo(view.opened(token, smartalbum_share), number)
         data = view.holder.get().thumbnail(number)
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
@@ -220,6 +225,6 @@ def install_public_routes(
     def original(token: Token, photo_id: PhotoId, smartalbum_share: Pass = None) -> FileResponse:
         """A shared photo's file."""
         number = parse_photo_id(photo_id)
-        view.check_photo(opened(token, smartalbum_share), number)
+        view.check_photo(view.opened(token, smartalbum_share), number)
         path, media_type = view.holder.get().original(number)
         return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})
