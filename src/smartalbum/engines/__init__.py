@@ -233,9 +233,18 @@ def ensure_fp32(files: ModelFiles, kind: str = "fp32") -> Path:
 
 def build_int8(files: ModelFiles, calibration: list[np.ndarray]) -> Path:
     """Quantize the fp32 model with real calibration images and cache the result."""
+    _, tmp = _quantize(files, calibration)
+    return artifacts.commit(tmp, files.onnx_path("int8"))
+
+
+def _quantize(
+    files: ModelFiles, calibration: list[np.ndarray], ready: bool = True
+) -> tuple[Path, Path]:
+    """(the fp32 file, an INT8 temp file beside the cached one) from enough calibration
+    photos; ConfigError for too few (or when the caller is not ``ready``)."""
     from smartalbum.engines.quantize import MIN_CALIBRATION_IMAGES, quantize_int8
 
-    if len(calibration) < MIN_CALIBRATION_IMAGES:
+    if len(calibration) < MIN_CALIBRATION_IMAGES or not ready:
         raise ConfigError(
             t(
                 "INT8 calibration needs at least {least} photos that decode, got {count}",
@@ -243,9 +252,9 @@ def build_int8(files: ModelFiles, calibration: list[np.ndarray]) -> Path:
                 count=len(calibration),
             )
         )
-    path = files.onnx_path("int8")
-    tmp = quantize_int8(ensure_fp32(files), path, calibration, files.spec.int8_float_convs)
-    return artifacts.commit(tmp, path)
+    fp32 = ensure_fp32(files)
+    target = files.onnx_path("int8")
+    return fp32, quantize_int8(fp32, target, calibration, files.spec.int8_float_convs)
 
 
 @dataclass(frozen=True)
@@ -270,19 +279,8 @@ def build_checked_int8(
 
     Until it passes, the INT8 file is a temp file no engine can pick up.
     """
-    from smartalbum.engines.quantize import MIN_CALIBRATION_IMAGES, quantize_int8
-
-    if len(calibration) < MIN_CALIBRATION_IMAGES or not check:
-        raise ConfigError(
-            t(
-                "INT8 calibration needs at least {least} photos that decode, got {count}",
-                least=MIN_CALIBRATION_IMAGES,
-                count=len(calibration),
-            )
-        )
     path = files.onnx_path("int8")
-    fp32 = ensure_fp32(files)
-    tmp = quantize_int8(fp32, path, calibration, files.spec.int8_float_convs)
+    fp32, tmp = _quantize(files, calibration, ready=bool(check))
     try:
         reference, candidate = (
             _open("onnx", files.spec, fp32, threads),
