@@ -322,3 +322,16 @@ def run_python(script: str, cache_dir: Path) -> subprocess.CompletedProcess[str]
         timeout=300,
         env={**os.environ, "SMARTALBUM_CACHE_DIR": str(cache_dir)},
     )
+
+
+def cache_with_fp32(settings: Settings, cache: Path) -> Path:
+    """A new model cache holding a copy of the settings' fp32 graph (so nothing is built)."""
+    from smartalbum.engines import ensure_fp32
+    from smartalbum.engines.classifier import model_files
+
+    models = cache / "models"
+    models.mkdir(parents=True)
+    fp32 = ensure_fp32(model_files(settings))
+    for source in (fp32, fp32.with_suffix(".onnx.sha256")):
+        (models / source.name).write_bytes(source.read_bytes())
+    return cache

@@ -19,18 +19,14 @@ from smartalbum.engines import ModelFiles, _open, auto_choice, choice, ensure_fp
 from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
-from tests.helpers import LiveServer
+from tests.helpers import LiveServer, cache_with_fp32
 
 
 @pytest.fixture
 def auto(settings: Settings, tmp_path: Path) -> Settings:
     """``auto`` with a cache of its own (the fp32 file copied in: no export needed)."""
-    models = tmp_path / "cache" / "models"
-    models.mkdir(parents=True)
-    fp32 = ensure_fp32(model_files(settings))
-    for source in (fp32, fp32.with_suffix(".onnx.sha256")):
-        (models / source.name).write_bytes(source.read_bytes())
-    return dataclasses.replace(settings, engine="auto", cache_dir=tmp_path / "cache")
+    cache = cache_with_fp32(settings, tmp_path / "cache")
+    return dataclasses.replace(settings, engine="auto", cache_dir=cache)
 
 
 def test_auto_measures_once_per_machine_and_remembers(auto: Settings) -> None:

@@ -17,20 +17,11 @@ from sqlalchemy import select
 
 from smartalbum import imaging
 from smartalbum.catalog import Photo, open_engine, session_factory
-from smartalbum.engines import build_checked_int8, choice, ensure_fp32
+from smartalbum.engines import build_checked_int8, choice
 from smartalbum.engines.classifier import model_files
 from smartalbum.library import int8
 from smartalbum.settings import Settings
-from tests.helpers import SAMPLES, LiveServer
-
-
-def _cache_with_fp32(settings: Settings, cache: Path) -> Path:
-    models = cache / "models"
-    models.mkdir(parents=True)
-    fp32 = ensure_fp32(model_files(settings))
-    for source in (fp32, fp32.with_suffix(".onnx.sha256")):
-        (models / source.name).write_bytes(source.read_bytes())
-    return cache
+from tests.helpers import SAMPLES, LiveServer, cache_with_fp32
 
 
 def _index(folder: Path, library: Path, cache: Path) -> subprocess.CompletedProcess[str]:
@@ -52,7 +43,7 @@ def _some_samples(folder: Path, names: list[str]) -> Path:
 def test_the_first_big_import_builds_int8_and_the_next_one_serves_with_auto(
     settings: Settings, tmp_path: Path
 ) -> None:
-    cache = _cache_with_fp32(settings, tmp_path / "cache")
+    cache = cache_with_fp32(settings, tmp_path / "cache")
     names = sorted(p.name for p in SAMPLES.glob("*.JPEG"))
     random.Random(3).shuffle(names)
     library = tmp_path / "library.db"
@@ -80,7 +71,7 @@ def test_the_first_big_import_builds_int8_and_the_next_one_serves_with_auto(
 def test_an_int8_model_that_disagrees_with_fp32_is_not_kept(
     settings: Settings, tmp_path: Path
 ) -> None:
-    cache = _cache_with_fp32(settings, tmp_path / "cache")
+    cache = cache_with_fp32(settings, tmp_path / "cache")
     files = model_files(settings.with_overrides(cache_dir=cache))
     photos = sorted(SAMPLES.glob("*.JPEG"))[:70]
     arrays = [imaging.load(p, files.spec.preprocess) for p in photos]
@@ -93,7 +84,7 @@ def test_an_int8_model_that_disagrees_with_fp32_is_not_kept(
 def test_the_server_switches_to_what_auto_picks_after_an_import_without_a_restart(
     settings: Settings, tmp_path: Path
 ) -> None:
-    cache = _cache_with_fp32(settings, tmp_path / "cache")
+    cache = cache_with_fp32(settings, tmp_path / "cache")
     names = sorted(p.name for p in SAMPLES.glob("*.JPEG"))[::8][:110]
     folder = _some_samples(tmp_path / "photos", names)
     served = settings.with_overrides(
