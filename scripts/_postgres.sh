@@ -56,9 +56,12 @@ start_postgres() {
         -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off \
             -c synchronous_commit=off -c full_page_writes=off" >/dev/null \
         || { cat "$PG_DIR/server.log" >&2; return 1; }
+    # pg_signal_backend: the tests drop their databases WITH (FORCE), which must also end
+    # an autovacuum worker busy in one after a big import (it runs as no role).
     PGPASSWORD="$password" "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres \
         -v ON_ERROR_STOP=1 -q \
         -c "CREATE ROLE smartalbum LOGIN CREATEDB PASSWORD '$password'" \
+        -c "GRANT pg_signal_backend TO smartalbum" \
         -c "CREATE DATABASE smartalbum OWNER smartalbum" >/dev/null || return 1
     export SMARTALBUM_TEST_POSTGRES_URL="postgresql+psycopg://smartalbum:$password@127.0.0.1:$port/smartalbum"
     echo "== postgresql $(basename "$(dirname "$PG_BIN")") on 127.0.0.1:$port" \
