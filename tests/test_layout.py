@@ -23,6 +23,7 @@ LAYERS: list[set[str]] = [
     {"categories"},
     {"albums"},
     {"library"},
+    {"ingest"},  # uploads, watched folders, the trash: over the indexer and the catalog
     {"search", "moments"},
     {"distributed"},  # Celery workers and their coordinator, over library's parts
     {"web", "bench"},

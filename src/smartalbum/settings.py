@@ -24,7 +24,8 @@ ENV_PREFIX = "SMARTALBUM_"
 _AT_LEAST_ONE = (
     "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
-    "session_idle_hours", "session_max_days", "broker_visibility_timeout",
+    "session_idle_hours", "session_max_days", "broker_visibility_timeout", "max_file_mb",
+    "trash_days",
 )  # fmt: skip
 ENHANCE_MODES = ("off", "auto", "always")  # smartalbum.enhance.MODES (a layer above)
 # "lat,lon" as a home: two numbers and a comma (text with letters is a place name).
@@ -111,6 +112,27 @@ class Settings:
         "Folders the web may import from, separated by ':' (each checked on its real path). "
         "Unset: any folder while serving this machine only, none when serving beyond it.",
     )
+    upload_root: Path | None = _setting(
+        None,
+        "Where photos uploaded through the web are stored, as <root>/<user>/<year>/<month>/ "
+        "(unset: an 'uploads' folder beside a SQLite catalog, else in the user data dir).",
+    )
+    max_file_mb: int = _setting(
+        4096, "Largest file one library upload may be, in MB (its chunks are sent one by one)."
+    )
+    watch: bool = _setting(
+        True,
+        "While the server runs, watch the import roots and the upload root for new, changed, "
+        "moved and deleted files (inotify), and index them.",
+    )
+    rescan_minutes: int = _setting(
+        60,
+        "Minutes between full re-scans of the watched folders, for what watching misses "
+        "(network shares, changes while the server was down); 0: never.",
+    )
+    trash_days: int = _setting(
+        30, "Days a photo stays in the trash, restorable, before it is purged."
+    )
     broker: str | None = _setting(
         None,
         "Celery broker for distributed indexing, such as redis://host:6379/0: `index` and "
@@ -175,6 +197,13 @@ class Settings:
                         value=getattr(self, name),
                     )
                 )
+        if self.rescan_minutes < 0:
+            raise ConfigError(
+                t(
+                    "setting rescan_minutes must be 0 or more, got {value}",
+                    value=self.rescan_minutes,
+                )
+            )
         if self.index_processes < 0:
             raise ConfigError(
                 t(
@@ -210,6 +239,18 @@ class Settings:
     def serves_beyond_this_machine(self) -> bool:
         """Whether others can reach the server: bound beyond loopback, or behind a proxy."""
         return self.proxy_headers or not is_loopback(self.host)
+
+    def upload_root_path(self) -> Path:
+        """Where uploads are stored: the setting, else beside a SQLite catalog file, else in
+        the user data dir (a PostgreSQL catalog has no folder of its own)."""
+        if self.upload_root is not None:
+            return self.upload_root.expanduser().absolute()
+        library = self.library
+        if library.startswith("sqlite:///"):
+            library = library[len("sqlite:///") :].split("?", 1)[0].removeprefix("file:")
+        if "://" not in library and library not in ("", ":memory:"):
+            return Path(library).expanduser().absolute().parent / "uploads"
+        return Path(platformdirs.user_data_dir("smartalbum")) / "uploads"
 
     def path_pairs(self) -> list[tuple[str, str]]:
         """The path map as (coordinator's prefix, this machine's prefix), longest first."""

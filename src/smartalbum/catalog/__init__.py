@@ -12,6 +12,7 @@ from smartalbum.catalog.database import (
 )
 from smartalbum.catalog.locks import LibraryLock, ServerLock
 from smartalbum.catalog.schema import (
+    ABANDONED,
     ADMIN,
     ALBUM,
     CONFIRM,
@@ -20,9 +21,13 @@ from smartalbum.catalog.schema import (
     MISSING,
     MOMENT,
     OK,
+    RECEIVING,
     REJECT,
     ROLES,
     SET,
+    STORED,
+    TRASH_DELETED,
+    TRASH_VANISHED,
     VIEWER,
     Activity,
     AlbumMember,
@@ -35,11 +40,13 @@ from smartalbum.catalog.schema import (
     Root,
     ShareLink,
     State,
+    Upload,
     User,
     table,
 )
 
 __all__ = [
+    "ABANDONED",
     "ADMIN",
     "ALBUM",
     "CONFIRM",
@@ -48,9 +55,13 @@ __all__ = [
     "MISSING",
     "MOMENT",
     "OK",
+    "RECEIVING",
     "REJECT",
     "ROLES",
     "SET",
+    "STORED",
+    "TRASH_DELETED",
+    "TRASH_VANISHED",
     "VIEWER",
     "Activity",
     "AlbumMember",
@@ -65,6 +76,7 @@ __all__ = [
     "ServerLock",
     "ShareLink",
     "State",
+    "Upload",
     "User",
     "claim_photos",
     "is_server",

@@ -46,6 +46,7 @@ from smartalbum.catalog.schema import (
     Root,
     ShareLink,
     State,
+    Upload,
     User,
     table,
 )
@@ -125,6 +126,31 @@ def _v7_categories(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Category, CategoryExample, CategoryMember))
 
 
+def _v8_trash_uploads(connection: Any) -> None:
+    photo_columns = {c["name"] for c in inspect(connection).get_columns("photos")}
+    for name, kind in (
+        ("trashed_at", "FLOAT"),
+        ("trashed_by", "VARCHAR(64)"),
+        ("trash_reason", "VARCHAR(16)"),
+        ("trash_path", "TEXT"),
+        ("uploaded_by", "VARCHAR(64)"),
+        ("upload_link_id", "INTEGER"),
+    ):
+        if name not in photo_columns:
+            connection.execute(text(f"ALTER TABLE photos ADD COLUMN {name} {kind}"))
+    if "trashed_at" not in photo_columns:
+        connection.execute(text("CREATE INDEX ix_photos_trashed_at ON photos (trashed_at)"))
+        connection.execute(text("CREATE INDEX ix_photos_upload_link_id ON photos (upload_link_id)"))
+    link_columns = {c["name"] for c in inspect(connection).get_columns("share_links")}
+    if "allow_upload" not in link_columns:
+        connection.execute(
+            text("ALTER TABLE share_links ADD COLUMN allow_upload BOOLEAN NOT NULL DEFAULT FALSE")
+        )
+    if "upload_budget_mb" not in link_columns:
+        connection.execute(text("ALTER TABLE share_links ADD COLUMN upload_budget_mb INTEGER"))
+    Base.metadata.create_all(connection, tables=_tables(Upload))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -133,6 +159,7 @@ MIGRATIONS: list[Step] = [
     _v5_share_links_activity,
     _v6_index_jobs,
     _v7_categories,
+    _v8_trash_uploads,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

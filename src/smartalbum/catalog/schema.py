@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -60,6 +61,17 @@ class Photo(Base):
     # Digest of the album rules this photo's album rows were computed with; the indexer
     # clears it whenever it writes new predictions, so the albums know what to redo.
     albums_digest: Mapped[str | None] = mapped_column(String(16), index=True)
+    # The trash: when a person deleted the photo or its file vanished (None: not in the
+    # trash), who, and why (TRASH_DELETED / TRASH_VANISHED); an uploaded file deleted by a
+    # person waits at trash_path (on its upload root) until the purge.
+    trashed_at: Mapped[float | None] = mapped_column(Float, index=True)
+    trashed_by: Mapped[str | None] = mapped_column(String(64))
+    trash_reason: Mapped[str | None] = mapped_column(String(16))
+    trash_path: Mapped[str | None] = mapped_column(Text)
+    # Who put the file in the library through an upload (None: smartalbum did not write the
+    # file, so it never deletes it from disk); a guest's upload names its share link.
+    uploaded_by: Mapped[str | None] = mapped_column(String(64))
+    upload_link_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
@@ -190,6 +202,7 @@ class ApiToken(Base):
 
 
 ALBUM, MOMENT = "album", "moment"  # what a share link may show
+TRASH_DELETED, TRASH_VANISHED = "deleted", "vanished"  # why a photo is in the trash
 
 
 class ShareLink(Base):
@@ -205,6 +218,9 @@ class ShareLink(Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[float] = mapped_column(Float)
     expires_at: Mapped[float | None] = mapped_column(Float)
+    # Guests may add photos through the link (off unless the sharer allows it), up to a budget.
+    allow_upload: Mapped[bool] = mapped_column(Boolean, default=False)
+    upload_budget_mb: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_share_links_target", "kind", "target"),)
 
@@ -323,3 +339,30 @@ class CategoryMember(Base):
     score: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (Index("ix_category_members_score", "category_id", "score"),)
+
+
+RECEIVING, STORED, ABANDONED = "receiving", "stored", "abandoned"  # an upload's states
+
+
+class Upload(Base):
+    """A file coming into the library through the web, resumable: its bytes so far are in a
+    temporary file; it becomes a photo when the last byte arrives and its sha256 matches.
+
+    The row is the upload's handle (a random id: the client's only way to find it again);
+    how far it got is the temporary file's length on disk, which a crash cannot outrun.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random hex
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)  # account; None: guest
+    link_id: Mapped[int | None] = mapped_column(Integer, index=True)  # a guest's share link
+    name: Mapped[str] = mapped_column(Text)  # the client's file name, as sent
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    modified: Mapped[float | None] = mapped_column(Float)  # the file's time on the client
+    status: Mapped[str] = mapped_column(String(16), index=True)  # receiving/stored/abandoned
+    path: Mapped[str | None] = mapped_column(Text)  # where it was stored
+    photo_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float, index=True)
