@@ -71,18 +71,28 @@ def _v1_create_tables(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Photo, PhotoLabel))
 
 
+def _add_columns(connection: Any, table_name: str, columns: dict[str, str]) -> set[str]:
+    """Add the columns (name: SQL type) a table lacks; returns the names it had before."""
+    had = {c["name"] for c in inspect(connection).get_columns(table_name)}
+    for name, kind in columns.items():
+        if name not in had:
+            connection.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {name} {kind}"))
+    return had
+
+
 def _v2_albums_corrections_metadata_blobs(connection: Any) -> None:
-    columns = {c["name"] for c in inspect(connection).get_columns("photos")}
-    for name, kind in (
-        ("gps_alt", "FLOAT"),
-        ("taken_at_offset", "VARCHAR(8)"),
-        ("time_source", "VARCHAR(16)"),
-        ("warnings", "TEXT"),
-        ("place", "TEXT"),
-        ("albums_digest", "VARCHAR(16)"),
-    ):
-        if name not in columns:
-            connection.execute(text(f"ALTER TABLE photos ADD COLUMN {name} {kind}"))
+    columns = _add_columns(
+        connection,
+        "photos",
+        {
+            "gps_alt": "FLOAT",
+            "taken_at_offset": "VARCHAR(8)",
+            "time_source": "VARCHAR(16)",
+            "warnings": "TEXT",
+            "place": "TEXT",
+            "albums_digest": "VARCHAR(16)",
+        },
+    )
     if "albums_digest" not in columns:
         connection.execute(text("CREATE INDEX ix_photos_albums_digest ON photos (albums_digest)"))
     Base.metadata.create_all(
@@ -127,27 +137,19 @@ def _v7_categories(connection: Any) -> None:
 
 
 def _v8_trash_uploads(connection: Any) -> None:
-    photo_columns = {c["name"] for c in inspect(connection).get_columns("photos")}
-    for name, kind in (
-        ("trashed_at", "FLOAT"),
-        ("trashed_by", "VARCHAR(64)"),
-        ("trash_reason", "VARCHAR(16)"),
-        ("trash_path", "TEXT"),
-        ("uploaded_by", "VARCHAR(64)"),
-        ("upload_link_id", "INTEGER"),
-    ):
-        if name not in photo_columns:
-            connection.execute(text(f"ALTER TABLE photos ADD COLUMN {name} {kind}"))
-    if "trashed_at" not in photo_columns:
+    trash_and_uploader = {
+        "trashed_at": "FLOAT",
+        "trashed_by": "VARCHAR(64)",
+        "trash_reason": "VARCHAR(16)",
+        "trash_path": "TEXT",
+        "uploaded_by": "VARCHAR(64)",
+        "upload_link_id": "INTEGER",
+    }
+    if "trashed_at" not in _add_columns(connection, "photos", trash_and_uploader):
         connection.execute(text("CREATE INDEX ix_photos_trashed_at ON photos (trashed_at)"))
         connection.execute(text("CREATE INDEX ix_photos_upload_link_id ON photos (upload_link_id)"))
-    link_columns = {c["name"] for c in inspect(connection).get_columns("share_links")}
-    if "allow_upload" not in link_columns:
-        connection.execute(
-            text("ALTER TABLE share_links ADD COLUMN allow_upload BOOLEAN NOT NULL DEFAULT FALSE")
-        )
-    if "upload_budget_mb" not in link_columns:
-        connection.execute(text("ALTER TABLE share_links ADD COLUMN upload_budget_mb INTEGER"))
+    guests = {"allow_upload": "BOOLEAN NOT NULL DEFAULT FALSE", "upload_budget_mb": "INTEGER"}
+    _add_columns(connection, "share_links", guests)
     Base.metadata.create_all(connection, tables=_tables(Upload))
 
 
