@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.engines.explain import LazyExplainer
 from smartalbum.errors import ModelUnavailableError
 from smartalbum.i18n import t
+from smartalbum.ingest.queue import FolderQueue
 from smartalbum.library.int8 import auto_int8
 from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
@@ -34,8 +36,10 @@ class AppState:
         self.gate = Gate(settings, self.library)
         self.import_roots = ImportRoots.from_settings(settings)
         self.jobs = JobRunner(
-            settings.library, self.library.rules, self.import_roots.confine, self.after_import
+            settings.library, self.library.rules, self.confine(), self.after_import
         )
+        # Uploads and the watched folders ask here; a burst becomes one import job.
+        self.ingest = FolderQueue(self.rescan)
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""
@@ -54,10 +58,24 @@ class AppState:
             )
             self.batcher.start()
 
+    def confine(self) -> list[Path] | None:
+        """What an import's walk must stay inside: the import roots and the upload root
+        (None: anywhere, on a server of this machine alone with no roots set)."""
+        roots = self.import_roots.confine
+        return None if roots is None else [*roots, self.settings.upload_root_path()]
+
+    def rescan(self, folders: list[Path]) -> None:
+        """Index what changed in these folders (the ingest queue's run): an import job."""
+        if self.classifier is None:  # no model, nothing to index with; the next ask retries
+            log.warning("not indexing %s: the model is not loaded", ", ".join(map(str, folders)))
+            return
+        self.jobs.submit(self.classifier, [f for f in folders if f.is_dir()])
+
     async def stop(self) -> None:
-        """Stop batching, the pools and the jobs; close the catalog."""
+        """Stop batching, the pools, the ingest queue and the jobs; close the catalog."""
         if self.batcher is not None:
             await self.batcher.stop()
+        self.ingest.close()
         self.decoders.shutdown(wait=False, cancel_futures=True)
         self.jobs.shutdown()
         self.library.close()
