@@ -86,7 +86,11 @@ class LiveServer:
     """The app under uvicorn on 127.0.0.1 in a background thread."""
 
     def __init__(self, settings: Settings) -> None:
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+        # As `serve` runs it: only the app decides whom to believe about forwarded headers.
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=0, log_level="warning",
+            proxy_headers=False,
+        )  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from smartalbum.settings import Settings
 
@@ -62,11 +63,19 @@ def test_users_and_tokens_from_the_command_line(tmp_path: Path) -> None:
     assert smartalbum("users", "remove", "ann", library=library).returncode == 0
 
 
-def test_serve_public_refuses_until_an_admin_exists(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["--host", "0.0.0.0", "--public"],
+        ["--public"],  # on loopback: --public still says others reach it
+        ["--trusted-proxies", "127.0.0.1"],  # behind a proxy on this machine
+    ],
+)
+def test_serve_public_refuses_until_an_admin_exists(tmp_path: Path, where: list[str]) -> None:
     library = tmp_path / "library.db"
-    args = ("serve", "--host", "0.0.0.0", "--port", "8765", "--public")
-    refused = smartalbum(*args, library=library)
+    refused = smartalbum("serve", "--port", "8765", *where, library=library)
     assert refused.returncode == 2 and "users add NAME --role admin" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def free_port() -> int:

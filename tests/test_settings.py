@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
 from smartalbum.errors import ConfigError
 from smartalbum.settings import Settings
+from tests.helpers import REPO
 
 
 def test_defaults_use_the_embedded_model() -> None:
@@ -50,10 +53,18 @@ def test_out_of_range_values_are_refused() -> None:
         Settings.from_env({"SMARTALBUM_BATCH_SIZE": "0"})
 
 
-def test_every_setting_is_documented() -> None:
-    rows = Settings.describe()
-    assert {row[0] for row in rows} >= {"SMARTALBUM_MODEL", "SMARTALBUM_MAX_PIXELS"}
-    assert all(row[2] for row in rows)
+def readme_settings() -> set[str]:
+    """The variables the README's settings table names (a row may name two: `A` / `B`)."""
+    text = (REPO / "README.md").read_text("utf-8")
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return {name for cell in rows for name in re.findall(r"`(SMARTALBUM_[A-Z0-9_]+)`", cell)}
+
+
+def test_every_setting_is_documented_in_the_readme_table() -> None:
+    fields = dataclasses.fields(Settings)
+    assert readme_settings() == {"SMARTALBUM_" + f.name.upper() for f in fields}
+    assert all(f.metadata["help"] for f in fields)
 
 
 def test_the_library_is_a_file_path_or_a_url_kept_whole() -> None:

@@ -146,6 +146,12 @@ class ForbiddenError(SmartalbumError):
     status = 403
 
 
+class AdminRequiredError(ForbiddenError):
+    """A request from beyond this machine to a server with no accounts: an admin must be made."""
+
+    code = "admin_required"
+
+
 class TooManyAttemptsError(SmartalbumError):
     """Too many failed sign-ins from this address or for this account: wait and retry."""
 

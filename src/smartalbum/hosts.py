@@ -1,8 +1,11 @@
-"""Which addresses are this machine."""
+"""Which addresses are this machine, and which belong to the proxies an admin trusts."""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def is_loopback(host: str) -> bool:
@@ -13,3 +16,25 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def networks(text: str) -> list[Network]:
+    """The addresses and networks (``10.0.0.0/8``) of a ','-separated list; ValueError names
+    the first part that is neither."""
+    found = []
+    for part in text.split(","):
+        if part.strip():
+            try:
+                found.append(ipaddress.ip_network(part.strip().strip("[]"), strict=False))
+            except ValueError:
+                raise ValueError(part.strip()) from None
+    return found
+
+
+def within(host: str, among: Sequence[Network]) -> bool:
+    """Whether an address lies in one of these networks (a name never does)."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return any(address in network for network in among)

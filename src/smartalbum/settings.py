@@ -17,7 +17,7 @@ from typing import Any
 import platformdirs
 
 from smartalbum.errors import ConfigError
-from smartalbum.hosts import is_loopback
+from smartalbum.hosts import Network, is_loopback, networks
 from smartalbum.i18n import LANGUAGES, language_of, t
 
 ENV_PREFIX = "SMARTALBUM_"
@@ -102,10 +102,17 @@ class Settings:
         336, "A web session unused this long ends (hours; default two weeks)."
     )
     session_max_days: int = _setting(30, "A web session ends this long after sign-in (days).")
-    proxy_headers: bool = _setting(
+    public: bool = _setting(
         False,
-        "Served behind a reverse proxy (trusting its forwarded headers): the server counts as "
-        "reachable beyond this machine, so everyone signs in.",
+        "Others can reach this server (whatever --host says): everyone signs in, and it will "
+        "not start without an admin. Needed to bind beyond loopback (the CLI's --public).",
+    )
+    trusted_proxies: str | None = _setting(
+        None,
+        "Reverse proxies whose forwarded client address (X-Forwarded-For, Forwarded, "
+        "X-Real-IP) and scheme are believed: addresses or networks separated by ',', e.g. "
+        "127.0.0.1,10.0.0.0/8. Setting it says others reach this server, so everyone signs "
+        "in. Unset: a request carrying proxy headers is from beyond this machine all the same.",
     )
     import_roots: str | None = _setting(
         None,
@@ -174,6 +181,13 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Defaults, overridden by SMARTALBUM_<NAME> environment variables."""
         environ = os.environ if environ is None else environ
+        if environ.get(ENV_PREFIX + "PROXY_HEADERS"):
+            raise ConfigError(
+                t(
+                    "SMARTALBUM_PROXY_HEADERS is no more: name the proxy instead, e.g. "
+                    "SMARTALBUM_TRUSTED_PROXIES=127.0.0.1"
+                )
+            )
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             raw = environ.get(ENV_PREFIX + f.name.upper())
@@ -214,6 +228,7 @@ class Settings:
         if self.home is not None:
             home_coordinates(self.home)
         self.path_pairs()
+        self.proxy_networks()
         for root in self.import_root_paths():
             if not root.is_dir():
                 raise ConfigError(t("setting import_roots: {root} is not a folder", root=str(root)))
@@ -237,8 +252,22 @@ class Settings:
 
     @property
     def serves_beyond_this_machine(self) -> bool:
-        """Whether others can reach the server: bound beyond loopback, or behind a proxy."""
-        return self.proxy_headers or not is_loopback(self.host)
+        """Whether others can reach the server: said so, behind trusted proxies, or bound beyond
+        loopback."""
+        return self.public or bool(self.proxy_networks()) or not is_loopback(self.host)
+
+    def proxy_networks(self) -> list[Network]:
+        """The trusted proxies' addresses and networks (empty when unset)."""
+        try:
+            return networks(self.trusted_proxies or "")
+        except ValueError as bad:
+            raise ConfigError(
+                t(
+                    "setting trusted_proxies: {part!r} is not an address or a network "
+                    "(such as 127.0.0.1 or 10.0.0.0/8)",
+                    part=str(bad),
+                )
+            ) from None
 
     def upload_root_path(self) -> Path:
         """Where uploads are stored: the setting, else beside a SQLite catalog file, else in

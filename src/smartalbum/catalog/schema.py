@@ -226,7 +226,7 @@ class ShareLink(Base):
 
 
 class Activity(Base):
-    """Who did what: one row per import, rules reload and share link made or revoked."""
+    """Who did what: one row per sign-in, import, rules reload and share link made or revoked."""
 
     __tablename__ = "activity"
 
@@ -234,7 +234,8 @@ class Activity(Base):
     at: Mapped[float] = mapped_column(Float, index=True)
     user: Mapped[str | None] = mapped_column(String(64))  # None: a server nobody signs in to
     action: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str] = mapped_column(Text)  # what it was done to (folders, album, link id)
+    subject: Mapped[str] = mapped_column(Text)  # what it was done to (folders, album, link id;
+    # for a sign-in, the address it came from)
 
 
 QUEUED, RUNNING, DONE, CANCELLED, INTERRUPTED = (

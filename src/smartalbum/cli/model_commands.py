@@ -83,17 +83,15 @@ def _add_serve(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument(
         "--public", action="store_true",
-        help="allow binding to an address other than loopback (exposes your model to the network)",
+        help="others can reach this server (needed to bind beyond loopback): everyone signs "
+        "in, and it needs an admin account",
     )  # fmt: skip
     serve.add_argument("--certfile", type=Path, help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM)")
     serve.add_argument(
-        "--proxy-headers", action="store_true",
-        help="behind a reverse proxy: trust its X-Forwarded-For/-Proto (from --trusted-proxies)",
-    )  # fmt: skip
-    serve.add_argument(
-        "--trusted-proxies", default="127.0.0.1", metavar="ADDR,...",
-        help="addresses whose forwarded headers are believed (default 127.0.0.1)",
+        "--trusted-proxies", metavar="ADDR,...",
+        help="behind a reverse proxy: its addresses or networks, whose X-Forwarded-For/-Proto "
+        "are believed (everyone signs in; SMARTALBUM_TRUSTED_PROXIES)",
     )  # fmt: skip
 
 
@@ -256,7 +254,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.web import create_app
 
     host = settings.host
-    if not is_loopback(host) and not args.public:
+    if not is_loopback(host) and not settings.public:
         raise ConfigError(
             t(
                 "refusing to listen on {host}: pass --public to serve beyond this machine "
@@ -279,7 +277,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     uvicorn.run(
         create_app(settings), host=host, port=settings.port, log_level="warning",
-        proxy_headers=settings.proxy_headers, forwarded_allow_ips=args.trusted_proxies,
+        proxy_headers=False,  # the app believes only the trusted proxies (web/proxies.py)
         ssl_certfile=certfile, ssl_keyfile=keyfile,
     )  # fmt: skip
     return EXIT_OK

@@ -1,4 +1,4 @@
-"""Who did what: imports, rules reloads and share links, one row each, newest first.
+"""Who did what: sign-ins, imports, rules reloads and share links, one row each, newest first.
 
 A row is written in the same transaction as the change it records (or, for an import,
 when it is queued), so the log never claims a change that did not happen.
@@ -16,6 +16,7 @@ from smartalbum.catalog import Activity
 
 IMPORT, RULES_RELOAD = "import", "rules.reload"
 SHARE_CREATE, SHARE_REVOKE = "share.create", "share.revoke"
+SIGN_IN = "sign_in"  # its subject: the address signed in from
 
 
 def record(session: Session, user: str | None, action: str, subject: str) -> None:

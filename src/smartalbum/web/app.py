@@ -21,6 +21,7 @@ from smartalbum.web.limits import UploadLimitMiddleware
 from smartalbum.web.openapi import install_openapi
 from smartalbum.web.pages import mount_pages
 from smartalbum.web.predict_routes import predict_router
+from smartalbum.web.proxies import TrustedProxyMiddleware
 from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Any operation can fail unexpectedly; it still answers with the Error model.
         responses=error_responses(500),
     )
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.proxy_networks())
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: the 413 gets them too
     install_error_handlers(app)

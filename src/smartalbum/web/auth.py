@@ -3,8 +3,10 @@
 Protected by default: one dependency on the whole app checks every request; the public
 routes are the ones named in ``PUBLIC``, and every route needs a viewer, or the role
 ``ROLE_OF`` names for it, any other state change an admin. Sign-in is needed once any
-account exists, or whenever the server listens beyond this machine; a one-person server
-on loopback with no accounts works as before.
+account exists, or whenever the server is reachable beyond this machine; a one-person
+server on loopback with no accounts works as before for requests from this machine. One
+from beyond it (a reverse proxy passed it on, or it comes from another address) is never
+served as that one person: with no accounts to sign in to, it is told to make an admin.
 
 A session is a random cookie (``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS) the
 catalog knows only by digest; a state change made with it must echo the session's CSRF
@@ -15,6 +17,7 @@ token in ``X-CSRF-Token`` and come from this origin. Scripts send an API token i
 from __future__ import annotations
 
 import hmac
+import html
 import logging
 import threading
 import time
@@ -22,7 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from limits import (
     RateLimitItem,
     RateLimitItemPerDay,
@@ -35,17 +38,21 @@ from pydantic import BaseModel, Field
 
 from smartalbum.catalog import ADMIN, EDITOR, VIEWER
 from smartalbum.errors import (
+    AdminRequiredError,
     ForbiddenError,
     NotFoundError,
     SmartalbumError,
     TooManyAttemptsError,
     UnauthorizedError,
 )
-from smartalbum.i18n import t
+from smartalbum.hosts import is_loopback
+from smartalbum.i18n import LANGUAGES, t
+from smartalbum.library import activity
 from smartalbum.library.accounts import Accounts, Principal, digest, short_id
 from smartalbum.settings import Settings
 from smartalbum.web.errors import error_responses
 from smartalbum.web.library_routes import LibraryHolder
+from smartalbum.web.proxies import carries_proxy_headers
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +101,20 @@ PER_ACCOUNT = (
 )
 PER_ADDRESS = (RateLimitItemPerMinute(20, 15), RateLimitItemPerHour(40), RateLimitItemPerDay(160))
 LOCAL = Principal("local", ADMIN, anonymous=True)  # who a one-person server on loopback acts for
+ADMIN_REQUIRED = t(
+    "this request came from beyond this machine (through a reverse proxy, or from another "
+    "address), and this server has no accounts yet, so it shows nothing: create an admin on "
+    "the server with `smartalbum users add NAME --role admin`, then sign in"
+)
 
 
 class SignInRequired(UnauthorizedError):
     """A page asked for by a browser that is not signed in: it is sent to /login."""
+
+
+class AdminPageRequired(AdminRequiredError):
+    """A page asked for from beyond this machine of a server with no accounts: a page in
+    both languages says how to make an admin."""
 
 
 class Gate:
@@ -121,9 +138,11 @@ class Gate:
             return self._accounts
 
     def required(self) -> bool:
-        """Whether requests must be signed in (looked up at most once a second)."""
-        if self.public_server:
-            return True
+        """Whether this server asks for sign-in: reachable from beyond, or accounts exist."""
+        return self.public_server or self._accounts_exist()
+
+    def _accounts_exist(self) -> bool:
+        """Whether the library has accounts (looked up at most once a second)."""
         looked, exist = self._known
         if time.monotonic() - looked > 1.0:
             try:
@@ -134,6 +153,16 @@ class Gate:
                 exist = False
             self._known = (time.monotonic(), exist)
         return exist
+
+    def from_beyond(self, request: Request) -> bool:
+        """Whether a request may come from beyond this machine: the server says others reach
+        it, a proxy passed the request on, or it arrives from another address."""
+        peer = request.client.host if request.client else None  # None: a Unix socket
+        return (
+            self.public_server
+            or carries_proxy_headers(request.headers)
+            or (peer is not None and not is_loopback(peer))
+        )
 
     def principal(self, request: Request) -> Principal | None:
         """Who the request acts for, from its bearer token or its session cookie."""
@@ -152,8 +181,13 @@ class Gate:
         method = request.method
         route = request.scope.get("route")
         path = getattr(route, "path", request.url.path)
-        if (method, path) in PUBLIC or not self.required():
+        if (method, path) in PUBLIC:
             return LOCAL
+        if not self._accounts_exist():
+            if not self.from_beyond(request):
+                return LOCAL  # the one person at this machine
+            page = method == "GET" and path in PAGES
+            raise (AdminPageRequired if page else AdminRequiredError)(ADMIN_REQUIRED)
         principal = self.principal(request)
         if principal is None:
             if method == "GET" and path in PAGES:
@@ -226,6 +260,22 @@ def install_auth(app: FastAPI, gate: Gate) -> None:
     async def to_login(request: Request, exc: SignInRequired) -> RedirectResponse:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
+    @app.exception_handler(AdminPageRequired)
+    async def make_an_admin(request: Request, exc: AdminPageRequired) -> HTMLResponse:
+        return HTMLResponse(admin_required_page(exc), status_code=exc.status)
+
+
+def admin_required_page(exc: AdminRequiredError) -> str:
+    """A plain page in English and Chinese saying why nothing is shown and what to do."""
+    paragraphs = "\n".join(
+        f'<p lang="{lang}">{html.escape(exc.render(lang))}</p>' for lang in LANGUAGES
+    )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>smartalbum: an admin is needed</title></head>\n"
+        f"<body><h1>smartalbum</h1>\n{paragraphs}\n</body></html>\n"
+    )
+
 
 def _signed_in_name(request: Request) -> str:
     """The account a request acts for; a server nobody signs in to has no sessions."""
@@ -236,7 +286,7 @@ def _signed_in_name(request: Request) -> str:
 
 
 def client_address(request: Request) -> str:
-    """The address a request comes from (the proxy's client when proxy headers are trusted)."""
+    """The address a request comes from (a trusted proxy's client: see web/proxies.py)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -254,6 +304,7 @@ def auth_router(gate: Gate) -> APIRouter:
             gate.failed(body.name, address)
             raise UnauthorizedError(t("wrong name or password"))
         cookie, csrf = gate.accounts.open_session(user, address)
+        activity.log_now(gate.holder.get().sessions, user.name, activity.SIGN_IN, address)
         secure = request.url.scheme == "https"
         lifetime = gate.settings.session_max_days * 86400
         response.set_cookie(SESSION_COOKIE, cookie, max_age=lifetime, httponly=True,

@@ -43,7 +43,8 @@ class Error(BaseModel):
 STATUS_DESCRIPTIONS = {
     400: "The input cannot be used (e.g. an image that cannot be decoded)",
     401: "No valid sign-in: a session cookie or an API token is needed",
-    403: "Not allowed (the role may not, a cross-site request, a folder outside the roots)",
+    403: "Not allowed (the role may not, a cross-site request, a folder outside the roots; "
+    "admin_required: a request from beyond this machine while the server has no accounts)",
     404: "No such resource",
     409: "Conflicts with the current state (the library is busy, the job has finished)",
     413: "The upload is larger than the server's limit",

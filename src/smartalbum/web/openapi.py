@@ -63,6 +63,17 @@ def document_security(schema: dict[str, Any]) -> None:
                 )
 
 
+def document_admin_required(schema: dict[str, Any]) -> None:
+    """The 403 any protected operation answers a request from beyond this machine while the
+    server has no accounts (``admin_required``), even on a server that asks nobody to sign in."""
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if (method.upper(), path) not in PUBLIC:
+                operation.setdefault("responses", {}).setdefault(
+                    "403", {"description": STATUS_DESCRIPTIONS[403], "content": _ERROR}
+                )
+
+
 def install_openapi(
     app: FastAPI, settings: Settings, secured: Callable[[], bool] = lambda: False
 ) -> None:
@@ -80,6 +91,7 @@ def install_openapi(
             validation_errors_as_error(schema)
             document_class_names(schema, load_labels(overrides=settings.labels_file))
             document_links(schema)
+            document_admin_required(schema)
         if not secured():
             return app.openapi_schema or {}
         if not with_security:
