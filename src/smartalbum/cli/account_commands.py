@@ -77,7 +77,7 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
     name = args.name if args.action != "list" else ""
     if args.action == "add":
         accounts.add(name, args.role, _password(t("password for {name}: ", name=name)))
-        say(t("smartalbum: added {name} ({role})", name=name, role=args.role))
+        say(t("smartalbum: added {name} ({role})", name=name, role=_role(args.role)))
     elif args.action == "passwd":
         accounts.set_password(name, _password(t("new password for {name}: ", name=name)))
         say(t("smartalbum: new password for {name}; its sessions ended", name=name))
@@ -102,6 +102,11 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _role(role: str) -> Message:
+    """A role's name for the reader (the command line takes its English id)."""
+    return {"admin": t("admin"), "editor": t("editor"), "viewer": t("viewer")}[role]
+
+
 def _password(prompt: Message) -> str:
     return read_password(prompt.render(language()))
 
@@ -117,7 +122,7 @@ def _user_line(row: dict[str, Any]) -> Message:
     return t(
         "{name:<24} {role:<7} {sessions}, {tokens}",
         name=row["name"],
-        role=row["role"],
+        role=_role(row["role"]),
         sessions=sessions,
         tokens=tokens,
     )

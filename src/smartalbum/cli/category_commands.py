@@ -88,7 +88,7 @@ def _categories(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=2))
         return EXIT_OK
-    roles = {"yes": t("example"), "no": t("counter-example")}
+    roles = {"yes": t("(example)"), "no": t("(counter-example)")}
     for c in [found] if args.show is not None else found:
         name = title(c["name"], c["name_zh"] or "")
         show(
@@ -103,7 +103,7 @@ def _categories(args: argparse.Namespace, settings: Settings) -> int:
         for match in c.get("matches", [])[:20]:
             role = roles.get(match["example"] or "")
             path = library.photo(match["id"])["path"]
-            mark = f"  ({role.render(language())})" if role else ""
+            mark = f"  {role.render(language())}" if role else ""
             print(f"  {match['score']:7.3f}  #{match['id']}  {path}{mark}")
     return EXIT_OK
 

@@ -227,7 +227,7 @@ def _albums(args: argparse.Namespace, settings: Settings) -> int:
                 "smartalbum: rules from {source}: {count} photo regrouped",
                 "smartalbum: rules from {source}: {count} photos regrouped",
                 regrouped,
-                source=library.rules.source,
+                source=_rules_source(library.rules.source),
                 count=regrouped,
             )
         )
@@ -238,6 +238,13 @@ def _albums(args: argparse.Namespace, settings: Settings) -> int:
         for row in rows:
             print(f"{row['id']:<16} {row['count']:>6}  {title(row['title'], row['title_zh'])}")
     return EXIT_OK
+
+
+def _rules_source(source: str) -> object:
+    """Where the rules came from: a file, or the built-in rules (named in the reader's words)."""
+    from smartalbum.albums.rules import BUILT_IN
+
+    return t("built-in album rules") if source == BUILT_IN else source
 
 
 def _albums_dry_run(args: argparse.Namespace, library: PhotoLibrary) -> int:

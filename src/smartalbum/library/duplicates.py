@@ -105,11 +105,13 @@ def near_duplicates(session: Session) -> list[DuplicateGroup]:
                 weakest[keep] = min(weakest.get(ri, 1.0), weakest.get(rj, 1.0), score)
     groups: dict[int, list[str]] = {}
     for i, path in enumerate(paths):
-        groups.setdefault(root(i), []).extend(copies[path])
-    return [
-        DuplicateGroup("near", sorted(members), round(weakest.get(r, 1.0), 4))
-        for r, members in groups.items()
-        if len(members) > 1
+        groups.setdefault(root(i), []).append(path)
+    return [  # two pictures at least: byte copies of one are an exact group, not a near one
+        DuplicateGroup(
+            "near", sorted(p for rep in reps for p in copies[rep]), round(weakest.get(r, 1.0), 4)
+        )
+        for r, reps in groups.items()
+        if len(reps) > 1
     ]
 
 
