@@ -13,6 +13,7 @@ import re
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -56,10 +57,16 @@ def test_the_detector_finds_english_and_spares_what_is_meant() -> None:
     assert english_sentences("已用 3 张照片；`--engine auto` 现在会使用它") == []
 
 
+class Run(Protocol):
+    """``run(lang, *args, stdin=...)`` -> (exit code, stdout + stderr)."""
+
+    def __call__(self, lang: str, *args: str, stdin: str = "") -> tuple[int, str]: ...
+
+
 @pytest.fixture
 def run(
     library_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):  # type: ignore[no-untyped-def]
+) -> Run:
     """Run a command on this test's library in a language: (exit code, stdout + stderr)."""
 
     def run_in(lang: str, *args: str, stdin: str = "") -> tuple[int, str]:
@@ -73,11 +80,11 @@ def run(
     return run_in
 
 
-def _album_ids(run, album: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _album_ids(run: Run, album: str) -> list[str]:
     return [str(p["id"]) for p in json.loads(run("en", "albums", "show", album, "--json")[1])]
 
 
-def _commands(tmp_path: Path, run) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def _commands(tmp_path: Path, run: Run) -> list[list[str]]:
     """Every summary-printing command, with the ids the earlier ones made."""
     folder = tmp_path / "more"
     folder.mkdir()
@@ -114,7 +121,7 @@ def _commands(tmp_path: Path, run) -> list[list[str]]:  # type: ignore[no-untype
     ]
 
 
-def test_every_command_speaks_chinese_all_the_way(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+def test_every_command_speaks_chinese_all_the_way(tmp_path: Path, run: Run) -> None:
     found = {}
     for args in _commands(tmp_path, run):
         code, output = run("zh", *args, stdin="a-long-enough-password\n")
@@ -124,7 +131,7 @@ def test_every_command_speaks_chinese_all_the_way(tmp_path: Path, run) -> None: 
     assert {command: runs for command, runs in found.items() if runs} == {}
 
 
-def test_a_count_of_one_is_singular_in_english(run) -> None:  # type: ignore[no-untyped-def]
+def test_a_count_of_one_is_singular_in_english(run: Run) -> None:
     code, food = run("en", "albums", "show", "food")
     assert code == 0 and food.startswith("Food · 美食: 1 photo\n"), food
     assert run("en", "search", "pizza")[1].endswith("\n1 photo matches 'pizza'\n")
@@ -132,7 +139,7 @@ def test_a_count_of_one_is_singular_in_english(run) -> None:  # type: ignore[no-
 
 
 @pytest.mark.parametrize("ref", ["winter", "Winter travel", "winter TRAVEL", "冬季旅行"])
-def test_albums_show_takes_an_id_or_a_title_in_either_language(run, ref: str) -> None:  # type: ignore[no-untyped-def]
+def test_albums_show_takes_an_id_or_a_title_in_either_language(run: Run, ref: str) -> None:
     code, shown = run("en", "albums", "show", ref, "--json")
     assert code == 0, shown
     assert sorted(Path(p["path"]).name for p in json.loads(shown)) == [
@@ -142,7 +149,7 @@ def test_albums_show_takes_an_id_or_a_title_in_either_language(run, ref: str) ->
     assert run("en", "albums", "show", "冬季")[1].startswith("smartalbum: error: no album '冬季'")
 
 
-def test_a_category_lists_its_photos_with_their_paths(run, indexed_library: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_category_lists_its_photos_with_their_paths(run: Run, indexed_library: Path) -> None:
     ids = _album_ids(run, "pets") + _album_ids(run, "winter")
     other = _album_ids(run, "food")
     assert run("en", "teach", "Mine", "--examples", *ids, "--not", *other)[0] == 0
@@ -153,7 +160,7 @@ def test_a_category_lists_its_photos_with_their_paths(run, indexed_library: Path
     assert all(f"{indexed_library}/" in row for row in rows), listing
 
 
-def test_tokens_list_says_never_used_and_when_it_expires(run) -> None:  # type: ignore[no-untyped-def]
+def test_tokens_list_says_never_used_and_when_it_expires(run: Run) -> None:
     run("en", "users", "add", "ann", "--role", "viewer", stdin="a-long-enough-password\n")
     run("en", "tokens", "create", "--user", "ann", "--read-only")
     run("en", "tokens", "create", "--user", "ann", "--expires", "30d")
@@ -176,7 +183,7 @@ def test_a_region_with_no_chinese_name_gives_way_to_its_town_or_country() -> Non
     assert trip_titles(jan, jan, helsinki)[1] == "2025年1月 · 芬兰赫尔辛基之旅"
 
 
-def test_a_keyword_s_chinese_name_is_what_its_classes_share(run) -> None:  # type: ignore[no-untyped-def]
+def test_a_keyword_s_chinese_name_is_what_its_classes_share(run: Run) -> None:
     code, found = run("zh", "search", "terrier", "--json")
     assert code == 0, found
     assert [(p["kind"], p["zh"]) for p in json.loads(found)["interpretation"]] == [("what", "㹴")]
