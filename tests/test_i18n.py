@@ -20,17 +20,34 @@ from babel.messages.pofile import read_po
 
 from smartalbum import imaging
 from smartalbum.errors import ConfigError, ImageDecodeError, SmartalbumError, error_body
-from smartalbum.i18n import Message, catalog_file, cli_language, negotiate, placeholders, t
+from smartalbum.i18n import Message, catalog_file, cli_language, negotiate, nt, placeholders, t
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "src" / "smartalbum"
 
 
 def _catalog_entries() -> dict[str, tuple[str, bool]]:
-    """Message id -> (Chinese text, fuzzy) as the shipped catalog has them."""
+    """Message id -> (Chinese text, fuzzy) as the shipped catalog has them.
+
+    A message about a count is its singular id; Chinese has its one form (nplurals=1).
+    """
     with catalog_file("zh").open("rb") as stream:
         catalog = read_po(stream, locale="zh_CN")
-    return {str(m.id): (str(m.string or ""), m.fuzzy) for m in catalog if m.id}
+    assert catalog.num_plurals == 1
+    entries = {}
+    for m in catalog:
+        if m.id:
+            texts = m.string if isinstance(m.string, tuple | list) else (m.string,)
+            msgid = m.id[0] if isinstance(m.id, tuple) else m.id
+            entries[str(msgid)] = (str(texts[0] or ""), m.fuzzy)
+    return entries
+
+
+def _plurals() -> dict[str, str]:
+    """Singular id -> plural id, for the messages about a count."""
+    with catalog_file("zh").open("rb") as stream:
+        catalog = read_po(stream, locale="zh_CN")
+    return {str(m.id[0]): str(m.id[1]) for m in catalog if isinstance(m.id, tuple)}
 
 
 def _extracted(tmp_path: Path) -> set[str]:
@@ -46,7 +63,7 @@ def _extracted(tmp_path: Path) -> set[str]:
     )
     assert run.returncode == 0, run.stderr
     with template.open("rb") as stream:
-        return {str(m.id) for m in read_po(stream) if m.id}
+        return {str(m.id[0] if isinstance(m.id, tuple) else m.id) for m in read_po(stream) if m.id}
 
 
 def test_every_message_has_chinese_and_the_catalog_has_nothing_stale(tmp_path: Path) -> None:
@@ -60,34 +77,53 @@ def test_every_message_has_chinese_and_the_catalog_has_nothing_stale(tmp_path: P
 
 
 def test_each_translation_has_the_placeholders_of_its_message() -> None:
+    plurals = _plurals()
+    assert len(plurals) > 10  # nt(...) was extracted with both its forms
     for msgid, (text, _) in _catalog_entries().items():
         assert placeholders(text) == placeholders(msgid), msgid
+        assert placeholders(plurals.get(msgid, msgid)) == placeholders(msgid), msgid
         words = "".join(literal for literal, *_ in string.Formatter().parse(msgid))
         # Only a message that is nothing but its parameters may read the same in Chinese.
         assert text != msgid or not any(c.isalpha() for c in words), msgid
 
 
-def _t_calls() -> list[tuple[str, ast.Call]]:
+def _t_calls(name: str = "t") -> list[tuple[str, ast.Call]]:
     calls = []
     for path in sorted(SOURCE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             func = node.func if isinstance(node, ast.Call) else None
-            if isinstance(node, ast.Call) and isinstance(func, ast.Name) and func.id == "t":
+            if isinstance(node, ast.Call) and isinstance(func, ast.Name) and func.id == name:
                 calls.append((f"{path.relative_to(REPO)}:{node.lineno}", node))
     return calls
 
 
 def test_every_t_call_is_a_literal_given_exactly_its_placeholders() -> None:
-    calls = _t_calls()
-    assert len(calls) > 80
-    for where, call in calls:
-        assert len(call.args) == 1, where
-        msgid = call.args[0]
-        assert isinstance(msgid, ast.Constant) and isinstance(msgid.value, str), where
+    calls, counted = _t_calls(), _t_calls("nt")
+    assert len(calls) > 80 and len(counted) > 10
+    # t(msgid, **params); nt(singular, plural, count, **params)
+    for texts, (where, call) in [(1, c) for c in calls] + [(2, c) for c in counted]:
+        assert len(call.args) == texts + (texts == 2), where
         given = {k.arg for k in call.keywords}
         assert None not in given, f"{where}: name every parameter (no **kwargs)"
-        wanted = {name.split("!")[0].split(":")[0] for name in placeholders(msgid.value)}
-        assert given == wanted, where
+        for msgid in call.args[:texts]:
+            assert isinstance(msgid, ast.Constant) and isinstance(msgid.value, str), where
+            wanted = {name.split("!")[0].split(":")[0] for name in placeholders(msgid.value)}
+            assert given == wanted, where
+
+
+def test_a_count_picks_its_form_in_english_and_has_one_in_chinese() -> None:
+    for n, english, chinese in ((1, "1 photo", "1 张照片"), (3, "3 photos", "3 张照片")):
+        message = nt("{count} photo", "{count} photos", n, count=n)
+        assert (message.render("en"), message.render("zh"), str(message)) == (
+            english,
+            chinese,
+            english,
+        )
+    # Nested in another message, the count follows the outer language too.
+    outer = nt("{count} photo in {moments}", "{count} photos in {moments}", 1, count=1,
+               moments=nt("{count} moment", "{count} moments", 2, count=2))  # fmt: skip
+    assert outer.render("en") == "1 photo in 2 moments"
+    assert outer.render("zh") == "1 张照片，2 个时刻"
 
 
 def test_an_error_reads_in_english_or_chinese_with_one_code(tmp_path: Path) -> None:

@@ -156,7 +156,10 @@ def test_seasons_months_and_place_names() -> None:
     assert place_names(niseko.to_dict()) == ("Hokkaido, Japan", "日本北海道")
     no_chinese = {"city": "Lyon 01", "region": "Normandy", "country": "France",
                   "country_zh": "法国", "region_zh": None, "city_zh": None}  # fmt: skip
-    assert place_names(no_chinese) == ("Normandy, France", "法国 Normandy")
+    # No Chinese name for the region or the town: the country alone, not "法国 Normandy".
+    assert place_names(no_chinese) == ("Normandy, France", "法国")
+    no_country = {**no_chinese, "country_zh": None}  # nothing in Chinese: English stands in
+    assert place_names(no_country) == ("Normandy, France", "France Normandy")
     assert place_names(None) == ("", "")
 
 

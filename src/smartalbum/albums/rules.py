@@ -89,6 +89,13 @@ class RuleSet:
         """The album with this id, if any."""
         return next((a for a in self.albums if a.id == album_id), None)
 
+    def named(self, ref: str) -> AlbumRule | None:
+        """The album with this id, else with this English or Chinese title (any case)."""
+        wanted = ref.strip().casefold()
+        return self.get(ref) or next(
+            (a for a in self.albums if wanted in (a.title.casefold(), a.title_zh.casefold())), None
+        )
+
     def memberships(
         self, labels: list[tuple[int, float]], categories: Mapping[str, float] | None = None
     ) -> dict[str, float]:

@@ -8,11 +8,12 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from smartalbum.cli.common import EXIT_OK
+from smartalbum.cli.common import EXIT_OK, language, say, show
 from smartalbum.errors import ConfigError
-from smartalbum.i18n import t
+from smartalbum.i18n import Message, nt, t
 from smartalbum.settings import Settings
 
 ROLES = ("admin", "editor", "viewer")
@@ -66,42 +67,107 @@ def read_password(prompt: str) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass(prompt)
-    if getpass.getpass("again: ") != first:
+    if getpass.getpass(t("again: ").render(language())) != first:
         raise ConfigError(t("the two passwords differ"))
     return first
 
 
 def _users(args: argparse.Namespace, settings: Settings) -> int:
     accounts = _accounts(settings)
+    name = args.name if args.action != "list" else ""
     if args.action == "add":
-        accounts.add(args.name, args.role, read_password(f"password for {args.name}: "))
-        print(f"smartalbum: added {args.name} ({args.role})", file=sys.stderr)
+        accounts.add(name, args.role, _password(t("password for {name}: ", name=name)))
+        say(t("smartalbum: added {name} ({role})", name=name, role=_role(args.role)))
     elif args.action == "passwd":
-        accounts.set_password(args.name, read_password(f"new password for {args.name}: "))
-        print(f"smartalbum: new password for {args.name}; its sessions ended", file=sys.stderr)
+        accounts.set_password(name, _password(t("new password for {name}: ", name=name)))
+        say(t("smartalbum: new password for {name}; its sessions ended", name=name))
     elif args.action == "remove":
-        accounts.remove(args.name)
-        print(f"smartalbum: removed {args.name}", file=sys.stderr)
+        accounts.remove(name)
+        say(t("smartalbum: removed {name}", name=name))
     elif args.action == "sessions":
-        line = "{id}  from {address}  signed in {created_at:.0f}, last seen {seen_at:.0f}"
-        _show(accounts.sessions_of(args.name), args.json, line)
+        _show(accounts.sessions_of(name), args.json, _session_line)
     elif args.action == "signout":
-        ended = accounts.end_sessions(args.name, args.session)
-        print(f"smartalbum: ended {ended} session(s) of {args.name}", file=sys.stderr)
-    else:
-        _show(
-            accounts.users(), args.json, "{name:<24} {role:<7} {sessions} sessions, {tokens} tokens"
+        ended = accounts.end_sessions(name, args.session)
+        say(
+            nt(
+                "smartalbum: ended {count} session of {name}",
+                "smartalbum: ended {count} sessions of {name}",
+                ended,
+                count=ended,
+                name=name,
+            )
         )
+    else:
+        _show(accounts.users(), args.json, _user_line)
     return EXIT_OK
 
 
-def _show(rows: list[dict[str, Any]], as_json: bool, line: str) -> None:
-    """A listing as JSON, or one formatted line a row."""
+def _role(role: str) -> Message:
+    """A role's name for the reader (the command line takes its English id)."""
+    return {"admin": t("admin"), "editor": t("editor"), "viewer": t("viewer")}[role]
+
+
+def _password(prompt: Message) -> str:
+    return read_password(prompt.render(language()))
+
+
+def _when(stamp: float | None) -> str:
+    """A time stamp as the local date and minute."""
+    return "" if stamp is None else datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _user_line(row: dict[str, Any]) -> Message:
+    sessions = nt("{count} session", "{count} sessions", row["sessions"], count=row["sessions"])
+    tokens = nt("{count} token", "{count} tokens", row["tokens"], count=row["tokens"])
+    return t(
+        "{name:<24} {role:<7} {sessions}, {tokens}",
+        name=row["name"],
+        role=_role(row["role"]),
+        sessions=sessions,
+        tokens=tokens,
+    )
+
+
+def _session_line(row: dict[str, Any]) -> Message:
+    return t(
+        "{id}  from {address}  signed in {created_at}, last seen {seen_at}",
+        id=row["id"], address=row["address"] or "?", created_at=_when(row["created_at"]),
+        seen_at=_when(row["seen_at"]),
+    )  # fmt: skip
+
+
+def _token_line(row: dict[str, Any]) -> Message:
+    """One token: id, user, rights, when last used (or never) and when it expires (or never)."""
+    kind = t("read-only") if row["read_only"] else t("full")
+    used = (
+        t("never used")
+        if row["used_at"] is None
+        else t("last used {when}", when=_when(row["used_at"]))
+    )
+    expires = (
+        t("never expires")
+        if row["expires_at"] is None
+        else t("expires {when}", when=_when(row["expires_at"]))
+    )
+    return t(
+        "{id:>5} {user:<24} {kind}  {used}, {expires}",
+        id=row["id"],
+        user=row["user"],
+        kind=kind,
+        used=used,
+        expires=expires,
+    )
+
+
+def _show(
+    rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], Message]
+) -> None:
+    """A listing as JSON, or one line a row in the reader's language."""
     if as_json:
         print(json.dumps(rows, indent=2))
         return
     for row in rows:
-        print(line.format(**row))
+        show(line(row))
 
 
 def _lifetime(text: str | None) -> float | None:
@@ -120,12 +186,9 @@ def _tokens(args: argparse.Namespace, settings: Settings) -> int:
         print(token)  # the only time it is shown
     elif args.action == "revoke":
         accounts.revoke_token(args.id)
-        print(f"smartalbum: revoked token {args.id}", file=sys.stderr)
+        say(t("smartalbum: revoked token {id}", id=args.id))
     else:
-        rows = accounts.tokens()
-        if not args.json:
-            rows = [{**r, "kind": "read-only" if r["read_only"] else "full"} for r in rows]
-        _show(rows, args.json, "{id:>5} {user:<24} {kind:<9} last used {used_at}")
+        _show(accounts.tokens(), args.json, _token_line)
     return EXIT_OK
 
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum.cli.common import EXIT_OK, progress
+from smartalbum.cli.common import EXIT_OK, language, progress, show, title
+from smartalbum.i18n import nt, t
 from smartalbum.settings import Settings
 
 LIBRARY_HELP = "catalog: a SQLite file or a URL such as postgresql+psycopg://user@host/smartalbum"
@@ -59,28 +60,51 @@ def _teach(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(category, ensure_ascii=False, indent=2))
         return EXIT_OK
-    names = " · ".join(n for n in (category["name"], category["name_zh"]) if n)
-    print(
-        f"category #{category['id']} {names}: {len(category['examples'])} examples, "
-        f"{category['count']} photos at score {category['threshold']} or more"
+    shown = len(category["examples"])
+    show(
+        t(
+            "category #{id} {name}: {examples}, {photos} at score {threshold} or more",
+            id=category["id"],
+            name=title(category["name"], category["name_zh"] or ""),
+            examples=nt("{count} example", "{count} examples", shown, count=shown),
+            photos=_photo_count(category["count"]),
+            threshold=category["threshold"],
+        )
     )
     return EXIT_OK
+
+
+def _photo_count(count: int) -> Any:
+    return nt("{count} photo", "{count} photos", count, count=count)
 
 
 def _categories(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.cli.library_commands import open_library
     from smartalbum.library.categories import category_reads
 
-    reads = category_reads(open_library(settings), settings)
+    library = open_library(settings)
+    reads = category_reads(library, settings)
     found: Any = reads.one(args.show) if args.show is not None else reads.all()
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=2))
         return EXIT_OK
+    roles = {"yes": t("(example)"), "no": t("(counter-example)")}
     for c in [found] if args.show is not None else found:
-        names = " · ".join(n for n in (c["name"], c["name_zh"]) if n)
-        print(f"#{c['id']}  {names}  {c['count']} photos (threshold {c['threshold']})")
+        name = title(c["name"], c["name_zh"] or "")
+        show(
+            t(
+                "#{id}  {name}  {photos} (threshold {threshold})",
+                id=c["id"],
+                name=name,
+                photos=_photo_count(c["count"]),
+                threshold=c["threshold"],
+            )
+        )
         for match in c.get("matches", [])[:20]:
-            print(f"  {match['score']:7.3f}  #{match['id']}  {match['example'] or ''}")
+            role = roles.get(match["example"] or "")
+            path = library.photo(match["id"])["path"]
+            mark = f"  {role.render(language())}" if role else ""
+            print(f"  {match['score']:7.3f}  #{match['id']}  {path}{mark}")
     return EXIT_OK
 
 

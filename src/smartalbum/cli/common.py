@@ -22,6 +22,18 @@ def say(message: Message) -> None:
     print(message.render(language()), file=sys.stderr)
 
 
+def show(message: Message) -> None:
+    """One line of a command's output on stdout, in the reader's language."""
+    print(message.render(language()))
+
+
+def title(en: str, zh: str) -> str:
+    """A title as the reader reads it: "Winter · 冬季" in English, "冬季" alone in Chinese."""
+    if language() == "zh":
+        return zh or en
+    return f"{en} · {zh}" if zh else en
+
+
 def progress(results: Iterator[Any], total: int) -> Iterator[Any]:
     """A progress bar on stderr for runs that last more than a moment on a terminal."""
     from tqdm import tqdm

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smartalbum.cli.common import EXIT_OK, progress, say
+from smartalbum.cli.common import EXIT_OK, language, progress, say, show, title
 from smartalbum.cli.search_command import add_search_arguments, run_search
 from smartalbum.errors import ConfigError
-from smartalbum.i18n import t
+from smartalbum.i18n import Message, nt, t
 from smartalbum.library.pages import MAX_PAGE
 from smartalbum.settings import Settings
 
@@ -124,7 +123,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     classifier = Classifier.from_settings(settings)
     rules = RulesWatcher(settings.albums_file, classifier.labels, class_groups())
     if rules.error is not None:  # the photos still go in; `albums --reload` regroups them
-        print(f"smartalbum: warning: {rules.error.message}; built-in albums used", file=sys.stderr)
+        say(t("smartalbum: warning: {message}; built-in albums used", message=rules.error.text))
     sessions = session_factory(open_engine(settings.library))
     indexer = Indexer(classifier, sessions, settings.library, rules=rules.current())
     report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
@@ -146,14 +145,29 @@ def _int8_from_the_library(settings: Settings, sessions: Any) -> None:
 
 def _print_index(args: argparse.Namespace, report: IndexReport) -> int:
     for warning in report.warnings:
-        print(f"smartalbum: warning: {warning}", file=sys.stderr)
+        say(t("smartalbum: warning: {warning}", warning=warning))
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
-        print(
-            f"{report.scanned} files: {report.added} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {report.moved} moved, {report.missing} missing, "
-            f"{report.failed} failed in {report.seconds:.1f} s ({report.images_per_second} img/s)"
+        show(
+            nt(
+                "{scanned} file: {added} added, {updated} updated, {unchanged} unchanged, "
+                "{moved} moved, {missing} missing, {failed} failed in {seconds:.1f} s "
+                "({speed} img/s)",
+                "{scanned} files: {added} added, {updated} updated, {unchanged} unchanged, "
+                "{moved} moved, {missing} missing, {failed} failed in {seconds:.1f} s "
+                "({speed} img/s)",
+                report.scanned,
+                scanned=report.scanned,
+                added=report.added,
+                updated=report.updated,
+                unchanged=report.unchanged,
+                moved=report.moved,
+                missing=report.missing,
+                failed=report.failed,
+                seconds=report.seconds,
+                speed=report.images_per_second,
+            )
         )
     return EXIT_OK
 
@@ -168,11 +182,19 @@ def _duplicates(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([asdict(g) for g in groups], indent=2, ensure_ascii=False))
         return EXIT_OK
+    kinds = {"exact": t("exact copies"), "near": t("near copies")}
     for group in groups:
-        print(f"{group.kind} ({group.similarity:.3f}):")
+        show(t("{kind} ({similarity:.3f}):", kind=kinds[group.kind], similarity=group.similarity))
         for path in group.paths:
             print(f"  {path}")
-    print(f"{len(groups)} groups of duplicates")
+    show(
+        nt(
+            "{count} group of duplicates",
+            "{count} groups of duplicates",
+            len(groups),
+            count=len(groups),
+        )
+    )
     return EXIT_OK
 
 
@@ -194,23 +216,35 @@ def _albums(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(album["photos"], ensure_ascii=False, indent=2))
         else:
-            print(f"{album['title']} · {album['title_zh']}: {album['count']} photos")
+            show(_photos(title(album["title"], album["title_zh"]), album["count"]))
             for photo in album["photos"]:
                 print(f"  {photo['score']:6.1%}  #{photo['id']}  {photo['path']}")
         return EXIT_OK
     if args.reload:
         regrouped = library.reload_rules()
-        print(
-            f"smartalbum: rules from {library.rules.source}: {regrouped} photos regrouped",
-            file=sys.stderr,
+        say(
+            nt(
+                "smartalbum: rules from {source}: {count} photo regrouped",
+                "smartalbum: rules from {source}: {count} photos regrouped",
+                regrouped,
+                source=_rules_source(library.rules.source),
+                count=regrouped,
+            )
         )
     rows = [{k: a[k] for k in ("id", "title", "title_zh", "count")} for a in library.albums()]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for row in rows:
-            print(f"{row['id']:<16} {row['count']:>6}  {row['title']} · {row['title_zh']}")
+            print(f"{row['id']:<16} {row['count']:>6}  {title(row['title'], row['title_zh'])}")
     return EXIT_OK
+
+
+def _rules_source(source: str) -> object:
+    """Where the rules came from: a file, or the built-in rules (named in the reader's words)."""
+    from smartalbum.albums.rules import BUILT_IN
+
+    return t("built-in album rules") if source == BUILT_IN else source
 
 
 def _albums_dry_run(args: argparse.Namespace, library: PhotoLibrary) -> int:
@@ -221,9 +255,10 @@ def _albums_dry_run(args: argparse.Namespace, library: PhotoLibrary) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"with {args.dry_run} (nothing changed):")
+    show(t("with {path} (nothing changed):", path=str(args.dry_run)))
+    same = t("same").render(language())
     for row in rows:
-        change = f"+{row['added']} -{row['removed']}" if row["added"] or row["removed"] else "same"
+        change = f"+{row['added']} -{row['removed']}" if row["added"] or row["removed"] else same
         print(f"  {row['id']:<16} {row['before']:>6} -> {row['after']:<6} {change}")
     return EXIT_OK
 
@@ -244,7 +279,7 @@ def _moments(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(moment, ensure_ascii=False, indent=2))
         else:
-            print(f"{moment['title']} · {moment['title_zh']}: {moment['count']} photos")
+            show(_photos(title(moment["title"], moment["title_zh"]), moment["count"]))
             for photo in moment["photos"]:
                 print(f"  #{photo['id']}  {photo['path']}")
         return EXIT_OK
@@ -252,12 +287,14 @@ def _moments(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
+    file_dates = t(" (file dates)").render(language())
     for m in rows:
-        trip = f"  [{m['trip']['title']}]" if m["trip"] else ""
+        trip = f"  [{title(m['trip']['title'], m['trip']['title_zh'])}]" if m["trip"] else ""
         dates = f"{m['start'][:10]} – {m['end'][:10]}"
-        note = " (file dates)" if m["time_is_file_date"] else ""
-        print(f"{m['id']:<10} {dates}  {m['count']:>5}  {m['title']} · {m['title_zh']}{note}{trip}")
-    print(f"{len(rows)} moments")
+        note = file_dates if m["time_is_file_date"] else ""
+        name = title(m["title"], m["title_zh"])
+        print(f"{m['id']:<10} {dates}  {m['count']:>5}  {name}{note}{trip}")
+    show(nt("{count} moment", "{count} moments", len(rows), count=len(rows)))
     return EXIT_OK
 
 
@@ -267,12 +304,24 @@ def _trips(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(trips, ensure_ascii=False, indent=2))
         return EXIT_OK
+    lang = language()
     for trip in trips:
         dates = f"{trip['start'][:10]} – {trip['end'][:10]}"
-        moments = len(trip["moments"])
-        print(f"{trip['id']:<10} {dates}  {trip['count']:>5} photos in {moments} moments  "
-              f"{trip['title']} · {trip['title_zh']}")  # fmt: skip
-    print(f"{len(trips)} trips")
+        moments = nt(
+            "{count} moment", "{count} moments", len(trip["moments"]), count=len(trip["moments"])
+        )
+        photos = nt(
+            "{count} photo in {moments}",
+            "{count} photos in {moments}",
+            trip["count"],
+            count=trip["count"],
+            moments=moments,
+        )
+        print(
+            f"{trip['id']:<10} {dates}  {photos.render(lang)}  "
+            f"{title(trip['title'], trip['title_zh'])}"
+        )
+    show(nt("{count} trip", "{count} trips", len(trips), count=len(trips)))
     return EXIT_OK
 
 
@@ -286,11 +335,18 @@ def _label(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
     print(photo["path"])
     for label in photo["labels"]:
-        mark = "" if label["source"] == "model" else f"  ({label['source']})"
+        source = {"set": t("(set by you)"), "confirmed": t("(confirmed)")}.get(label["source"])
+        mark = f"  {source.render(language())}" if source else ""
         print(f"  {label['probability']:6.1%}  {label['label']} · {label['label_zh']}{mark}")
-    albums = ", ".join(f"{a['title']} · {a['title_zh']}" for a in photo["albums"]) or "none"
-    print(f"  albums: {albums}")
+    albums = "、" if language() == "zh" else ", "
+    listed = albums.join(title(a["title"], a["title_zh"]) for a in photo["albums"])
+    show(t("  albums: {albums}", albums=listed or t("none")))
     return EXIT_OK
+
+
+def _photos(name: str, count: int) -> Message:
+    """ "Winter: 3 photos" (an album's or moment's heading)."""
+    return nt("{name}: {count} photo", "{name}: {count} photos", count, name=name, count=count)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {

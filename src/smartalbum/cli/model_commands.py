@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, progress, say
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, progress, say, show
 from smartalbum.errors import ConfigError, SmartalbumError
-from smartalbum.i18n import t
+from smartalbum.i18n import nt, t
 from smartalbum.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -138,9 +137,21 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.to_dict()))
     else:
-        print(
-            f"{report.model} ({report.engine}): top-1 {report.top1:.2%}, top-5 {report.top5:.2%} "
-            f"on {report.images} images ({report.failed} failed) in {report.seconds:.1f} s"
+        show(
+            nt(
+                "{model} ({engine}): top-1 {top1:.2%}, top-5 {top5:.2%} on {images} image "
+                "({failed} failed) in {seconds:.1f} s",
+                "{model} ({engine}): top-1 {top1:.2%}, top-5 {top5:.2%} on {images} images "
+                "({failed} failed) in {seconds:.1f} s",
+                report.images,
+                model=report.model,
+                engine=report.engine,
+                top1=report.top1,
+                top5=report.top5,
+                images=report.images,
+                failed=report.failed,
+                seconds=report.seconds,
+            )
         )
     return EXIT_OK
 
@@ -176,7 +187,15 @@ def _optimize(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps({**summary, "path": str(path)}))
     else:
-        print(f"built {path} from {len(arrays)} photos; `--engine auto` now uses it")
+        show(
+            nt(
+                "built {path} from {count} photo; `--engine auto` now uses it",
+                "built {path} from {count} photos; `--engine auto` now uses it",
+                len(arrays),
+                path=str(path),
+                count=len(arrays),
+            )
+        )
     return EXIT_OK
 
 
@@ -271,9 +290,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     certfile, keyfile = _tls(args)
     scheme = "https" if certfile else "http"
-    print(
-        f"smartalbum: serving {settings.model} on {scheme}://{host}:{settings.port}/",
-        file=sys.stderr,
+    say(
+        t(
+            "smartalbum: serving {model} on {url}",
+            model=settings.model,
+            url=f"{scheme}://{host}:{settings.port}/",
+        )
     )
     uvicorn.run(
         create_app(settings), host=host, port=settings.port, log_level="warning",
@@ -364,12 +386,13 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
+    missing = t("weights missing").render(language())
     for row in rows:
         mark = "*" if row["default"] else " "
-        status = row["weights_path"] or "weights missing"
+        status = row["weights_path"] or missing
         print(f"{mark} {row['name']:<20} {row['title']}\n    {status}")
         if row["engine"]:
-            print(f"    engine {row['engine']['reason']}")
+            show(t("    engine {reason}", reason=row["engine"]["reason"]))
     return EXIT_OK
 
 

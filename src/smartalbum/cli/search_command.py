@@ -7,7 +7,8 @@ import json
 from datetime import date
 from typing import Any
 
-from smartalbum.cli.common import EXIT_OK, language
+from smartalbum.cli.common import EXIT_OK, language, show, title
+from smartalbum.i18n import nt
 from smartalbum.settings import Settings
 
 # The name of each kind of part, in each language (data shown, like titles, not a message).
@@ -50,15 +51,40 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     for part in found["interpretation"]:
         print(_part_line(part, chinese))
     for m in timeline.matching(args.query):
-        print(f"moment {m['id']}: {m['title']} · {m['title_zh']} ({m['count']} photos)")
+        show(
+            nt(
+                "moment {id}: {title} ({count} photo)",
+                "moment {id}: {title} ({count} photos)",
+                m["count"],
+                id=m["id"],
+                title=title(m["title"], m["title_zh"]),
+                count=m["count"],
+            )
+        )
     for p in photos:
-        where = p["place"] and ", ".join(filter(None, (p["place"]["city"], p["place"]["country"])))
-        what = where or f"{p['label']} · {p['label_zh']}"
+        what = _place(p["place"], chinese) or f"{p['label']} · {p['label_zh']}"
         print(f"{p['score']:6.1%}  #{p['id']}  {what}  {p['path']}")
     if "instead" in found:
         print(found["instead"]["zh" if chinese else "en"])
-    print(f"{found['total']} photos match {args.query!r}")
+    show(
+        nt(
+            "{count} photo matches {query!r}",
+            "{count} photos match {query!r}",
+            found["total"],
+            count=found["total"],
+            query=args.query,
+        )
+    )
     return EXIT_OK
+
+
+def _place(place: dict[str, Any] | None, chinese: bool) -> str:
+    """ "Sapporo, Japan" or "日本札幌": where a photo was, in the reader's language."""
+    if not place:
+        return ""
+    if chinese and (place.get("country_zh") or place.get("city_zh")):
+        return "".join(filter(None, (place.get("country_zh"), place.get("city_zh"))))
+    return ", ".join(filter(None, (place.get("city"), place.get("country"))))
 
 
 def _part_line(part: dict[str, Any], chinese: bool) -> str:

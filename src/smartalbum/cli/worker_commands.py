@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, progress
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, progress, say
 from smartalbum.errors import ConfigError, NotFoundError
 from smartalbum.i18n import t
 from smartalbum.settings import Settings
@@ -66,7 +66,7 @@ def distributed_index(args: argparse.Namespace, settings: Settings) -> IndexRepo
     labels = load_labels(overrides=settings.labels_file)
     rules = RulesWatcher(settings.albums_file, labels, class_groups())
     if rules.error is not None:
-        print(f"smartalbum: warning: {rules.error.message}; built-in albums used", file=sys.stderr)
+        say(t("smartalbum: warning: {message}; built-in albums used", message=rules.error.text))
     engine = open_engine(settings.library)
     try:
         indexer = DistributedIndexer(
@@ -110,11 +110,24 @@ def _print_jobs(jobs: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         print(json.dumps(jobs, ensure_ascii=False, indent=2))
         return
+    lang = language()
+    statuses = {
+        "queued": t("queued"),
+        "running": t("running"),
+        "done": t("done"),
+        "failed": t("failed"),
+        "cancelled": t("cancelled"),
+        "interrupted": t("interrupted"),
+    }
     for job in jobs:
         when = datetime.fromtimestamp(job["created_at"]).isoformat(timespec="seconds")
+        status = (
+            statuses[job["status"]].render(lang) if job["status"] in statuses else job["status"]
+        )
+        failed = t("{count} failed", count=job["failed"]).render(lang)
         print(
-            f"{job['id']}  {when}  {job['status']:<11} {job['done']:>7}/{job['total']:<7} "
-            f"{job['failed']} failed  {', '.join(job['folders'])}"
+            f"{job['id']}  {when}  {status:<11} {job['done']:>7}/{job['total']:<7} "
+            f"{failed}  {', '.join(job['folders'])}"
         )
 
 

@@ -3,7 +3,9 @@
 Code writes English message ids with named placeholders, ``t("{path}: not a folder",
 path=p)``, and gets a :class:`Message` back: nothing is translated until it is rendered
 for a reader, so one error can answer a Chinese page and an English log alike.
-``pybabel extract`` (configured in pyproject.toml) finds every ``t(...)``; the Chinese
+A count picks its form with ``nt("{n} photo", "{n} photos", n)`` (gettext's ``ngettext``:
+Chinese has one form, English two). ``pybabel extract`` (configured in pyproject.toml)
+finds every ``t(...)`` and ``nt(...)``; the Chinese
 text lives in ``locale/zh_CN/LC_MESSAGES/smartalbum.po``, and ``pybabel compile`` makes
 the ``smartalbum.mo`` beside it that the standard library's gettext reads at first use
 (Babel, with its 35 MB of locale data, is for the maintainers only).
@@ -30,18 +32,24 @@ class Message:
 
     msgid: str
     params: Mapping[str, object]
+    plural: str | None = None  # the English plural form, for a message about a count
+    count: int = 1  # the count that picks the form
 
     def render(self, lang: str = DEFAULT) -> str:
         """The message in ``lang`` ("en" or "zh"); parameters that are Messages follow it."""
         values = {
             k: v.render(lang) if isinstance(v, Message) else v for k, v in self.params.items()
         }
-        translated = translation(lang).get(self.msgid, self.msgid)
+        english = self.msgid if self.plural is None or self.count == 1 else self.plural
+        if self.plural is None:
+            translated = translation(lang).get(self.msgid, self.msgid)
+        else:
+            translated = _catalog(lang).ngettext(self.msgid, self.plural, self.count)
         try:
             return translated.format(**values)
         except (KeyError, IndexError, ValueError):
             # A broken translation must not turn an error report into a crash.
-            return self.msgid.format(**values)
+            return english.format(**values)
 
     def __str__(self) -> str:
         return self.render(DEFAULT)
@@ -50,6 +58,11 @@ class Message:
 def t(msgid: str, /, **params: object) -> Message:
     """A translatable message: an English literal with ``{name}`` placeholders and their values."""
     return Message(msgid, params)
+
+
+def nt(singular: str, plural: str, count: int, /, **params: object) -> Message:
+    """A message about ``count`` things: ``nt("{n} photo", "{n} photos", n, n=n)``."""
+    return Message(singular, params, plural, count)
 
 
 def placeholders(text: str) -> set[str]:
@@ -89,12 +102,20 @@ class _Translations(Mapping[str, str]):
 
 
 @functools.cache
+def _catalog(lang: str) -> gettext.NullTranslations:
+    """The compiled catalog for ``lang``; English (or an unknown language) reads the ids."""
+    if lang not in LOCALES:
+        return gettext.NullTranslations()
+    with catalog_file(lang, compiled=True).open("rb") as stream:
+        return gettext.GNUTranslations(stream)
+
+
+@functools.cache
 def translation(lang: str) -> Mapping[str, str]:
     """Message id -> translation for ``lang``; empty for English (the ids are English)."""
     if lang not in LOCALES:
         return {}
-    with catalog_file(lang, compiled=True).open("rb") as stream:
-        return _Translations(gettext.GNUTranslations(stream))
+    return _Translations(_catalog(lang))
 
 
 def language_of(tag: str) -> str | None:
@@ -145,6 +166,7 @@ __all__ = [
     "cli_language",
     "language_of",
     "negotiate",
+    "nt",
     "placeholders",
     "t",
     "translation",

@@ -6,6 +6,9 @@ equal embedding alone (``SAME_CONTENT``). Measured on the 1000 distinct sample
 photos: 31 pairs have hashes within 8 bits, but none of them has an embedding
 similarity above 0.44, and no two samples exceed 0.75; a half-size WebP copy of a
 sample is 2 bits and 0.82 away from its original.
+
+Copies of one photo are one group: a near group holds every exact copy of its members (an
+original, its byte copy and a re-encode are one group of three, not two that overlap).
 """
 
 from __future__ import annotations
@@ -61,10 +64,12 @@ def near_duplicates(session: Session) -> list[DuplicateGroup]:
         ),
         key=lambda row: row.path,
     )
-    # One representative per content hash: exact copies are reported apart.
+    # One representative per content hash, compared; a group then lists all its copies.
     unique: dict[str, tuple[str, bytes, str]] = {}
+    copies: dict[str, list[str]] = {}
     for path, sha, embedding, dhash in rows:
         unique.setdefault(sha or path, (path, embedding or b"", dhash or "0"))
+        copies.setdefault(unique[sha or path][0], []).append(path)
     if len(unique) < 2:
         return []
     paths = [p for p, _, _ in unique.values()]
@@ -101,14 +106,19 @@ def near_duplicates(session: Session) -> list[DuplicateGroup]:
     groups: dict[int, list[str]] = {}
     for i, path in enumerate(paths):
         groups.setdefault(root(i), []).append(path)
-    return [
-        DuplicateGroup("near", sorted(members), round(weakest.get(r, 1.0), 4))
-        for r, members in groups.items()
-        if len(members) > 1
+    return [  # two pictures at least: byte copies of one are an exact group, not a near one
+        DuplicateGroup(
+            "near", sorted(p for rep in reps for p in copies[rep]), round(weakest.get(r, 1.0), 4)
+        )
+        for r, reps in groups.items()
+        if len(reps) > 1
     ]
 
 
 def find_duplicates(sessions: sessionmaker[Session]) -> list[DuplicateGroup]:
-    """Exact groups first, then near ones."""
+    """Exact groups first, then near ones; an exact group inside a near one is merged there."""
     with sessions() as session:
-        return exact_duplicates(session) + near_duplicates(session)
+        near = near_duplicates(session)
+        in_near = {path for group in near for path in group.paths}
+        exact = [g for g in exact_duplicates(session) if not in_near.intersection(g.paths)]
+        return exact + near

@@ -137,10 +137,11 @@ class PhotoLibrary:
         return result
 
     def album(self, album_id: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
-        """One album and a page of its photos, best score first."""
-        album = self.rules.get(album_id)
+        """One album (by id or title) and a page of its photos, best score first."""
+        album = self.rules.named(album_id)
         if album is None:
             raise NotFoundError(t("no album {album_id!r}", album_id=album_id))
+        album_id = album.id
         with self.sessions() as session:
             total = session.scalar(
                 select(func.count())

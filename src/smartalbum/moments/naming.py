@@ -78,14 +78,21 @@ def _month(day: date) -> tuple[str, str]:
 
 
 def place_names(place: Mapping[str, Any] | None) -> tuple[str, str]:
-    """("Hokkaido, Japan", "日本北海道"); English stands in for a missing Chinese name."""
+    """("Hokkaido, Japan", "日本北海道"); English stands in for a missing Chinese name.
+
+    A region with no Chinese name gives way to its town's ("芬兰赫尔辛基" for Uusimaa), or
+    to the country alone: "芬兰 Uusimaa" reads as neither language.
+    """
     if not place:
         return "", ""
     area = place.get("region") or place.get("city")
     country = place.get("country") or place.get("country_code")
     en = ", ".join(p for p in (area, country) if p)
-    area_zh = place.get("region_zh") or place.get("city_zh") or area
-    return en, _joined_zh(place.get("country_zh") or country, area_zh)
+    area_zh = place.get("region_zh") or place.get("city_zh")
+    country_zh = place.get("country_zh")
+    if country_zh and not area_zh:
+        return en, country_zh
+    return en, _joined_zh(country_zh or country, area_zh or area)
 
 
 def _joined_zh(*parts: str | None) -> str:

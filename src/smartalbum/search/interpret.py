@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from smartalbum.albums.groups import Groups
 from smartalbum.albums.rules import RuleSet, keyword_classes
 from smartalbum.models.labels import LabelSet
-from smartalbum.text import name_matches
+from smartalbum.text import has_chinese, name_matches
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,31 @@ def interpret(text: str, labels: LabelSet, groups: Groups, rules: RuleSet) -> In
     for group_id in group_ids:
         classes |= groups[group_id].classes
     return Interpretation(frozenset(classes), tuple(group_ids), tuple(albums))
+
+
+def chinese_name(
+    text: str, found: Interpretation, labels: LabelSet, groups: Groups, rules: RuleSet
+) -> str:
+    """What a keyword names, in Chinese: "terrier" -> "㹴", the name its classes share."""
+    if has_chinese(text):
+        return text
+    if found.groups:
+        return "、".join(groups[g].zh for g in found.groups)
+    names = sorted({labels[i].zh for i in found.classes})
+    if not names:
+        titles = [a.title_zh for a in rules.albums if a.id in found.albums and a.title_zh]
+        return "、".join(titles) or text
+    shared = _common_ending(names)
+    if has_chinese(shared):
+        return shared
+    # No name in common ("cat": 埃及猫, 猫头鹰, ...): the first, and "and others".
+    return names[0] if len(names) == 1 else f"{names[0]}等"
+
+
+def _common_ending(names: list[str]) -> str:
+    """The characters every name ends with ("玩具㹴", "边境㹴" -> "㹴")."""
+    ending = names[0]
+    for name in names[1:]:
+        while ending and not name.endswith(ending):
+            ending = ending[1:]
+    return ending

@@ -26,7 +26,7 @@ from smartalbum.library.service import PhotoLibrary
 from smartalbum.places import stored as stored_place
 from smartalbum.search import matching
 from smartalbum.search.explain import relaxed
-from smartalbum.search.interpret import interpret
+from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
 from smartalbum.search.understand import Part, Vocabulary, understand
 from smartalbum.search.understand.what import Concept, WhatVocabulary, what_vocabulary
@@ -152,11 +152,11 @@ def _by_keyword(library: PhotoLibrary, text: str, places: dict[str, dict[str, An
     )
     if not (found.classes or found.albums or refs):
         return []
-    concept = Concept("keyword", text, text, text, found.classes, found.albums)
-    kind = "what" if found.classes or found.albums else "where"
-    return [
-        Part(kind, text, text, text, concepts=(concept,) if kind == "what" else (), places=refs)
-    ]
+    zh = chinese_name(text, found, library.labels, library.groups, library.rules)
+    if not (found.classes or found.albums):
+        return [Part("where", text, text, text, places=refs)]
+    concept = Concept("keyword", text, text, zh, found.classes, found.albums)
+    return [Part("what", text, text, zh, concepts=(concept,), places=refs)]
 
 
 def _found(
