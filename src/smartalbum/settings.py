@@ -21,8 +21,9 @@ from smartalbum.hosts import is_loopback
 from smartalbum.i18n import LANGUAGES, language_of, t
 
 ENV_PREFIX = "SMARTALBUM_"
+MAX_TOP_K = 10  # predictions per image at most: `classify --top-k`, SMARTALBUM_TOP_K, /predict
 _AT_LEAST_ONE = (
-    "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
+    "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
     "session_idle_hours", "session_max_days", "broker_visibility_timeout",
 )  # fmt: skip
@@ -50,7 +51,7 @@ class Settings:
     engine: str = _setting(
         "auto", "Inference engine: auto, torch, onnx, onnx-int8, openvino or openvino-int8."
     )
-    top_k: int = _setting(5, "How many predictions to return per image.")
+    top_k: int = _setting(5, f"How many predictions to return per image (1 to {MAX_TOP_K}).")
     batch_size: int = _setting(8, "Images per model call.")
     threads: int = field(
         default_factory=_default_threads,
@@ -175,6 +176,14 @@ class Settings:
                         value=getattr(self, name),
                     )
                 )
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise ConfigError(
+                t(
+                    "setting top_k must be from 1 to {most}, got {value}",
+                    most=MAX_TOP_K,
+                    value=self.top_k,
+                )
+            )
         if self.index_processes < 0:
             raise ConfigError(
                 t(
