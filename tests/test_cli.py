@@ -53,6 +53,41 @@ def test_classify_json_reports_each_file_in_order(samples: Path, tmp_path: Path)
     assert "readme.txt: not an image" in txt["error"]["message"]
 
 
+def test_classify_json_gives_a_missing_file_and_a_folder_their_own_codes(
+    samples: Path, tmp_path: Path
+) -> None:
+    missing, folder = tmp_path / "gone.jpg", tmp_path / "album"
+    folder.mkdir()
+    proc = run("classify", "--json", str(missing), str(folder), str(samples / CAT))
+    assert proc.returncode == 1, proc.stderr
+    gone, directory, cat = json.loads(proc.stdout)
+    assert gone["error"] == {"code": "file_not_found", "message": f"{missing}: file not found"}
+    assert directory["error"] == {
+        "code": "not_a_file",
+        "message": f"{folder}: is a directory, not an image file",
+    }
+    assert cat["predictions"][0]["label"] == "Egyptian cat"  # the others still answer
+    chinese = run("classify", "--json", str(missing), env={"SMARTALBUM_LANG": "zh"})
+    assert json.loads(chinese.stdout)[0]["error"]["code"] == "file_not_found"
+    assert "file not found" not in json.loads(chinese.stdout)[0]["error"]["message"]
+
+
+@pytest.mark.parametrize("top_k", ["0", "11", "2000"])
+def test_top_k_outside_the_web_s_range_is_a_usage_error(samples: Path, top_k: str) -> None:
+    proc = run("classify", "--top-k", top_k, str(samples / CAT))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert f"top_k must be from 1 to 10, got {top_k}" in proc.stderr  # as /predict's top_k
+    env = {"SMARTALBUM_TOP_K": top_k}
+    assert run("classify", "--json", str(samples / CAT), env=env).returncode == 2
+
+
+def test_top_k_at_the_web_s_most_answers(samples: Path) -> None:
+    proc = run("classify", "--json", "--top-k", "10", str(samples / CAT))
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)[0]["predictions"]) == 10
+
+
 def test_classify_table_and_success_exit(samples: Path) -> None:
     proc = run("classify", "--top-k", "1", str(samples / "n11879895_rapeseed.JPEG"))
     assert proc.returncode == 0, proc.stderr

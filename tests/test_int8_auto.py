@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -24,11 +25,13 @@ from smartalbum.settings import Settings
 from tests.helpers import SAMPLES, LiveServer, cache_with_fp32
 
 
-def _index(folder: Path, library: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+def _index(
+    folder: Path, library: Path, cache: Path, *flags: str
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SMARTALBUM_CACHE_DIR": str(cache), "SMARTALBUM_ENGINE": "auto"}
     return subprocess.run(
         [sys.executable, "-m", "smartalbum", "index", str(folder), "--library", str(library),
-         "--json"],
+         *flags],
         env=env, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
 
@@ -49,15 +52,23 @@ def test_the_first_big_import_builds_int8_and_the_next_one_serves_with_auto(
     library = tmp_path / "library.db"
     first = _index(_some_samples(tmp_path / "first", names[:120]), library, cache)
     assert first.returncode == 0, first.stderr
-    assert "built the INT8 model from 60 of your photos" in first.stderr, first.stderr
+    # The index's own line, then the INT8 build as a step of its own, with its own time.
+    assert re.fullmatch(r"120 files: 120 added, .* in [\d.]+ s \([\d.]+ img/s\)\n", first.stdout)
+    building, built = first.stderr.splitlines()
+    assert (
+        building == "smartalbum: building the INT8 model from your photos (once; it takes a while)"
+    )
+    assert re.match(r"smartalbum: built the INT8 model from 60 of your photos in [\d.]+ s: ", built)
+    assert "Collecting tensor data" not in first.stdout + first.stderr  # ONNX Runtime's, not ours
     files = model_files(settings.with_overrides(cache_dir=cache))
     verdict = json.loads(int8.verdict_path(files).read_text())
     assert verdict["kept"] and verdict["agreement"] >= int8.MIN_AGREEMENT
     assert (verdict["calibrated_on"], verdict["checked_on"], verdict["photos"]) == (60, 60, 120)
     assert files.onnx_path("int8").is_file()
 
-    second = _index(_some_samples(tmp_path / "second", names[120:130]), library, cache)
+    second = _index(_some_samples(tmp_path / "second", names[120:130]), library, cache, "--json")
     assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["added"] == 10
     assert "INT8" not in second.stderr  # built once, not again
     remembered = json.loads((cache / choice.CACHE_NAME).read_text())
     (latest,) = [c for c in remembered.values() if "onnx-int8" in c["timings"]]

@@ -38,11 +38,14 @@ def test_predict_one_photo(client: httpx.Client, samples: Path) -> None:
     assert 0.3 <= body["albums"][0]["score"] <= 1
     assert len(body["predictions"]) == 3
     top = body["predictions"][0]
-    assert set(top) == {"rank", "index", "wnid", "label", "label_zh", "probability"}
+    assert set(top) == {
+        "rank", "index", "wnid", "label", "label_zh", "probability", "probability_percent"
+    }  # fmt: skip
     assert (top["rank"], top["wnid"], top["label"], top["label_zh"]) == (
         1, "n02124075", "Egyptian cat", "埃及猫"
     )  # fmt: skip
-    assert 0 < top["probability"] <= 100 and round(top["probability"], 2) == top["probability"]
+    assert 0.5 < top["probability"] <= 1 and round(top["probability"], 4) == top["probability"]
+    assert top["probability_percent"] == pytest.approx(top["probability"] * 100, abs=0.01)
     assert body["predictions"][0]["probability"] >= body["predictions"][1]["probability"]
 
 

@@ -59,6 +59,20 @@ class UnsupportedImageError(ImageDecodeError):
     status = 415
 
 
+class FileMissingError(ImageDecodeError):
+    """A path given as a photo names no file (mistyped, moved or deleted)."""
+
+    code = "file_not_found"
+    status = 404
+
+
+class NotAFileError(ImageDecodeError):
+    """A path given as a photo is a folder (or another thing that is not a regular file)."""
+
+    code = "not_a_file"
+    status = 400
+
+
 class ImageTooLargeError(ImageDecodeError):
     """The image has more pixels than the configured limit (a decompression bomb guard)."""
 

@@ -18,7 +18,13 @@ from typing import IO
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from smartalbum.errors import ImageDecodeError, ImageTooLargeError, UnsupportedImageError
+from smartalbum.errors import (
+    FileMissingError,
+    ImageDecodeError,
+    ImageTooLargeError,
+    NotAFileError,
+    UnsupportedImageError,
+)
 from smartalbum.i18n import Message, t
 
 ImageSource = str | os.PathLike[str] | bytes | Image.Image
@@ -122,9 +128,9 @@ def _open_stream(label: str, source: str | os.PathLike[str] | bytes) -> IO[bytes
         stream = path.open("rb")
         size = os.fstat(stream.fileno()).st_size
     except FileNotFoundError:
-        raise ImageDecodeError(label, t("file not found")) from None
+        raise FileMissingError(label, t("file not found")) from None
     except IsADirectoryError:
-        raise ImageDecodeError(label, t("is a directory, not an image file")) from None
+        raise NotAFileError(label, t("is a directory, not an image file")) from None
     except PermissionError:
         raise ImageDecodeError(label, t("permission denied")) from None
     except OSError as exc:

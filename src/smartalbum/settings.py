@@ -21,8 +21,9 @@ from smartalbum.hosts import Network, is_loopback, networks
 from smartalbum.i18n import LANGUAGES, language_of, t
 
 ENV_PREFIX = "SMARTALBUM_"
+MAX_TOP_K = 10  # predictions per image at most: `classify --top-k`, SMARTALBUM_TOP_K, /predict
 _AT_LEAST_ONE = (
-    "top_k", "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
+    "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
     "session_idle_hours", "session_max_days", "broker_visibility_timeout", "max_file_mb",
     "trash_days",
@@ -51,7 +52,7 @@ class Settings:
     engine: str = _setting(
         "auto", "Inference engine: auto, torch, onnx, onnx-int8, openvino or openvino-int8."
     )
-    top_k: int = _setting(5, "How many predictions to return per image.")
+    top_k: int = _setting(5, f"How many predictions to return per image (1 to {MAX_TOP_K}).")
     batch_size: int = _setting(8, "Images per model call.")
     threads: int = field(
         default_factory=_default_threads,
@@ -202,29 +203,7 @@ class Settings:
 
     def validated(self) -> Settings:
         """Check ranges, the home and the language; raise ConfigError naming the setting."""
-        for name in _AT_LEAST_ONE:
-            if getattr(self, name) < 1:
-                raise ConfigError(
-                    t(
-                        "setting {name} must be at least 1, got {value}",
-                        name=name,
-                        value=getattr(self, name),
-                    )
-                )
-        if self.rescan_minutes < 0:
-            raise ConfigError(
-                t(
-                    "setting rescan_minutes must be 0 or more, got {value}",
-                    value=self.rescan_minutes,
-                )
-            )
-        if self.index_processes < 0:
-            raise ConfigError(
-                t(
-                    "setting index_processes must be 0 or more, got {value}",
-                    value=self.index_processes,
-                )
-            )
+        self._check_ranges()
         if self.home is not None:
             home_coordinates(self.home)
         self.path_pairs()
@@ -249,6 +228,34 @@ class Settings:
                 )
             )
         return self
+
+    def _check_ranges(self) -> None:
+        for name in _AT_LEAST_ONE:
+            if getattr(self, name) < 1:
+                raise ConfigError(
+                    t(
+                        "setting {name} must be at least 1, got {value}",
+                        name=name,
+                        value=getattr(self, name),
+                    )
+                )
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise ConfigError(
+                t(
+                    "setting top_k must be from 1 to {most}, got {value}",
+                    most=MAX_TOP_K,
+                    value=self.top_k,
+                )
+            )
+        for name in ("index_processes", "rescan_minutes"):
+            if getattr(self, name) < 0:
+                raise ConfigError(
+                    t(
+                        "setting {name} must be 0 or more, got {value}",
+                        name=name,
+                        value=getattr(self, name),
+                    )
+                )
 
     @property
     def serves_beyond_this_machine(self) -> bool:

@@ -60,10 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 some input failed, 2 usage)."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="smartalbum: %(message)s",
-    )
+    _configure_logging(args.verbose)
     try:
         commands = (
             model_commands.COMMANDS
@@ -90,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             log.error("the traceback of the failure below:", exc_info=exc)
         return _report(args, _unexpected(args, exc))
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Our warnings on the terminal; with -v, ours and the libraries' (ONNX Runtime's) info."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR, format="smartalbum: %(message)s"
+    )
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 def _report(args: argparse.Namespace, error: SmartalbumError) -> int:

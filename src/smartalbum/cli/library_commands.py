@@ -138,7 +138,10 @@ def _int8_from_the_library(settings: Settings, sessions: Any) -> None:
     from smartalbum.engines.classifier import model_files
     from smartalbum.library.int8 import auto_int8, verdict_message
 
-    verdict = auto_int8(settings, model_files(settings), sessions)
+    def starting() -> None:
+        say(t("smartalbum: building the INT8 model from your photos (once; it takes a while)"))
+
+    verdict = auto_int8(settings, model_files(settings), sessions, starting)
     if verdict is not None:
         say(t("smartalbum: {message}", message=verdict_message(verdict)))
 

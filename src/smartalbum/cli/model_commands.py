@@ -12,7 +12,7 @@ from typing import Any
 from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, progress, say, show
 from smartalbum.errors import ConfigError, SmartalbumError
 from smartalbum.i18n import nt, t
-from smartalbum.settings import Settings
+from smartalbum.settings import MAX_TOP_K, Settings
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,9 @@ def add_parsers(sub: Any, model_flags: argparse.ArgumentParser) -> None:
     """The subcommands about models and single photos."""
     classify = sub.add_parser("classify", parents=[model_flags], help="name what is in image files")
     classify.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    classify.add_argument("--top-k", type=int, help="predictions per image (default 5)")
+    classify.add_argument(
+        "--top-k", type=int, help=f"predictions per image, 1 to {MAX_TOP_K} (default 5)"
+    )
 
     evaluate = sub.add_parser(
         "eval", parents=[model_flags], help="top-1/top-5 accuracy on a folder of <wnid>_* images"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -39,6 +41,18 @@ def _float_nodes(model_path: Path, first_convs: int) -> list[str]:
     return convs + [n.name for n in graph.node if n.op_type in ("Gemm", "MatMul")]
 
 
+@contextlib.contextmanager
+def _printed_to_log() -> Iterator[None]:
+    """ONNX Runtime's calibration prints its progress; it goes to our log (seen with -v)."""
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            yield
+    finally:
+        for line in printed.getvalue().splitlines():
+            log.info("quantization: %s", line)
+
+
 def quantize_int8(
     fp32: Path, target: Path, calibration: Sequence[np.ndarray], float_convs: int = 0
 ) -> Path:
@@ -48,7 +62,7 @@ def quantize_int8(
     pixels enter, 7-bit weights cost the most accuracy for the least time.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+    with _printed_to_log(), tempfile.TemporaryDirectory(dir=target.parent) as work:
         prepared = Path(work) / "prepared.onnx"
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
         with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as tmp:

@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +44,17 @@ def verdict_path(files: ModelFiles) -> Path:
 
 
 def auto_int8(
-    settings: Settings, files: ModelFiles, sessions: sessionmaker[Session]
+    settings: Settings,
+    files: ModelFiles,
+    sessions: sessionmaker[Session],
+    starting: Callable[[], None] = lambda: None,
 ) -> dict[str, Any] | None:
     """Build and check the INT8 model from the library's photos if it is time; the verdict.
 
     None when there is nothing to do: an INT8 model exists, the library is too small, or
-    a refused one has not yet seen the library double.
+    a refused one has not yet seen the library double. ``starting`` is called before the
+    work begins (the command line says so: it takes a while); the verdict's ``seconds``
+    count all of it, decoding the sample included.
     """
     if artifacts.is_valid(files.onnx_path("int8")):
         return None
@@ -58,13 +64,14 @@ def auto_int8(
     refused = previous is not None and not previous.get("kept")
     if len(paths) < MIN_PHOTOS or (refused and previous and len(paths) < 2 * previous["photos"]):
         return None
+    starting()
+    started = time.monotonic()
     random.Random(SEED).shuffle(paths)
     calibrate = min(CALIBRATION, len(paths) // 2)
     arrays = _decode(settings, files, paths, calibrate + min(CHECK, len(paths) - calibrate))
     if len(arrays) < MIN_PHOTOS:
         return None
     calibrate = min(calibrate, len(arrays) // 2)
-    started = time.monotonic()
     result = build_checked_int8(
         files, arrays[:calibrate], arrays[calibrate:], MIN_AGREEMENT, settings.threads
     )
@@ -87,15 +94,19 @@ def verdict_message(verdict: dict[str, Any]) -> Message:
     """What became of the automatic INT8 model, for the person who imported."""
     if verdict["kept"]:
         return t(
-            "built the INT8 model from {calibrated} of your photos: it agrees with fp32 on "
-            "{agreement:.1%} of {checked} others; the fastest engine serves from now on",
+            "built the INT8 model from {calibrated} of your photos in {seconds:.1f} s: it "
+            "agrees with fp32 on {agreement:.1%} of {checked} others; the fastest engine "
+            "serves from now on",
             calibrated=verdict["calibrated_on"],
+            seconds=verdict["seconds"],
             agreement=verdict["agreement"],
             checked=verdict["checked_on"],
         )
     return t(
-        "INT8 model not used: it agrees with fp32 on only {agreement:.1%} of {checked} of your "
-        "photos (it needs {needed:.0%}); fp32 keeps serving",
+        "INT8 model not used (built and checked in {seconds:.1f} s): it agrees with fp32 on "
+        "only {agreement:.1%} of {checked} of your photos (it needs {needed:.0%}); fp32 keeps "
+        "serving",
+        seconds=verdict["seconds"],
         agreement=verdict["agreement"],
         checked=verdict["checked_on"],
         needed=verdict["min_agreement"],

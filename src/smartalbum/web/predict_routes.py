@@ -7,19 +7,20 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 
 from smartalbum.engines.classifier import Prediction
 from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
 from smartalbum.models.zoo import MODELS
+from smartalbum.settings import MAX_TOP_K
 from smartalbum.web.batching import Classified
 from smartalbum.web.category_routes import CategoryCache
 from smartalbum.web.errors import error_responses, request_language
 from smartalbum.web.explain_routes import explain_upload
 from smartalbum.web.state import AppState
 
-MAX_TOP_K = 10
 ALBUM_LABELS = 5
 
 # The types imaging decodes (imaging.SUPPORTED_FORMATS), as the media types of an upload.
@@ -59,6 +60,64 @@ PREDICT_BODY: dict[str, Any] = {
 }
 
 
+class PredictedClass(BaseModel):
+    """One ranked class of a photo, as every answer names a class."""
+
+    rank: int = Field(ge=1)
+    index: int = Field(ge=0, description="The class index")
+    wnid: str
+    label: str
+    label_zh: str
+    probability: float = Field(
+        ge=0, le=1, description="Calibrated probability, a fraction 0..1 (as everywhere)"
+    )
+    probability_percent: float = Field(
+        ge=0, le=100, deprecated=True,
+        description="The same in percent, as `probability` was in /predict before it became "
+        "a fraction like everywhere else; removed in the next release",
+    )  # fmt: skip
+
+
+class ScoredAlbum(BaseModel):
+    """A smart album the photo would join, with its membership score."""
+
+    id: str
+    title: str
+    title_zh: str
+    score: float = Field(ge=0, le=1, description="Membership score, a fraction 0..1")
+
+
+class ScoredCategory(BaseModel):
+    """A taught category the photo is in."""
+
+    id: int
+    name: str
+    name_zh: str | None
+    score: float = Field(ge=-1, le=1, description="Cosine with the category, -1..1")
+
+
+class PredictResult(BaseModel):
+    """One of several photos: its labels as for one photo, or its error."""
+
+    file: str | None
+    predictions: list[PredictedClass] = []
+    albums: list[ScoredAlbum] = []
+    categories: list[ScoredCategory] = []
+    error: dict[str, str] | None = None
+
+
+class PredictAnswer(BaseModel):
+    """``predictions``, ``albums`` (and ``categories``) for one photo; ``results`` for several."""
+
+    predictions: list[PredictedClass] = []
+    albums: list[ScoredAlbum] = []
+    categories: list[ScoredCategory] = []
+    results: list[PredictResult] = []
+    model: str
+    engine: str
+    ms: float
+
+
 def predict_router(state: AppState, categories: CategoryCache | None = None) -> APIRouter:
     """``/predict``, ``/api/health``, ``/api/models``; ``categories`` scores uploads for them."""
     router = APIRouter()
@@ -92,7 +151,8 @@ def predict_router(state: AppState, categories: CategoryCache | None = None) -> 
 
     @router.post(
         "/predict",
-        responses=error_responses(400, 413, 415, 422, 503),
+        response_model=None,
+        responses={200: {"model": PredictAnswer}, **error_responses(400, 413, 415, 422, 503)},
         openapi_extra=PREDICT_BODY,
     )
     async def predict(
@@ -228,4 +288,11 @@ def _albums_json(
 
 
 def _prediction_json(p: Prediction) -> dict[str, Any]:
-    return {**p.to_dict(), "probability": round(p.probability * 100, 2)}
+    """A prediction as every answer gives it (``probability`` 0..1), and the old percent."""
+    return {
+        **p.to_dict(),
+        "probability": round(p.probability, 4),
+        # Deprecated (PredictedClass says so in OpenAPI): what ``probability`` was here before
+        # it became a fraction like everywhere else; kept for one release, for old clients.
+        "probability_percent": round(p.probability * 100, 2),
+    }

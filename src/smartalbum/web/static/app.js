@@ -51,11 +51,12 @@ function render(r) {
     li.innerHTML = '<div class="label"><span></span><span></span></div>' +
       '<div class="track" role="progressbar" aria-valuemin="0" aria-valuemax="100"><div class="fill"></div></div>';
     li.querySelector(".label span:first-child").textContent = name;
-    li.querySelector(".label span:last-child").textContent = p.probability.toFixed(2) + "%";
+    const pct = p.probability * 100;  // a fraction 0..1, as in every answer
+    li.querySelector(".label span:last-child").textContent = pct.toFixed(2) + "%";
     const track = li.querySelector(".track");
-    track.setAttribute("aria-valuenow", String(p.probability));
-    track.setAttribute("aria-label", `${name} ${p.probability.toFixed(2)}%`);
-    li.querySelector(".fill").style.width = Math.max(1, p.probability) + "%";
+    track.setAttribute("aria-valuenow", String(pct));
+    track.setAttribute("aria-label", `${name} ${pct.toFixed(2)}%`);
+    li.querySelector(".fill").style.width = Math.max(1, pct) + "%";
     bars.appendChild(li);
   }
   const albums = r.card.querySelector(".albums");
