@@ -107,6 +107,8 @@ def test_pages_send_a_stranger_to_the_sign_in_page(server: Server) -> None:
         login = c.get("/login")
         assert login.status_code == 200 and "login.js" in login.text
         assert c.get("/api/health").status_code == 200
+        icon = c.get("/favicon.ico")  # a browser asks for it on every page, signed in or not
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
 
 
 def sign_in(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:

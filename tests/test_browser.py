@@ -58,7 +58,7 @@ def test_file_chooser_is_keyboard_reachable_and_labelled(browser: object, live_u
     page.goto(live_url + "/")
     page.evaluate("localStorage.clear()")
     focused = []
-    for _ in range(6):
+    for _ in range(12):  # past the header: four pages, the search and its button, two languages
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.id"))
     assert "picker" in focused
@@ -205,8 +205,10 @@ def correct_the_cat_to_a_daisy(page: Any, url: str) -> None:
     expect(page.locator(".tags a[data-album=plants]")).to_be_visible()
     expect(page.locator(".tags a[data-album=pets]")).to_have_count(0)
     expect(bars.first.locator(".label > span").first).to_contain_text("daisy")
+    expect(page.locator(".labels-heading")).to_have_text("Labels (corrected)")  # nobody signed in
     page.click("[data-lang=zh]")
     expect(bars.first.locator(".label > span").first).to_contain_text("雏菊")
+    expect(page.locator(".labels-heading")).to_have_text("标签（已更正）")
     expect(page.locator(".tags a[data-album=plants]")).to_have_text("花草")
     page.screenshot(path=str(ARTIFACTS / "gallery-photo-corrected-zh.png"))
     page.locator(".tags a[data-album=plants]").click()

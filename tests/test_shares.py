@@ -74,6 +74,7 @@ def test_a_stranger_sees_only_the_shared_album(server: Server) -> None:
         assert [p["id"] for p in shown["photos"]] == [p["id"] for p in pets["photos"]]
         assert {"path", "name", "gps", "camera"}.isdisjoint(keys(shown)), "no server paths"
         assert shown["photos"][0]["labels"][0]["label_zh"]
+        believable_labels_and_dates(server, shown["photos"])
         inside = shown["photos"][0]["id"]
         base = f"/api/shared/{link['token']}/photos"
         thumb = stranger.get(f"{base}/{inside}/thumbnail")
@@ -85,6 +86,22 @@ def test_a_stranger_sees_only_the_shared_album(server: Server) -> None:
         # The link opens nothing else: the rest of the library still needs a sign-in.
         for path in ("/api/albums", f"/api/photos/{inside}", "/api/search?q=cat", "/api/shares"):
             assert_error(stranger.get(path), 401, "unauthorized")
+
+
+def believable_labels_and_dates(server: Server, photos: list[dict[str, Any]]) -> None:
+    """Each shared photo has its date, and of its top three labels only those at 50 % or
+    more (a guest cannot tell a 23 % guess from a fact); some were left out."""
+    left_out = 0
+    for photo in photos:
+        full = httpx.get(f"{server.url}/api/photos/{photo['id']}", headers=server.editor).json()
+        assert photo["taken_at"] and photo["taken_at"] == full["taken_at"]
+        top = [
+            {k: label[k] for k in ("label", "label_zh", "probability")}
+            for label in full["labels"][:3]
+        ]
+        assert photo["labels"] == [label for label in top if label["probability"] >= 0.5]
+        left_out += len(top) - len(photo["labels"])
+    assert left_out > 0
 
 
 def first_photo_not_in(server: Server, album: str) -> int:

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER = "smartalbum_session", "smartalbum_csrf", "x-csrf-token"
 # Routes anyone may use: the sign-in page and its call, health, the schema and its docs.
 PUBLIC = {
-    ("GET", "/login"), ("POST", "/api/login"), ("GET", "/api/health"),
+    ("GET", "/login"), ("POST", "/api/login"), ("GET", "/api/health"), ("GET", "/favicon.ico"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
     # A share link's token is its credential: these routes check it themselves.
     ("GET", "/s/{token}"), ("GET", "/api/shared/{token}"), ("POST", "/api/shared/{token}/unlock"),

@@ -5,12 +5,13 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 
 def mount_pages(app: FastAPI) -> None:
-    """Serve ``/``, ``/gallery``, ``/login`` and ``/static/...``; pages are not in the schema."""
+    """Serve ``/``, ``/gallery``, ``/login``, ``/favicon.ico`` and ``/static/...``; pages are
+    not in the schema."""
     static = resources.files("smartalbum.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
@@ -25,3 +26,11 @@ def mount_pages(app: FastAPI) -> None:
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     async def login() -> HTMLResponse:
         return HTMLResponse(static.joinpath("login.html").read_text("utf-8"))
+
+    # Every page links the SVG icon; this answers whatever still asks the old address
+    # (a bookmark, the docs page, a feed reader) with the same picture instead of a 404.
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        icon = static.joinpath("favicon.svg").read_bytes()
+        cached = {"Cache-Control": "max-age=86400"}
+        return Response(icon, media_type="image/svg+xml", headers=cached)

@@ -2,9 +2,10 @@
 
 The routes under ``/api/shared/{token}`` and the page ``/s/{token}`` are public (the token
 is the credential); they show only the linked album's or moment's photos — thumbnails,
-originals, dates and labels — never a path of the server, a GPS position, another album
-or search. A link with a password asks for it once (``POST .../unlock``), which sets a
-cookie scoped to that link's API path. Wrong passwords are throttled like sign-ins.
+originals, dates and the labels worth believing (``GUEST_FLOOR``) — never a path of the
+server, a GPS position, another album or search. A link with a password asks for it once
+(``POST .../unlock``), which sets a cookie scoped to that link's API path. Wrong passwords
+are throttled like sign-ins.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ Token = Annotated[
 Pass = Annotated[str | None, Cookie(alias=PASS_COOKIE, include_in_schema=False)]
 LinkId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]
 SHOWN_LABELS = 3
+# A guest sees a label only when it is worth believing: a person's (set or confirmed: 1.0) or
+# the model's at even odds or better. The probabilities are calibrated ("70 %" is right about
+# 70 % of the time), so a shown label is right more often than not, and at most one model
+# label can pass (they sum to 1). Below it ("jackfruit 23 %") a guest, who cannot correct it
+# and may not read the percentage, would mostly be told something wrong about the photo.
+GUEST_FLOOR = 0.5
 
 
 class ShareRequest(BaseModel):
@@ -113,6 +120,7 @@ class SharedView:
         labels = [
             {"label": p["label"], "label_zh": p["label_zh"], "probability": p["probability"]}
             for p in photo["labels"][:SHOWN_LABELS]
+            if p["probability"] >= GUEST_FLOOR
         ]
         keep = ("id", "width", "height", "taken_at")
         return {**{k: photo[k] for k in keep}, "labels": labels}

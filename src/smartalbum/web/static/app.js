@@ -3,22 +3,32 @@
 const TEXT = {
   en: { title: "smartalbum", intro: "Private, offline photo recognition: your photos never leave this machine.",
         drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
-        working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", failed: "Could not read this file:",
+        working: "Recognizing {n} photo(s)…", done: "Done: {ok} recognized.", albums: "Albums:",
+        doneFailed: "Done: {ok} recognized, {failed} failed (see below).",
         network: "The server did not answer.", folder: "Import a folder on this server", import: "Import",
-        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:", gallery: "Albums",
-        cancel: "Cancel", cancelling: "Stopping after the photos in hand…", cancelled: "Import cancelled; kept: {n}" },
+        indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:",
+        cancel: "Cancel", cancelling: "Stopping after the photos in hand…", cancelled: "Import cancelled; kept: {n}",
+        navAlbums: "Albums", timeline: "Timeline", categories: "Categories", recognize: "Recognize",
+        search: "Search", searchLabel: "Search photos", searchHint: "cat, 猫, snow, beach…" },
   zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
         drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
-        working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", failed: "无法读取此文件：",
+        working: "正在识别 {n} 张照片…", done: "完成：已识别 {ok} 张。", albums: "相册：",
+        doneFailed: "完成：已识别 {ok} 张，{failed} 张失败（见下方）。",
         network: "服务器没有响应。", folder: "导入这台服务器上的文件夹", import: "导入",
-        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：", gallery: "相册",
-        cancel: "取消", cancelling: "处理完手头的照片后停止…", cancelled: "导入已取消；已保存：{n}" },
+        indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：",
+        cancel: "取消", cancelling: "处理完手头的照片后停止…", cancelled: "导入已取消；已保存：{n}",
+        navAlbums: "相册", timeline: "时间线", categories: "分类", recognize: "识别照片",
+        search: "搜索", searchLabel: "搜索照片", searchHint: "猫、cat、雪、海边…" },
 };
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
-const results = [];  // {card, predictions, albums, error}
+const results = [];  // {card, name, predictions, albums, error, network}
 let status = { key: "", n: 0 };  // kept as a key so a language switch re-translates it
 
-function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
+// t("working", 3) fills {n}; t("doneFailed", { ok: 2, failed: 1 }) fills {ok} and {failed}.
+function t(key, n) {
+  const values = typeof n === "object" && n !== null ? n : { n };
+  return TEXT[lang][key].replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+}
 // The server answers errors in the language asked for: the page's, not the browser's.
 function call(path, options = {}) {
   const headers = { ...options.headers, ...csrfHeaders(), "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
@@ -30,6 +40,7 @@ function setLang(next) {
   localStorage.setItem("smartalbum.lang", lang);
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
   for (const r of results) render(r);
   showStatus(status.key, status.n);
@@ -69,10 +80,12 @@ function render(r) {
       albums.appendChild(tag);
     }
   }
-  r.card.querySelector(".error").textContent = r.error ? `${t("failed")} ${r.error}` : "";
+  // The server's message names the file and says why; a failure it never saw gets the name here.
+  r.card.querySelector(".error").textContent = r.network ? `${r.name}: ${t("network")}` : r.error || "";
 }
 
-async function classify(file) {
+// The card goes before ``before`` (null: at the end), so a batch keeps the order it was chosen in.
+async function classify(file, before) {
   const card = document.getElementById("card").content.firstElementChild.cloneNode(true);
   const img = card.querySelector(".thumb");
   img.src = URL.createObjectURL(file);
@@ -84,8 +97,8 @@ async function classify(file) {
   };
   card.querySelector(".name").textContent = file.name;
   card.photo = file;  // explain.js sends it again when a bar's heat-map is first asked for
-  document.getElementById("results").prepend(card);
-  const r = { card, predictions: [], albums: [], error: null };
+  document.getElementById("results").insertBefore(card, before);
+  const r = { card, name: file.name, predictions: [], albums: [], error: null, network: false };
   results.push(r);
   const form = new FormData();
   form.append("file", file, file.name);
@@ -96,21 +109,26 @@ async function classify(file) {
       r.predictions = body.predictions; r.albums = body.albums;
       document.getElementById("model").textContent = `${body.model} · ${body.engine} · ${body.ms} ms`;
     } else {
-      r.error = body.error ? body.error.message : response.statusText;
+      const message = body.error ? body.error.message : response.statusText;
+      r.error = message.includes(file.name) ? message : `${file.name}: ${message}`;
     }
   } catch (e) {
-    r.error = t("network");
+    r.network = true;
   }
-  card.dataset.state = r.error ? "error" : "done";
+  card.dataset.state = r.error || r.network ? "error" : "done";
   render(r);
+  return r;
 }
 
 async function handle(files) {
   const list = Array.from(files);
   if (!list.length) return;
   showStatus("working", list.length);
-  await Promise.all(list.map(classify));
-  showStatus("done", list.length);
+  // A new batch goes above the earlier ones, its photos in the order they were chosen.
+  const before = document.getElementById("results").firstElementChild;
+  const done = await Promise.all(list.map((file) => classify(file, before)));
+  const failed = done.filter((r) => r.error || r.network).length;
+  showStatus(failed ? "doneFailed" : "done", { ok: list.length - failed, failed });
 }
 
 const drop = document.getElementById("drop");
@@ -121,12 +139,20 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); handle(e.dataTransfer.files); });
 for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
 setLang(lang);
+// The gallery's search, from here: its results page.
+document.getElementById("search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const q = document.getElementById("q").value.trim();
+  if (q) location.assign(`/gallery#/search/${encodeURIComponent(q)}`);
+});
 
 // With import roots set, the server offers its folders to pick from instead of a typed path.
 async function offerFolders() {
   let roots;
   try { roots = await (await call("/api/folders")).json(); } catch (err) { return; }
-  if (!roots.configured) return;
+  // None listed (a public server without SMARTALBUM_IMPORT_ROOTS): the typed path stays, and
+  // importing says why it cannot, rather than an empty list to pick from.
+  if (!roots.configured || !roots.folders.length) return;
   const pick = document.getElementById("folder-pick"), typed = document.getElementById("folder");
   for (const root of roots.folders) {
     pick.add(new Option(root.path, root.path));

@@ -6,6 +6,7 @@ const TEXT = {
   en: { title: "smartalbum", albums: "Albums", recognize: "Recognize", search: "Search", searchLabel: "Search photos",
         searchHint: "cat, 猫, snow, beach…", photos: "{n} photos", photos1: "1 photo", noPhotos: "No photos yet — import a folder on the Recognize page.",
         empty: "Nothing here yet.", results: "{n} photos found", labels: "What the model sees", inAlbums: "Albums",
+        labelsBy: "Labels (corrected by {n})", labelsCorrected: "Labels (corrected)",
         noAlbums: "In no album", facts: "Details", taken: "Taken", camera: "Camera", size: "Size", file: "File",
         place: "GPS", setLabel: "Correct the label", setHint: "type a class, e.g. tabby or 虎斑猫", set: "Set",
         confirm: "Right", reject: "Not this", yourCorrections: "Your corrections", undo: "undo",
@@ -18,6 +19,7 @@ const TEXT = {
   zh: { title: "智能相册", albums: "相册", recognize: "识别照片", search: "搜索", searchLabel: "搜索照片",
         searchHint: "猫、cat、雪、海边…", photos: "{n} 张照片", noPhotos: "还没有照片——请在“识别照片”页面导入文件夹。",
         empty: "这里还没有照片。", results: "找到 {n} 张照片", labels: "识别结果", inAlbums: "所在相册",
+        labelsBy: "标签（由 {n} 更正）", labelsCorrected: "标签（已更正）",
         noAlbums: "不在任何相册中", facts: "照片信息", taken: "拍摄时间", camera: "相机", size: "尺寸", file: "文件",
         place: "GPS", setLabel: "更正标签", setHint: "输入类别，例如 虎斑猫 或 tabby", set: "更正",
         confirm: "正确", reject: "不是", yourCorrections: "你的更正", undo: "撤销",
@@ -252,7 +254,7 @@ async function photoView(id) {
     rerender();
   }
   rerender = () => {
-    const bars = el("ul", { class: "bars", "aria-label": t("labels") });
+    const bars = el("ul", { class: "bars", "aria-label": labelsHeading(photo) });
     for (const l of photo.labels) {
       const pct = Math.round(l.probability * 1000) / 10;
       const source = l.source === "model" ? null : el("span", { class: "source", text: l.source === "set" ? t("setByYou") : t("confirmed") });
@@ -292,7 +294,7 @@ async function photoView(id) {
       el("div", { class: "photo" }, el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
                                                   onerror: (e) => { e.target.src = thumb(id); } })),
       el("div", { class: "panel" },
-        el("h3", { text: t("labels") }), bars,
+        el("h3", { class: "labels-heading", text: labelsHeading(photo) }), bars,
         el("h3", { text: t("setLabel") }), form,
         photo.corrections.length ? el("h3", { text: t("yourCorrections") }) : null, photo.corrections.length ? corrections : null,
         el("h3", { text: t("inAlbums") }), albums,
@@ -303,6 +305,13 @@ async function photoView(id) {
         el("h3", { text: t("facts") }), facts)));
   };
   rerender();
+}
+
+// "What the model sees" only while nobody corrected it; then who did (none on a server nobody signs in to).
+function labelsHeading(photo) {
+  if (!photo.corrections.length) return t("labels");
+  const by = [...new Set(photo.corrections.map((c) => c.by).filter(Boolean))];
+  return by.length ? t("labelsBy", by.join(", ")) : t("labelsCorrected");
 }
 
 // One view at a time: a view still loading when the hash changes finishes first, so it can
@@ -325,6 +334,10 @@ async function draw() {
     else await albumsView();
   } catch (err) { failure(err); }
   document.getElementById("view").dataset.ready = location.hash || "#/";
+  for (const a of document.querySelectorAll("header nav a")) {  // the header marks the page shown
+    if (a.getAttribute("href") === (location.hash || "#/")) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
 }
 
 document.getElementById("search").addEventListener("submit", (e) => {

@@ -18,10 +18,16 @@ function setLang(next) {
 for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
 setLang(lang);
 
-// Only a path on this server: never send the person to another site after signing in.
+// Where to go once signed in: a page of this site only, never another site (an address like
+// "//evil.example" or "/\evil.example" is another site to a browser: the URL parser says so).
+// The server never sees a #fragment (/gallery#/album/pets): the browser keeps it across the
+// redirect to this page, so it is taken from this page's own address.
 function next() {
   const wanted = new URLSearchParams(location.search).get("next") || "/gallery";
-  return wanted.startsWith("/") && !wanted.startsWith("//") ? wanted : "/gallery";
+  let target;
+  try { target = new URL(wanted, location.origin); } catch (err) { return "/gallery"; }
+  if (!wanted.startsWith("/") || target.origin !== location.origin || target.pathname === "/login") return "/gallery";
+  return target.pathname + target.search + (target.hash || location.hash);
 }
 
 document.getElementById("login-form").addEventListener("submit", async (e) => {

@@ -34,5 +34,8 @@ function csrfHeaders() {
     location.assign("/login");
   });
   for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", label);
-  document.querySelector("header").append(who, out);
+  const account = document.createElement("div");  // kept together when the header wraps
+  account.className = "account";
+  account.append(who, out);
+  document.querySelector("header").append(account);
 })();

@@ -29,10 +29,23 @@ async function get(path) {
   return body;
 }
 
+// The day as the photo's own clock recorded it (never shifted to this browser's time zone).
 function day(iso) {
-  const d = new Date(iso);
-  return lang === "zh" ? `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
-    : d.toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
+  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
+  return lang === "zh" ? `${y}年${m}月${d}日`
+    : new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+}
+
+// The server sends only the labels worth believing (none when the model was unsure); the
+// viewer shows how sure, a cell just what.
+function what(p) { return p.labels[0] ? label(p.labels[0]) : ""; }
+
+function when(p) {
+  if (!p.taken_at) return null;
+  const time = document.createElement("time");
+  time.dateTime = p.taken_at.slice(0, 10);
+  time.textContent = day(p.taken_at);
+  return time;
 }
 
 function draw() {
@@ -52,17 +65,20 @@ function draw() {
 }
 
 function cell(p) {
-  const top = p.labels[0];
-  const caption = top ? `${label(top)} ${Math.round(top.probability * 100)}%` : "";
+  const caption = what(p);
   const link = document.createElement("a");
   link.href = `${base}/photos/${p.id}/original`;
   link.dataset.photo = p.id;
   const img = document.createElement("img");
-  Object.assign(img, { src: `${base}/photos/${p.id}/thumbnail`, alt: caption, loading: "lazy", width: 150, height: 150 });
+  const date = when(p);
+  Object.assign(img, { src: `${base}/photos/${p.id}/thumbnail`, alt: [caption, date && date.textContent].filter(Boolean).join(" · "),
+                       loading: "lazy", width: 150, height: 150 });
   const span = document.createElement("span");
   span.className = "caption";
-  span.textContent = caption;
-  link.append(img, span);
+  if (caption) span.append(Object.assign(document.createElement("span"), { className: "what", textContent: caption }));
+  if (date) span.append(date);
+  link.append(img);
+  if (span.childElementCount) link.append(span);
   link.addEventListener("click", (e) => { e.preventDefault(); view(p); });
   const item = document.createElement("li");
   item.append(link);
@@ -72,6 +88,8 @@ function cell(p) {
 function view(p) {
   byId("viewer-img").src = `${base}/photos/${p.id}/original`;
   byId("viewer-img").alt = p.labels[0] ? label(p.labels[0]) : "";
+  const date = when(p);
+  byId("viewer-date").replaceChildren(...(date ? [date] : []));
   byId("viewer-labels").replaceChildren(...p.labels.map((l) => {
     const item = document.createElement("li");
     item.className = "bar";
