@@ -3,19 +3,19 @@
 const TEXT = {
   en: { title: "smartalbum", intro: "Private, offline photo recognition: your photos never leave this machine.",
         drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
-        working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", failed: "Could not read this file:",
+        working: "Recognizing {n} photo(s)…", done: "Done.", albums: "Albums:", categories: "Categories:", failed: "Could not read this file:",
         network: "The server did not answer.", folder: "Import a folder on this server", import: "Import",
         indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:", gallery: "Albums",
         cancel: "Cancel", cancelling: "Stopping after the photos in hand…", cancelled: "Import cancelled; kept: {n}" },
   zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
         drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
-        working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", failed: "无法读取此文件：",
+        working: "正在识别 {n} 张照片…", done: "完成。", albums: "相册：", categories: "所属分类：", failed: "无法读取此文件：",
         network: "服务器没有响应。", folder: "导入这台服务器上的文件夹", import: "导入",
         indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：", gallery: "相册",
         cancel: "取消", cancelling: "处理完手头的照片后停止…", cancelled: "导入已取消；已保存：{n}" },
 };
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
-const results = [];  // {card, predictions, albums, error}
+const results = [];  // {card, predictions, albums, categories, error}
 let status = { key: "", n: 0 };  // kept as a key so a language switch re-translates it
 
 function t(key, n) { return TEXT[lang][key].replace("{n}", n); }
@@ -51,11 +51,11 @@ function render(r) {
     li.innerHTML = '<div class="label"><span></span><span></span></div>' +
       '<div class="track" role="progressbar" aria-valuemin="0" aria-valuemax="100"><div class="fill"></div></div>';
     li.querySelector(".label span:first-child").textContent = name;
-    const pct = p.probability * 100;  // a fraction 0..1, as in every answer
-    li.querySelector(".label span:last-child").textContent = pct.toFixed(2) + "%";
+    const pct = p.probability * 100;  // a fraction 0..1, as in every answer: the bar's width
+    li.querySelector(".label span:last-child").textContent = percent(p.probability);  // scores.js
     const track = li.querySelector(".track");
     track.setAttribute("aria-valuenow", String(pct));
-    track.setAttribute("aria-label", `${name} ${pct.toFixed(2)}%`);
+    track.setAttribute("aria-label", `${name} ${percent(p.probability)}`);
     li.querySelector(".fill").style.width = Math.max(1, pct) + "%";
     bars.appendChild(li);
   }
@@ -67,6 +67,18 @@ function render(r) {
       const tag = document.createElement("span");
       tag.textContent = typeof a === "string" ? a : (lang === "zh" ? a.title_zh : a.title);
       albums.appendChild(tag);
+    }
+  }
+  // The taught categories it is in, each with its cosine as the category's own page shows it.
+  const categories = r.card.querySelector(".categories");
+  categories.replaceChildren();
+  if (r.categories && r.categories.length) {
+    categories.append(t("categories") + " ");
+    for (const c of r.categories) {
+      const tag = document.createElement("span");
+      tag.dataset.category = String(c.id);
+      tag.textContent = `${lang === "zh" && c.name_zh ? c.name_zh : c.name} · ${cosine(c.score)}`;
+      categories.appendChild(tag);
     }
   }
   r.card.querySelector(".error").textContent = r.error ? `${t("failed")} ${r.error}` : "";
@@ -85,7 +97,7 @@ async function classify(file) {
   card.querySelector(".name").textContent = file.name;
   card.photo = file;  // explain.js sends it again when a bar's heat-map is first asked for
   document.getElementById("results").prepend(card);
-  const r = { card, predictions: [], albums: [], error: null };
+  const r = { card, predictions: [], albums: [], categories: [], error: null };
   results.push(r);
   const form = new FormData();
   form.append("file", file, file.name);
@@ -93,7 +105,7 @@ async function classify(file) {
     const response = await call("/predict?top_k=3", { method: "POST", body: form });
     const body = await response.json();
     if (response.ok) {
-      r.predictions = body.predictions; r.albums = body.albums;
+      r.predictions = body.predictions; r.albums = body.albums; r.categories = body.categories || [];
       document.getElementById("model").textContent = `${body.model} · ${body.engine} · ${body.ms} ms`;
     } else {
       r.error = body.error ? body.error.message : response.statusText;
