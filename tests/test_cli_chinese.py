@@ -165,9 +165,19 @@ def test_a_category_lists_its_photos_with_their_paths(run: Run, indexed_library:
 COSINE = re.compile(r"-?\d\.\d\d")
 
 
-def test_a_photo_s_category_score_reads_the_same_in_every_command(run: Run) -> None:
+def test_a_photo_s_category_score_reads_the_same_in_every_command(
+    run: Run, library_settings: Settings
+) -> None:
+    from smartalbum.library.categories import categories_of
+    from smartalbum.library.service import PhotoLibrary
+
     ids = _album_ids(run, "pets") + _album_ids(run, "winter")
     assert run("en", "teach", "Mimi", "--zh", "我家的猫", "--examples", *ids)[0] == 0
+    library = PhotoLibrary.open(library_settings)
+    try:  # low enough that photos the model scores are in it too, beside the examples
+        categories_of(library, library_settings).set_threshold(1, -0.5)
+    finally:
+        library.close()
     taught = json.loads(run("en", "categories", "1", "--json")[1])
     listing = run("en", "categories", "1")[1].splitlines()
     assert listing[0].endswith(f"(threshold {cosine(taught['threshold'])})"), listing[0]
