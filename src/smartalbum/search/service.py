@@ -204,10 +204,12 @@ def _answer(
             counted |= album.classes
     labels = labels_of(session, ids)
     what = [c for p in parts if p.kind == "what" for c in p.concepts]
-    taught = list(dict.fromkeys(c.id for c in what if c.kind == "category"))
+    # Every taught category the "what" finds photos by: named as one, or among a keyword's.
+    taught = [int(a.removeprefix(CONCEPT_PREFIX)) for c in what for a in c.albums
+              if a.startswith(CONCEPT_PREFIX)]  # fmt: skip
     # A photo found through a taught category says so, with its cosine there: shown as the
     # category's score, never as a percent like a label's.
-    in_taught = best_category(session, [int(c.removeprefix(CONCEPT_PREFIX)) for c in taught], ids)
+    in_taught = best_category(session, sorted(set(taught)), ids)
     photos = []
     for photo_id, score in page:
         path, place = rows[photo_id]
@@ -225,7 +227,7 @@ def _answer(
     return {
         "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
         "albums": list(dict.fromkeys(a for c in what if c.kind != "category" for a in c.albums)),
-        "categories": taught,
+        "categories": list(dict.fromkeys(c.id for c in what if c.kind == "category")),
         "places": [places[raw] for raw in sorted(named)],
         "photos": photos,
     }
