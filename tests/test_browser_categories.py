@@ -3,6 +3,7 @@ then find the category in search and in an album rule; screenshots in English an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,6 +141,22 @@ def find_it_in_search_albums_and_the_photo(
     """Search by either name, the album rule that names it, the photo page beside the labels."""
     from playwright.sync_api import expect
 
+    # A photo the model put in the category (an example is in it at 1, whatever its cosine),
+    # and its score as the category's page shows it: the cosine, two decimals.
+    member = page.locator(".matches li:not(.out) .caption:not(.yes):not(.no)").first
+    shown = member.inner_text()
+    assert re.fullmatch(r"-?\d\.\d\d", shown), shown
+    photo = member.locator("xpath=ancestor::li").get_attribute("data-match")
+    page.goto(url + "/gallery#/search/mimi")
+    # The same in search, beside the category's name (never a percent, as a label's is), and
+    # on the photo's page.
+    expect(page.locator(f".grid a[data-photo='{photo}'] .caption")).to_have_text(
+        f"我家的咪咪 {shown}"
+    )
+    page.goto(url + f"/gallery#/photo/{photo}")
+    expect(page.locator(f".tags a[data-category='{category_id}']")).to_have_text(
+        f"我家的咪咪 · {shown}"
+    )
     page.goto(url + "/gallery#/search/咪咪")
     expect(page.locator(f".grid a[data-photo='{examples[0]}']")).to_be_visible()
     page.goto(url + "/gallery#/search/mimi")

@@ -64,7 +64,7 @@ def test_chips_widen_the_search_and_results_come_as_moments(
     expect(page.locator(".result-moment .grid a")).to_have_count(3)
 
     page.get_by_role("button", name="中文").click()
-    expect(chips.locator(".name")).to_have_text(["滑雪", "日本"])
+    expect(chips.locator(".name")).to_have_text(["滑雪板", "日本"])
     expect(chips.locator(".kind")).to_have_text(["内容", "地点"])
     expect(results).to_contain_text("2025–26年冬 · 日本北海道 · 滑雪")
 

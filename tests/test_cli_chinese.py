@@ -18,6 +18,7 @@ from typing import Protocol
 import pytest
 
 from smartalbum.cli import main
+from smartalbum.cli.common import cosine, percent
 from smartalbum.models.labels import load_labels
 from smartalbum.moments.naming import place_names, trip_titles
 from smartalbum.settings import Settings
@@ -158,6 +159,64 @@ def test_a_category_lists_its_photos_with_their_paths(run: Run, indexed_library:
     rows = listing.splitlines()[1:]
     assert any(str(indexed_library / CAT) in row and "(example)" in row for row in rows), listing
     assert all(f"{indexed_library}/" in row for row in rows), listing
+
+
+# A taught category's score as every command shows it: the cosine with two decimals.
+COSINE = re.compile(r"-?\d\.\d\d")
+
+
+def test_a_photo_s_category_score_reads_the_same_in_every_command(
+    run: Run, library_settings: Settings
+) -> None:
+    from smartalbum.library.categories import categories_of
+    from smartalbum.library.service import PhotoLibrary
+
+    ids = _album_ids(run, "pets") + _album_ids(run, "winter")
+    assert run("en", "teach", "Mimi", "--zh", "我家的猫", "--examples", *ids)[0] == 0
+    library = PhotoLibrary.open(library_settings)
+    try:  # low enough that photos the model scores are in it too, beside the examples
+        categories_of(library, library_settings).set_threshold(1, -0.5)
+    finally:
+        library.close()
+    taught = json.loads(run("en", "categories", "1", "--json")[1])
+    listing = run("en", "categories", "1")[1].splitlines()
+    assert listing[0].endswith(f"(threshold {cosine(taught['threshold'])})"), listing[0]
+    listed = {row.split()[1]: row.split()[0] for row in listing[1:]}  # "#id" -> its score
+    scores = {f"#{m['id']}": cosine(m["score"]) for m in taught["matches"]}
+    assert listed and all(scores[photo] == score for photo, score in listed.items()), listing
+    # An example is in the category at 1 whatever the model's cosine (a person's word): the
+    # photos compared are those the model put there.
+    examples = {f"#{m['id']}" for m in taught["matches"] if m["example"]}
+    for lang, query, name in (("en", "Mimi", "Mimi · 我家的猫"), ("zh", "我家的猫", "我家的猫")):
+        code, found = run(lang, "search", query)
+        rows = [line for line in found.splitlines() if "  #" in line]
+        compared = [row for row in rows if row.split()[1] not in examples]
+        assert code == 0 and compared, found
+        for row in compared:
+            score, photo = row.split()[:2]
+            assert COSINE.fullmatch(score) and score == scores[photo], (row, listing)
+            assert f"  {name}  " in row and "%" not in row, row
+
+
+def test_percents_and_cosines_round_alike() -> None:
+    assert [percent(p) for p in (0.6839, 0.125, 0.004, 0.0, 1.0)] == [
+        "68 %", "13 %", "<1 %", "0 %", "100 %"]  # fmt: skip
+    assert [cosine(c) for c in (0.225, 0.125, -0.05, -0.001, 1.0)] == [
+        "0.23", "0.13", "-0.05", "0.00", "1.00"]  # fmt: skip
+
+
+def test_the_benchmarks_summarise_in_chinese(run: Run, live_url: str) -> None:
+    """Tiny sizes; `bench` of the engines (minutes of model runs) and `bench --catalog N
+    --search` (its queries are English sentences by design) are left out."""
+    commands = [
+        ["bench-categories", "--photos", "1000", "--examples", "5"],
+        ["loadtest", live_url, "--image", str(SAMPLES / CAT), "--clients", "1", "--requests", "2"],
+        ["bench", "--catalog", "60", "--repeats", "2"],
+    ]
+    for args in commands:
+        code, output = run("zh", *args)
+        assert code == 0 and ("张" in output or "个" in output), (args, output)
+        assert english_sentences(output) == [], (args, output)
 
 
 def test_tokens_list_says_never_used_and_when_it_expires(run: Run) -> None:

@@ -182,7 +182,7 @@ def test_an_unexpected_error_is_a_logged_500_in_the_one_shape(
     async def get() -> httpx.Response:
         # The framework re-raises after answering (so servers log it too); take the answer.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             return await client.get("/boom", headers={"Accept-Language": "zh-CN"})
 
     with caplog.at_level(logging.ERROR, logger="smartalbum.web.errors"):

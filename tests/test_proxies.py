@@ -108,6 +108,35 @@ def test_a_request_from_another_address_is_from_beyond(settings: Settings) -> No
     assert asyncio.run(me(("127.0.0.1", 5000))) == 200
 
 
+# The Host headers a browser on this machine sends for a server on loopback, and those a page
+# elsewhere sends once its own name resolves to 127.0.0.1 (DNS rebinding).
+THIS_MACHINE = ["localhost", "localhost:8000", "LOCALHOST:8000", "127.0.0.1", "127.0.0.1:8000",
+                "127.4.5.6:80", "[::1]", "[::1]:8000"]  # fmt: skip
+ELSEWHERE = ["evil.example", "evil.example:8000", "127.0.0.1.evil.example:8000",
+             "localhost.evil.example", "192.168.1.20:8000", "[::2]:8000"]  # fmt: skip
+
+
+def test_a_page_whose_name_points_here_reads_nothing(settings: Settings) -> None:
+    app = create_app(settings)  # loopback, no accounts: the one person at this machine
+
+    async def get(host: str, path: str = "/api/me", lang: str = "en") -> httpx.Response:
+        transport = httpx.ASGITransport(app, client=("127.0.0.1", 5000))  # from this machine
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            return await c.get(path, headers={"Host": host, "Accept-Language": lang})
+
+    for host in THIS_MACHINE:
+        assert asyncio.run(get(host)).status_code == 200, host
+    for host in ELSEWHERE:
+        error = assert_error(asyncio.run(get(host)), 403, "untrusted_host")
+        assert host in error["message"] and "DNS rebinding" in error["message"], host
+    chinese = assert_error(asyncio.run(get("evil.example", lang="zh-CN")), 403, "untrusted_host")
+    assert "DNS 重绑定" in chinese["message"]
+    page = asyncio.run(get("evil.example:8000", "/gallery"))
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "DNS rebinding" in page.text and "DNS 重绑定" in page.text  # both languages
+    assert asyncio.run(get("evil.example", "/api/health")).status_code == 200  # public anyway
+
+
 @pytest.fixture
 def admin_library(library_settings: Settings) -> tuple[Settings, dict[str, str]]:
     """The library with an admin, and the headers of a script with the admin's token."""

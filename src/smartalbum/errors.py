@@ -166,6 +166,13 @@ class AdminRequiredError(ForbiddenError):
     code = "admin_required"
 
 
+class UntrustedHostError(ForbiddenError):
+    """A request to a server with no accounts that names another host than this machine's: a
+    web page whose name was pointed here (DNS rebinding) must not read the library."""
+
+    code = "untrusted_host"
+
+
 class TooManyAttemptsError(SmartalbumError):
     """Too many failed sign-ins from this address or for this account: wait and retry."""
 

@@ -18,6 +18,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(header: str) -> str:
+    """The name or address of a Host header, without its port or brackets, lowercased:
+    ``localhost:8000`` -> ``localhost``, ``[::1]:8000`` -> ``::1``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    if header.count(":") == 1:  # a name or IPv4 address with a port (a bare IPv6 has several)
+        return header.split(":", 1)[0]
+    return header
+
+
 def networks(text: str) -> list[Network]:
     """The addresses and networks (``10.0.0.0/8``) of a ','-separated list; ValueError names
     the first part that is neither."""

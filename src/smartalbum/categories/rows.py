@@ -131,6 +131,27 @@ def photo_categories(session: Session, photo_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def best_category(
+    session: Session, category_ids: Sequence[int], photo_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """Photo id -> the best of these categories it is in, as ``photo_categories`` lists one."""
+    if not category_ids or not photo_ids:
+        return {}
+    rows = session.execute(
+        select(CategoryMember.photo_id, Category.id, Category.name, Category.name_zh,
+               CategoryMember.score)
+        .join(Category, Category.id == CategoryMember.category_id)
+        .where(CategoryMember.category_id.in_(list(category_ids)),
+               CategoryMember.photo_id.in_(list(photo_ids)))
+        .order_by(CategoryMember.score, Category.id.desc())
+    )  # fmt: skip
+    # Ascending, so the best (and among equals the first category) is written last.
+    return {
+        photo_id: {"id": i, "name": name, "name_zh": zh, "score": round(score, 4)}
+        for photo_id, i, name, zh, score in rows
+    }
+
+
 def members_of(session: Session, photo_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """Photo id -> {category key: score} of the categories these photos are in."""
     result: dict[int, dict[str, float]] = {}

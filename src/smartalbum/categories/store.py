@@ -20,6 +20,7 @@ from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
 from smartalbum.categories import learner
 from smartalbum.categories.rows import (
     CONCEPT_PREFIX,
+    best_category,
     category_names,
     category_or_404,
     check_photos,
@@ -40,6 +41,7 @@ __all__ = [  # the rows' functions, where the layers above have always found the
     "CONCEPT_PREFIX",
     "Categories",
     "CategoryReads",
+    "best_category",
     "category_names",
     "concept_scores",
     "key_of",

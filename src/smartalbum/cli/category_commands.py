@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum.cli.common import EXIT_OK, language, progress, show, title
+from smartalbum.cli.common import EXIT_OK, cosine, language, progress, show, title
 from smartalbum.i18n import nt, t
 from smartalbum.settings import Settings
 
@@ -68,7 +68,7 @@ def _teach(args: argparse.Namespace, settings: Settings) -> int:
             name=title(category["name"], category["name_zh"] or ""),
             examples=nt("{count} example", "{count} examples", shown, count=shown),
             photos=_photo_count(category["count"]),
-            threshold=category["threshold"],
+            threshold=cosine(category["threshold"]),
         )
     )
     return EXIT_OK
@@ -97,14 +97,14 @@ def _categories(args: argparse.Namespace, settings: Settings) -> int:
                 id=c["id"],
                 name=name,
                 photos=_photo_count(c["count"]),
-                threshold=c["threshold"],
+                threshold=cosine(c["threshold"]),
             )
         )
         for match in c.get("matches", [])[:20]:
             role = roles.get(match["example"] or "")
             path = library.photo(match["id"])["path"]
             mark = f"  {role.render(language())}" if role else ""
-            print(f"  {match['score']:7.3f}  #{match['id']}  {path}{mark}")
+            print(f"  {cosine(match['score']):>6}  #{match['id']}  {path}{mark}")
     return EXIT_OK
 
 
@@ -151,11 +151,15 @@ def _bench_categories(args: argparse.Namespace, _settings: Settings) -> int:
     if args.json:
         print(json.dumps(found, indent=2))
         return EXIT_OK
-    print(
-        f"{found['photos']} photos ({found['dimensions']} features, {found['matrix_mb']} MB): "
-        f"train from {found['examples']} examples {found['train_seconds'] * 1000:.1f} ms, "
-        f"score every photo {found['score_seconds'] * 1000:.1f} ms (median of {found['repeats']})"
-    )
+    show(
+        t(
+            "{photos} photos ({dimensions} features, {mb} MB): train from {examples} examples "
+            "{train} ms, score every photo {score} ms (median of {repeats})",
+            photos=found["photos"], dimensions=found["dimensions"], mb=found["matrix_mb"],
+            examples=found["examples"], train=f"{found['train_seconds'] * 1000:.1f}",
+            score=f"{found['score_seconds'] * 1000:.1f}", repeats=found["repeats"],
+        )
+    )  # fmt: skip
     return EXIT_OK
 
 

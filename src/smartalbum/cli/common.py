@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -32,6 +33,20 @@ def title(en: str, zh: str) -> str:
     if language() == "zh":
         return zh or en
     return f"{en} · {zh}" if zh else en
+
+
+def percent(fraction: float) -> str:
+    """A class probability or an album or search score (a fraction 0..1) as every command
+    and page shows it: a whole percent, "68 %" ("<1 %" for a trace). web/static/scores.js
+    is its twin: both round half up on the same double, so they print the same digits."""
+    whole = math.floor(fraction * 100 + 0.5)
+    return "<1 %" if whole == 0 and fraction > 0 else f"{whole} %"
+
+
+def cosine(score: float) -> str:
+    """A taught category's score or threshold (a cosine, -1..1) as every command and page
+    shows it: two decimals, "0.23" (web/static/scores.js: the same rounding)."""
+    return f"{math.floor(score * 100 + 0.5) / 100:.2f}"
 
 
 def progress(results: Iterator[Any], total: int) -> Iterator[Any]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smartalbum.cli.common import EXIT_OK, language, progress, say, show, title
+from smartalbum.cli.common import EXIT_OK, language, percent, progress, say, show, title
 from smartalbum.cli.search_command import add_search_arguments, run_search
 from smartalbum.errors import ConfigError
 from smartalbum.i18n import Message, nt, t
@@ -221,7 +221,7 @@ def _albums(args: argparse.Namespace, settings: Settings) -> int:
         else:
             show(_photos(title(album["title"], album["title_zh"]), album["count"]))
             for photo in album["photos"]:
-                print(f"  {photo['score']:6.1%}  #{photo['id']}  {photo['path']}")
+                print(f"  {percent(photo['score']):>6}  #{photo['id']}  {photo['path']}")
         return EXIT_OK
     if args.reload:
         regrouped = library.reload_rules()
@@ -340,7 +340,7 @@ def _label(args: argparse.Namespace, settings: Settings) -> int:
     for label in photo["labels"]:
         source = {"set": t("(set by you)"), "confirmed": t("(confirmed)")}.get(label["source"])
         mark = f"  {source.render(language())}" if source else ""
-        print(f"  {label['probability']:6.1%}  {label['label']} · {label['label_zh']}{mark}")
+        print(f"  {percent(label['probability']):>6}  {label['label']} · {label['label_zh']}{mark}")
     albums = "、" if language() == "zh" else ", "
     listed = albums.join(title(a["title"], a["title_zh"]) for a in photo["albums"])
     show(t("  albums: {albums}", albums=listed or t("none")))

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, progress, say, show
+from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, language, percent, progress, say, show
 from smartalbum.errors import ConfigError, SmartalbumError
-from smartalbum.i18n import nt, t
+from smartalbum.i18n import Message, nt, t
 from smartalbum.settings import MAX_TOP_K, Settings
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def _format_result(result: Any, lang: str) -> str:
     lines = [result.name]
     for p in result.predictions:
         lines.append(
-            f"  {p.rank}. {p.probability * 100:6.2f}%  {p.label}  {p.label_zh}  ({p.wnid})"
+            f"  {p.rank}. {percent(p.probability):>6}  {p.label}  {p.label_zh}  ({p.wnid})"
         )
     return "\n".join(lines) + "\n"
 
@@ -224,15 +224,30 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
             continue
         rows.append(row)
         if not args.json:
-            e2e = row["end_to_end_ips"]
-            print(
-                f"{row['model']:<20} {row['engine']:<14} weights={row['weights']:<8} "
-                f"batch-1 {row['batch1_ms']:7.2f} ms  batch-8 {row['batch8_ips']:7.1f} img/s  "
-                + (f"end-to-end {e2e:6.1f} img/s over {row['images']}" if e2e else "")
-            )
+            show(_bench_line(row))
     if args.json:
         print(json.dumps(rows, indent=2))
     return EXIT_OK
+
+
+def _bench_line(row: dict[str, Any]) -> Message:
+    """One engine's timings: batch-1 latency, batch-8 throughput, and end to end if timed."""
+    line = t(
+        "{model} {engine} weights={weights} batch-1 {batch1} ms  batch-8 {batch8} img/s",
+        model=f"{row['model']:<20}", engine=f"{row['engine']:<14}",
+        weights=f"{row['weights']:<8}", batch1=f"{row['batch1_ms']:7.2f}",
+        batch8=f"{row['batch8_ips']:7.1f}",
+    )  # fmt: skip
+    if not row["end_to_end_ips"]:
+        return line
+    over = nt(
+        "end-to-end {rate} img/s over {count} image",
+        "end-to-end {rate} img/s over {count} images",
+        row["images"],
+        rate=f"{row['end_to_end_ips']:6.1f}",
+        count=row["images"],
+    )
+    return t("{line}  {end_to_end}", line=line, end_to_end=over)
 
 
 def _bench_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -242,10 +257,12 @@ def _bench_search(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(row, indent=2, ensure_ascii=False))
         return EXIT_OK
-    print(f"{row['photos']} photos (built in {row['build_s']} s), today {row['today']}:")
+    show(t("{photos} photos (built in {build} s), today {today}:", photos=row["photos"],
+           build=row["build_s"], today=row["today"]))  # fmt: skip
     for q in row["queries"]:
-        print(f"  {q['warm_ms']:8.1f} ms warm  (first {q['first_ms']} ms)  {q['found']:>6} found  "
-              f"{'+'.join(q['parts'])}  {q['query']}")  # fmt: skip
+        show(t("  {warm} ms warm  (first {first} ms)  {found} found  {parts}  {query}",
+               warm=f"{q['warm_ms']:8.1f}", first=q["first_ms"], found=f"{q['found']:>6}",
+               parts="+".join(q["parts"]), query=q["query"]))  # fmt: skip
     return EXIT_OK
 
 
@@ -260,11 +277,15 @@ def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(row, indent=2))
     else:
-        print(
-            f"{row['photos']} photos, {row['labels']} labels (built in {row['build_s']} s): "
-            f"re-scan {row['rescan_s']} s, label query {row['label_query_ms']} ms "
-            f"(first {row['label_query_first_ms']} ms, {row['label_query_rows']} rows)"
-        )
+        show(
+            t(
+                "{photos} photos, {labels} labels (built in {build} s): re-scan {rescan} s, "
+                "label query {query} ms (first {first} ms, {rows} rows)",
+                photos=row["photos"], labels=row["labels"], build=row["build_s"],
+                rescan=row["rescan_s"], query=row["label_query_ms"],
+                first=row["label_query_first_ms"], rows=row["label_query_rows"],
+            )
+        )  # fmt: skip
     return EXIT_OK
 
 
@@ -334,11 +355,18 @@ def _loadtest(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            print(
-                f"{r['clients']:>3} clients: {r['requests_per_second']:6.1f} req/s, "
-                f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
-                f"{r['failed']} failed of {r['requests']}"
-            )
+            show(
+                nt(
+                    "{clients} client: {rate} req/s, p50 {p50} ms, p99 {p99} ms, "
+                    "{failed} failed of {requests}",
+                    "{clients} clients: {rate} req/s, p50 {p50} ms, p99 {p99} ms, "
+                    "{failed} failed of {requests}",
+                    r["clients"],
+                    clients=f"{r['clients']:>3}", rate=f"{r['requests_per_second']:6.1f}",
+                    p50=f"{r['p50_ms']:.1f}", p99=f"{r['p99_ms']:.1f}",
+                    failed=r["failed"], requests=r["requests"],
+                )
+            )  # fmt: skip
     return EXIT_FAILED if any(r["failed"] for r in rows) else EXIT_OK
 
 

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
-from smartalbum.cli.common import EXIT_OK, language, show, title
+from smartalbum.cli.common import EXIT_OK, cosine, language, percent, show, title
 from smartalbum.i18n import nt
 from smartalbum.settings import Settings
 
@@ -40,7 +40,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings)
     timeline = open_timeline(settings, library)
     found = search(library, args.query, limit=args.limit, today=args.today, moments=timeline)
-    keys = ("id", "path", "score", "label", "label_zh", "place", "moment")
+    keys = ("id", "path", "score", "label", "label_zh", "place", "moment", "category")
     photos = [{k: p.get(k) for k in keys} for p in found["photos"]]
     if args.json:
         shown = {k: found[k] for k in ("query", "interpretation", "skipped", "total")}
@@ -62,8 +62,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     for p in photos:
-        what = _place(p["place"], chinese) or f"{p['label']} · {p['label_zh']}"
-        print(f"{p['score']:6.1%}  #{p['id']}  {what}  {p['path']}")
+        print(_photo_line(p, chinese))
     if "instead" in found:
         print(found["instead"]["zh" if chinese else "en"])
     show(
@@ -76,6 +75,20 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     return EXIT_OK
+
+
+def _photo_line(photo: dict[str, Any], chinese: bool) -> str:
+    """One photo found: its score, id, what found it and path. A photo found through a taught
+    category shows the category and its cosine, as `categories ID` does; any other, the
+    search's score in percent beside its label (or the place the query named)."""
+    category = photo["category"]
+    if category is not None:
+        score = cosine(category["score"])
+        what = title(category["name"], category["name_zh"] or "")
+    else:
+        score = percent(photo["score"])
+        what = _place(photo["place"], chinese) or f"{photo['label']} · {photo['label_zh']}"
+    return f"{score:>6}  #{photo['id']}  {what}  {photo['path']}"
 
 
 def _place(place: dict[str, Any] | None, chinese: bool) -> str:

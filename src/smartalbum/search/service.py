@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import labels_of
 from smartalbum.catalog import OK, Photo
-from smartalbum.categories.store import CONCEPT_PREFIX, category_names
+from smartalbum.categories.store import CONCEPT_PREFIX, best_category, category_names
 from smartalbum.errors import RequestError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
@@ -203,6 +203,13 @@ def _answer(
         if (album := library.rules.get(album_id)) is not None:
             counted |= album.classes
     labels = labels_of(session, ids)
+    what = [c for p in parts if p.kind == "what" for c in p.concepts]
+    # Every taught category the "what" finds photos by: named as one, or among a keyword's.
+    taught = [int(a.removeprefix(CONCEPT_PREFIX)) for c in what for a in c.albums
+              if a.startswith(CONCEPT_PREFIX)]  # fmt: skip
+    # A photo found through a taught category says so, with its cosine there: shown as the
+    # category's score, never as a percent like a label's.
+    in_taught = best_category(session, sorted(set(taught)), ids)
     photos = []
     for photo_id, score in page:
         path, place = rows[photo_id]
@@ -214,9 +221,9 @@ def _answer(
              "label": c.en if c else None, "label_zh": c.zh if c else None,
              "wnid": c.wnid if c else None,
              # where it was taken, when that is what the query named
-             "place": stored_place.parse(place) if place in named else None}
+             "place": stored_place.parse(place) if place in named else None,
+             "category": in_taught.get(photo_id)}
         )  # fmt: skip
-    what = [c for p in parts if p.kind == "what" for c in p.concepts]
     return {
         "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
         "albums": list(dict.fromkeys(a for c in what if c.kind != "category" for a in c.albums)),

@@ -44,9 +44,10 @@ from smartalbum.errors import (
     SmartalbumError,
     TooManyAttemptsError,
     UnauthorizedError,
+    UntrustedHostError,
 )
-from smartalbum.hosts import is_loopback
-from smartalbum.i18n import LANGUAGES, t
+from smartalbum.hosts import host_name, is_loopback
+from smartalbum.i18n import LANGUAGES, Message, t
 from smartalbum.library import activity
 from smartalbum.library.accounts import Accounts, Principal, digest, short_id
 from smartalbum.settings import Settings
@@ -108,6 +109,18 @@ ADMIN_REQUIRED = t(
 )
 
 
+def untrusted_host(host: str) -> Message:
+    """Why a request naming ``host`` was refused, and how to reach the server instead."""
+    return t(
+        "this server has no accounts, so it answers only to this machine's own names "
+        "(localhost, 127.0.0.1, [::1]); a request for {host} was refused, since a web page "
+        "whose name was pointed at this machine (DNS rebinding) must not read the library. "
+        "Open http://localhost with the server's port, or create an admin "
+        "(`smartalbum users add NAME --role admin`) and sign in",
+        host=host,
+    )
+
+
 class SignInRequired(UnauthorizedError):
     """A page asked for by a browser that is not signed in: it is sent to /login."""
 
@@ -115,6 +128,11 @@ class SignInRequired(UnauthorizedError):
 class AdminPageRequired(AdminRequiredError):
     """A page asked for from beyond this machine of a server with no accounts: a page in
     both languages says how to make an admin."""
+
+
+class UntrustedHostPage(UntrustedHostError):
+    """A page asked for by another host's name of a server with no accounts: a page in both
+    languages says which names it answers to."""
 
 
 class Gate:
@@ -164,6 +182,25 @@ class Gate:
             or (peer is not None and not is_loopback(peer))
         )
 
+    def names_this_machine(self, request: Request) -> bool:
+        """Whether the request's Host is a loopback name or address, or the one the server
+        binds to (any port). A browser always sends one; a page whose own name was made to
+        resolve to 127.0.0.1 (DNS rebinding) sends that name, and is refused."""
+        header = request.headers.get("host")
+        if header is None:
+            return True  # not a browser: a browser always names the host it asked for
+        name = host_name(header)
+        return is_loopback(name) or name == host_name(self.settings.host)
+
+    def _the_one_person(self, request: Request, page: bool) -> Principal:
+        """A server with no accounts serves this machine, under this machine's own names only."""
+        if self.from_beyond(request):
+            raise (AdminPageRequired if page else AdminRequiredError)(ADMIN_REQUIRED)
+        if not self.names_this_machine(request):
+            host = request.headers.get("host", "")[:100]  # it is shown back: keep it short
+            raise (UntrustedHostPage if page else UntrustedHostError)(untrusted_host(host))
+        return LOCAL
+
     def principal(self, request: Request) -> Principal | None:
         """Who the request acts for, from its bearer token or its session cookie."""
         header = request.headers.get("authorization", "")
@@ -184,10 +221,7 @@ class Gate:
         if (method, path) in PUBLIC:
             return LOCAL
         if not self._accounts_exist():
-            if not self.from_beyond(request):
-                return LOCAL  # the one person at this machine
-            page = method == "GET" and path in PAGES
-            raise (AdminPageRequired if page else AdminRequiredError)(ADMIN_REQUIRED)
+            return self._the_one_person(request, page=method == "GET" and path in PAGES)
         principal = self.principal(request)
         if principal is None:
             if method == "GET" and path in PAGES:
@@ -262,17 +296,21 @@ def install_auth(app: FastAPI, gate: Gate) -> None:
 
     @app.exception_handler(AdminPageRequired)
     async def make_an_admin(request: Request, exc: AdminPageRequired) -> HTMLResponse:
-        return HTMLResponse(admin_required_page(exc), status_code=exc.status)
+        return HTMLResponse(refusal_page(exc, "an admin is needed"), status_code=exc.status)
+
+    @app.exception_handler(UntrustedHostPage)
+    async def own_names_only(request: Request, exc: UntrustedHostPage) -> HTMLResponse:
+        return HTMLResponse(refusal_page(exc, "another host's name"), status_code=exc.status)
 
 
-def admin_required_page(exc: AdminRequiredError) -> str:
+def refusal_page(exc: SmartalbumError, title: str) -> str:
     """A plain page in English and Chinese saying why nothing is shown and what to do."""
     paragraphs = "\n".join(
         f'<p lang="{lang}">{html.escape(exc.render(lang))}</p>' for lang in LANGUAGES
     )
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>smartalbum: an admin is needed</title></head>\n"
+        f"<title>smartalbum: {html.escape(title)}</title></head>\n"
         f"<body><h1>smartalbum</h1>\n{paragraphs}\n</body></html>\n"
     )
 

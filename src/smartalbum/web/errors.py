@@ -44,7 +44,8 @@ STATUS_DESCRIPTIONS = {
     400: "The input cannot be used (e.g. an image that cannot be decoded)",
     401: "No valid sign-in: a session cookie or an API token is needed",
     403: "Not allowed (the role may not, a cross-site request, a folder outside the roots; "
-    "admin_required: a request from beyond this machine while the server has no accounts)",
+    "admin_required: a request from beyond this machine while the server has no accounts; "
+    "untrusted_host: one naming another host than this machine while it has none)",
     404: "No such resource",
     409: "Conflicts with the current state (the library is busy, the job has finished)",
     413: "The upload is larger than the server's limit",

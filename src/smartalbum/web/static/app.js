@@ -3,7 +3,7 @@
 const TEXT = {
   en: { title: "smartalbum", intro: "Private, offline photo recognition: your photos never leave this machine.",
         drop: "Drop photos here", choose: "Choose photos", hint: "JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF · several at once",
-        working: "Recognizing {n} photo(s)…", done: "Done: {ok} recognized.", albums: "Albums:",
+        working: "Recognizing {n} photo(s)…", done: "Done: {ok} recognized.", albums: "Albums:", inCategories: "Categories:",
         doneFailed: "Done: {ok} recognized, {failed} failed (see below).",
         network: "The server did not answer.", folder: "Import a folder on this server", import: "Import",
         indexing: "Importing… {n}", indexed: "Imported: {n}", indexFailed: "Import failed:",
@@ -12,7 +12,7 @@ const TEXT = {
         search: "Search", searchLabel: "Search photos", searchHint: "cat, 猫, snow, beach…" },
   zh: { title: "智能相册", intro: "离线、私密的照片识别：照片不会离开这台电脑。",
         drop: "把照片拖到这里", choose: "选择照片", hint: "支持 JPEG、PNG、WebP、GIF、BMP、TIFF、HEIC、AVIF，可一次多张",
-        working: "正在识别 {n} 张照片…", done: "完成：已识别 {ok} 张。", albums: "相册：",
+        working: "正在识别 {n} 张照片…", done: "完成：已识别 {ok} 张。", albums: "相册：", inCategories: "所属分类：",
         doneFailed: "完成：已识别 {ok} 张，{failed} 张失败（见下方）。",
         network: "服务器没有响应。", folder: "导入这台服务器上的文件夹", import: "导入",
         indexing: "正在导入… {n}", indexed: "导入完成：{n}", indexFailed: "导入失败：",
@@ -21,7 +21,7 @@ const TEXT = {
         search: "搜索", searchLabel: "搜索照片", searchHint: "猫、cat、雪、海边…" },
 };
 let lang = localStorage.getItem("smartalbum.lang") === "zh" ? "zh" : "en";
-const results = [];  // {card, name, predictions, albums, error, network}
+const results = [];  // {card, name, predictions, albums, categories, error, network}
 let status = { key: "", n: 0 };  // kept as a key so a language switch re-translates it
 
 // t("working", 3) fills {n}; t("doneFailed", { ok: 2, failed: 1 }) fills {ok} and {failed}.
@@ -62,11 +62,11 @@ function render(r) {
     li.innerHTML = '<div class="label"><span></span><span></span></div>' +
       '<div class="track" role="progressbar" aria-valuemin="0" aria-valuemax="100"><div class="fill"></div></div>';
     li.querySelector(".label span:first-child").textContent = name;
-    const pct = p.probability * 100;  // a fraction 0..1, as in every answer
-    li.querySelector(".label span:last-child").textContent = pct.toFixed(2) + "%";
+    const pct = p.probability * 100;  // a fraction 0..1, as in every answer: the bar's width
+    li.querySelector(".label span:last-child").textContent = percent(p.probability);  // scores.js
     const track = li.querySelector(".track");
     track.setAttribute("aria-valuenow", String(pct));
-    track.setAttribute("aria-label", `${name} ${pct.toFixed(2)}%`);
+    track.setAttribute("aria-label", `${name} ${percent(p.probability)}`);
     li.querySelector(".fill").style.width = Math.max(1, pct) + "%";
     bars.appendChild(li);
   }
@@ -78,6 +78,18 @@ function render(r) {
       const tag = document.createElement("span");
       tag.textContent = typeof a === "string" ? a : (lang === "zh" ? a.title_zh : a.title);
       albums.appendChild(tag);
+    }
+  }
+  // The taught categories it is in, each with its cosine as the category's own page shows it.
+  const categories = r.card.querySelector(".categories");
+  categories.replaceChildren();
+  if (r.categories && r.categories.length) {
+    categories.append(t("inCategories") + " ");
+    for (const c of r.categories) {
+      const tag = document.createElement("span");
+      tag.dataset.category = String(c.id);
+      tag.textContent = `${lang === "zh" && c.name_zh ? c.name_zh : c.name} · ${cosine(c.score)}`;
+      categories.appendChild(tag);
     }
   }
   // The server's message names the file and says why; a failure it never saw gets the name here.
@@ -98,7 +110,7 @@ async function classify(file, before) {
   card.querySelector(".name").textContent = file.name;
   card.photo = file;  // explain.js sends it again when a bar's heat-map is first asked for
   document.getElementById("results").insertBefore(card, before);
-  const r = { card, name: file.name, predictions: [], albums: [], error: null, network: false };
+  const r = { card, name: file.name, predictions: [], albums: [], categories: [], error: null, network: false };
   results.push(r);
   const form = new FormData();
   form.append("file", file, file.name);
@@ -106,7 +118,7 @@ async function classify(file, before) {
     const response = await call("/predict?top_k=3", { method: "POST", body: form });
     const body = await response.json();
     if (response.ok) {
-      r.predictions = body.predictions; r.albums = body.albums;
+      r.predictions = body.predictions; r.albums = body.albums; r.categories = body.categories || [];
       document.getElementById("model").textContent = `${body.model} · ${body.engine} · ${body.ms} ms`;
     } else {
       const message = body.error ? body.error.message : response.statusText;

@@ -93,7 +93,7 @@ async function categoryView(id) {
   }
   function live() {  // what the slider would hold, before it is applied
     const at = Number(slider.value);
-    value.textContent = at.toFixed(2);
+    value.textContent = cosine(at);  // scores.js: a category's score and threshold, everywhere
     const n = c.matches.filter((m) => m.example === "yes" || (m.example !== "no" && m.score >= at)).length;
     above.textContent = ct("atOrAbove", n);
     for (const li of document.querySelectorAll(".matches li")) {
@@ -116,8 +116,8 @@ async function categoryView(id) {
       : el("p", { class: "sub", text: ct("noQuestions") });
     const matches = el("ul", { class: "grid matches", "aria-label": ct("matches") }, ...c.matches.map((m, index) =>
       el("li", { "data-index": index, "data-match": m.id }, el("a", { href: `#/photo/${m.id}` },
-        el("img", { src: thumb(m.id), alt: `${m.score.toFixed(2)}`, loading: "lazy", width: 150, height: 150 }),
-        el("span", { class: `caption ${m.example || ""}`, text: m.example ? `${m.score.toFixed(2)} · ${ct(m.example === "yes" ? "example" : "counter")}` : m.score.toFixed(2) })))));
+        el("img", { src: thumb(m.id), alt: cosine(m.score), loading: "lazy", width: 150, height: 150 }),
+        el("span", { class: `caption ${m.example || ""}`, text: m.example ? `${cosine(m.score)} · ${ct(m.example === "yes" ? "example" : "counter")}` : cosine(m.score) })))));
     show(el("h2", {}, categoryName(c), el("span", { class: "count", text: t("photos", c.count) })),
       el("p", { class: "sub", text: [c.name, c.name_zh].filter(Boolean).join(" · ") }),
       el("div", { class: "threshold" }, el("label", { for: "category-threshold", text: ct("threshold") }), slider, value, above),
@@ -135,7 +135,7 @@ function photoCategories(photo) {
     .then(route, failure);  // gallery.js: draw the photo again
   return [el("h3", { text: ct("inCategories") }), el("p", { class: "tags photo-categories" }, ...photo.categories.map((c) =>
     el("span", { class: "category-tag" },
-      el("a", { href: `#/category/${c.id}`, "data-category": c.id, text: `${categoryName(c)} · ${c.score.toFixed(2)}` }),
+      el("a", { href: `#/category/${c.id}`, "data-category": c.id, text: `${categoryName(c)} · ${cosine(c.score)}` }),
       el("button", { type: "button", class: "not-category", title: ct("counter"), "aria-label": `${ct("counter")}: ${categoryName(c)}`,
                      text: "✗", onclick: () => notThis(c) }))))];
 }

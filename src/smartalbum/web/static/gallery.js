@@ -256,11 +256,11 @@ async function photoView(id) {
   rerender = () => {
     const bars = el("ul", { class: "bars", "aria-label": labelsHeading(photo) });
     for (const l of photo.labels) {
-      const pct = Math.round(l.probability * 1000) / 10;
+      const pct = Math.round(l.probability * 1000) / 10;  // the bar's width; its text: scores.js
       const source = l.source === "model" ? null : el("span", { class: "source", text: l.source === "set" ? t("setByYou") : t("confirmed") });
       bars.append(el("li", { class: "bar", "data-wnid": l.wnid },
         el("div", { class: "label" }, el("span", {}, label(l), source),
-          el("span", { class: "actions" }, el("span", { text: `${pct}%` }),
+          el("span", { class: "actions" }, el("span", { text: percent(l.probability) }),
             l.source === "model" ? el("button", { type: "button", class: "confirm", title: t("confirm"), "aria-label": `${t("confirm")}: ${label(l)}`, text: "✓", onclick: () => correct("confirm", l.wnid) }) : null,
             el("button", { type: "button", class: "reject", title: t("reject"), "aria-label": `${t("reject")}: ${label(l)}`, text: "✗", onclick: () => correct("reject", l.wnid) }))),
         el("div", { class: "track", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": pct, "aria-label": label(l) },

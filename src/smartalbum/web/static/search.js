@@ -38,9 +38,17 @@ function searchChips(parts) {
     }));
 }
 
+// What found a photo, and how well: a taught category and its cosine (as the category's page
+// shows it), else the place the query named, else the label and the search's score in percent.
+function searchCaption(p) {
+  if (p.category) return `${categoryName(p.category)} ${cosine(p.category.score)}`;  // categories.js, scores.js
+  if (p.place) return placeLine(p.place);
+  return p.label ? `${label(p)} ${percent(p.score)}` : "";
+}
+
 function searchTile(p) {
   const name = p.path ? p.path.split("/").pop() : String(p.id);
-  const caption = p.place ? placeLine(p.place) : p.label ? `${label(p)} ${Math.round(p.score * 100)}%` : "";
+  const caption = searchCaption(p);
   return el("li", {}, el("a", { href: `#/photo/${p.id}`, "data-photo": p.id, title: name },
     el("img", { src: thumb(p.id), alt: caption || name, loading: "lazy", width: 150, height: 150 }),
     caption ? el("span", { class: "caption", text: caption }) : null));

@@ -65,7 +65,8 @@ function draw() {
 }
 
 function cell(p) {
-  const caption = what(p);
+  const top = p.labels[0];
+  const caption = top ? `${label(top)} ${percent(top.probability)}` : "";  // scores.js
   const link = document.createElement("a");
   link.href = `${base}/photos/${p.id}/original`;
   link.dataset.photo = p.id;
@@ -93,7 +94,7 @@ function view(p) {
   byId("viewer-labels").replaceChildren(...p.labels.map((l) => {
     const item = document.createElement("li");
     item.className = "bar";
-    item.textContent = `${label(l)} · ${Math.round(l.probability * 100)}%`;
+    item.textContent = `${label(l)} · ${percent(l.probability)}`;
     return item;
   }));
   byId("viewer").showModal();
