@@ -84,6 +84,7 @@ ROLE_OF = {
     ("POST", "/api/trash/purge"): ADMIN,  # nothing undoes it: uploaded files leave the disk
     ("GET", "/api/folders"): ADMIN,  # server folders are the admin's business
     ("GET", "/api/jobs/{job_id}"): ADMIN,
+    ("GET", "/api/schedule"): ADMIN,  # what the server does by itself, and how it went
     ("GET", "/api/activity"): ADMIN,  # who imported what, from where
 }
 READS = {"GET", "HEAD", "OPTIONS"}

@@ -7,17 +7,14 @@ destroy (web/auth.py's ROLE_OF says so).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from smartalbum.errors import RequestError
-from smartalbum.i18n import t
 from smartalbum.ingest.trash import Trash
 from smartalbum.settings import Settings
-from smartalbum.web.category_routes import UNIQUE
 from smartalbum.web.category_routes import PhotoId as BodyPhotoId
 from smartalbum.web.errors import error_responses
 from smartalbum.web.library_routes import (
@@ -31,22 +28,23 @@ from smartalbum.web.library_routes import (
 
 MAX_IDS = 10_000  # photos one request may name
 
-Ids = Annotated[
-    list[BodyPhotoId], Field(min_length=1, max_length=MAX_IDS, json_schema_extra=UNIQUE)
-]
+Ids = Annotated[list[BodyPhotoId], Field(min_length=1, max_length=MAX_IDS)]  # repeats count once
 
 
 class Photos(BaseModel):
-    """Body of ``POST /api/trash`` and ``POST /api/trash/restore``: the photos' ids."""
+    """Body of ``POST /api/trash``, ``/restore`` and ``/purge``: the photos' ids."""
+
+    model_config = ConfigDict(extra="forbid")
 
     ids: Ids
 
 
-class Purge(BaseModel):
-    """Body of ``POST /api/trash/purge``: these photos, or every one past its trash days."""
+class Expired(BaseModel):
+    """Body of ``POST /api/trash/purge`` for every photo past its trash days (the daily purge)."""
 
-    ids: Ids | None = None
-    expired: bool = False
+    model_config = ConfigDict(extra="forbid")
+
+    expired: Literal[True]
 
 
 def trash_router(holder: LibraryHolder, settings: Settings) -> APIRouter:
@@ -56,7 +54,7 @@ def trash_router(holder: LibraryHolder, settings: Settings) -> APIRouter:
     def trash() -> Trash:
         return Trash(holder.get(), settings)
 
-    @router.post("", responses=error_responses(404, 409, 422, 503))
+    @router.post("", responses=error_responses(400, 404, 409, 422, 503))
     def delete(body: Photos, request: Request) -> dict[str, Any]:
         """Move photos to the trash (one transaction, one activity entry): out of albums,
         search, moments and shares; uploaded files into the upload root's trash folder.
@@ -69,19 +67,18 @@ def trash_router(holder: LibraryHolder, settings: Settings) -> APIRouter:
         ``by`` whom, and ``days_left`` until the purge; ``days`` is how long one waits."""
         return trash().listing(offset, limit)
 
-    @router.post("/restore", responses=error_responses(404, 409, 422, 503))
+    @router.post("/restore", responses=error_responses(400, 404, 409, 422, 503))
     def restore(body: Photos, request: Request) -> dict[str, Any]:
         """Bring photos back, whole: their files back in place, their labels, corrections and
         albums as they were. A vanished photo's file is gone: 409 (it comes back by itself)."""
         return trash().restore(body.ids, author_of(request))
 
-    @router.post("/purge", responses=error_responses(404, 409, 422, 503))
-    def purge(body: Purge, request: Request) -> dict[str, Any]:
-        """Delete photos of the trash for good (admins): an uploaded file is removed from
-        disk; a file smartalbum did not write stays on disk and out of the library."""
-        if (body.ids is None) == (not body.expired):
-            raise RequestError(t('name the photos ("ids") or ask for the expired ones, not both'))
-        if body.ids is None:
+    @router.post("/purge", responses=error_responses(400, 404, 409, 422, 503))
+    def purge(body: Photos | Expired, request: Request) -> dict[str, Any]:
+        """Delete photos of the trash for good (admins), ``{"ids"}`` or ``{"expired": true}``
+        (those past their trash days): an uploaded file is removed from disk; a file
+        smartalbum did not write stays on disk and out of the library."""
+        if isinstance(body, Expired):
             return trash().purge_expired()
         return trash().purge(body.ids, author_of(request))
 
