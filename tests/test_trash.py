@@ -254,3 +254,48 @@ def test_a_vanished_file_waits_in_the_trash_and_comes_back_with_its_corrections(
         assert photo not in [p["id"] for p in editor.get("/api/trash").json()["photos"]]
     actions = [a["action"] for a in activity(server)]
     assert actions.index("trash.returned") < actions.index("trash.vanished")
+
+
+def test_the_purge_of_the_expired_takes_only_what_waited_its_days(server: Server) -> None:
+    with server.client("editor") as editor, server.client("admin") as admin:
+        pizza = photo_id(editor, "n07873807_pizza.JPEG")
+        daisy = photo_id(editor, "n11939491_daisy.JPEG")
+        editor.post("/api/trash", json={"ids": [pizza, daisy]}).raise_for_status()
+        engine = open_engine(server.settings.library)
+        try:
+            with session_factory(engine).begin() as session:
+                long_ago = time.time() - 31 * 86400
+                session.execute(update(Photo).where(Photo.id == pizza).values(trashed_at=long_ago))
+        finally:
+            engine.dispose()
+        assert editor.get("/api/trash").json()["photos"][-1]["days_left"] == 0
+        assert_error(admin.post("/api/trash/purge", json={"ids": [pizza], "expired": True}),
+                     422, "invalid_request")  # fmt: skip
+        assert admin.post("/api/trash/purge", json={"expired": True}).json()["purged"] == 1
+        assert list(trash_ids(editor)) == [daisy]
+        editor.post("/api/trash/restore", json={"ids": [daisy]}).raise_for_status()
+    assert activity(server)[1]["subject"] == f"photos {pizza}"
+
+
+def trash_ids(client: httpx.Client) -> list[int]:
+    return [p["id"] for p in client.get("/api/trash").json()["photos"]]
+
+
+def test_a_file_moved_between_folders_scanned_apart_keeps_its_id(
+    server: Server, samples: Path
+) -> None:
+    name = "n01537544_indigo_bunting.JPEG"
+    first, second = server.extra / "a", server.extra / "b"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(samples / name, first / name)
+    with server.client("editor") as editor, server.client("admin") as admin:
+        wait_for_job(admin, first)
+        photo = next(p["id"] for p in editor.get("/api/search", params={"q": "indigo bunting"})
+                     .json()["photos"] if Path(p["path"]).name == name)  # fmt: skip
+        (first / name).rename(second / name)
+        wait_for_job(admin, first)  # the file vanished from here...
+        assert photo in trash_ids(editor)
+        wait_for_job(admin, second)  # ...and turns up there: the same photo, out of the trash
+        assert editor.get(f"/api/photos/{photo}").json()["path"] == str(second / name)
+        assert photo not in trash_ids(editor)

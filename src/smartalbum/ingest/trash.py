@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import write_members
 from smartalbum.catalog import (
+    MISSING,
     OK,
     TRASH_DELETED,
     TRASH_PURGED,
@@ -210,7 +211,8 @@ class Trash:
                     self._back(session, photo, moves)
                     photo.trashed_at = photo.trashed_by = photo.trash_reason = None
                     photo.trash_path = None
-                    photo.status = OK  # its file is where its path says
+                    if photo.status == MISSING:  # a scan missed it in the trash folder
+                        photo.status = OK
                 session.flush()
                 write_members(session, ids, self.library.rules)
                 activity.record(session, by, activity.TRASH_RESTORE, activity.photos_subject(ids))
@@ -252,7 +254,7 @@ class Trash:
         _remove(folders)
         return {"purged": ids}
 
-    def purge_expired(self, now: float | None = None) -> dict[str, Any]:
+    def purge_expired(self, by: str | None = None, now: float | None = None) -> dict[str, Any]:
         """Purge what has been in the trash longer than the trash days (the daily task)."""
         cutoff = (time.time() if now is None else now) - self.days * DAY
         with self.sessions() as session:
@@ -264,7 +266,7 @@ class Trash:
                 )
             )
         for start in range(0, len(ids), CHUNK):
-            self.purge(ids[start : start + CHUNK], None)
+            self.purge(ids[start : start + CHUNK], by)
         return {"purged": len(ids), "orphans": self._sweep()}
 
     def _sweep(self) -> int:

@@ -79,7 +79,7 @@ def trash_router(holder: LibraryHolder, settings: Settings) -> APIRouter:
         (those past their trash days): an uploaded file is removed from disk; a file
         smartalbum did not write stays on disk and out of the library."""
         if isinstance(body, Expired):
-            return trash().purge_expired()
+            return trash().purge_expired(author_of(request))
         return trash().purge(body.ids, author_of(request))
 
     @router.get(
