@@ -89,6 +89,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         cache_dir=tmp_path_factory.mktemp("cache"),
         library=str(tmp_path_factory.mktemp("library") / "library.db"),
         allow_download=False,
+        # No watching or periodic re-scans but in the tests of them: a test's server imports
+        # only what the test asks for.
+        watch=False,
+        rescan_minutes=0,
     )
 
 

@@ -122,6 +122,13 @@ class CategoryConflictError(SmartalbumError):
     status = 409
 
 
+class TrashConflictError(SmartalbumError):
+    """A trash action that cannot be done now: a photo's file is gone, or cannot be moved."""
+
+    code = "trash_conflict"
+    status = 409
+
+
 class CatalogUnavailableError(SmartalbumError):
     """The catalog cannot be opened: its server is down or refuses us, or its file is unreadable."""
 

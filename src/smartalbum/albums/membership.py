@@ -26,6 +26,7 @@ from smartalbum.catalog import (
     PhotoLabel,
     State,
     claim_photos,
+    live,
     put_state,
 )
 from smartalbum.categories.store import members_of
@@ -88,6 +89,8 @@ def sync(sessions: sessionmaker[Session], rules: RuleSet) -> int:
         stale: ColumnElement[bool] = Photo.albums_digest.is_(None)
         if state is None or state.value != rules.digest:
             stale = or_(stale, Photo.albums_digest != rules.digest)
+        # Photos in the trash too: they keep album rows under the rules in force, so a
+        # restore is exact (every read leaves them out by ``live()``).
         ids = list(session.scalars(select(Photo.id).where(Photo.status == OK, stale)))
         up_to_date = state is not None and state.value == rules.digest
     for start in range(0, len(ids), CHUNK):
@@ -138,7 +141,7 @@ def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[in
     """Album id -> photo ids under ``rules``, computed in memory; nothing is written."""
     members: dict[str, set[int]] = defaultdict(set)
     with sessions() as session:
-        ids = list(session.scalars(select(Photo.id).where(Photo.status == OK)))
+        ids = list(session.scalars(select(Photo.id).where(live())))
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             categories = members_of(session, chunk)
@@ -174,12 +177,12 @@ def compare(
 
 
 def current_members(session: Session) -> dict[str, set[int]]:
-    """Album id -> photo ids as the catalog holds them now (present photos only)."""
+    """Album id -> photo ids as the catalog holds them now (live photos only)."""
     members: dict[str, set[int]] = defaultdict(set)
     rows = session.execute(
         select(AlbumMember.album_id, AlbumMember.photo_id)
         .join(Photo, Photo.id == AlbumMember.photo_id)
-        .where(Photo.status == OK)
+        .where(live())
     )
     for album_id, photo_id in rows:
         members[album_id].add(photo_id)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
+    func,
     inspect,
     make_url,
     select,
@@ -48,6 +49,7 @@ from smartalbum.catalog.schema import (
     State,
     Upload,
     User,
+    live,
     table,
 )
 from smartalbum.errors import CatalogUnavailableError, ConfigError
@@ -371,6 +373,19 @@ def claim_photos(session: Session, ids: Iterable[int]) -> None:
             .order_by(Photo.id)
             .with_for_update(key_share=True)
         )
+
+
+def photos_stamp(session: Session) -> tuple[Any, ...]:
+    """The state of the photos people see, in a few numbers that change with any index,
+    delete or restore: the live photos' count, last indexing and highest id, and the trash's
+    count and summed delete times (caches of moments and places are keyed on it)."""
+    shown = session.execute(
+        select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id)).where(live())
+    ).one()
+    trash = session.execute(
+        select(func.count(), func.sum(Photo.trashed_at)).where(Photo.trashed_at.is_not(None))
+    ).one()
+    return (*shown, *trash)
 
 
 def put_state(session: Session, key: str, value: str) -> None:

@@ -1,8 +1,9 @@
-"""The index lock: one indexer per library, whichever machine it runs on.
+"""The catalog's locks: one indexer per library, and one runner of the scheduled work,
+whichever machine they run on.
 
 A SQLite catalog is locked by a file beside it (``LibraryLock`` takes an flock on it);
 a catalog on a server by the server itself (``ServerLock``, a PostgreSQL advisory
-lock), so indexers on other machines are kept out too. Both let go when their
+lock), so processes on other machines are kept out too. Both let go when their
 process dies: a killed indexer leaves no stale lock behind.
 """
 
@@ -30,6 +31,9 @@ from smartalbum.errors import ConfigError, LibraryBusyError
 from smartalbum.i18n import t
 
 _INDEX_KEY = 2  # in LOCK_SPACE; key 1 serialises migrations
+INDEX, SCHEDULE = "index", "schedule"  # what a lock is for
+# Each purpose: its key in LOCK_SPACE, and the suffix of its lock file beside a SQLite file.
+_PURPOSES = {INDEX: (_INDEX_KEY, ".lock"), SCHEDULE: (3, ".schedule.lock")}
 
 
 class ServerLock:
@@ -39,9 +43,10 @@ class ServerLock:
     leaves no stale lock behind, and indexers on other machines are kept out too.
     """
 
-    def __init__(self, library: str | Path, owner: str) -> None:
+    def __init__(self, library: str | Path, owner: str, key: int = _INDEX_KEY) -> None:
         self.library = library
         self.owner = owner  # shown to whoever is refused: who holds the lock
+        self.key = key
         self._connection: Connection | None = None
         # Autocommit: the connection idles outside a transaction for the whole run.
         self._engine = plain_engine(library, poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -55,7 +60,7 @@ class ServerLock:
         connection.execute(
             text("SELECT set_config('application_name', :owner, false)"), {"owner": self.owner}
         )
-        keys = f"{LOCK_SPACE}, {_INDEX_KEY}"
+        keys = f"{LOCK_SPACE}, {self.key}"
         if connection.execute(text(f"SELECT pg_try_advisory_lock({keys})")).scalar_one():
             self._connection = connection
             return None
@@ -67,7 +72,7 @@ class ServerLock:
                 "(SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND l.classid::bigint = :space AND l.objid::bigint = :key AND l.objsubid = 2"
             ),
-            {"space": LOCK_SPACE, "key": _INDEX_KEY},
+            {"space": LOCK_SPACE, "key": self.key},
         ).first()
         connection.close()
         self._engine.dispose()
@@ -79,7 +84,7 @@ class ServerLock:
     def release(self) -> None:
         """Let the lock go (closing its connection) and free the engine."""
         if self._connection is not None:
-            unlock = text(f"SELECT pg_advisory_unlock({LOCK_SPACE}, {_INDEX_KEY})")
+            unlock = text(f"SELECT pg_advisory_unlock({LOCK_SPACE}, {self.key})")
             with contextlib.suppress(OperationalError):  # gone: the lock went with it
                 self._connection.execute(unlock)
             self._connection.close()
@@ -88,24 +93,27 @@ class ServerLock:
 
 
 class LibraryLock:
-    """One indexer per library: a second one is refused with a clear message.
+    """One indexer per library (or one runner of its scheduled work, for ``SCHEDULE``): a
+    second one is refused with a clear message (LibraryBusyError).
 
     A SQLite catalog is locked by a file beside it; a catalog on a server by the server
-    itself, so indexers on other machines are kept out too.
+    itself, so processes on other machines are kept out too.
     """
 
-    def __init__(self, library: str | Path) -> None:
+    def __init__(self, library: str | Path, purpose: str = INDEX) -> None:
         self.library = library
+        self.purpose = purpose
         self._file: IO[str] | None = None
         self._server: ServerLock | None = None
 
     def __enter__(self) -> LibraryLock:
-        owner = f"smartalbum index, pid {os.getpid()} on {socket.gethostname()}"
+        owner = f"smartalbum {self.purpose}, pid {os.getpid()} on {socket.gethostname()}"
+        key, suffix = _PURPOSES[self.purpose]
         file = sqlite_file(self.library)
         if file is not None:
-            self._lock_file(file.with_name(file.name + ".lock"), owner)
+            self._lock_file(file.with_name(file.name + suffix), owner)
         elif is_server(self.library):
-            server = ServerLock(self.library, owner)
+            server = ServerLock(self.library, owner, key)
             holder = server.acquire()
             if holder is not None:
                 raise self._busy(holder)
@@ -134,6 +142,14 @@ class LibraryLock:
         self._file.flush()
 
     def _busy(self, holder: str) -> LibraryBusyError:
+        if self.purpose == SCHEDULE:
+            return LibraryBusyError(
+                t(
+                    "another process ({holder}) is running the scheduled work of {library}",
+                    holder=holder,
+                    library=shown(self.library),
+                )
+            )
         return LibraryBusyError(
             t(
                 "another indexer ({holder}) is already indexing {library}; wait for it to finish",

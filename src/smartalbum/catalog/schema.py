@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,8 +64,9 @@ class Photo(Base):
     # clears it whenever it writes new predictions, so the albums know what to redo.
     albums_digest: Mapped[str | None] = mapped_column(String(16), index=True)
     # The trash: when a person deleted the photo or its file vanished (None: not in the
-    # trash), who, and why (TRASH_DELETED / TRASH_VANISHED); an uploaded file deleted by a
-    # person waits at trash_path (on its upload root) until the purge.
+    # trash), who, and why (TRASH_DELETED / TRASH_VANISHED / TRASH_PURGED); an uploaded file
+    # deleted by a person waits at trash_path (``<upload root>/.trash/<id>/<its path under
+    # the root>``, which is its ``path`` meanwhile) until a restore or the purge.
     trashed_at: Mapped[float | None] = mapped_column(Float, index=True)
     trashed_by: Mapped[str | None] = mapped_column(String(64))
     trash_reason: Mapped[str | None] = mapped_column(String(16))
@@ -76,6 +79,21 @@ class Photo(Base):
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
     )
+
+
+def live() -> ColumnElement[bool]:
+    """The photos people see: indexed (status ok) and not in the trash.
+
+    Every read that lists or counts photos for people (albums, search, moments, shares,
+    duplicates, categories, the gallery) filters by this one clause; derived rows (album
+    and category members) are kept for a photo in the trash, so a restore is exact.
+    """
+    return and_(Photo.status == OK, Photo.trashed_at.is_(None))
+
+
+def is_live(status: str | None, trashed_at: float | None) -> bool:
+    """``live()`` for a row already read (where the SQL filter would mislead the planner)."""
+    return status == OK and trashed_at is None
 
 
 class PhotoBlob(Base):
@@ -202,7 +220,9 @@ class ApiToken(Base):
 
 
 ALBUM, MOMENT = "album", "moment"  # what a share link may show
-TRASH_DELETED, TRASH_VANISHED = "deleted", "vanished"  # why a photo is in the trash
+# Why a photo is in the trash. A purged photo whose file smartalbum did not write stays as a
+# tombstone (its row, without labels or blobs) so that a re-scan does not bring it back.
+TRASH_DELETED, TRASH_VANISHED, TRASH_PURGED = "deleted", "vanished", "purged"
 
 
 class ShareLink(Base):

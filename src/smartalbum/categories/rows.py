@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartalbum.catalog import OK, Photo
+from smartalbum.catalog import OK, Photo, live
 from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
 from smartalbum.errors import CategoryConflictError, NotFoundError, RequestError
 from smartalbum.i18n import t
@@ -51,14 +51,19 @@ def check_unique(session: Session, name: str, name_zh: str | None) -> None:
 
 def check_photos(session: Session, photo_ids: Sequence[int], ids: np.ndarray, model: str) -> None:
     """Every example is a photo of the library, indexed with the model in force."""
-    found = dict(
-        session.execute(select(Photo.id, Photo.status).where(Photo.id.in_(list(photo_ids)))).all()
+    rows = session.execute(
+        select(Photo.id, Photo.status, Photo.trashed_at).where(Photo.id.in_(list(photo_ids)))
     )
+    found = {photo_id: (status, trashed_at) for photo_id, status, trashed_at in rows}
     present = set(ids.tolist())
     for photo_id in photo_ids:
-        status = found.get(photo_id)
-        if status is None:
+        if photo_id not in found:
             raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
+        status, trashed_at = found[photo_id]
+        if trashed_at is not None:
+            raise CategoryConflictError(
+                t("photo {photo_id} is in the trash, so it cannot be an example", photo_id=photo_id)
+            )
         if status != OK:
             raise CategoryConflictError(
                 t(
@@ -101,7 +106,7 @@ def summary(session: Session, category: Category, space: str | None) -> dict[str
         select(func.count())
         .select_from(CategoryMember)
         .join(Photo, Photo.id == CategoryMember.photo_id)
-        .where(CategoryMember.category_id == category.id, Photo.status == OK)
+        .where(CategoryMember.category_id == category.id, live())
     )
     return {
         "id": category.id,
@@ -184,7 +189,7 @@ def concept_scores(session: Session, refs: Sequence[str]) -> list[tuple[int, flo
     rows = session.execute(
         select(CategoryMember.photo_id, func.max(CategoryMember.score), Photo.taken_at)
         .join(Photo, Photo.id == CategoryMember.photo_id)
-        .where(CategoryMember.category_id.in_(ids), Photo.status == OK)
+        .where(CategoryMember.category_id.in_(ids), live())
         .group_by(CategoryMember.photo_id, Photo.taken_at)
     )
     return [(i, min(1.0, 0.5 + float(s) / 2), taken) for i, s, taken in rows]

@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import claim_photos
+from smartalbum.catalog import Photo, claim_photos
 from smartalbum.catalog.schema import Category, CategoryExample, CategoryMember
 from smartalbum.categories import learner
 from smartalbum.categories.rows import (
@@ -319,6 +319,10 @@ class CategoryReads:
             shown = summary(session, category, c.space.id)
             scores = c.scores(category, ids)
             positives, negatives = examples_of(session, category.id)
+            trashed = list(session.scalars(select(Photo.id).where(Photo.trashed_at.is_not(None))))
+        # A photo in the trash keeps its features (a restore is exact) but is never shown.
+        shown_ids = ~np.isin(ids, trashed)
+        ids, scores = ids[shown_ids], scores[shown_ids]
         decided = set(positives) | set(negatives)
         order = np.argsort(-scores, kind="stable")[: max(0, limit)]
         undecided = ~np.isin(ids, sorted(decided))

@@ -16,6 +16,7 @@ from smartalbum.cli import (
     category_commands,
     library_commands,
     model_commands,
+    trash_commands,
     worker_commands,
 )
 from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, language, say
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     account_commands.add_parsers(sub)
     worker_commands.add_parsers(sub)
     category_commands.add_parsers(sub, model_flags)
+    trash_commands.add_parsers(sub)
     return parser
 
 
@@ -68,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | account_commands.COMMANDS
             | worker_commands.COMMANDS
             | category_commands.COMMANDS
+            | trash_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

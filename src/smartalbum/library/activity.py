@@ -1,4 +1,5 @@
-"""Who did what: sign-ins, imports, rules reloads and share links, one row each, newest first.
+"""Who did what: sign-ins, imports, rules reloads, share links and the trash, one row each,
+newest first.
 
 A row is written in the same transaction as the change it records (or, for an import,
 when it is queued), so the log never claims a change that did not happen.
@@ -17,6 +18,14 @@ from smartalbum.catalog import Activity
 IMPORT, RULES_RELOAD = "import", "rules.reload"
 SHARE_CREATE, SHARE_REVOKE = "share.create", "share.revoke"
 SIGN_IN = "sign_in"  # its subject: the address signed in from
+TRASH_DELETE, TRASH_RESTORE, TRASH_PURGE = "trash.delete", "trash.restore", "trash.purge"
+# A file gone from disk puts its photo in the trash; the file back brings it back.
+TRASH_VANISHED, TRASH_RETURNED = "trash.vanished", "trash.returned"
+
+
+def photos_subject(ids: list[int]) -> str:
+    """The photos an entry is about, by id: "photos 12 13 20" (``record`` cuts it at 2000)."""
+    return "photos " + " ".join(map(str, sorted(ids)))
 
 
 def record(session: Session, user: str | None, action: str, subject: str) -> None:

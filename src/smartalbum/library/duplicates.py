@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import OK, Photo, PhotoBlob
+from smartalbum.catalog import Photo, PhotoBlob, live
 
 MAX_HASH_DISTANCE = 8
 MIN_SIMILARITY = 0.6
@@ -38,16 +38,9 @@ class DuplicateGroup:
 
 def exact_duplicates(session: Session) -> list[DuplicateGroup]:
     """Groups of catalogued files with the same content hash."""
-    shared = (
-        select(Photo.sha256)
-        .where(Photo.status == OK)
-        .group_by(Photo.sha256)
-        .having(func.count() > 1)
-    )
+    shared = select(Photo.sha256).where(live()).group_by(Photo.sha256).having(func.count() > 1)
     groups: dict[str, list[str]] = {}
-    rows = session.execute(
-        select(Photo.sha256, Photo.path).where(Photo.sha256.in_(shared), Photo.status == OK)
-    )
+    rows = session.execute(select(Photo.sha256, Photo.path).where(Photo.sha256.in_(shared), live()))
     # Sorted here, not in SQL: the database's collation would decide the order there.
     for sha, path in sorted(rows, key=lambda row: row.path):
         groups.setdefault(sha or "", []).append(path)
@@ -60,7 +53,7 @@ def near_duplicates(session: Session) -> list[DuplicateGroup]:
         session.execute(
             select(Photo.path, Photo.sha256, PhotoBlob.embedding, Photo.dhash)
             .join(PhotoBlob, PhotoBlob.photo_id == Photo.id)
-            .where(Photo.status == OK, PhotoBlob.embedding.is_not(None), Photo.dhash.is_not(None))
+            .where(live(), PhotoBlob.embedding.is_not(None), Photo.dhash.is_not(None))
         ),
         key=lambda row: row.path,
     )

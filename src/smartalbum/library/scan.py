@@ -2,7 +2,12 @@
 
 A file is unchanged when its size and mtime match its record. A new file can only be
 a moved copy of a record that vanished when it is exactly as large, so only those few
-are hashed here; everything else new or changed is left for analysis.
+are hashed here; everything else new or changed is left for analysis. A record that
+vanished from another folder before (missing, in the trash) counts too: a file moved
+between folders keeps its record even when the two folders are scanned apart.
+
+The trash's tombstones (purged photos whose files smartalbum did not write) are never
+analysed again, and an uploaded file waiting in the trash folder is not "vanished".
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging
-from smartalbum.catalog import MISSING, Photo
+from smartalbum.catalog import MISSING, TRASH_PURGED, Photo
 from smartalbum.library.analysis import Analysis, read_and_hash
 from smartalbum.library.roots import inside
 
@@ -32,6 +37,13 @@ class Known(NamedTuple):
     mtime: float
     sha256: str | None
     status: str
+    trash_reason: str | None = None
+    trash_path: str | None = None
+
+    @property
+    def purged(self) -> bool:
+        """A tombstone: the photo was purged from the trash; its file stays out."""
+        return self.trash_reason == TRASH_PURGED
 
 
 @dataclass
@@ -97,13 +109,25 @@ def walk(
 
 def known_records(sessions: sessionmaker[Session], roots: Sequence[Path]) -> dict[str, Known]:
     """The catalogued files under the roots, by path: only the columns a re-scan compares."""
-    columns = (Photo.id, Photo.path, Photo.size, Photo.mtime, Photo.sha256, Photo.status)
     with sessions() as session:
         return {
             row.path: Known(*row)
-            for row in session.execute(select(*columns))
+            for row in session.execute(select(*_COLUMNS))
             if _under(row.path, roots)
         }
+
+
+def missing_elsewhere(sessions: sessionmaker[Session], roots: Sequence[Path]) -> list[Known]:
+    """Records already missing outside the roots: a new file here may be one of them, moved."""
+    with sessions() as session:
+        rows = session.execute(select(*_COLUMNS).where(Photo.status == MISSING))
+        return [Known(*row) for row in rows if not _under(row.path, roots)]
+
+
+_COLUMNS = (
+    Photo.id, Photo.path, Photo.size, Photo.mtime, Photo.sha256, Photo.status,
+    Photo.trash_reason, Photo.trash_path,
+)  # fmt: skip
 
 
 def plan(
@@ -117,10 +141,12 @@ def plan(
     known = known_records(sessions, roots)
     result = Plan(len(files), warnings, {path: k.id for path, k in known.items()})
     present = {str(f) for f in files}
-    vanished = [k for k in known.values() if k.path not in present]
-    gone = {k.sha256: k.id for k in vanished if k.sha256}
+    # An uploaded file waiting in the trash folder is where it should be, not vanished.
+    vanished = [k for k in known.values() if k.path not in present and k.trash_path is None]
+    elsewhere = missing_elsewhere(sessions, roots)
+    gone = {k.sha256: k.id for k in [*elsewhere, *vanished] if k.sha256}
     # Only a new file as large as a vanished record can be its copy: few get hashed.
-    gone_sizes = {k.size for k in vanished if k.sha256}
+    gone_sizes = {k.size for k in [*elsewhere, *vanished] if k.sha256}
     candidates: list[Path] = []
     for path in files:
         record = known.get(str(path))
@@ -129,13 +155,7 @@ def plan(
         except OSError:
             result.work.append(path)  # analysis will record why
             continue
-        if (
-            not reclassify
-            and record is not None
-            and record.status != MISSING
-            and record.size == stat.st_size
-            and record.mtime == stat.st_mtime
-        ):
+        if record is not None and (record.purged or _same(record, stat, reclassify)):
             result.unchanged += 1
         elif record is None and stat.st_size in gone_sizes:
             candidates.append(path)
@@ -144,8 +164,20 @@ def plan(
     result.moves, unmoved = find_moves(candidates, gone)
     result.work += unmoved
     moved = {a.moved_from for a in result.moves}
-    result.vanished = [k.id for k in vanished if k.id not in moved and k.status != MISSING]
+    result.vanished = [
+        k.id for k in vanished if k.id not in moved and k.status != MISSING and not k.purged
+    ]
     return result
+
+
+def _same(record: Known, stat: os.stat_result, reclassify: bool) -> bool:
+    """Whether a present file needs no analysis: as recorded, and not asked to redo it."""
+    return (
+        not reclassify
+        and record.status != MISSING
+        and record.size == stat.st_size
+        and record.mtime == stat.st_mtime
+    )
 
 
 def find_moves(candidates: list[Path], gone: dict[str, int]) -> tuple[list[Analysis], list[Path]]:

@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging
 from smartalbum.albums import Groups, RuleSet, RulesWatcher, class_groups, membership
-from smartalbum.catalog import OK, AlbumMember, Photo, PhotoBlob, Root, open_engine, session_factory
+from smartalbum.catalog import (
+    AlbumMember,
+    Photo,
+    PhotoBlob,
+    Root,
+    is_live,
+    live,
+    open_engine,
+    session_factory,
+)
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 from smartalbum.library import activity, corrections
@@ -117,7 +126,7 @@ class PhotoLibrary:
                 session.execute(
                     select(AlbumMember.album_id, func.count())
                     .join(Photo, Photo.id == AlbumMember.photo_id)
-                    .where(Photo.status == OK)
+                    .where(live())
                     .group_by(AlbumMember.album_id)
                 ).all()
             )
@@ -147,7 +156,7 @@ class PhotoLibrary:
                 select(func.count())
                 .select_from(AlbumMember)
                 .join(Photo, Photo.id == AlbumMember.photo_id)
-                .where(AlbumMember.album_id == album_id, Photo.status == OK)
+                .where(AlbumMember.album_id == album_id, live())
             )
             photos = _album_photos(session, album_id, offset, page_size(limit))
         return {
@@ -170,7 +179,7 @@ class PhotoLibrary:
             if ref.isdigit():
                 return self.present(session, int(ref)).id
             path = str(Path(ref).expanduser().absolute())
-            found = session.scalar(select(Photo.id).where(Photo.path == path, Photo.status == OK))
+            found = session.scalar(select(Photo.id).where(Photo.path == path, live()))
         if found is None:
             raise NotFoundError(t("{ref}: not a photo in the library", ref=ref))
         return found
@@ -203,9 +212,9 @@ class PhotoLibrary:
         return membership.compare(self.sessions, self.rules, candidate)
 
     def present(self, session: Session, photo_id: int) -> Photo:
-        """The photo with this id if it is in the library (not missing, not failed)."""
+        """The photo with this id if it is in the library (not missing, failed or in the trash)."""
         photo = session.get(Photo, photo_id)
-        if photo is None or photo.status != OK:
+        if photo is None or not is_live(photo.status, photo.trashed_at):
             raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
         return photo
 
@@ -244,7 +253,7 @@ def _album_photos(session: Session, album_id: str, offset: int, limit: int) -> l
     rows = session.execute(
         select(Photo.id, Photo.path, AlbumMember.score)
         .join(Photo, Photo.id == AlbumMember.photo_id)
-        .where(AlbumMember.album_id == album_id, Photo.status == OK)
+        .where(AlbumMember.album_id == album_id, live())
         .order_by(AlbumMember.score.desc(), Photo.id)
         .offset(max(0, offset))
         .limit(limit)

@@ -29,6 +29,7 @@ from smartalbum.catalog import (
     FAILED,
     MISSING,
     OK,
+    TRASH_VANISHED,
     Photo,
     PhotoBlob,
     PhotoLabel,
@@ -38,6 +39,7 @@ from smartalbum.catalog import (
 )
 from smartalbum.categories.indexing import CategoryUpkeep
 from smartalbum.engines.classifier import Classifier
+from smartalbum.library import activity
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.places import geocoder
@@ -139,6 +141,8 @@ class CatalogWriter:
             self._score_categories(session, batch, ids, now)
             if ids:
                 write_members(session, list(ids.values()), self.rules)
+            back = [row["id"] for row in rows.moves] + [row["id"] for row in rows.updates]
+            _returned(session, back)
             if then is not None:
                 then(session, written)
         if self.categories is not None:  # the features, once their photos are committed
@@ -249,9 +253,15 @@ class CatalogWriter:
                     session.execute(update(Root).where(Root.path == path).values(indexed_at=now))
 
     def mark_missing(self, ids: Sequence[int]) -> int:
-        """Mark these photos missing (their files are gone); returns how many."""
+        """Mark these photos missing (their files are gone); returns how many.
+
+        Each goes to the trash ("vanished"), its labels, corrections, album and category
+        rows kept, so that it comes back whole when its file does (``_returned``).
+        """
         if not ids:
             return 0
+        now = time.time()
+        trashed: list[int] = []
         with self.sessions.begin() as session:
             claim_photos(session, ids)
             # In slices: a whole unplugged drive can vanish, and PostgreSQL takes at most
@@ -259,7 +269,33 @@ class CatalogWriter:
             for start in range(0, len(ids), MISSING_CHUNK):
                 chunk = ids[start : start + MISSING_CHUNK]
                 session.execute(update(Photo).where(Photo.id.in_(chunk)).values(status=MISSING))
+                newly = session.scalars(
+                    update(Photo)
+                    .where(Photo.id.in_(chunk), Photo.trashed_at.is_(None))
+                    .values(trashed_at=now, trashed_by=None, trash_reason=TRASH_VANISHED)
+                    .returning(Photo.id)
+                )
+                trashed += newly
+            if trashed:
+                subject = activity.photos_subject(trashed)
+                activity.record(session, None, activity.TRASH_VANISHED, subject)
         return len(ids)
+
+
+def _returned(session: Session, ids: Sequence[int]) -> None:
+    """Photos whose vanished file is back (moved, or copied back) leave the trash, whole."""
+    if not ids:
+        return
+    back = list(
+        session.scalars(
+            update(Photo)
+            .where(Photo.id.in_(ids), Photo.trash_reason == TRASH_VANISHED)
+            .values(trashed_at=None, trashed_by=None, trash_reason=None)
+            .returning(Photo.id)
+        )
+    )
+    if back:
+        activity.record(session, None, activity.TRASH_RETURNED, activity.photos_subject(back))
 
 
 def _place(meta: PhotoMetadata) -> str | None:

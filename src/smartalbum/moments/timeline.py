@@ -21,7 +21,7 @@ from sqlalchemy import ClauseElement, func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
+from smartalbum.catalog import AlbumMember, Correction, Photo, PhotoLabel, live, photos_stamp
 from smartalbum.errors import NotFoundError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
@@ -133,11 +133,7 @@ class Timeline:
 
     def _fingerprint(self) -> tuple[Any, ...]:
         with self.library.sessions() as session:
-            photos = session.execute(
-                select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id)).where(
-                    Photo.status == OK
-                )
-            ).one()
+            photos = photos_stamp(session)
             corrections = session.execute(
                 select(func.count(), func.max(Correction.created_at))
             ).one()
@@ -182,7 +178,7 @@ class Timeline:
             Photo.gps_lat,
             Photo.gps_lon,
             Photo.place,
-        ).where(Photo.status == OK, Photo.taken_at.is_not(None))
+        ).where(live(), Photo.taken_at.is_not(None))
         with self.library.sessions() as session:
             return Photos.from_rows(_fetch_all(session, query))
 

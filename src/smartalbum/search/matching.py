@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.catalog import OK, AlbumMember, Correction, Photo, PhotoLabel
+from smartalbum.catalog import AlbumMember, Correction, Photo, PhotoLabel, is_live, live
 from smartalbum.categories.store import CONCEPT_PREFIX, concept_scores
 from smartalbum.places import stored
 from smartalbum.search.understand.parse import Part
@@ -57,10 +57,12 @@ def place_index(session: Session) -> PlaceIndex:
     parsed: dict[str, dict[str, Any]] = {}
     photos: dict[str, list[tuple[int, str]]] = {}
     rows = session.execute(
-        select(Photo.id, Photo.place, Photo.taken_at, Photo.status).where(Photo.place.is_not(None))
+        select(Photo.id, Photo.place, Photo.taken_at, Photo.status, Photo.trashed_at).where(
+            Photo.place.is_not(None)
+        )
     )
-    for photo_id, raw, taken_at, status in rows:
-        if status != OK or raw is None:
+    for photo_id, raw, taken_at, status, trashed_at in rows:
+        if not is_live(status, trashed_at) or raw is None:
             continue
         if raw not in photos:
             found = stored.parse(raw)
@@ -115,16 +117,18 @@ def _outer(span: TimeSpan) -> ColumnElement[bool]:
 def when_found(session: Session, span: TimeSpan, times: dict[int, str]) -> Found:
     """Photos taken within the span, by the local time recorded (seasons by hemisphere).
 
-    The status is checked here, not in SQL: nearly every photo is present, and given the
-    status index SQLite would walk all of them instead of the range of times.
+    Whether a photo is live is checked here, not in SQL: nearly every photo is, and given
+    the status index SQLite would walk all of them instead of the range of times.
     """
     clause = _span_clause(span) if span.months else and_(_outer(span), _span_clause(span))
     rows = session.execute(
-        select(Photo.id, Photo.taken_at, Photo.status).where(Photo.taken_at.is_not(None), clause)
+        select(Photo.id, Photo.taken_at, Photo.status, Photo.trashed_at).where(
+            Photo.taken_at.is_not(None), clause
+        )
     )
     found: Found = {}
-    for photo_id, taken_at, status in rows:
-        if status == OK:
+    for photo_id, taken_at, status, trashed_at in rows:
+        if is_live(status, trashed_at):
             found[photo_id] = PLACE_SCORE
             times[photo_id] = taken_at or ""
     return found
@@ -145,7 +149,7 @@ def label_scores(session: Session, classes: frozenset[int], times: dict[int, str
     rows = session.execute(
         select(summed.c.photo_id, summed.c.score, Photo.taken_at)
         .join(Photo, Photo.id == summed.c.photo_id)
-        .where(Photo.status == OK)
+        .where(live())
     )
     scores: Found = {}
     for photo_id, score, taken_at in rows:
@@ -155,7 +159,7 @@ def label_scores(session: Session, classes: frozenset[int], times: dict[int, str
         session.execute(
             select(Correction.photo_id, Photo.taken_at)
             .join(Photo, Photo.id == Correction.photo_id)
-            .where(Photo.status == OK)
+            .where(live())
             .distinct()
         )
     )
@@ -186,7 +190,7 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
     rows = session.execute(
         select(best.c.photo_id, best.c.score, Photo.taken_at)
         .join(Photo, Photo.id == best.c.photo_id)
-        .where(Photo.status == OK)
+        .where(live())
     )
     for photo_id, score, taken_at in rows:
         found[photo_id] = max(found.get(photo_id, 0.0), float(score))

@@ -13,11 +13,11 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import labels_of
-from smartalbum.catalog import OK, Photo
+from smartalbum.catalog import Photo, photos_stamp
 from smartalbum.categories.store import CONCEPT_PREFIX, best_category, category_names
 from smartalbum.errors import RequestError
 from smartalbum.i18n import t
@@ -75,13 +75,7 @@ def _places(key: _Catalog) -> matching.PlaceIndex:
 def _stamp(library: PhotoLibrary) -> tuple[Any, ...]:
     """The state of the catalog, as the timeline fingerprints it, when there is no timeline."""
     with library.sessions() as session:
-        return tuple(
-            session.execute(
-                select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id)).where(
-                    Photo.status == OK
-                )
-            ).one()
-        )
+        return photos_stamp(session)
 
 
 def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Vocabulary:

@@ -24,6 +24,7 @@ from smartalbum.web.predict_routes import predict_router
 from smartalbum.web.proxies import TrustedProxyMiddleware
 from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
+from smartalbum.web.trash_routes import trash_router
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -59,5 +60,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(job_router(state))
     app.include_router(category_router(categories))
     app.include_router(share_router(state.library, state.gate))
+    app.include_router(trash_router(state.library, settings))
     install_openapi(app, settings, state.gate.required)
     return app

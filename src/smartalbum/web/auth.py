@@ -85,8 +85,14 @@ ROLE_OF = {
     ("POST", "/api/categories/{category_id}/answers"): EDITOR,
     ("POST", "/api/categories/{category_id}/threshold"): EDITOR,
     ("DELETE", "/api/categories/{category_id}"): EDITOR,
+    ("POST", "/api/trash"): EDITOR,  # deleting hides, and a restore undoes it for 30 days
+    ("GET", "/api/trash"): EDITOR,
+    ("GET", "/api/trash/{photo_id}/thumbnail"): EDITOR,
+    ("POST", "/api/trash/restore"): EDITOR,
+    ("POST", "/api/trash/purge"): ADMIN,  # nothing undoes it: uploaded files leave the disk
     ("GET", "/api/folders"): ADMIN,  # server folders are the admin's business
     ("GET", "/api/jobs/{job_id}"): ADMIN,
+    ("GET", "/api/schedule"): ADMIN,  # what the server does by itself, and how it went
     ("GET", "/api/activity"): ADMIN,  # who imported what, from where
 }
 READS = {"GET", "HEAD", "OPTIONS"}

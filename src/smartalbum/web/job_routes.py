@@ -65,6 +65,13 @@ def job_router(state: AppState) -> APIRouter:
             raise NotFoundError(t("no job {job_id}", job_id=job_id))
         return found.to_dict()
 
+    @router.get("/schedule")
+    async def schedule() -> dict[str, Any]:
+        """The periodic work (admins): each task's interval, last run (when, how long, its
+        result or error), next run, and whether it runs now; and what is being watched."""
+        watching = [str(p) for p in state.watcher.watching] if state.settings.watch else []
+        return {"tasks": state.schedule.status(), "watching": watching}
+
     @router.get("/jobs/{job_id}", responses=error_responses(404))
     async def job(job_id: JobId) -> dict[str, Any]:
         """A job's status, progress (done of total) and report or error."""

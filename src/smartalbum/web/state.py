@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from smartalbum.catalog import Root
 from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.engines.explain import LazyExplainer
-from smartalbum.errors import ModelUnavailableError
+from smartalbum.errors import ModelUnavailableError, SmartalbumError
 from smartalbum.i18n import t
 from smartalbum.ingest.queue import FolderQueue
+from smartalbum.ingest.schedule import Scheduler
+from smartalbum.ingest.trash import Trash
+from smartalbum.ingest.watch import FolderWatcher, distinct_roots
 from smartalbum.library.int8 import auto_int8
 from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
@@ -20,6 +28,8 @@ from smartalbum.web.jobs import JobRunner
 from smartalbum.web.library_routes import LibraryHolder
 
 log = logging.getLogger(__name__)
+
+DAY = 86400.0
 
 
 class AppState:
@@ -40,6 +50,12 @@ class AppState:
         )
         # Uploads and the watched folders ask here; a burst becomes one import job.
         self.ingest = FolderQueue(self.rescan)
+        self.watcher = FolderWatcher(self.watched_roots, self.ingest.submit)
+        # The periodic work, once across every server process on the catalog. Uploads add
+        # the clean-up of stale partial uploads here: schedule.add("uploads.cleanup", ...).
+        self.schedule = Scheduler(settings.library, lambda: self.library.get().sessions)
+        self.schedule.add("rescan", settings.rescan_minutes * 60.0, self.rescan_all)
+        self.schedule.add("trash.purge", DAY, self.purge_trash)
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""
@@ -51,7 +67,11 @@ class AppState:
         self.library.prepare()
 
     def start(self) -> None:
-        """Start micro-batching on the running loop, if the model loaded."""
+        """Start micro-batching on the running loop (if the model loaded), watching (unless
+        the settings turn it off) and the scheduled work."""
+        if self.settings.watch:
+            self.watcher.start()
+        self.schedule.start()
         if self.classifier is not None:
             self.batcher = MicroBatcher(
                 self.classifier, self.settings.batch_size, float(self.settings.batch_wait_ms)
@@ -64,6 +84,30 @@ class AppState:
         roots = self.import_roots.confine
         return None if roots is None else [*roots, self.settings.upload_root_path()]
 
+    def watched_roots(self) -> list[Path]:
+        """The import roots (unset: the folders the catalog has indexed, on a server of this
+        machine alone) and the upload root."""
+        roots = self.settings.import_root_paths()
+        if not roots and self.import_roots.open_to_any:
+            try:
+                with self.library.get().sessions() as session:
+                    roots = [Path(p) for p in session.scalars(select(Root.path))]
+            except (SmartalbumError, DBAPIError) as exc:  # no catalog yet: the upload root
+                log.warning("the indexed folders are not watched: %s", exc)
+        return [*roots, self.settings.upload_root_path()]
+
+    def rescan_all(self) -> dict[str, Any]:
+        """The periodic re-scan: an import job over every watched folder."""
+        folders = distinct_roots(self.watched_roots())
+        job = self.jobs.submit(self.ready_classifier(), folders)
+        return {"job": job.id, "folders": [str(f) for f in folders]}
+
+    def purge_trash(self) -> dict[str, Any] | None:
+        """The daily purge of what has been in the trash longer than the trash days (None:
+        nothing was)."""
+        done = Trash(self.library.get(), self.settings).purge_expired()
+        return done if any(done.values()) else None
+
     def rescan(self, folders: list[Path]) -> None:
         """Index what changed in these folders (the ingest queue's run): an import job."""
         if self.classifier is None:  # no model, nothing to index with; the next ask retries
@@ -75,6 +119,8 @@ class AppState:
         """Stop batching, the pools, the ingest queue and the jobs; close the catalog."""
         if self.batcher is not None:
             await self.batcher.stop()
+        self.watcher.close()
+        self.schedule.close()
         self.ingest.close()
         self.decoders.shutdown(wait=False, cancel_futures=True)
         self.jobs.shutdown()

@@ -302,7 +302,8 @@ async function photoView(id) {
         photo.moment ? el("h3", { text: t("moment") }) : null,
         photo.moment ? el("p", { class: "tags moment-link" }, el("a", { href: `#/moment/${encodeURIComponent(photo.moment.id)}`,
                                                                      "data-moment": photo.moment.id, text: title(photo.moment) })) : null,
-        el("h3", { text: t("facts") }), facts)));
+        el("h3", { text: t("facts") }), facts,
+        deleteButton(id))));  // trash.js
   };
   rerender();
 }
@@ -326,6 +327,7 @@ async function draw() {
   try {
     if (location.hash === "#/timeline") await timelineView();
     else if (location.hash === "#/categories") await categoriesView();  // categories.js
+    else if (location.hash === "#/trash") await trashView();  // trash.js
     else if (kind === "category") await categoryView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "moment") await momentView(decodeURIComponent(arg));
     else if (kind === "album") await albumView(decodeURIComponent(arg));
