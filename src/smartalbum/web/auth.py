@@ -54,6 +54,8 @@ SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER = "smartalbum_session", "smartalbum_csr
 PUBLIC = {
     ("GET", "/login"), ("POST", "/api/login"), ("GET", "/api/health"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+    # The phone app's manifest and service worker: the shell, nothing of the library.
+    ("GET", "/manifest.webmanifest"), ("GET", "/sw.js"),
     # A share link's token is its credential: these routes check it themselves.
     ("GET", "/s/{token}"), ("GET", "/api/shared/{token}"), ("POST", "/api/shared/{token}/unlock"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/thumbnail"),
