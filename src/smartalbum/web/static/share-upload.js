@@ -1,0 +1,50 @@
+"use strict";
+// A share link that lets its guests add photos (after share.js and uploader.js): an "Add
+// photos" button (on a phone it opens the camera roll) and the same uploader as the
+// gallery's, on the link's own routes (/api/shared/<token>/uploads); the link's page shows
+// the photos again as each one is indexed. share.js calls offerUploads() once the link has
+// answered.
+const SHARE_UPLOAD_TEXT = {
+  en: { add: "Add photos", hint: "Your photos and videos go to whoever shared this link." },
+  zh: { add: "添加照片", hint: "你的照片和视频会交给分享此链接的人。" },
+};
+let guestUploader = null;
+
+function offerUploads(link) {
+  if (guestUploader || !link || !link.allow_upload) return;
+  const input = document.createElement("input");
+  Object.assign(input, { id: "upload-input", type: "file", multiple: true, accept: "image/*,video/*", className: "sr-only" });
+  const button = document.createElement("label");
+  button.htmlFor = "upload-input";
+  button.className = "upload-button";
+  button.id = "upload-button";
+  const hint = document.createElement("p");
+  hint.className = "hint";
+  const offer = document.createElement("div");
+  offer.className = "guest-upload upload-control";
+  offer.append(input, button, hint);
+  const panel = document.createElement("section");
+  panel.id = "uploads";
+  panel.className = "uploads";
+  byId("facts").after(offer, panel);
+
+  let again = null;  // one reload of the link's photos for a burst of new ones
+  guestUploader = makeUploader({
+    endpoint: `${base}/uploads`,
+    panel,
+    language: () => lang,
+    headers: () => ({ "Accept-Language": lang === "zh" ? "zh-CN" : "en" }),
+    onPhoto: () => {
+      clearTimeout(again);
+      again = setTimeout(() => { shown = null; photos.length = 0; load(); }, 500);
+    },
+  });
+  input.addEventListener("change", () => { if (input.files.length) guestUploader.add(input.files); input.value = ""; });
+  const relabel = () => {
+    button.textContent = SHARE_UPLOAD_TEXT[lang].add;
+    hint.textContent = SHARE_UPLOAD_TEXT[lang].hint;
+    guestUploader.relabel();
+  };
+  for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", relabel);
+  relabel();
+}
