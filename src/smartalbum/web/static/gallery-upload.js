@@ -85,7 +85,7 @@ function forgetShared(entry) {
 }
 
 (async () => {
-  if (!(await mayUpload())) return;
+  if (!(await mayUpload())) { document.body.dataset.upload = "none"; return; }
   const panel = el("section", { id: "uploads", class: "uploads", "aria-label": "Uploads" });
   document.querySelector("main").before(panel);
   const added = justAdded();

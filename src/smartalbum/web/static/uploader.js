@@ -199,7 +199,7 @@ function makeUploader(options) {
     for (const entry of asked) {
       if (entry.state !== "checking") continue;
       const found = known.get(entry.sha256);
-      if (found && found.exists) { entry.photoId = found.photo_id; set(entry, "here"); announce(entry); }
+      if (found && found.exists) { entry.exists = true; entry.photoId = found.photo_id; set(entry, "here"); announce(entry); }
       else { set(entry, "waiting"); toSend.push(entry); }
     }
     sendMore();
@@ -231,9 +231,13 @@ function makeUploader(options) {
         storeFingerprintForResuming: true,
         removeFingerprintOnSuccess: true,
         onProgress: (sent) => { entry.sent = sent; drawEntry(entry); },
+        // "Already here" at creation (another upload of it finished meanwhile): 200 and the
+        // photo (if indexed yet) instead of 201 and a Location; tus-js-client then reports a
+        // missing Location, which failed() reads as done.
         onAfterResponse: (req, res) => {
-          const photo = res.getHeader("Smartalbum-Photo");
-          if (photo) entry.photoId = Number(photo);
+          if (req.getMethod() !== "POST" || res.getStatus() !== 200) return;
+          entry.exists = true;
+          entry.photoId = Number(res.getHeader("Smartalbum-Photo")) || null;
         },
         onShouldRetry: (err) => shouldRetry(entry, err),
         onSuccess: () => { sent(entry); resolve(); },
@@ -248,7 +252,7 @@ function makeUploader(options) {
   }
 
   function shouldRetry(entry, err) {
-    if (entry.photoId || entry.state !== "uploading") return false;
+    if (entry.exists || entry.state !== "uploading") return false;
     const response = err.originalResponse;
     const status = response ? response.getStatus() : 0;
     if (status === 409) return (serverMessage(response) || {}).code !== "checksum_mismatch";  // an offset to ask again
@@ -256,8 +260,7 @@ function makeUploader(options) {
   }
 
   function failed(entry, err) {
-    // "Already here" when it was created: answered 200 with the photo instead of a Location.
-    if (entry.photoId) { set(entry, "here"); announce(entry); return; }
+    if (entry.exists) { set(entry, "here"); announce(entry); return; }
     const response = err.originalResponse;
     const status = response ? response.getStatus() : 0;
     const known = response ? serverMessage(response) : null;
@@ -268,7 +271,7 @@ function makeUploader(options) {
 
   function sent(entry) {
     entry.sent = entry.size;
-    if (entry.photoId) { set(entry, "here"); announce(entry); return; }
+    if (entry.exists) { set(entry, "here"); announce(entry); return; }
     set(entry, "indexing");
     poll(entry);
   }
