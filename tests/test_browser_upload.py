@@ -106,7 +106,7 @@ def test_an_editor_uploads_60_photos_on_a_phone_and_each_appears_with_its_labels
     page.screenshot(path=str(ARTIFACTS / "upload-375-progress.png"))
     expect(page.locator("#upload-photos li")).to_have_count(60, timeout=300_000)
     expect(page.locator("#upload-files li[data-state=done]")).to_have_count(60)
-    captions = page.locator("#upload-photos .caption").all_inner_texts()
+    captions = page.locator("#upload-photos .caption").all_text_contents()
     assert len(captions) == 60 and all(c.strip() for c in captions)
     expect(page.locator(".upload-summary")).to_have_text("60 of 60 done")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -127,7 +127,7 @@ def test_an_editor_uploads_60_photos_on_a_phone_and_each_appears_with_its_labels
     writes = tus_writes(again)
     again.set_input_files("#upload-input", [str(p) for p in files])
     expect(again.locator("#upload-files li[data-state=here]")).to_have_count(60)
-    expect(again.locator(".upload-summary")).to_contain_text("60 already here")
+    expect(again.locator(".upload-summary")).to_contain_text("60 张已在相册中")  # still 中文
     expect(again.locator("#upload-photos li")).to_have_count(60)  # shown all the same
     assert writes == []
     assert len(stored_files(server.uploads)) == 60

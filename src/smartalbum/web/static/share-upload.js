@@ -19,6 +19,11 @@ function offerUploads(link) {
   drawGuestPhotos();
 }
 
+// The link's first page also lists what its guests added (share.js's get()).
+async function lookForGuestPhotos() {
+  try { offerUploads(await get(`${base}?offset=0&limit=1`)); } catch (err) { /* the next photo asks again */ }
+}
+
 function drawGuestPhotos() {
   const heading = byId("guest-heading");
   heading.textContent = SHARE_UPLOAD_TEXT[lang].added;
@@ -50,16 +55,13 @@ function startGuestUploads() {
   grid.className = "grid";
   byId("more").after(heading, grid);
 
-  let again = null;  // one reload of the link's photos for a burst of new ones
+  let again = null;  // one look for a burst of new photos
   guestUploader = makeUploader({
     endpoint: `${base}/uploads`,
     panel,
     language: () => lang,
     headers: () => ({ "Accept-Language": lang === "zh" ? "zh-CN" : "en" }),
-    onPhoto: () => {
-      clearTimeout(again);
-      again = setTimeout(() => { shown = null; photos.length = 0; load(); }, 500);
-    },
+    onPhoto: () => { clearTimeout(again); again = setTimeout(lookForGuestPhotos, 400); },
   });
   input.addEventListener("change", () => { if (input.files.length) guestUploader.add(input.files); input.value = ""; });
   const relabel = () => {
