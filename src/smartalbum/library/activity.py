@@ -16,6 +16,7 @@ from smartalbum.catalog import Activity
 
 IMPORT, RULES_RELOAD = "import", "rules.reload"
 SHARE_CREATE, SHARE_REVOKE = "share.create", "share.revoke"
+SHARE_REMOVE_GUEST_PHOTO = "share.remove_guest_photo"  # a sharer took out a guest's photo
 
 
 def record(session: Session, user: str | None, action: str, subject: str) -> None:

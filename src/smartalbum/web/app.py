@@ -23,6 +23,7 @@ from smartalbum.web.pages import mount_pages
 from smartalbum.web.predict_routes import predict_router
 from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
+from smartalbum.web.upload_routes import upload_router
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -57,5 +58,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(job_router(state))
     app.include_router(category_router(categories))
     app.include_router(share_router(state.library, state.gate))
+    app.include_router(upload_router(state))
     install_openapi(app, settings, state.gate.required)
     return app

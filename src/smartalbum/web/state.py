@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.engines.explain import LazyExplainer
-from smartalbum.errors import ModelUnavailableError
+from smartalbum.errors import ModelUnavailableError, SmartalbumError
 from smartalbum.i18n import t
 from smartalbum.ingest.queue import FolderQueue
+from smartalbum.ingest.uploads import UploadStore
 from smartalbum.library.int8 import auto_int8
 from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
@@ -40,6 +42,8 @@ class AppState:
         )
         # Uploads and the watched folders ask here; a burst becomes one import job.
         self.ingest = FolderQueue(self.rescan)
+        self._uploads: UploadStore | None = None
+        self._uploads_lock = threading.Lock()
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""
@@ -49,6 +53,30 @@ class AppState:
             log.error("model not loadable: %s", exc.message)
             self.load_error = exc
         self.library.prepare()
+        self.recover_uploads()
+
+    def upload_store(self) -> UploadStore:
+        """The uploads into the upload root (made with the library, when first asked for)."""
+        with self._uploads_lock:
+            if self._uploads is None:
+                self._uploads = UploadStore(
+                    self.library.get().sessions,
+                    self.settings.upload_root_path(),
+                    self.settings.max_file_mb * 1024 * 1024,
+                )
+            return self._uploads
+
+    def recover_uploads(self) -> None:
+        """At start-up: finish the uploads a stop interrupted after their last byte, and
+        index what was stored but not yet indexed."""
+        try:
+            folders = self.upload_store().recover()
+        except SmartalbumError as exc:  # no catalog yet: the first request says why
+            log.error("uploads not recovered: %s", exc.message)
+            return
+        if folders:
+            log.info("indexing %d folder(s) of uploads stored before a stop", len(folders))
+            self.ingest.submit(folders)
 
     def start(self) -> None:
         """Start micro-batching on the running loop, if the model loaded."""
