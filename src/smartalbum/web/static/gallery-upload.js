@@ -70,12 +70,12 @@ function dropAnywhere(onFiles) {
 }
 
 // Photos shared to smartalbum by another app: upload them, and forget each once it is settled.
-async function uploadTheInbox(uploader) {
+async function uploadTheInbox(upload) {
   let kept = [];
   try { kept = await smartalbumInbox.all(); } catch (err) { return; }  // no IndexedDB here
   if (new URLSearchParams(location.search).has("shared")) history.replaceState(null, "", "/gallery" + location.hash);
   if (!kept.length) return;
-  const entries = uploader.add(kept.map((k) => k.file));
+  const entries = upload(kept.map((k) => k.file));
   entries.forEach((entry, i) => { entry.inboxKey = kept[i].key; });
 }
 
@@ -87,7 +87,6 @@ function forgetShared(entry) {
 (async () => {
   if (!(await mayUpload())) { document.body.dataset.upload = "none"; return; }
   const panel = el("section", { id: "uploads", class: "uploads", "aria-label": "Uploads" });
-  document.querySelector("main").before(panel);
   const added = justAdded();
   const uploader = makeUploader({
     endpoint: "/api/uploads",
@@ -98,7 +97,13 @@ function forgetShared(entry) {
     onSettled: forgetShared,
   });
   panel.append(...added.nodes);
-  const button = uploadButton((files) => { if (files.length) uploader.add(files); });
+  // The panel joins the page with the first file (until then the gallery's views are alone).
+  const upload = (files) => {
+    if (!files.length) return [];
+    if (!panel.isConnected) document.querySelector("main").before(panel);
+    return uploader.add(files);
+  };
+  const button = uploadButton(upload);
   document.querySelector("header nav").after(button.node);
   const relabel = () => {
     button.label.textContent = galleryUploadWords().upload;
@@ -108,7 +113,7 @@ function forgetShared(entry) {
   };
   for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", relabel);
   relabel();
-  dropAnywhere((files) => { if (files.length) uploader.add(files); });
+  dropAnywhere(upload);
   document.body.dataset.upload = "ready";
-  await uploadTheInbox(uploader);
+  await uploadTheInbox(upload);
 })();
