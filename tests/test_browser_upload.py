@@ -227,8 +227,13 @@ def test_a_guest_adds_5_photos_through_a_share_link_on_a_phone(
     from playwright.sync_api import expect
 
     editor = phone(browser, server.url, "mia")
-    open_link = make_share(editor, server.url, "pets", allow_upload=True)
     closed_link = make_share(editor, server.url, "food", allow_upload=False)
+    editor.goto(f"{server.url}/gallery#/album/pets")  # the open one through the share panel
+    editor.locator(".share summary").first.click()
+    editor.check("#share-uploads")
+    editor.click("#share-make")
+    open_link = str(editor.locator("#share-url").get_attribute("href"))
+    expect(editor.locator(".share .links li[data-link]")).to_contain_text("guests add photos")
 
     guest = phone(browser, server.url, None)
     guest.goto(closed_link)
@@ -251,6 +256,18 @@ def test_a_guest_adds_5_photos_through_a_share_link_on_a_phone(
     marked = rows(server.catalog, "SELECT path FROM photos WHERE upload_link_id IS NOT NULL")
     assert sorted(Path(p).name for (p,) in marked) == sorted(p.name for p in files)
     assert all(Path(p).relative_to(server.uploads).parts[0] == "mia" for (p,) in marked)
+
+    # The sharer looks through what the guests added and takes one out.
+    added = editor.locator(".share details.guest-added")
+    added.locator("summary").click()
+    expect(added.locator("li[data-photo]")).to_have_count(5)
+    loaded = "() => [...document.querySelectorAll('.guest-added img')].every((i) => i.naturalWidth)"
+    wait_until(editor, loaded)
+    editor.screenshot(path=str(ARTIFACTS / "share-guest-photos-375.png"), full_page=True)
+    added.locator("[data-remove-guest]").first.click()
+    expect(added.locator("li[data-photo]")).to_have_count(4)
+    guest.reload()
+    expect(guest.locator("#guest-photos li")).to_have_count(4)
     guest.context.close()
     editor.context.close()
 
