@@ -209,6 +209,39 @@ def test_a_cut_connection_resumes_where_it_stopped_in_a_new_tab(
     tab.context.close()
 
 
+def test_cancel_stops_one_file_and_the_server_drops_its_bytes(browser: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    page = phone(browser, server.url, "mia", service_workers="block")
+    page.goto(server.url + "/gallery")
+    page.evaluate("n => localStorage.setItem('smartalbum.upload.chunk', String(n))", 64 * 1024)
+    page.reload()
+    sent: list[str] = []
+
+    def stall_after_the_first_chunk(route: Any) -> None:
+        sent.append(route.request.method)
+        if route.request.method == "PATCH" and route.request.headers["upload-offset"] != "0":
+            route.abort("connectionreset")  # tus-js-client retries: the file stays "uploading"
+            return
+        route.continue_()
+
+    page.route("**/api/uploads/*", stall_after_the_first_chunk)
+    # Two photos of one chunk each, which the cut above leaves alone.
+    others = [p for p in new_samples(100) if p.stat().st_size < 64 * 1024][:2]
+    page.set_input_files("#upload-input", [str(SAMPLES / BIG), *map(str, others)])
+    big = page.locator("#upload-files li", has_text=BIG)
+    wait_until(page, "() => document.querySelector('#upload-files li')?.textContent.includes('%')")
+    expect(big).to_have_attribute("data-state", "uploading")
+    assert list((server.uploads / ".partial").iterdir())  # its first chunk is on the server
+    big.locator(".upload-cancel").click()
+    expect(big).to_have_attribute("data-state", "cancelled")
+    expect(page.locator("#upload-photos li")).to_have_count(2, timeout=120_000)  # the others go on
+    assert "DELETE" in sent  # tus termination
+    assert list((server.uploads / ".partial").iterdir()) == []
+    assert sorted(p.name for p in stored_files(server.uploads)) == sorted(p.name for p in others)
+    page.context.close()
+
+
 def make_share(page: Any, url: str, album: str, allow_upload: bool) -> str:
     """A link to an album, made through the API by the page's signed-in editor: its address."""
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "smartalbum_csrf")
