@@ -242,6 +242,39 @@ def test_cancel_stops_one_file_and_the_server_drops_its_bytes(browser: Any, serv
     page.context.close()
 
 
+def test_a_refused_file_is_named_with_the_reason_in_both_languages_and_the_rest_go_on(
+    browser: Any, server: Server
+) -> None:
+    from playwright.sync_api import FilePayload, expect
+
+    page = phone(browser, server.url, "mia", service_workers="block")
+    page.goto(server.url + "/gallery")
+    good = new_samples(1)[0]
+    notes = FilePayload(name="notes.jpg", mimeType="image/jpeg", buffer=b"just some words\n" * 20)
+    photo = FilePayload(name=good.name, mimeType="image/jpeg", buffer=good.read_bytes())
+    page.set_input_files("#upload-input", files=[notes, photo])
+    refused = page.locator("#upload-files li[data-state=failed]")
+    expect(refused).to_have_count(1, timeout=60_000)
+    expect(refused.locator(".upload-error")).to_contain_text("not an image")
+    expect(page.locator("#upload-problems")).to_contain_text("notes.jpg")
+    expect(refused.locator(".upload-retry")).to_be_hidden()  # sending it again would not help
+    expect(page.locator("#upload-photos li")).to_have_count(1, timeout=120_000)
+    expect(page.locator(".upload-summary")).to_have_text("2 of 2 done · 1 failed")
+
+    page.click("[data-lang=zh]")
+    words = FilePayload(name="笔记.png", mimeType="image/png", buffer=b"\x00" * 100)
+    page.set_input_files("#upload-input", files=[words])
+    expect(page.locator("#upload-files li[data-state=failed]")).to_have_count(2, timeout=60_000)
+    problem = page.locator("#upload-problems li").last.inner_text()
+    assert problem.startswith("笔记.png") and problem.count("笔记.png") == 1, problem
+    assert "不是" in problem, problem  # the server's reason, in the page's language
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload-375-refused-zh.png"))
+    assert list((server.uploads / ".partial").iterdir()) == []  # nothing of them kept
+    assert [p.name for p in stored_files(server.uploads)] == [good.name]
+    page.context.close()
+
+
 def make_share(page: Any, url: str, album: str, allow_upload: bool) -> str:
     """A link to an album, made through the API by the page's signed-in editor: its address."""
     csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "smartalbum_csrf")

@@ -140,7 +140,9 @@ function makeUploader(options) {
     if (failed.length) parts.push(say("summaryFailed", { n: failed.length }));
     summary.textContent = parts.join(" · ");
     total.setAttribute("aria-label", summary.textContent);
-    problems.replaceChildren(...failed.map((e) => uploadEl("li", { text: say("failedFile", { name: e.name, n: e.error }) })));
+    // The server's messages name the file already; ours are named here.
+    const named = (e) => (e.error.startsWith(e.name) ? e.error : say("failedFile", { name: e.name, n: e.error }));
+    problems.replaceChildren(...failed.map((e) => uploadEl("li", { text: named(e) })));
     cancelAll.hidden = entries.every((e) => FINAL.has(e.state) || e.state === "indexing");
     panel.dataset.busy = String(entries.some((e) => !FINAL.has(e.state)));
   }
