@@ -10,6 +10,7 @@ import base64
 import dataclasses
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -230,15 +231,32 @@ def test_cancel_stops_one_file_and_the_server_drops_its_bytes(browser: Any, serv
     others = [p for p in new_samples(100) if p.stat().st_size < 64 * 1024][:2]
     page.set_input_files("#upload-input", [str(SAMPLES / BIG), *map(str, others)])
     big = page.locator("#upload-files li", has_text=BIG)
-    wait_until(page, "() => document.querySelector('#upload-files li')?.textContent.includes('%')")
+    deadline = time.monotonic() + 60
+    while sent.count("PATCH") < 2 and time.monotonic() < deadline:  # a chunk in, one cut
+        page.wait_for_timeout(50)
     expect(big).to_have_attribute("data-state", "uploading")
     assert list((server.uploads / ".partial").iterdir())  # its first chunk is on the server
     big.locator(".upload-cancel").click()
     expect(big).to_have_attribute("data-state", "cancelled")
     expect(page.locator("#upload-photos li")).to_have_count(2, timeout=120_000)  # the others go on
-    assert "DELETE" in sent  # tus termination
+    assert sent.count("DELETE") == 1  # tus termination
     assert list((server.uploads / ".partial").iterdir()) == []
     assert sorted(p.name for p in stored_files(server.uploads)) == sorted(p.name for p in others)
+
+    # Cancelled while its creation is still on the way: ended as soon as it has an address.
+    held: list[Any] = []
+    page.route("**/api/uploads", lambda route: held.append(route))
+    page.set_input_files("#upload-input", [str(SAMPLES / BIG)])
+    while not held and time.monotonic() < deadline + 60:
+        page.wait_for_timeout(50)
+    late = page.locator("#upload-files li").last
+    late.locator(".upload-cancel").click()
+    expect(late).to_have_attribute("data-state", "cancelled")
+    held[0].continue_()
+    while sent.count("DELETE") < 2 and time.monotonic() < deadline + 120:
+        page.wait_for_timeout(50)
+    assert sent.count("DELETE") == 2 and "PATCH" not in sent[sent.index("DELETE") + 1 :]
+    assert list((server.uploads / ".partial").iterdir()) == []
     page.context.close()
 
 

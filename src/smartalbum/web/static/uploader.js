@@ -233,6 +233,8 @@ function makeUploader(options) {
         storeFingerprintForResuming: true,
         removeFingerprintOnSuccess: true,
         onProgress: (sent) => { entry.sent = sent; drawEntry(entry); },
+        // Cancelled while being created: end it on the server now that it has an address.
+        onUploadUrlAvailable: () => { if (entry.state === "cancelled") terminate(entry); },
         // "Already here" at creation (another upload of it finished meanwhile): 200 and the
         // photo (if indexed yet) instead of 201 and a Location; tus-js-client then reports a
         // missing Location, which failed() reads as done.
@@ -303,8 +305,13 @@ function makeUploader(options) {
     if (FINAL.has(entry.state) || entry.state === "indexing") return;
     const uploading = entry.upload && entry.state === "uploading";
     set(entry, "cancelled");
-    if (uploading) entry.upload.abort(true).catch(() => {});  // tus termination: the server drops it
+    // Without an address yet (its creation is under way), onUploadUrlAvailable ends it.
+    if (uploading && entry.upload.url) terminate(entry);
     if (entry.finish) entry.finish();
+  }
+
+  function terminate(entry) {
+    entry.upload.abort(true).catch(() => {});  // tus termination: the server drops its bytes
   }
 
   function retry(entry) {
