@@ -53,9 +53,9 @@ def new_samples(count: int) -> list[Path]:
     return [p for p in fresh if p.name != BIG][:count]
 
 
-def phone(browser: Any, url: str, name: str | None, **options: Any) -> Any:
+def phone(browser: Any, url: str, name: str | None, width: int = 375, **options: Any) -> Any:
     """A page of a fresh phone-sized context, signed in as ``name`` (None: a stranger)."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, **options)
+    context = browser.new_context(viewport={**PHONE, "width": width}, is_mobile=True, **options)
     if name is not None:
         signed = context.request.post(url + "/api/login", data={"name": name, "password": PASSWORD})
         assert signed.ok, signed.text()
@@ -265,7 +265,7 @@ def test_a_refused_file_is_named_with_the_reason_in_both_languages_and_the_rest_
 ) -> None:
     from playwright.sync_api import FilePayload, expect
 
-    page = phone(browser, server.url, "mia", service_workers="block")
+    page = phone(browser, server.url, "mia", width=360, service_workers="block")  # the narrowest
     page.goto(server.url + "/gallery")
     good = new_samples(1)[0]
     notes = FilePayload(name="notes.jpg", mimeType="image/jpeg", buffer=b"just some words\n" * 20)
@@ -287,7 +287,8 @@ def test_a_refused_file_is_named_with_the_reason_in_both_languages_and_the_rest_
     assert problem.startswith("笔记.png") and problem.count("笔记.png") == 1, problem
     assert "不是" in problem, problem  # the server's reason, in the page's language
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "upload-375-refused-zh.png"))
+    page.screenshot(path=str(ARTIFACTS / "upload-360-refused-zh.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert list((server.uploads / ".partial").iterdir()) == []  # nothing of them kept
     assert [p.name for p in stored_files(server.uploads)] == [good.name]
     page.context.close()
