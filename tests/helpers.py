@@ -222,7 +222,7 @@ def get_every_route(
     statuses = {}
     # A share link is made by a write, which a read-only catalog refuses: given none, its
     # pages are left to the share tests.
-    made_by_writes = ("{token}",) if share_token is None else ()
+    made_by_writes: tuple[str, ...] = ("{token}",) if share_token is None else ()
     # An upload is made by a write too, and the link's may not take any: the upload tests'.
     made_by_writes += ("{upload_id}", "/api/shared/{token}/uploads")
     for path, operations in schema["paths"].items():
