@@ -276,6 +276,9 @@ def test_size_limits_are_refused_before_the_bytes(server: Server) -> None:
         url = create(editor, "/api/uploads", "noise.jpg", data).headers["Location"]
         assert_error(patch(editor, url, 0, data), 413, "upload_too_large")
         assert editor.head(url).headers["Upload-Offset"] == "0"
+        at_the_limit = patch(editor, url, 0, data[: 2 * MB])  # exactly the limit passes
+        assert at_the_limit.status_code == 204
+        assert at_the_limit.headers["Upload-Offset"] == str(2 * MB)
         assert editor.delete(url).status_code == 204
         assert editor.head(url).status_code == 404
         assert_error(editor.post("/api/uploads", headers={"Upload-Length": "1",
