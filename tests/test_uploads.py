@@ -8,9 +8,14 @@ not write speaks the protocol with our server. The edge cases use httpx by hand.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -271,6 +276,9 @@ def test_size_limits_are_refused_before_the_bytes(server: Server) -> None:
         url = create(editor, "/api/uploads", "noise.jpg", data).headers["Location"]
         assert_error(patch(editor, url, 0, data), 413, "upload_too_large")
         assert editor.head(url).headers["Upload-Offset"] == "0"
+        at_the_limit = patch(editor, url, 0, data[: 2 * MB])  # exactly the limit passes
+        assert at_the_limit.status_code == 204
+        assert at_the_limit.headers["Upload-Offset"] == str(2 * MB)
         assert editor.delete(url).status_code == 204
         assert editor.head(url).status_code == 404
         assert_error(editor.post("/api/uploads", headers={"Upload-Length": "1",
@@ -389,3 +397,86 @@ def test_a_link_without_uploads_or_gone_takes_nothing(server: Server) -> None:
             base = f"/api/shared/{link['token']}/uploads"
             assert_error(create(guest, base, "terrier.jpg", data), 404, "not_found")
     assert files_in(server.root) == before and len(rows(server, Upload)) == uploads
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(home: Path, port: int) -> subprocess.Popen[bytes]:
+    """``smartalbum serve`` on loopback (nobody signs in) with its catalog and uploads in home."""
+    env = {
+        **os.environ,
+        "SMARTALBUM_LIBRARY": str(home / "library.db"),
+        "SMARTALBUM_UPLOAD_ROOT": str(home / "uploads"),
+        "SMARTALBUM_PORT": str(port),
+    }
+    log = home / "serve.log"
+    with log.open("a") as err:  # the child has its own copy of the file
+        proc = subprocess.Popen([sys.executable, "-m", "smartalbum", "serve"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).json()["ready"]:
+                return proc
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.2)
+    raise AssertionError("the server did not start")
+
+
+def test_a_server_killed_mid_upload_leaves_no_half_photo_and_resumes(
+    tmp_path: Path,
+) -> None:
+    data = (SAMPLES / "n01530575_brambling.JPEG").read_bytes()
+    half, port = len(data) // 2, free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = serve(tmp_path, port)
+    sending = threading.Event()
+    try:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            upload = create(client, "/api/uploads", "brambling.jpg", data).headers["Location"]
+            assert patch(client, upload, 0, data[:half]).status_code == 204
+
+            def stalls() -> Iterator[bytes]:
+                yield data[half : half + 1000]
+                sending.set()
+                time.sleep(30)  # the server dies meanwhile
+                yield data[half + 1000 :]
+
+            def send() -> None:
+                with contextlib.suppress(httpx.HTTPError):
+                    patch(client, upload, half, stalls())
+
+            sender = threading.Thread(target=send, daemon=True)
+            sender.start()
+            assert sending.wait(30)
+            time.sleep(0.5)  # the first bytes reach the server's file
+            proc.kill()  # SIGKILL: no shutdown, no cleanup
+            proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    root = tmp_path / "uploads"
+    assert [p.relative_to(root).parts[0] for p in files_in(root)] == [".partial"]
+    engine = open_engine(str(tmp_path / "library.db"))
+    with session_factory(engine)() as session:
+        assert all(Path(p).is_file() for p in session.scalars(select(Photo.path)))
+    engine.dispose()
+    proc = serve(tmp_path, port)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            offset = int(client.head(upload).headers["Upload-Offset"])
+            assert half <= offset < len(data)
+            done = patch(client, upload, offset, data[offset:])
+            assert done.status_code == 204 and done.headers["Smartalbum-Status"] == "stored"
+            stored = wait_for_photo(client, upload)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert [p.read_bytes() == data for p in files_in(root)] == [True]
+    assert files_in(root) == [Path(stored["path"])]

@@ -171,7 +171,8 @@ class Gate:
         """The principal, if it may make this request; else the error that says why."""
         method = request.method
         route = request.scope.get("route")
-        path = getattr(route, "path", request.url.path)
+        # The template as the schema shows it: without a converter ({upload_id:upload_id}).
+        path = str(getattr(route, "path_format", None) or getattr(route, "path", request.url.path))
         if (method, path) in PUBLIC or not self.required():
             return LOCAL
         principal = self.principal(request)

@@ -26,7 +26,8 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerHour, RateLimitItemPerMinute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from smartalbum.errors import (
     ForbiddenError,
@@ -57,10 +58,12 @@ UploadId = Annotated[
     PathParam(description="An upload's id: 32 hex digits",
               json_schema_extra={"pattern": "^[0-9a-f]{32}$"}),
 ]  # fmt: skip
+# Documented as the one version; any other is answered 412, as tus asks (not 422).
 TusResumable = Annotated[
     str | None,
-    Header(alias="Tus-Resumable", max_length=16, description="The tus version: 1.0.0"),
-]
+    Header(alias="Tus-Resumable", description="The tus version: 1.0.0",
+           json_schema_extra={"enum": [TUS_VERSION]}),
+]  # fmt: skip
 UploadLength = Annotated[
     int, Header(alias="Upload-Length", ge=0, le=2**62, description="The file's size in bytes")
 ]
@@ -124,6 +127,8 @@ CHUNK_BODY: dict[str, Any] = {
 class FileCheck(BaseModel):
     """One file a client means to upload, named by its content."""
 
+    model_config = ConfigDict(strict=True)  # a size of ``false`` is not 0
+
     name: str = Field(default="", max_length=1024)
     size: int = Field(default=0, ge=0, le=2**62)
     sha256: str = Field(pattern="^[0-9a-f]{64}$", description="Lowercase hex")
@@ -176,6 +181,22 @@ def _tus(version: str | None) -> None:
         raise TusVersionError(t("this server speaks tus 1.0.0, not {version}", version=version))
 
 
+class UploadIdConvertor(Convertor[str]):
+    """An upload id in a path: 32 hex digits. So ``/api/uploads/check`` is not an upload, and
+    a method it lacks is a 405, not an upload that does not exist."""
+
+    name = "upload_id"
+    regex = "[0-9a-f]{32}"
+
+    def convert(self, value: str) -> str:
+        """The id as it is."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The id as it is."""
+        return value
+
+
 def _upload_id(text: str) -> str:
     if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
         raise NotFoundError(t("no upload {upload_id}", upload_id=text[:40]))
@@ -201,8 +222,9 @@ class UploadHandlers:
         """The library's upload store."""
         return self.state.upload_store()
 
-    def options(self) -> Response:
-        """What this tus server speaks."""
+    def options(self, request: Request) -> Response:
+        """What this tus server speaks (to whoever may upload here)."""
+        self.who(request, False)
         return Response(status_code=204, headers={
             "Tus-Resumable": TUS_VERSION, "Tus-Version": TUS_VERSION,
             "Tus-Extension": "creation,termination",
@@ -324,6 +346,7 @@ def _account(request: Request, creating: bool = False) -> tuple[Uploader, int | 
 
 def upload_router(state: AppState) -> APIRouter:
     """The account routes (``/api/uploads``) and the guests' (``/api/shared/{token}/uploads``)."""
+    register_url_convertor(UploadIdConvertor.name, UploadIdConvertor())
     router = APIRouter()
     mine = UploadHandlers(state, _account, lambda request: "/api/uploads")
     install_tus_routes(router, "/api/uploads", mine, guest=False)
@@ -385,18 +408,18 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
     extra = [Depends(_guest_params)] if guest else []
     found = (404, 422, 503)
     creating = (400, 404, 412, 413, 415, 422, 503, *((429,) if guest else ()))
-    one = f"{base}/{{upload_id}}"
+    one = f"{base}/{{upload_id:{UploadIdConvertor.name}}}"
 
     @router.options(base, status_code=204, dependencies=extra,
                     responses={204: {"description": "Tus-Version, Tus-Extension, Tus-Max-Size"},
                                **error_responses(*found)})  # fmt: skip
-    def tus_options() -> Response:
+    def tus_options(request: Request) -> Response:
         """What this tus server speaks: version 1.0.0, creation and termination, the largest
         file it takes (Tus-Max-Size)."""
-        return handlers.options()
+        return handlers.options(request)
 
     @router.post(f"{base}/check", dependencies=extra,
-                 responses=error_responses(*found, *((429,) if guest else ())))  # fmt: skip
+                 responses=error_responses(400, *found, *((429,) if guest else ())))  # fmt: skip
     def check_uploads(request: Request, body: CheckRequest) -> dict[str, Any]:
         """Which of these files (by sha256) the library already holds, anyone's, not in the
         trash: a client uploads only the others."""
