@@ -210,6 +210,38 @@ def test_a_cut_connection_resumes_where_it_stopped_in_a_new_tab(
     tab.context.close()
 
 
+def test_retry_goes_on_from_where_the_connection_dropped(browser: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    chunk = 64 * 1024
+    page = phone(browser, server.url, "mia", service_workers="block")
+    page.goto(server.url + "/gallery")
+    page.evaluate("n => localStorage.setItem('smartalbum.upload.chunk', String(n))", chunk)
+    page.reload()
+    down = [True]
+    offsets: list[int] = []
+
+    def flaky(route: Any) -> None:
+        if route.request.method == "PATCH":
+            offsets.append(int(route.request.headers["upload-offset"]))
+            if down[0] and offsets[-1] >= 2 * chunk:
+                route.abort("internetdisconnected")
+                return
+        route.continue_()
+
+    page.route("**/api/uploads/*", flaky)
+    page.set_input_files("#upload-input", [str(SAMPLES / BIG)])
+    row = page.locator("#upload-files li")
+    expect(row).to_have_attribute("data-state", "failed", timeout=60_000)
+    down[0] = False
+    before = len(offsets)
+    row.locator(".upload-retry").click()
+    expect(page.locator("#upload-photos li")).to_have_count(1, timeout=120_000)
+    assert offsets[before] == 2 * chunk  # not from the start
+    assert [p.name for p in stored_files(server.uploads)] == [BIG]
+    page.context.close()
+
+
 def test_cancel_stops_one_file_and_the_server_drops_its_bytes(browser: Any, server: Server) -> None:
     from playwright.sync_api import expect
 
