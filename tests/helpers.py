@@ -216,7 +216,8 @@ def get_every_route(
     photo = client.get("/api/search", params={"q": "cat"}).json()["photos"][0]["id"]
     moment = client.get("/api/moments").json()["moments"][0]["id"]
     album = client.get("/api/albums").json()["albums"][0]["id"]
-    fill = {"photo_id": str(photo), "moment_id": moment, "album_id": album, "job_id": job_id}
+    fill = {"photo_id": str(photo), "moment_id": moment, "album_id": album, "job_id": job_id,
+            "link_id": "1"}  # fmt: skip
     if share_token is not None:  # a link to the cat's album
         fill["token"] = share_token
     categories = client.get("/api/categories").json()["categories"]
@@ -225,7 +226,10 @@ def get_every_route(
     statuses = {}
     # A share link is made by a write, which a read-only catalog refuses: given none, its
     # pages are left to the share tests; so is a photo in the trash, left to the trash's.
-    made_by_writes = ("/api/trash/{photo_id}",) + (("{token}",) if share_token is None else ())
+    made_by_writes: tuple[str, ...] = ("/api/trash/{photo_id}",)
+    made_by_writes += ("{token}",) if share_token is None else ()
+    # An upload is made by a write too, and the link's may not take any: the upload tests'.
+    made_by_writes += ("{upload_id}", "/api/shared/{token}/uploads")
     for path, operations in schema["paths"].items():
         if "get" not in operations or ("{category_id}" in path and not categories):
             continue

@@ -101,6 +101,31 @@ class RequestError(SmartalbumError):
     status = 422
 
 
+class ChecksumMismatchError(RequestError):
+    """An upload's bytes do not have the sha256 its client announced: nothing was stored."""
+
+    code = "checksum_mismatch"
+
+
+class UploadOffsetError(SmartalbumError):
+    """A chunk of an upload sent from another offset than the server has, or while another
+    request is writing the same upload: ask for the offset (HEAD) and go on from there."""
+
+    code = "upload_offset_mismatch"
+    status = 409
+
+
+class TusVersionError(SmartalbumError):
+    """A tus request of a protocol version the server does not speak (it speaks 1.0.0)."""
+
+    code = "tus_version_unsupported"
+    status = 412
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.headers["Tus-Version"] = "1.0.0"
+
+
 class LibraryBusyError(SmartalbumError):
     """Another process is indexing the same library."""
 

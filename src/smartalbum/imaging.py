@@ -118,6 +118,21 @@ def decode(
         raise ImageDecodeError(label, _reason(exc)) from exc
 
 
+def sniff(path: str | os.PathLike[str], name: str) -> str:
+    """The image format of a file, from its header (nothing decoded); UnsupportedImageError
+    naming ``name`` with what the file looks like when it is not a type we decode."""
+    configure_pillow()
+    with _open_stream(name, path) as stream:
+        try:
+            img = _open_image(name, stream)
+        except ImageDecodeError:
+            raise
+        except Exception as exc:  # a known format with a broken header
+            raise ImageDecodeError(name, _reason(exc)) from exc
+        img.close()
+        return img.format or "?"
+
+
 def _open_stream(label: str, source: str | os.PathLike[str] | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         if not source:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from PIL import ExifTags, Image
@@ -67,14 +68,17 @@ class _BadValue(ValueError):
     """A tag value that cannot be what its tag says; the message completes a warning."""
 
 
-def read_metadata(data: bytes) -> PhotoMetadata:
+def read_metadata(data: bytes | Path) -> PhotoMetadata:
     """Parse the header and EXIF only (no pixel decoding); a broken tag is a warning, not an error.
 
-    Raises only when the bytes are not an image Pillow can open at all.
+    ``data``: the file's bytes, or its path (only its header is read then). Raises only
+    when the bytes are not an image Pillow can open at all.
     """
     configure_pillow()
     warnings: list[str] = []
-    with Image.open(io.BytesIO(data), formats=SUPPORTED_FORMATS) as img:
+    with Image.open(
+        io.BytesIO(data) if isinstance(data, bytes) else data, formats=SUPPORTED_FORMATS
+    ) as img:
         width, height, fmt = img.width, img.height, img.format or "?"
         try:
             exif = img.getexif()

@@ -14,6 +14,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import ALBUM, MOMENT, ShareLink
+from smartalbum.catalog import ALBUM, MOMENT, TRASH_DELETED, Photo, ShareLink
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 from smartalbum.library import activity
@@ -40,6 +41,9 @@ class OpenLink:
     target: str
     expires_at: float | None
     password_hash: str | None
+    allow_upload: bool = False  # whether its guests may add photos
+    upload_budget_mb: int | None = None  # how much they may add in all
+    created_by: str | None = None  # the sharer: guests' photos go to their folder
 
     @property
     def locked(self) -> bool:
@@ -61,8 +65,12 @@ class ShareLinks:
         by: str | None,
         lifetime: float | None = None,
         password: str | None = None,
+        upload_budget_mb: int | None = None,
     ) -> dict[str, Any]:
-        """A new link to an album or moment (the caller checked it exists); the token once."""
+        """A new link to an album or moment (the caller checked it exists); the token once.
+
+        With ``upload_budget_mb`` its guests may add photos, up to that many MB in all.
+        """
         if kind not in KINDS:
             raise RequestError(
                 t("a share link shows an album or a moment, not {kind!r}", kind=kind)
@@ -82,6 +90,8 @@ class ShareLinks:
                 created_by=by,
                 created_at=now,
                 expires_at=now + lifetime if lifetime else None,
+                allow_upload=upload_budget_mb is not None,
+                upload_budget_mb=upload_budget_mb,
             )
             session.add(link)
             session.flush()
@@ -114,7 +124,10 @@ class ShareLinks:
             link = session.scalar(select(ShareLink).where(ShareLink.digest == digest(token)))
         if link is None or (link.expires_at is not None and now > link.expires_at):
             raise NotFoundError(t("this share link does not exist, was revoked or has expired"))
-        return OpenLink(link.id, link.kind, link.target, link.expires_at, link.password_hash)
+        return OpenLink(
+            link.id, link.kind, link.target, link.expires_at, link.password_hash,
+            bool(link.allow_upload), link.upload_budget_mb, link.created_by,
+        )  # fmt: skip
 
     def unlock(self, link: OpenLink, token: str, password: str) -> str | None:
         """The pass (a cookie's value) for a locked link if the password is right, else None."""
@@ -125,6 +138,33 @@ class ShareLinks:
         except (VerificationError, InvalidHashError):
             return None
         return _pass(token, link.password_hash)
+
+    def guest_photos(self, link_id: int) -> list[dict[str, Any]]:
+        """The photos a link's guests added (not in the trash), newest first."""
+        query = (
+            select(Photo.id, Photo.path, Photo.taken_at, Photo.indexed_at)
+            .where(Photo.upload_link_id == link_id, Photo.trashed_at.is_(None))
+            .order_by(Photo.id.desc())
+        )
+        with self.sessions() as session:
+            return [
+                {"id": id_, "name": Path(path).name, "taken_at": taken, "added_at": added}
+                for id_, path, taken, added in session.execute(query)
+            ]
+
+    def remove_guest_photo(self, link_id: int, photo_id: int, by: str | None) -> None:
+        """Put a photo a link's guest added in the trash; NotFoundError if the link's guests
+        did not add it."""
+        with self.sessions.begin() as session:
+            photo = session.get(Photo, photo_id)
+            if photo is None or photo.upload_link_id != link_id or photo.trashed_at is not None:
+                raise NotFoundError(
+                    t("no photo {photo_id} added through share link {link_id}",
+                      photo_id=photo_id, link_id=link_id)
+                )  # fmt: skip
+            photo.trashed_at, photo.trashed_by, photo.trash_reason = time.time(), by, TRASH_DELETED
+            activity.record(session, by, activity.SHARE_REMOVE_GUEST_PHOTO,
+                            f"photo {photo_id} (link {link_id})")  # fmt: skip
 
     @staticmethod
     def admits(link: OpenLink, token: str, sent: str | None) -> bool:
@@ -149,4 +189,6 @@ def _json(link: ShareLink) -> dict[str, Any]:
         "created_by": link.created_by,
         "created_at": link.created_at,
         "expires_at": link.expires_at,
+        "allow_upload": bool(link.allow_upload),
+        "upload_budget_mb": link.upload_budget_mb,
     }

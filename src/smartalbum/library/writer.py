@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.albums import RuleSet
@@ -29,11 +29,13 @@ from smartalbum.catalog import (
     FAILED,
     MISSING,
     OK,
+    STORED,
     TRASH_VANISHED,
     Photo,
     PhotoBlob,
     PhotoLabel,
     Root,
+    Upload,
     claim_photos,
     table,
 )
@@ -127,7 +129,9 @@ class CatalogWriter:
                     session.execute(delete(model).where(model.photo_id.in_(ids.values())))
             if rows.inserts:
                 photos = insert(PHOTOS).returning(PHOTOS.c.id, PHOTOS.c.path)
-                ids.update({path: id_ for id_, path in session.execute(photos, rows.inserts)})
+                new = {path: id_ for id_, path in session.execute(photos, rows.inserts)}
+                _mark_uploads(session, new)
+                ids.update(new)
             labels = [
                 {"photo_id": ids[path], **label}
                 for path, photo_labels in rows.labels.items()
@@ -296,6 +300,25 @@ def _returned(session: Session, ids: Sequence[int]) -> None:
     )
     if back:
         activity.record(session, None, activity.TRASH_RETURNED, activity.photos_subject(back))
+
+
+def _mark_uploads(session: Session, new: Mapping[str, int]) -> None:
+    """New photos that came in through an upload get its uploader (and a guest's share link),
+    and the upload its photo: the mark that lets the trash delete the file smartalbum wrote."""
+    found = session.execute(
+        select(Upload.id, Upload.path, Upload.owner, Upload.link_id).where(
+            Upload.path.in_(list(new)), Upload.status == STORED
+        )
+    ).all()
+    if not found:
+        return
+    photo_of = {id_: new[str(path)] for id_, path, _, _ in found}
+    session.execute(
+        update(Photo),
+        [{"id": photo_of[id_], "uploaded_by": owner, "upload_link_id": link}
+         for id_, _, owner, link in found],
+    )  # fmt: skip
+    session.execute(update(Upload), [{"id": id_, "photo_id": p} for id_, p in photo_of.items()])
 
 
 def _place(meta: PhotoMetadata) -> str | None:

@@ -25,6 +25,7 @@ from smartalbum.web.proxies import TrustedProxyMiddleware
 from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
 from smartalbum.web.trash_routes import trash_router
+from smartalbum.web.upload_routes import upload_router
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -61,5 +62,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(category_router(categories))
     app.include_router(share_router(state.library, state.gate))
     app.include_router(trash_router(state.library, settings))
+    app.include_router(upload_router(state))
     install_openapi(app, settings, state.gate.required)
     return app

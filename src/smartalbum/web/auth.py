@@ -62,10 +62,19 @@ SESSION_COOKIE, CSRF_COOKIE, CSRF_HEADER = "smartalbum_session", "smartalbum_csr
 PUBLIC = {
     ("GET", "/login"), ("POST", "/api/login"), ("GET", "/api/health"), ("GET", "/favicon.ico"),
     ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/oauth2-redirect"),
+    # The phone app's manifest and service worker: the shell, nothing of the library.
+    ("GET", "/manifest.webmanifest"), ("GET", "/sw.js"),
     # A share link's token is its credential: these routes check it themselves.
     ("GET", "/s/{token}"), ("GET", "/api/shared/{token}"), ("POST", "/api/shared/{token}/unlock"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/thumbnail"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/original"),
+    # A link's guests add photos (when its sharer allows it): the same token is the key.
+    ("OPTIONS", "/api/shared/{token}/uploads"), ("POST", "/api/shared/{token}/uploads/check"),
+    ("POST", "/api/shared/{token}/uploads"), ("GET", "/api/shared/{token}/uploads"),
+    ("HEAD", "/api/shared/{token}/uploads/{upload_id}"),
+    ("PATCH", "/api/shared/{token}/uploads/{upload_id}"),
+    ("GET", "/api/shared/{token}/uploads/{upload_id}"),
+    ("DELETE", "/api/shared/{token}/uploads/{upload_id}"),
 }  # fmt: skip
 PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign-in page
 # The role a route needs when it is not the default (GET: viewer; any other method: admin).
@@ -81,6 +90,17 @@ ROLE_OF = {
     ("GET", "/api/moments/{moment_id}/shares"): EDITOR,
     ("GET", "/api/shares"): EDITOR,
     ("DELETE", "/api/shares/{link_id}"): EDITOR,
+    ("GET", "/api/shares/{link_id}/uploads"): EDITOR,  # what a link's guests added
+    ("DELETE", "/api/shares/{link_id}/uploads/{photo_id}"): EDITOR,
+    # Uploads into the library (tus): editors and admins; a viewer has none to ask about.
+    ("OPTIONS", "/api/uploads"): EDITOR,
+    ("POST", "/api/uploads/check"): EDITOR,
+    ("POST", "/api/uploads"): EDITOR,
+    ("GET", "/api/uploads"): EDITOR,
+    ("HEAD", "/api/uploads/{upload_id}"): EDITOR,
+    ("PATCH", "/api/uploads/{upload_id}"): EDITOR,
+    ("GET", "/api/uploads/{upload_id}"): EDITOR,
+    ("DELETE", "/api/uploads/{upload_id}"): EDITOR,
     ("POST", "/api/categories"): EDITOR,  # teaching categories is an editor's work
     ("POST", "/api/categories/{category_id}/answers"): EDITOR,
     ("POST", "/api/categories/{category_id}/threshold"): EDITOR,
@@ -223,7 +243,8 @@ class Gate:
         """The principal, if it may make this request; else the error that says why."""
         method = request.method
         route = request.scope.get("route")
-        path = getattr(route, "path", request.url.path)
+        # The template as the schema shows it: without a converter ({upload_id:upload_id}).
+        path = str(getattr(route, "path_format", None) or getattr(route, "path", request.url.path))
         if (method, path) in PUBLIC:
             return LOCAL
         if not self._accounts_exist():

@@ -47,8 +47,10 @@ STATUS_DESCRIPTIONS = {
     "admin_required: a request from beyond this machine while the server has no accounts; "
     "untrusted_host: one naming another host than this machine while it has none)",
     404: "No such resource",
-    409: "Conflicts with the current state (the library is busy, the job has finished)",
-    413: "The upload is larger than the server's limit",
+    409: "Conflicts with the current state (the library is busy, the job has finished, an "
+    "upload's offset is not the server's)",
+    412: "A tus request of another protocol version than 1.0.0 (Tus-Version says which)",
+    413: "The upload is larger than the server's limit (or a share link's upload budget)",
     415: "The upload is not an image type the server decodes",
     422: "A parameter or the body is missing or invalid",
     429: "Too many failed sign-ins; Retry-After says when to try again",

@@ -48,6 +48,7 @@ SHOWN_LABELS = 3
 # label can pass (they sum to 1). Below it ("jackfruit 23 %") a guest, who cannot correct it
 # and may not read the percentage, would mostly be told something wrong about the photo.
 GUEST_FLOOR = 0.5
+DEFAULT_BUDGET_MB = 1024  # what a link's guests may add when the sharer names no budget
 
 
 class ShareRequest(BaseModel):
@@ -59,6 +60,13 @@ class ShareRequest(BaseModel):
     password: str | None = Field(
         default=None, min_length=8, max_length=1024, description="Asked of whoever opens the link"
     )
+    allow_upload: bool = Field(
+        default=False, description="Whether whoever opens the link may add photos to it"
+    )
+    upload_budget_mb: int | None = Field(
+        default=None, ge=1, le=1_000_000,
+        description=f"How many MB the link's guests may add in all ({DEFAULT_BUDGET_MB} if unset)",
+    )  # fmt: skip
 
 
 class Unlock(BaseModel):
@@ -101,10 +109,18 @@ class SharedView:
             "expires_at": link.expires_at,
             **extra,
             "photos": [self._photo(p["id"]) for p in found["photos"]],
+            "allow_upload": link.allow_upload,
+            "guest_photos": [self._photo(p["id"]) for p in self.guest_photos(link)],
         }
+
+    def guest_photos(self, link: OpenLink) -> list[dict[str, Any]]:
+        """The photos the link's guests added (none for a link that takes no uploads)."""
+        return self.links().guest_photos(link.id) if link.allow_upload else []
 
     def check_photo(self, link: OpenLink, photo_id: int) -> None:
         """NotFoundError unless the photo is in what the link shows."""
+        if any(p["id"] == photo_id for p in self.guest_photos(link)):
+            return
         if link.kind == ALBUM:
             inside = any(
                 a["id"] == link.target for a in self.holder.get().photo(photo_id)["albums"]
@@ -134,12 +150,14 @@ def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
 
     def create(kind: str, target: str, body: ShareRequest, request: Request) -> dict[str, Any]:
         lifetime = body.expires_in_days * 86400.0 if body.expires_in_days else None
-        return links().create(kind, target, author_of(request), lifetime, body.password)
+        budget = (body.upload_budget_mb or DEFAULT_BUDGET_MB) if body.allow_upload else None
+        return links().create(kind, target, author_of(request), lifetime, body.password, budget)
 
     @router.post("/api/albums/{album_id}/shares", status_code=201,
                  responses=error_responses(400, 404, 422, 503))  # fmt: skip
     def share_album(album_id: str, body: ShareRequest, request: Request) -> dict[str, Any]:
-        """Make a read-only link to an album; the answer holds its token, shown only now."""
+        """Make a link to an album (read-only, unless ``allow_upload`` lets its guests add
+        photos); the answer holds its token, shown only now."""
         holder.get().album(album_id, 0, 1)  # 404 for an album that does not exist
         return create(ALBUM, album_id, body, request)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from smartalbum.i18n import t
 from smartalbum.ingest.queue import FolderQueue
 from smartalbum.ingest.schedule import Scheduler
 from smartalbum.ingest.trash import Trash
+from smartalbum.ingest.uploads import UploadStore
 from smartalbum.ingest.watch import FolderWatcher, distinct_roots
 from smartalbum.library.int8 import auto_int8
 from smartalbum.library.roots import ImportRoots
@@ -56,6 +58,8 @@ class AppState:
         self.schedule = Scheduler(settings.library, lambda: self.library.get().sessions)
         self.schedule.add("rescan", settings.rescan_minutes * 60.0, self.rescan_all)
         self.schedule.add("trash.purge", DAY, self.purge_trash)
+        self._uploads: UploadStore | None = None
+        self._uploads_lock = threading.Lock()
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""
@@ -65,6 +69,30 @@ class AppState:
             log.error("model not loadable: %s", exc.message)
             self.load_error = exc
         self.library.prepare()
+        self.recover_uploads()
+
+    def upload_store(self) -> UploadStore:
+        """The uploads into the upload root (made with the library, when first asked for)."""
+        with self._uploads_lock:
+            if self._uploads is None:
+                self._uploads = UploadStore(
+                    self.library.get().sessions,
+                    self.settings.upload_root_path(),
+                    self.settings.max_file_mb * 1024 * 1024,
+                )
+            return self._uploads
+
+    def recover_uploads(self) -> None:
+        """At start-up: finish the uploads a stop interrupted after their last byte, and
+        index what was stored but not yet indexed."""
+        try:
+            folders = self.upload_store().recover()
+        except SmartalbumError as exc:  # no catalog yet: the first request says why
+            log.error("uploads not recovered: %s", exc.message)
+            return
+        if folders:
+            log.info("indexing %d folder(s) of uploads stored before a stop", len(folders))
+            self.ingest.submit(folders)
 
     def start(self) -> None:
         """Start micro-batching on the running loop (if the model loaded), watching (unless

@@ -111,6 +111,7 @@ async function load() {
       if (!page.photos.length) break;
     }
     byId("more").textContent = "";
+    if (typeof offerUploads === "function") offerUploads(shown);  // share-upload.js
   } catch (err) {
     byId("more").textContent = "";
     if (err.code === "share_password_required") { byId("unlock").hidden = false; byId("password").focus(); }

@@ -1,0 +1,288 @@
+"""Uploads through HTTP against ``smartalbum index``, and the server's memory on a big file.
+
+Run by scripts/bench-upload. Four measurements, each on a fresh home:
+
+1. ``smartalbum index PHOTOS`` into a new catalog: photos/s (its own report's seconds,
+   after the model loaded).
+2. The same photos uploaded through the tus routes of a fresh ``smartalbum serve`` from
+   ``--clients`` threads at once (each: create, one PATCH, as a browser does for a small
+   photo), timed from the first request until every photo is indexed (the catalog is
+   polled): photos/s, and the ratio to 1.
+3. One file of ``--chunk-file-mb`` random bytes sent in chunks of each ``--chunks`` MiB:
+   MB/s until the last chunk is answered (the server then refuses it by type: nothing is
+   indexed).
+4. One file of ``--big-mb`` (a real JPEG, then that many MB of random bytes after its end,
+   which decoders ignore) sent in 8 MiB chunks, sampling the server's RSS every 50 ms until
+   the last chunk is answered (the file is then stored). The server is stopped at once, so
+   its indexing of the file is not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import queue
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+MIB = 1024 * 1024
+IMAGE_SUFFIXES = {".jpeg", ".jpg", ".png", ".webp"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def metadata(name: str, digest: str) -> str:
+    fields = {"filename": name, "sha256": digest, "modified": str(int(time.time() * 1000))}
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in fields.items())
+
+
+class Server:
+    """``smartalbum serve`` on loopback with its catalog and upload root in ``home``."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "SMARTALBUM_LIBRARY": str(home / "library.db"),
+            "SMARTALBUM_UPLOAD_ROOT": str(home / "uploads"),
+            "SMARTALBUM_PORT": str(self.port),
+        }
+        with (home / "serve.log").open("a") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "smartalbum", "serve"], env=env,
+                                         stdout=subprocess.DEVNULL, stderr=log)  # fmt: skip
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/health", timeout=5).json()["ready"]:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.proc.poll() is not None:
+                raise SystemExit((home / "serve.log").read_text())
+            time.sleep(0.2)
+        raise SystemExit("the server did not start")
+
+    def rss_mb(self) -> float:
+        return _status_kb(self.proc.pid, "VmRSS") / 1024
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def index_rate(photos: list[Path], work: Path) -> dict[str, float]:
+    """``smartalbum index`` of a folder holding these photos (linked), into a new catalog."""
+    folder = work / "index-photos"
+    folder.mkdir()
+    for p in photos:
+        os.link(p, folder / p.name)
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "smartalbum", "index", str(folder), "--library",
+         str(work / "index.db"), "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    report = json.loads(run.stdout)
+    return {"photos": report["added"], "seconds": report["seconds"], "wall_seconds": wall,
+            "photos_per_second": report["added"] / report["seconds"]}  # fmt: skip
+
+
+def upload_one(client: httpx.Client, path: Path) -> bool:
+    """Create and send one photo in one chunk; False if the library had it already."""
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    created = client.post("/api/uploads", headers={
+        "Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
+        "Upload-Metadata": metadata(path.name, digest)})  # fmt: skip
+    if created.status_code == 200:
+        return False
+    created.raise_for_status()
+    sent = client.patch(created.headers["Location"], content=data, headers={
+        "Tus-Resumable": "1.0.0", "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream"})  # fmt: skip
+    sent.raise_for_status()
+    return True
+
+
+def indexed(catalog: Path) -> int:
+    with sqlite3.connect(f"file:{catalog}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT count(*) FROM photos WHERE uploaded_by IS NOT NULL")
+                   .fetchone()[0])  # fmt: skip
+
+
+def upload_rate(photos: list[Path], clients: int, home: Path) -> dict[str, float]:
+    """The photos uploaded from ``clients`` threads to a fresh server, until all are indexed."""
+    distinct = len({hashlib.sha256(p.read_bytes()).hexdigest() for p in photos})
+    server = Server(home)
+    todo: queue.Queue[Path] = queue.Queue()
+    for p in photos:
+        todo.put(p)
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
+            while True:
+                try:
+                    path = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    upload_one(c, path)
+                except Exception as exc:  # reported below
+                    errors.append(exc)
+
+    try:
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        sent = time.perf_counter() - started
+        if errors:
+            raise SystemExit(f"{len(errors)} uploads failed, the first: {errors[0]!r}")
+        while indexed(home / "library.db") < distinct:
+            time.sleep(0.2)
+        done = time.perf_counter() - started
+    finally:
+        server.stop()
+    return {"photos": distinct, "clients": clients, "upload_seconds": sent,
+            "seconds": done, "photos_per_second": distinct / done}  # fmt: skip
+
+
+def chunks_of(path: Path, size: int) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while block := f.read(size):
+            yield block
+
+
+def send_file(server: Server, path: Path, name: str, chunk: int) -> tuple[float, int]:
+    """Upload a file in chunks of ``chunk`` bytes; (seconds, status of the last chunk)."""
+    digest = hashlib.sha256()
+    for block in chunks_of(path, MIB):
+        digest.update(block)
+    size = path.stat().st_size
+    with httpx.Client(base_url=server.url, timeout=600) as c:
+        started = time.perf_counter()
+        created = c.post("/api/uploads", headers={
+            "Tus-Resumable": "1.0.0", "Upload-Length": str(size),
+            "Upload-Metadata": metadata(name, digest.hexdigest())})  # fmt: skip
+        created.raise_for_status()
+        offset, status = 0, 0
+        with path.open("rb") as f:
+            while offset < size:
+                block = f.read(chunk)
+                answer = c.patch(created.headers["Location"], content=block, headers={
+                    "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
+                    "Content-Type": "application/offset+octet-stream"})  # fmt: skip
+                status = answer.status_code
+                offset += len(block)
+        return time.perf_counter() - started, status
+
+
+def random_file(path: Path, mb: int, head: bytes = b"") -> Path:
+    with path.open("wb") as f:
+        f.write(head)
+        for _ in range(mb):
+            f.write(os.urandom(MIB))
+    return path
+
+
+def chunk_rates(chunks: list[int], file_mb: int, home: Path) -> list[dict[str, float]]:
+    """MB/s of one random file sent in chunks of each size (refused by type at the end)."""
+    noise = random_file(home / "noise.bin", file_mb)
+    server = Server(home)
+    found = []
+    try:
+        for mib in chunks:
+            seconds, status = send_file(server, noise, f"noise-{mib}.jpg", mib * MIB)
+            assert status == 415, status  # random bytes: not a photo, nothing indexed
+            found.append({"chunk_mib": mib, "seconds": seconds, "mb_per_second": file_mb / seconds})
+    finally:
+        server.stop()
+        noise.unlink()
+    return found
+
+
+def big_file_rss(photo: Path, mb: int, home: Path) -> dict[str, float]:
+    """Peak RSS of the server while one big (real JPEG) file goes up in 8 MiB chunks."""
+    big = random_file(home / "big.jpg", mb, head=photo.read_bytes())
+    server = Server(home)
+    before = server.rss_mb()
+    peak, stop = [before], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.05):
+            peak.append(server.rss_mb())
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        seconds, status = send_file(server, big, "big.jpg", 8 * MIB)
+    finally:
+        stop.set()
+        sampler.join()
+        server.proc.kill()  # before it indexes the file: that is not the upload's memory
+        server.proc.wait(60)
+    placed = [p for p in (home / "uploads").rglob("big*.jpg")]
+    big.unlink()
+    return {"file_mb": mb, "status": status, "stored": len(placed), "seconds": seconds,
+            "rss_before_mb": before, "rss_peak_mb": max(peak)}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("photos", type=Path)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--limit", type=int, default=1000, help="photos to use")
+    parser.add_argument("--chunks", type=int, nargs="*", default=[1, 8, 32], help="MiB")
+    parser.add_argument("--chunk-file-mb", type=int, default=256)
+    parser.add_argument("--big-mb", type=int, default=1024)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    photos = photos[: args.limit]
+    result: dict[str, object] = {"cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="smartalbum-bench-upload-") as tmp:
+        work = Path(tmp)
+        for name in ("index", "upload", "chunks", "big"):
+            (work / name).mkdir()
+        index = index_rate(photos, work / "index")
+        result["index"] = index
+        upload = upload_rate(photos, args.clients, work / "upload")
+        upload["ratio_to_index"] = upload["photos_per_second"] / index["photos_per_second"]
+        result["upload"] = upload
+        result["chunks"] = chunk_rates(args.chunks, args.chunk_file_mb, work / "chunks")
+        result["big_file"] = big_file_rss(photos[0], args.big_mb, work / "big")
+    result["load_after"] = os.getloadavg()
+    print(json.dumps(result, indent=None if args.json else 2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,479 @@
+"""Uploads into the library over HTTP: tus 1.0.0 (core, creation, termination).
+
+``/api/uploads`` is for accounts (editors and admins; web/auth.py); the same routes under
+``/api/shared/{token}/uploads`` are for a share link's guests, when its sharer allows it:
+the token is their credential, and their files go to the sharer's folder, marked with the
+link, within its budget. Before creating uploads a client asks ``POST .../check`` which
+of its files (by sha256) the library already holds; a creation of such content answers
+200 "already here" instead of 201.
+
+A chunk's body is streamed to the upload's temporary file (``request.stream()``, written
+off the event loop a megabyte at a time), never held whole in memory. The last chunk
+stores the photo; its folder then goes to the ingest queue, which indexes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from limits import RateLimitItemPerHour, RateLimitItemPerMinute
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.convertors import Convertor, register_url_convertor
+
+from smartalbum.errors import (
+    ForbiddenError,
+    NotFoundError,
+    RequestError,
+    TooManyAttemptsError,
+    TusVersionError,
+    UnsupportedImageError,
+)
+from smartalbum.i18n import t
+from smartalbum.ingest.uploads import SHA256, NewUpload, Uploader, UploadStore
+from smartalbum.library.accounts import Principal
+from smartalbum.web.auth import client_address
+from smartalbum.web.errors import error_responses
+from smartalbum.web.library_routes import PhotoId, author_of, parse_photo_id
+from smartalbum.web.share_routes import PASS_COOKIE, LinkId, Pass, SharedView, Token
+from smartalbum.web.state import AppState
+
+TUS_VERSION = "1.0.0"
+OFFSET_TYPE = "application/offset+octet-stream"
+WRITE_BLOCK = 1024 * 1024  # bytes gathered from the stream before each write to disk
+MAX_CHECK = 1000  # files one "already here?" check may ask about
+# A guest link's creations and checks per address (the budget bounds the bytes).
+GUEST_LIMITS = (RateLimitItemPerMinute(120), RateLimitItemPerHour(2000))
+
+UploadId = Annotated[
+    str,
+    PathParam(description="An upload's id: 32 hex digits",
+              json_schema_extra={"pattern": "^[0-9a-f]{32}$"}),
+]  # fmt: skip
+# Documented as the one version; any other is answered 412, as tus asks (not 422).
+TusResumable = Annotated[
+    str | None,
+    Header(alias="Tus-Resumable", description="The tus version: 1.0.0",
+           json_schema_extra={"enum": [TUS_VERSION]}),
+]  # fmt: skip
+UploadLength = Annotated[
+    int, Header(alias="Upload-Length", ge=0, le=2**62, description="The file's size in bytes")
+]
+UploadMetadata = Annotated[
+    str | None,
+    Header(
+        alias="Upload-Metadata",
+        max_length=8192,
+        description="Comma-separated `key base64(value)` pairs: filename, filetype, sha256 "
+        "(required: lowercase hex), modified (ms since the epoch)",
+    ),
+]
+UploadOffset = Annotated[
+    int, Header(alias="Upload-Offset", ge=0, le=2**62, description="Where this chunk starts")
+]
+ContentType = Annotated[
+    str | None, Header(alias="Content-Type", max_length=200, description=OFFSET_TYPE)
+]
+
+
+def _header(description: str) -> dict[str, Any]:
+    return {"description": description, "schema": {"type": "string"}}
+
+
+TUS = _header("1.0.0")
+OFFSET = _header("Bytes of the upload the server has")
+Responses = dict[int | str, dict[str, Any]]
+CREATED: Responses = {
+    201: {
+        "description": "Created: send the bytes to Location with PATCH",
+        "headers": {"Location": _header("The upload's URL"), "Upload-Offset": OFFSET,
+                    "Tus-Resumable": TUS},
+    },
+    200: {
+        "description": "Already here: the library holds this content; nothing to send",
+        "headers": {"Smartalbum-Photo": _header("The photo's id (empty: not yet indexed)")},
+    },
+}  # fmt: skip
+HEAD_OK: Responses = {
+    200: {
+        "description": "How far the upload got",
+        "headers": {"Upload-Offset": OFFSET, "Upload-Length": _header("Its size"),
+                    "Tus-Resumable": TUS},
+    }
+}  # fmt: skip
+PATCHED: Responses = {
+    204: {
+        "description": "The chunk is stored and fsynced",
+        "headers": {"Upload-Offset": OFFSET, "Tus-Resumable": TUS,
+                    "Smartalbum-Status": _header("'stored' once the last byte is in")},
+    }
+}  # fmt: skip
+CHUNK_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {OFFSET_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+class FileCheck(BaseModel):
+    """One file a client means to upload, named by its content."""
+
+    model_config = ConfigDict(strict=True)  # a size of ``false`` is not 0
+
+    name: str = Field(default="", max_length=1024)
+    size: int = Field(default=0, ge=0, le=2**62)
+    sha256: str = Field(pattern="^[0-9a-f]{64}$", description="Lowercase hex")
+
+
+class CheckRequest(BaseModel):
+    """Body of ``POST /api/uploads/check``."""
+
+    files: list[FileCheck] = Field(max_length=MAX_CHECK)
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """tus ``Upload-Metadata``: ``key base64,key base64``; a bad pair is a 422 naming it."""
+    found: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        key, _, value = pair.strip().partition(" ")
+        if not key:
+            continue
+        try:
+            found[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise RequestError(
+                t("Upload-Metadata: the value of {key!r} is not base64 of UTF-8 text", key=key)
+            ) from None
+    return found
+
+
+def announced(length: int, metadata: dict[str, str]) -> NewUpload:
+    """What a creation announces: name, size, sha256, file time and type."""
+    name = metadata.get("filename") or "upload"
+    digest = metadata.get("sha256", "").strip().lower()
+    if not SHA256.match(digest):
+        raise RequestError(
+            t("{name}: Upload-Metadata needs the file's sha256 (64 hex digits)", name=name)
+        )
+    modified = None
+    if metadata.get("modified"):
+        try:
+            modified = float(metadata["modified"]) / 1000.0
+        except ValueError:
+            raise RequestError(
+                t("{name}: modified must be milliseconds since 1970", name=name)
+            ) from None
+    filetype = metadata.get("filetype") or None
+    return NewUpload(name, length, digest, modified, filetype)
+
+
+def _tus(version: str | None) -> None:
+    if version is not None and version != TUS_VERSION:
+        raise TusVersionError(t("this server speaks tus 1.0.0, not {version}", version=version))
+
+
+class UploadIdConvertor(Convertor[str]):
+    """An upload id in a path: 32 hex digits. So ``/api/uploads/check`` is not an upload, and
+    a method it lacks is a 405, not an upload that does not exist."""
+
+    name = "upload_id"
+    regex = "[0-9a-f]{32}"
+
+    def convert(self, value: str) -> str:
+        """The id as it is."""
+        return value
+
+    def to_string(self, value: str) -> str:
+        """The id as it is."""
+        return value
+
+
+def _upload_id(text: str) -> str:
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise NotFoundError(t("no upload {upload_id}", upload_id=text[:40]))
+    return text
+
+
+class UploadHandlers:
+    """The tus operations, for whoever ``who`` finds a request acts for."""
+
+    def __init__(
+        self,
+        state: AppState,
+        who: Callable[[Request, bool], tuple[Uploader, int | None]],
+        prefix: Callable[[Request], str],
+        guests: bool = False,
+    ) -> None:
+        self.state = state
+        self.who = who  # (uploader, budget in MB or None)
+        self.prefix = prefix  # where the upload URLs start, for Location
+        self.guests = guests  # a guest never sees a server path
+
+    def store(self) -> UploadStore:
+        """The library's upload store."""
+        return self.state.upload_store()
+
+    def options(self, request: Request) -> Response:
+        """What this tus server speaks (to whoever may upload here)."""
+        self.who(request, False)
+        return Response(status_code=204, headers={
+            "Tus-Resumable": TUS_VERSION, "Tus-Version": TUS_VERSION,
+            "Tus-Extension": "creation,termination",
+            "Tus-Max-Size": str(self.state.settings.max_file_mb * 1024 * 1024),
+        })  # fmt: skip
+
+    def check(self, request: Request, body: CheckRequest) -> dict[str, Any]:
+        """Which of these files (by sha256) the library already holds."""
+        self.who(request, True)
+        here = self.store().already_here([f.sha256 for f in body.files])
+        return {
+            "files": [
+                {"sha256": f.sha256, "exists": f.sha256 in here, "photo_id": here.get(f.sha256)}
+                for f in body.files
+            ]
+        }
+
+    def create(
+        self, request: Request, length: int, metadata: str | None, version: str | None
+    ) -> Response:
+        """A new upload (201 with Location), or 200 if the library has its content."""
+        _tus(version)
+        who, budget = self.who(request, True)
+        new = announced(length, parse_metadata(metadata))
+        created = self.store().create(who, new, budget)
+        if created.upload is None:
+            photo = "" if created.photo_id is None else str(created.photo_id)
+            return _json(
+                {"exists": True, "photo_id": created.photo_id}, 200,
+                {"Smartalbum-Photo": photo, "Tus-Resumable": TUS_VERSION},
+            )  # fmt: skip
+        upload = created.upload
+        return _json(
+            self._shown(self.store().describe(upload)), 201,
+            {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION,
+             "Upload-Offset": str(self.store().offset(upload))},
+        )  # fmt: skip
+
+    def head(self, request: Request, upload_id: str) -> Response:
+        """How far an upload got (the client resumes from there)."""
+        store = self.store()
+        upload = store.find(self.who(request, False)[0], _upload_id(upload_id))
+        return Response(status_code=200, headers={
+            "Upload-Offset": str(store.offset(upload)), "Upload-Length": str(upload.size),
+            "Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store",
+        })  # fmt: skip
+
+    async def patch(
+        self, request: Request, upload_id: str, offset: int, kind: str | None, version: str | None
+    ) -> Response:
+        """Append the body to the upload from ``offset``; the last chunk stores the photo."""
+        _tus(version)
+        if (kind or "").split(";")[0].strip().lower() != OFFSET_TYPE:
+            raise UnsupportedImageError(upload_id, t("a chunk is sent as {type}", type=OFFSET_TYPE))
+        store = self.store()
+        who = await run_in_threadpool(self.who, request, False)
+        upload = await run_in_threadpool(store.find, who[0], _upload_id(upload_id))
+        appender = await run_in_threadpool(store.appender, upload, offset)
+        headers = {"Tus-Resumable": TUS_VERSION}
+        try:
+            await _stream_into(request, appender.write)
+            headers["Upload-Offset"] = str(await run_in_threadpool(appender.sync))
+            if appender.complete:
+                stored = await run_in_threadpool(store.finish, upload, appender.digest())
+                headers["Smartalbum-Status"] = stored.status
+                if stored.path:
+                    self.state.ingest.submit([Path(stored.path).parent])
+            else:
+                await run_in_threadpool(store.progressed, upload)
+        finally:
+            await run_in_threadpool(appender.close)
+        return Response(status_code=204, headers=headers)
+
+    def get(self, request: Request, upload_id: str) -> dict[str, Any]:
+        """An upload: its name, size, offset, status and, once indexed, its photo."""
+        store = self.store()
+        upload = store.find(self.who(request, False)[0], _upload_id(upload_id))
+        return self._shown(store.describe(upload))
+
+    def listed(self, request: Request) -> dict[str, Any]:
+        """The recent uploads, newest first."""
+        return {
+            "uploads": [self._shown(u) for u in self.store().recent(self.who(request, False)[0])]
+        }
+
+    def delete(self, request: Request, upload_id: str, version: str | None) -> Response:
+        """Cancel an upload under way: its bytes are removed (tus termination)."""
+        _tus(version)
+        store = self.store()
+        store.cancel(store.find(self.who(request, False)[0], _upload_id(upload_id)))
+        return Response(status_code=204, headers={"Tus-Resumable": TUS_VERSION})
+
+    def _shown(self, upload: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in upload.items() if k != "path"} if self.guests else upload
+
+
+async def _stream_into(request: Request, write: Callable[[bytes], None]) -> None:
+    """The request's body to ``write``, a megabyte at a time, off the event loop."""
+    gathered: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        gathered.append(chunk)
+        size += len(chunk)
+        if size >= WRITE_BLOCK:
+            await run_in_threadpool(write, b"".join(gathered))
+            gathered, size = [], 0
+    if gathered:
+        await run_in_threadpool(write, b"".join(gathered))
+
+
+def _json(body: dict[str, Any], status: int, headers: dict[str, str]) -> Response:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _account(request: Request, creating: bool = False) -> tuple[Uploader, int | None]:
+    principal: Principal = request.state.principal
+    return Uploader(principal.name), None
+
+
+def upload_router(state: AppState) -> APIRouter:
+    """The account routes (``/api/uploads``) and the guests' (``/api/shared/{token}/uploads``)."""
+    register_url_convertor(UploadIdConvertor.name, UploadIdConvertor())
+    router = APIRouter()
+    mine = UploadHandlers(state, _account, lambda request: "/api/uploads")
+    install_tus_routes(router, "/api/uploads", mine, guest=False)
+    view = SharedView(state.library)
+
+    def guest(request: Request, creating: bool = False) -> tuple[Uploader, int | None]:
+        token = request.path_params["token"]
+        link = view.opened(token, request.cookies.get(PASS_COOKIE))
+        if not link.allow_upload:
+            raise ForbiddenError(t("this share link does not take uploads"))
+        if creating:
+            _throttle(state, link.id, client_address(request))
+        return Uploader(link.created_by or "local", link.id), link.upload_budget_mb
+
+    guests = UploadHandlers(
+        state, guest, lambda r: f"/api/shared/{r.path_params['token']}/uploads", guests=True
+    )
+    install_tus_routes(router, "/api/shared/{token}/uploads", guests, guest=True)
+    install_sharer_routes(router, view)
+    return router
+
+
+def install_sharer_routes(router: APIRouter, view: SharedView) -> None:
+    """What a link's guests added, for its sharer (editors): listed, and removed."""
+
+    @router.get("/api/shares/{link_id}/uploads", responses=error_responses(404, 422, 503))
+    def guest_photos(link_id: LinkId) -> dict[str, Any]:
+        """The photos a share link's guests added, newest first."""
+        return {"photos": view.links().guest_photos(link_id)}
+
+    @router.delete("/api/shares/{link_id}/uploads/{photo_id}",
+                   responses=error_responses(404, 422, 503))  # fmt: skip
+    def remove_guest_photo(link_id: LinkId, photo_id: PhotoId, request: Request) -> dict[str, Any]:
+        """Take out a photo a link's guest added: it goes to the trash."""
+        number = parse_photo_id(photo_id)
+        view.links().remove_guest_photo(link_id, number, author_of(request))
+        return {"removed": number}
+
+
+def _throttle(state: AppState, link_id: int, address: str) -> None:
+    limiter = state.gate.limiter
+    for item in GUEST_LIMITS:
+        if not limiter.hit(item, "guest-upload", str(link_id), address):
+            reset = limiter.get_window_stats(item, "guest-upload", str(link_id), address).reset_time
+            wait = max(1, int(reset - time.time()) + 1)
+            raise TooManyAttemptsError(
+                t("too many uploads through this share link; try again in {seconds} s",
+                  seconds=wait), wait
+            )  # fmt: skip
+
+
+def _guest_params(token: Token, smartalbum_share: Pass = None) -> None:
+    """The share link's token in the path (and a locked link's pass cookie): the guests'
+    credential, checked by the handlers."""
+
+
+def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, guest: bool) -> None:
+    """The tus operations at ``base`` (and ``base/{upload_id}``) for these handlers."""
+    extra = [Depends(_guest_params)] if guest else []
+    found = (404, 422, 503)
+    creating = (400, 404, 412, 413, 415, 422, 503, *((429,) if guest else ()))
+    one = f"{base}/{{upload_id:{UploadIdConvertor.name}}}"
+
+    @router.options(base, status_code=204, dependencies=extra,
+                    responses={204: {"description": "Tus-Version, Tus-Extension, Tus-Max-Size"},
+                               **error_responses(*found)})  # fmt: skip
+    def tus_options(request: Request) -> Response:
+        """What this tus server speaks: version 1.0.0, creation and termination, the largest
+        file it takes (Tus-Max-Size)."""
+        return handlers.options(request)
+
+    @router.post(f"{base}/check", dependencies=extra,
+                 responses=error_responses(400, *found, *((429,) if guest else ())))  # fmt: skip
+    def check_uploads(request: Request, body: CheckRequest) -> dict[str, Any]:
+        """Which of these files (by sha256) the library already holds, anyone's, not in the
+        trash: a client uploads only the others."""
+        return handlers.check(request, body)
+
+    @router.post(base, status_code=201, dependencies=extra,
+                 responses={**CREATED, **error_responses(*creating)})  # fmt: skip
+    def create_upload(
+        request: Request,
+        length: UploadLength,
+        metadata: UploadMetadata = None,
+        version: TusResumable = None,
+    ) -> Response:
+        """Start an upload (tus creation): 201 and its URL in Location, or 200 "already
+        here" when the library holds its content. The same file created again while it is
+        still arriving gets the same upload back, to resume. 413 past the size limit, 415
+        for a type the library does not index: before any byte is sent."""
+        return handlers.create(request, length, metadata, version)
+
+    @router.get(base, dependencies=extra, responses=error_responses(*found))
+    def list_uploads(request: Request) -> dict[str, Any]:
+        """The recent uploads, newest first."""
+        return handlers.listed(request)
+
+    @router.head(one, dependencies=extra, responses={**HEAD_OK, **error_responses(*found)})
+    def upload_offset(request: Request, upload_id: UploadId) -> Response:
+        """How many bytes of an upload are here (Upload-Offset): resume from there."""
+        return handlers.head(request, upload_id)
+
+    chunk_errors = error_responses(400, 409, 412, 413, 415, *found)
+
+    @router.patch(one, status_code=204, dependencies=extra, openapi_extra=CHUNK_BODY,
+                  responses={**PATCHED, **chunk_errors})  # fmt: skip
+    async def upload_chunk(
+        request: Request,
+        upload_id: UploadId,
+        offset: UploadOffset,
+        kind: ContentType = None,
+        version: TusResumable = None,
+    ) -> Response:
+        """Send bytes from Upload-Offset (which must be how far the upload got: else 409).
+        The last chunk checks the sha256 (422 and nothing stored if it differs), sniffs
+        the type (415) and stores the photo, which is then indexed."""
+        return await handlers.patch(request, upload_id, offset, kind, version)
+
+    @router.get(one, dependencies=extra, responses=error_responses(*found))
+    def upload_status(request: Request, upload_id: UploadId) -> dict[str, Any]:
+        """An upload's name, size, offset and status; its photo's id once indexed."""
+        return handlers.get(request, upload_id)
+
+    @router.delete(one, status_code=204, dependencies=extra,
+                   responses=error_responses(409, 412, *found))  # fmt: skip
+    def cancel_upload(
+        request: Request, upload_id: UploadId, version: TusResumable = None
+    ) -> Response:
+        """Cancel an upload under way (tus termination): its bytes are removed."""
+        return handlers.delete(request, upload_id, version)
