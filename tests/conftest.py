@@ -63,6 +63,8 @@ def private_user_folders(
         env.setenv("XDG_CONFIG_HOME", str(home / "config"))
         env.setenv("SMARTALBUM_CACHE_DIR", str(settings.cache_dir))
         env.setenv("SMARTALBUM_ENGINE", settings.engine)  # children too (see ``settings``)
+        env.setenv("SMARTALBUM_THREADS", str(settings.threads))
+        env.setenv("SMARTALBUM_DECODE_THREADS", str(settings.decode_threads))
         yield
     written = sorted(path for path, *_ in _files_in(real) - before)
     assert not written, f"tests wrote into the user's own smartalbum folders: {written}"
@@ -76,16 +78,32 @@ def samples() -> Path:
     return SAMPLES
 
 
+def worker_threads() -> int:
+    """Threads for this test process's engines and decoders: its share of the cores.
+
+    Under pytest-xdist each of N workers gets cores // N (at least one), so parallel workers
+    do not fight over the cores; SMARTALBUM_TEST_THREADS sets it outright.
+    """
+    given = os.environ.get("SMARTALBUM_TEST_THREADS", "")
+    if given:
+        return int(given)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Default settings, offline, with a private cache folder and catalog.
 
     The engine is ONNX Runtime fp32, not ``auto``: auto measures and may pick another engine
     on another machine, and the tests' expectations are the reference graph's. The tests
-    about ``auto`` ask for it.
+    about ``auto`` ask for it. The cache and catalog are this process's own (under xdist,
+    each worker's: building the fp32 graph takes about 2 s, less than guarding one cache).
     """
     return Settings(
         engine="onnx",
+        threads=worker_threads(),
+        decode_threads=worker_threads(),
         cache_dir=tmp_path_factory.mktemp("cache"),
         library=str(tmp_path_factory.mktemp("library") / "library.db"),
         allow_download=False,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import uvicorn
@@ -121,6 +122,20 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 
 # A PostgreSQL role that may create databases (scripts/test starts a server and sets it).
 POSTGRES_URL = os.environ.get("SMARTALBUM_TEST_POSTGRES_URL", "")
+# The pytest-xdist worker this process is ("gw0", "gw1"...; "main" without xdist): what the
+# workers share on the test servers is kept apart by it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def worker_number() -> int:
+    """This xdist worker's number (gw3: 3); 0 without xdist."""
+    return int(WORKER[2:]) if WORKER.startswith("gw") else 0
+
+
+def redis_db(url: str) -> str:
+    """The Redis URL with this worker's own database number (a redis-server has 16: 0-15),
+    so two workers' task queues never meet; "" stays "" (no server)."""
+    return urlsplit(url)._replace(path=f"/{worker_number() % 16}").geturl() if url else url
 
 
 @contextmanager
@@ -129,7 +144,7 @@ def new_database(template: str | None = None) -> Iterator[str]:
 
     Empty, or a copy of the database at URL ``template`` (which nobody may be connected to).
     """
-    name = f"smartalbum_test_{uuid.uuid4().hex[:12]}"
+    name = f"smartalbum_test_{WORKER}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     try:

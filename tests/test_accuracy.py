@@ -11,7 +11,7 @@ from smartalbum.bench.accuracy import evaluate, labelled_images
 from smartalbum.engines.classifier import Classifier
 from smartalbum.settings import Settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]  # a benchmark: full passes, three models
 
 
 def test_default_model_accuracy(classifier: Classifier, samples: Path) -> None:

@@ -262,6 +262,7 @@ def test_requests_grouping_a_new_catalog_at_once_all_succeed(
     assert {a["id"]: a["count"] for a in lib.albums()}["pets"] == 5
 
 
+@pytest.mark.soak  # 20,000 photos
 def test_regrouping_a_large_library_takes_seconds(sessions: sessionmaker[Session]) -> None:
     from sqlalchemy import insert
 

@@ -49,13 +49,17 @@ from tests.helpers import (
     finish,
     index,
     new_database,
+    redis_db,
 )
 
-REDIS_URL = os.environ.get("SMARTALBUM_TEST_REDIS_URL", "")
+REDIS_URL = redis_db(os.environ.get("SMARTALBUM_TEST_REDIS_URL", ""))
 pytestmark = pytest.mark.slow
 # The worker's command line, as compose.yaml's worker service runs it.
 WORKER_ARGS = ["worker", "--concurrency", "1"]
 SAMPLE_COUNT = 1000
+# The runs that are cut short (a worker, the coordinator or Redis gone a third of the way) take
+# six batches (coordinator.BATCH = 64): enough for the cut to land mid-run, at a third of the cost.
+CUT_COUNT = 384
 VISIBILITY = 12  # s: a batch whose worker vanished is delivered again after this
 READY_TIMEOUT = 180  # s for a worker to export or open its model
 RUN_TIMEOUT = 420  # s for any one run of the 1000 photos on a loaded 2-core machine
@@ -288,6 +292,15 @@ def with_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def cut_short(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first CUT_COUNT samples (linked): the folder of the runs a test cuts short."""
+    folder = tmp_path_factory.mktemp("cut-short")
+    for sample in sorted(SAMPLES.glob("*.JPEG"))[:CUT_COUNT]:
+        (folder / sample.name).symlink_to(sample)
+    return folder
+
+
+@pytest.fixture(scope="module")
 def reference(
     settings: Settings, with_copies: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
@@ -329,36 +342,38 @@ def test_two_workers_make_the_catalog_a_local_index_makes(
     assert (again["unchanged"], again["added"], again["updated"]) == (1002, 0, 0)
 
 
-def test_a_worker_killed_mid_run_loses_nothing(fleet: Fleet, catalog: str) -> None:
+def test_a_worker_killed_mid_run_loses_nothing(fleet: Fleet, catalog: str, cut_short: Path) -> None:
     doomed, _ = fleet.two(REDIS_URL, catalog)
-    run = fleet.coordinator(REDIS_URL, catalog, SAMPLES)
-    wait_for(lambda: photo_count(catalog) >= SAMPLE_COUNT // 3)
+    run = fleet.coordinator(REDIS_URL, catalog, cut_short)
+    wait_for(lambda: photo_count(catalog) >= CUT_COUNT // 3)
     doomed.kill()  # mid-batch: it takes one batch at a time, and has one in hand
     report = finish(run)
-    assert (report["added"], report["failed"]) == (SAMPLE_COUNT, 0)
-    assert_whole(catalog)
+    assert (report["added"], report["failed"]) == (CUT_COUNT, 0)
+    assert_whole(catalog, CUT_COUNT)
     with connected(catalog) as c:  # its batch came back, and was split to be safe
         split = c.execute(select(func.count()).where(IndexTask.status == "split")).scalar_one()
     assert split >= 1
 
 
-def test_a_killed_coordinator_is_carried_on_by_the_next_run(fleet: Fleet, catalog: str) -> None:
+def test_a_killed_coordinator_is_carried_on_by_the_next_run(
+    fleet: Fleet, catalog: str, cut_short: Path
+) -> None:
     fleet.two(REDIS_URL, catalog)
-    first = fleet.coordinator(REDIS_URL, catalog, SAMPLES)
-    wait_for(lambda: photo_count(catalog) >= SAMPLE_COUNT // 3)
+    first = fleet.coordinator(REDIS_URL, catalog, cut_short)
+    wait_for(lambda: photo_count(catalog) >= CUT_COUNT // 3)
     first.kill()
     first.wait(timeout=30)
     written = photo_count(catalog)
-    report: dict[str, Any] = finish(fleet.coordinator(REDIS_URL, catalog, SAMPLES))
+    report: dict[str, Any] = finish(fleet.coordinator(REDIS_URL, catalog, cut_short))
     assert report["failed"] == 0 and report["unchanged"] >= written
-    assert_whole(catalog)
+    assert_whole(catalog, CUT_COUNT)
     with connected(catalog) as c:
         jobs = list(
             c.execute(select(IndexJob.status, IndexJob.total).order_by(IndexJob.created_at))
         )
     # The dead run's job is marked interrupted; the re-run sent only what was missing.
     assert [status for status, _ in jobs] == ["interrupted", "done"]
-    assert jobs[1].total == SAMPLE_COUNT - report["unchanged"] < SAMPLE_COUNT
+    assert jobs[1].total == CUT_COUNT - report["unchanged"] < CUT_COUNT
 
 
 @contextmanager
@@ -400,17 +415,17 @@ def own_redis(folder: Path) -> Iterator[tuple[str, Callable[[], None]]]:
 
 
 def test_redis_restarted_mid_run_and_the_run_finishes(
-    fleet: Fleet, catalog: str, tmp_path: Path
+    fleet: Fleet, catalog: str, cut_short: Path, tmp_path: Path
 ) -> None:
     with own_redis(tmp_path) as (broker, restart):
         fleet.two(broker, catalog)
-        run = fleet.coordinator(broker, catalog, SAMPLES)
-        wait_for(lambda: photo_count(catalog) >= SAMPLE_COUNT // 3)
+        run = fleet.coordinator(broker, catalog, cut_short)
+        wait_for(lambda: photo_count(catalog) >= CUT_COUNT // 3)
         restart()  # with no persistence: the queue is gone, the coordinator sends it again
         report = finish(run)
         written = photo_count(catalog)
-    assert (report["added"], report["failed"], written) == (SAMPLE_COUNT, 0, SAMPLE_COUNT)
-    assert_whole(catalog)
+    assert (report["added"], report["failed"], written) == (CUT_COUNT, 0, CUT_COUNT)
+    assert_whole(catalog, CUT_COUNT)
 
 
 def test_a_file_that_kills_its_worker_every_time_is_given_up_on(

@@ -75,7 +75,7 @@ def catalog(library: Path) -> dict[str, tuple[object, ...]]:
     return {row[0]: row[1:] for row in rows}
 
 
-@pytest.mark.slow
+@pytest.mark.soak  # timings: Ctrl-C stops it within 8 s, a re-run takes a third of the time
 def test_index_kill_and_resume_equals_a_clean_run(
     classifier: object, settings: Settings, samples: Path, tmp_path: Path
 ) -> None:

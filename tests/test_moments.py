@@ -506,7 +506,7 @@ def test_search_by_place_in_both_languages_lists_moments(
         assert {names[p["id"]] for p in found["photos"] if p["score"] == 1.0} == photos
 
 
-@pytest.mark.slow  # ~10 s, nearly all of it inserting the rows
+@pytest.mark.soak  # a timing; ~10 s, nearly all of it inserting the rows
 def test_listing_the_moments_of_100000_photos(settings: Settings, tmp_path: Path) -> None:
     """A synthetic catalog of 100,000 photos over six years, with labels and albums."""
     import random

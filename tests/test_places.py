@@ -298,6 +298,7 @@ def test_every_chinese_place_name_matches_the_data(towns: list[City]) -> None:
     assert counts["city"] >= 300
 
 
+@pytest.mark.soak  # a timing
 def test_lookup_speed_is_reported() -> None:
     """Not a speed assertion: prints what a lookup costs here (run with -s to see it)."""
     gc = geocoder()
