@@ -158,7 +158,8 @@ def upload_rate(photos: list[Path], clients: int, home: Path) -> dict[str, float
                     errors.append(exc)
 
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
+        server_cpu = _cpu_seconds(server.proc.pid)
         threads = [threading.Thread(target=client) for _ in range(clients)]
         for t in threads:
             t.start()
@@ -167,13 +168,23 @@ def upload_rate(photos: list[Path], clients: int, home: Path) -> dict[str, float
         sent = time.perf_counter() - started
         if errors:
             raise SystemExit(f"{len(errors)} uploads failed, the first: {errors[0]!r}")
+        client_cpu = time.process_time() - cpu
         while indexed(home / "library.db") < distinct:
             time.sleep(0.2)
         done = time.perf_counter() - started
+        server_cpu = _cpu_seconds(server.proc.pid) - server_cpu
     finally:
         server.stop()
     return {"photos": distinct, "clients": clients, "upload_seconds": sent,
-            "seconds": done, "photos_per_second": distinct / done}  # fmt: skip
+            "seconds": done, "photos_per_second": distinct / done,
+            "client_cpu_seconds": client_cpu, "server_cpu_seconds": server_cpu}  # fmt: skip
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its threads and its children that ended (decode workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def chunks_of(path: Path, size: int) -> Iterator[bytes]:
@@ -261,9 +272,11 @@ def main() -> None:
     parser.add_argument("photos", type=Path)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--limit", type=int, default=1000, help="photos to use")
-    parser.add_argument("--chunks", type=int, nargs="*", default=[1, 8, 32], help="MiB")
+    parser.add_argument(
+        "--chunks", type=int, nargs="*", default=[1, 8, 32], help="MiB (none: not measured)"
+    )
     parser.add_argument("--chunk-file-mb", type=int, default=256)
-    parser.add_argument("--big-mb", type=int, default=1024)
+    parser.add_argument("--big-mb", type=int, default=1024, help="0: not measured")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -278,8 +291,10 @@ def main() -> None:
         upload = upload_rate(photos, args.clients, work / "upload")
         upload["ratio_to_index"] = upload["photos_per_second"] / index["photos_per_second"]
         result["upload"] = upload
-        result["chunks"] = chunk_rates(args.chunks, args.chunk_file_mb, work / "chunks")
-        result["big_file"] = big_file_rss(photos[0], args.big_mb, work / "big")
+        if args.chunks:
+            result["chunks"] = chunk_rates(args.chunks, args.chunk_file_mb, work / "chunks")
+        if args.big_mb:
+            result["big_file"] = big_file_rss(photos[0], args.big_mb, work / "big")
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=None if args.json else 2))
 
