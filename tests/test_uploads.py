@@ -376,6 +376,14 @@ def test_guests_add_photos_through_a_link_that_allows_it(server: Server) -> None
         listed = editor.get(f"/api/shares/{link['id']}/uploads").json()["photos"]
         assert some not in {p["id"] for p in listed}
         assert_error(editor.delete(f"/api/shares/{link['id']}/uploads/{some}"), 404, "not_found")
+        # Taken out through the trash, as any delete: the file waits in the trash folder,
+        # restorable, and the guest's link no longer shows it.
+        trashed = {p["id"]: p for p in editor.get("/api/trash").json()["photos"]}
+        assert trashed[some]["reason"] == "deleted" and trashed[some]["uploaded"]
+        assert not marks[some][2].exists()
+        assert ".trash" in Path(next(p.path for p in rows(server, Photo) if p.id == some)).parts
+        shown = httpx.get(f"{server.url}/api/shared/{link['token']}", timeout=60).json()
+        assert some not in {p["id"] for p in shown["guest_photos"]}
 
 
 def test_a_link_without_uploads_or_gone_takes_nothing(server: Server) -> None:

@@ -28,9 +28,6 @@ def photos_subject(ids: list[int]) -> str:
     return "photos " + " ".join(map(str, sorted(ids)))
 
 
-SHARE_REMOVE_GUEST_PHOTO = "share.remove_guest_photo"  # a sharer took out a guest's photo
-
-
 def record(session: Session, user: str | None, action: str, subject: str) -> None:
     """Add one row to the log, inside the caller's transaction."""
     session.add(Activity(at=time.time(), user=user, action=action, subject=subject[:2000]))

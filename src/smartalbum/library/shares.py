@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import ALBUM, MOMENT, TRASH_DELETED, Photo, ShareLink
+from smartalbum.catalog import ALBUM, MOMENT, Photo, ShareLink
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 from smartalbum.library import activity
@@ -152,19 +152,16 @@ class ShareLinks:
                 for id_, path, taken, added in session.execute(query)
             ]
 
-    def remove_guest_photo(self, link_id: int, photo_id: int, by: str | None) -> None:
-        """Put a photo a link's guest added in the trash; NotFoundError if the link's guests
-        did not add it."""
-        with self.sessions.begin() as session:
+    def check_guest_photo(self, link_id: int, photo_id: int) -> None:
+        """NotFoundError unless the link's guests added this photo and it is not in the trash
+        (the sharer's right to take it out: the trash then does it)."""
+        with self.sessions() as session:
             photo = session.get(Photo, photo_id)
             if photo is None or photo.upload_link_id != link_id or photo.trashed_at is not None:
                 raise NotFoundError(
                     t("no photo {photo_id} added through share link {link_id}",
                       photo_id=photo_id, link_id=link_id)
                 )  # fmt: skip
-            photo.trashed_at, photo.trashed_by, photo.trash_reason = time.time(), by, TRASH_DELETED
-            activity.record(session, by, activity.SHARE_REMOVE_GUEST_PHOTO,
-                            f"photo {photo_id} (link {link_id})")  # fmt: skip
 
     @staticmethod
     def admits(link: OpenLink, token: str, sent: str | None) -> bool:

@@ -38,6 +38,7 @@ from smartalbum.errors import (
     UnsupportedImageError,
 )
 from smartalbum.i18n import t
+from smartalbum.ingest.trash import Trash
 from smartalbum.ingest.uploads import SHA256, NewUpload, Uploader, UploadStore
 from smartalbum.library.accounts import Principal
 from smartalbum.web.auth import client_address
@@ -365,11 +366,11 @@ def upload_router(state: AppState) -> APIRouter:
         state, guest, lambda r: f"/api/shared/{r.path_params['token']}/uploads", guests=True
     )
     install_tus_routes(router, "/api/shared/{token}/uploads", guests, guest=True)
-    install_sharer_routes(router, view)
+    install_sharer_routes(router, state, view)
     return router
 
 
-def install_sharer_routes(router: APIRouter, view: SharedView) -> None:
+def install_sharer_routes(router: APIRouter, state: AppState, view: SharedView) -> None:
     """What a link's guests added, for its sharer (editors): listed, and removed."""
 
     @router.get("/api/shares/{link_id}/uploads", responses=error_responses(404, 422, 503))
@@ -382,7 +383,10 @@ def install_sharer_routes(router: APIRouter, view: SharedView) -> None:
     def remove_guest_photo(link_id: LinkId, photo_id: PhotoId, request: Request) -> dict[str, Any]:
         """Take out a photo a link's guest added: it goes to the trash."""
         number = parse_photo_id(photo_id)
-        view.links().remove_guest_photo(link_id, number, author_of(request))
+        view.links().check_guest_photo(link_id, number)
+        # The trash does it, as any delete: the uploaded file into the trash folder, one
+        # transaction and one activity entry, restorable for the trash days.
+        Trash(state.library.get(), state.settings).delete([number], author_of(request))
         return {"removed": number}
 
 
