@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -52,6 +53,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(t("--concurrency must be at least 1, got {value}", value=concurrency))
     if not settings.broker:
         raise ConfigError(t("no broker is set: set SMARTALBUM_BROKER, such as redis://host:6379/0"))
+    # A worker is a service: its log is how its operator follows it (each process ready,
+    # each batch), so our messages show at Celery's level, not the commands' quiet default.
+    logging.getLogger("smartalbum").setLevel(args.loglevel.upper())
     run_worker(settings, concurrency, args.loglevel)
     return EXIT_OK
 
