@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -182,7 +183,14 @@ def index(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # Ctrl-C is what some tests send: a run started in the background by a shell without
+        # job control inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+        preexec_fn=_interruptible,
     )
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def finish(proc: subprocess.Popen[str]) -> dict[str, object]:
