@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import NullPool, create_engine, make_url, text
 
+from smartalbum.catalog import open_engine, session_factory
+from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
 from smartalbum.web import create_app
 
@@ -366,3 +368,19 @@ def cache_with_fp32(settings: Settings, cache: Path) -> Path:
     for source in (fp32, fp32.with_suffix(".onnx.sha256")):
         (models / source.name).write_bytes(source.read_bytes())
     return cache
+
+
+def bearer_headers(library: str, roles: Sequence[str], password: str) -> dict[str, dict[str, str]]:
+    """For each role, a user named after it with that role and ``password``, and the headers
+    that send a full API token of theirs: role -> {"Authorization": "Bearer ..."}."""
+    engine = open_engine(library)
+    try:
+        accounts = Accounts(session_factory(engine))
+        headers = {}
+        for role in roles:
+            accounts.add(role, role, password)
+            token = accounts.create_token(role, read_only=False, lifetime=None)
+            headers[role] = {"Authorization": f"Bearer {token}"}
+        return headers
+    finally:
+        engine.dispose()

@@ -18,7 +18,7 @@ import pytest
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
-from tests.helpers import LiveServer, assert_error, copy_catalog
+from tests.helpers import LiveServer, assert_error, bearer_headers, copy_catalog
 
 PASSWORD = "correct horse battery"
 
@@ -32,12 +32,7 @@ class Server:
 
 @pytest.fixture
 def server(library_settings: Settings, tmp_path: Path) -> Iterator[Server]:
-    accounts = Accounts(session_factory(open_engine(library_settings.library)))
-    headers = {}
-    for role in ("editor", "admin"):
-        accounts.add(role, role, PASSWORD)
-        token = accounts.create_token(role, read_only=False, lifetime=None)
-        headers[role] = {"Authorization": f"Bearer {token}"}
+    headers = bearer_headers(library_settings.library, ("editor", "admin"), PASSWORD)
     public = dataclasses.replace(library_settings, host="0.0.0.0")
     with LiveServer(public) as url:
         yield Server(url, headers["editor"], headers["admin"])

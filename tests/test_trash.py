@@ -20,10 +20,9 @@ import pytest
 from sqlalchemy import select, update
 
 from smartalbum.catalog import Photo, open_engine, session_factory
-from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
 from tests.conftest import Indexed
-from tests.helpers import CAT, LiveServer, assert_error, copy_catalog
+from tests.helpers import CAT, LiveServer, assert_error, bearer_headers, copy_catalog
 
 PASSWORD = "correct horse battery"
 
@@ -52,12 +51,7 @@ def server(
     roots = f"{indexed.root}:{extra}:{uploads}"
     mine = settings.with_overrides(library=str(catalog))
     mine = dataclasses.replace(mine, host="0.0.0.0", import_roots=roots, upload_root=uploads)
-    accounts = Accounts(session_factory(open_engine(mine.library)))
-    headers = {}
-    for role in ("admin", "editor", "viewer"):
-        accounts.add(role, role, PASSWORD)
-        token = accounts.create_token(role, read_only=False, lifetime=None)
-        headers[role] = {"Authorization": f"Bearer {token}"}
+    headers = bearer_headers(mine.library, ("admin", "editor", "viewer"), PASSWORD)
     with LiveServer(mine) as url:
         yield Server(url, mine, headers, extra, uploads)
 

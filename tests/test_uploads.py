@@ -27,9 +27,8 @@ from sqlalchemy import select
 from tusclient.client import TusClient
 
 from smartalbum.catalog import Photo, Upload, open_engine, session_factory
-from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
-from tests.helpers import CAT, SAMPLES, LiveServer, assert_error
+from tests.helpers import CAT, SAMPLES, LiveServer, assert_error, bearer_headers
 
 PASSWORD = "correct horse battery"
 JUNE_2021 = 1623758400000  # 2021-06-15 12:00 UTC, in ms: the photos' "modified"
@@ -51,12 +50,7 @@ class Server:
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("uploads-home")
     catalog = str(home / "library.db")
-    accounts = Accounts(session_factory(open_engine(catalog)))
-    headers = {}
-    for role in ("editor", "viewer"):
-        accounts.add(role, role, PASSWORD)
-        token = accounts.create_token(role, read_only=False, lifetime=None)
-        headers[role] = {"Authorization": f"Bearer {token}"}
+    headers = bearer_headers(catalog, ("editor", "viewer"), PASSWORD)
     served = settings.with_overrides(
         library=catalog, host="0.0.0.0", upload_root=home / "uploads", max_file_mb=3,
         max_upload_mb=2,

@@ -18,10 +18,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from smartalbum.catalog import open_engine, session_factory
-from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
-from tests.helpers import SAMPLES, LiveServer, assert_error
+from tests.helpers import SAMPLES, LiveServer, assert_error, bearer_headers
 
 PASSWORD = "correct horse battery"
 BOUND = 30.0  # seconds after the last change by which the library must show it
@@ -48,12 +46,7 @@ def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iter
         settings, library=str(home / "library.db"), host="0.0.0.0", import_roots=str(root),
         upload_root=home / "uploads", watch=True, rescan_minutes=0,
     )  # fmt: skip
-    accounts = Accounts(session_factory(open_engine(watching.library)))
-    headers = {}
-    for role in ("admin", "editor", "viewer"):
-        accounts.add(role, role, PASSWORD)
-        token = accounts.create_token(role, read_only=False, lifetime=None)
-        headers[role] = {"Authorization": f"Bearer {token}"}
+    headers = bearer_headers(watching.library, ("admin", "editor", "viewer"), PASSWORD)
     with LiveServer(watching) as url:
         yield Server(url, headers, root)
 
