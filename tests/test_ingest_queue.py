@@ -24,6 +24,7 @@ class Recorder:
 def test_a_burst_of_asks_is_one_run_over_every_folder_named() -> None:
     recorder = Recorder()
     queue = FolderQueue(recorder, settle=0.3, settle_max=5.0)
+    queue.start()
     try:
         for i in range(20):
             queue.submit([Path(f"/photos/{i % 3}")])
@@ -40,6 +41,7 @@ def test_a_burst_of_asks_is_one_run_over_every_folder_named() -> None:
 def test_asks_that_never_stop_still_run_by_settle_max() -> None:
     recorder = Recorder()
     queue = FolderQueue(recorder, settle=0.5, settle_max=1.0)
+    queue.start()
     try:
         started = time.monotonic()
         while not recorder.ran.is_set() and time.monotonic() - started < 5:
@@ -62,6 +64,7 @@ def test_a_failing_run_is_logged_and_the_queue_goes_on() -> None:
         done.set()
 
     queue = FolderQueue(run, settle=0.05)
+    queue.start()
     try:
         queue.submit([Path("/a")])
         time.sleep(0.3)

@@ -33,6 +33,9 @@ class FolderQueue:
         self._wake = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="smartalbum-ingest", daemon=True)
+
+    def start(self) -> None:
+        """Start running what is asked (asks made before are kept for the first run)."""
         self._thread.start()
 
     def submit(self, folders: Iterable[Path]) -> None:
@@ -55,7 +58,8 @@ class FolderQueue:
         with self._wake:
             self._closed = True
             self._wake.notify()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
 
     def _take(self) -> list[Path] | None:
         """Wait until the pending folders have settled; None once closed."""

@@ -95,8 +95,9 @@ class AppState:
             self.ingest.submit(folders)
 
     def start(self) -> None:
-        """Start micro-batching on the running loop (if the model loaded), watching (unless
-        the settings turn it off) and the scheduled work."""
+        """Start micro-batching on the running loop (if the model loaded), the ingest queue,
+        watching (unless the settings turn it off) and the scheduled work."""
+        self.ingest.start()
         if self.settings.watch:
             self.watcher.start()
         self.schedule.start()
@@ -141,7 +142,9 @@ class AppState:
         if self.classifier is None:  # no model, nothing to index with; the next ask retries
             log.warning("not indexing %s: the model is not loaded", ", ".join(map(str, folders)))
             return
-        self.jobs.submit(self.classifier, [f for f in folders if f.is_dir()])
+        present = [f for f in folders if f.is_dir()]
+        if present:  # folders all gone: nothing to import (their photos' files went with them)
+            self.jobs.submit(self.classifier, present)
 
     async def stop(self) -> None:
         """Stop batching, the pools, the ingest queue and the jobs; close the catalog."""
