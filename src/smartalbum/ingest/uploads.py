@@ -180,24 +180,33 @@ class UploadStore:
         if new.sha256 in here:
             return Created(None, here[new.sha256])
         self._maybe_clean_up()
-        with self._lock, self.sessions.begin() as session:
-            same = select(Upload).where(
-                Upload.owner == who.owner,
-                _link_is(who.link_id),
-                Upload.sha256 == new.sha256,
-                Upload.size == new.size,
-                Upload.status == RECEIVING,
-            )
-            found = session.scalars(same.order_by(Upload.created_at)).first()
-            if found is not None:  # a closed tab or a dropped connection asks again
-                return Created(found)
-            if budget_mb is not None and who.link_id is not None:
-                self._check_budget(session, who.link_id, new, budget_mb)
-            row = self._new_row(who, new)
-            session.add(row)
+        # Its empty temporary file is made (and fsynced) before the lock: other creations
+        # need not wait on the disk. One not wanted after all is removed; one a crash left
+        # behind is a stray that start-up removes.
+        row = self._new_row(who, new)
+        try:
+            with self._lock, self.sessions.begin() as session:
+                same = select(Upload).where(
+                    Upload.owner == who.owner,
+                    _link_is(who.link_id),
+                    Upload.sha256 == new.sha256,
+                    Upload.size == new.size,
+                    Upload.status == RECEIVING,
+                )
+                found = session.scalars(same.order_by(Upload.created_at)).first()
+                if found is not None:  # a closed tab or a dropped connection asks again
+                    self.partial(row.id).unlink()
+                    return Created(found)
+                if budget_mb is not None and who.link_id is not None:
+                    self._check_budget(session, who.link_id, new, budget_mb)
+                session.add(row)
+        except BaseException:
+            self.partial(row.id).unlink(missing_ok=True)
+            raise
         return Created(row)
 
     def _new_row(self, who: Uploader, new: NewUpload) -> Upload:
+        """A new upload's row, not yet added, and its empty temporary file, on disk."""
         now = time.time()
         upload_id = secrets.token_hex(16)
         self.partials.mkdir(parents=True, exist_ok=True)
