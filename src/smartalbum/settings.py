@@ -307,15 +307,6 @@ class Settings:
         parts = self.import_roots.split(os.pathsep)
         return [Path(p.strip()).expanduser().absolute() for p in parts if p.strip()]
 
-    @staticmethod
-    def describe() -> list[tuple[str, str, str]]:
-        """(environment variable, default, help) for every setting, for docs and --help."""
-        rows = []
-        for f in dataclasses.fields(Settings):
-            default = f.default if f.default is not dataclasses.MISSING else "(computed)"
-            rows.append((ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))
-        return rows
-
 
 def home_coordinates(text: str) -> tuple[float, float] | None:
     """The home setting's "lat,lon" as numbers (checked), or None when it names a place."""
