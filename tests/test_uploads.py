@@ -252,6 +252,59 @@ def test_a_checksum_mismatch_stores_nothing(server: Server) -> None:
     assert not list((server.root / ".partial").iterdir())
 
 
+def create_with(
+    client: httpx.Client, name: str, data: bytes, body: bytes, **more: str
+) -> httpx.Response:
+    """A tus creation that carries ``body`` as the upload's first bytes (creation-with-upload)."""
+    return client.post(
+        "/api/uploads",
+        content=body,
+        headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
+                 "Upload-Metadata": metadata(name, data, **more),
+                 "Content-Type": "application/offset+octet-stream"},
+    )  # fmt: skip
+
+
+def test_one_request_creates_sends_and_stores_a_small_photo(server: Server) -> None:
+    koala = (SAMPLES / "n01882714_koala.JPEG").read_bytes()
+    wombat = (SAMPLES / "n01883070_wombat.JPEG").read_bytes()
+    with server.client("editor") as editor:
+        assert "creation-with-upload" in editor.options("/api/uploads").headers["Tus-Extension"]
+        one = create_with(editor, "koala.jpg", koala, koala)
+        assert one.status_code == 201, one.text
+        assert one.headers["Upload-Offset"] == str(len(koala))
+        assert one.headers["Smartalbum-Status"] == "stored"
+        # A broken one beside it fails alone, naming its file, and stores nothing.
+        bad = create_with(editor, "wombat.jpg", wombat, wombat[:-1] + b"x")
+        assert "wombat.jpg" in assert_error(bad, 422, "checksum_mismatch")["message"]
+        text = b"not a photo at all"
+        fake = create_with(editor, "fake-koala.jpg", text, text)
+        assert "fake-koala.jpg" in assert_error(fake, 415, "unsupported_image_type")["message"]
+        photo = wait_for_photo(editor, one.headers["Location"])
+        assert photo["path"] == str(server.root / "editor" / "2021" / "06" / "koala.jpg")
+        labels = editor.get(f"/api/photos/{photo['photo_id']}").json()["labels"]
+        assert any("koala" in label["label"] for label in labels)
+    names = [p.name for p in files_in(server.root)]
+    assert "koala.jpg" in names and "wombat.jpg" not in names and "fake-koala.jpg" not in names
+
+
+def test_a_creation_with_part_of_the_file_goes_on_with_patch(server: Server) -> None:
+    data = (SAMPLES / "n01877812_wallaby.JPEG").read_bytes()
+    half = len(data) // 2
+    with server.client("editor") as editor:
+        first = create_with(editor, "wallaby.jpg", data, data[:half])
+        assert first.status_code == 201 and first.headers["Upload-Offset"] == str(half)
+        assert "Smartalbum-Status" not in first.headers
+        url = first.headers["Location"]
+        # Created again (a retry that never saw the answer): the same upload, no bytes taken.
+        again = create_with(editor, "wallaby.jpg", data, data)
+        assert again.headers["Location"] == url and again.headers["Upload-Offset"] == str(half)
+        done = patch(editor, url, half, data[half:])
+        assert done.status_code == 204 and done.headers["Smartalbum-Status"] == "stored"
+        wait_for_photo(editor, url)
+    assert [p.read_bytes() == data for p in files_in(server.root) if "wallaby" in p.name] == [True]
+
+
 def test_size_limits_are_refused_before_the_bytes(server: Server) -> None:
     with server.client("editor") as editor:
         big = b"x" * 10  # announced far larger than it is: refused on the announcement

@@ -180,9 +180,10 @@ class UploadStore:
         if new.sha256 in here:
             return Created(None, here[new.sha256])
         self._maybe_clean_up()
-        # Its empty temporary file is made (and fsynced) before the lock: other creations
-        # need not wait on the disk. One not wanted after all is removed; one a crash left
-        # behind is a stray that start-up removes.
+        # Its empty temporary file is made before the lock: other creations need not wait on
+        # the disk. One not wanted after all is removed; one a crash left behind is a stray
+        # that start-up removes. Not fsynced: no byte of it is acknowledged yet, and a lost
+        # one is an offset of 0 (the first chunk makes it again, and fsyncs its folder).
         row = self._new_row(who, new)
         try:
             with self._lock, self.sessions.begin() as session:
@@ -210,9 +211,8 @@ class UploadStore:
         now = time.time()
         upload_id = secrets.token_hex(16)
         self.partials.mkdir(parents=True, exist_ok=True)
-        with open(self.partial(upload_id), "xb") as file:
-            os.fsync(file.fileno())
-        placement.fsync_folder(self.partials)
+        with open(self.partial(upload_id), "xb"):
+            pass
         return Upload(
             id=upload_id, owner=who.owner, link_id=who.link_id, name=new.name, size=new.size,
             sha256=new.sha256, modified=new.modified, status=RECEIVING, created_at=now,
@@ -307,8 +307,9 @@ class UploadStore:
                 .where(Upload.id == upload.id)
                 .values(status=STORED, path=str(target), updated_at=time.time())
             )
+        # Not fsynced: a temporary name that comes back after a power cut belongs to no
+        # upload under way, and start-up removes it.
         partial.unlink(missing_ok=True)
-        placement.fsync_folder(self.partials)
         upload.status, upload.path = STORED, str(target)
         return upload
 
@@ -405,8 +406,9 @@ class Appender:
     ) -> None:
         self.store = store
         self.upload = upload
+        # Made again if a power cut took the unsynced empty file of a creation: offset 0.
         try:
-            self.fd = os.open(store.partial(upload.id), os.O_WRONLY | os.O_APPEND)
+            self.fd = os.open(store.partial(upload.id), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         except FileNotFoundError:
             raise NotFoundError(t("no upload {upload_id}", upload_id=upload.id)) from None
         try:
@@ -426,6 +428,8 @@ class Appender:
         self.hasher = hasher[0] if hasher is not None and hasher[1] == offset else None
         if self.hasher is None and offset == 0:
             self.hasher = hashlib.sha256()
+        self.first = offset == 0  # the temporary file's name is not durable yet
+        self.synced = True  # nothing written since the last fsync
 
     def write(self, data: bytes) -> None:
         """Append bytes; past the announced length is a 413 (what fit is kept)."""
@@ -436,6 +440,7 @@ class Appender:
             written = os.write(self.fd, view)
             view = view[written:]
         self.offset += len(keep)
+        self.synced = False
         if self.hasher is not None:
             self.hasher.update(keep)
         if len(data) > room:
@@ -450,14 +455,24 @@ class Appender:
         return self.offset == self.upload.size
 
     def sync(self) -> int:
-        """Make what arrived durable (before it is acknowledged); the offset now."""
+        """Make what arrived durable (before it is acknowledged); the offset now.
+
+        A complete upload's temporary name need not last: its bytes are linked into place
+        and that folder fsynced before the answer. A partial one's first chunk makes its
+        name durable too, or a power cut could lose bytes already acknowledged.
+        """
         os.fsync(self.fd)
+        self.synced = True
+        if self.first and not self.complete:
+            placement.fsync_folder(self.store.partials)
+            self.first = False
         return self.offset
 
     def close(self) -> None:
         """Make what arrived durable and release the lock (closing the file releases it)."""
         try:
-            os.fsync(self.fd)
+            if not self.synced:
+                os.fsync(self.fd)
         finally:
             os.close(self.fd)
         if self.hasher is not None and not self.complete:

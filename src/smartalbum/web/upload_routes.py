@@ -1,4 +1,5 @@
-"""Uploads into the library over HTTP: tus 1.0.0 (core, creation, termination).
+"""Uploads into the library over HTTP: tus 1.0.0 (core, creation, creation-with-upload,
+termination).
 
 ``/api/uploads`` is for accounts (editors and admins; web/auth.py); the same routes under
 ``/api/shared/{token}/uploads`` are for a share link's guests, when its sharer allows it:
@@ -7,9 +8,9 @@ link, within its budget. Before creating uploads a client asks ``POST .../check`
 of its files (by sha256) the library already holds; a creation of such content answers
 200 "already here" instead of 201.
 
-A chunk's body is streamed to the upload's temporary file (``request.stream()``, written
-off the event loop a megabyte at a time), never held whole in memory. The last chunk
-stores the photo; its folder then goes to the ingest queue, which indexes it.
+A chunk's body (a PATCH's, or a creation's first bytes) is streamed to the upload's
+temporary file (``request.stream()``, written off the event loop a megabyte at a time),
+never held whole in memory. The last chunk stores the photo, which then goes to be indexed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from limits import RateLimitItemPerHour, RateLimitItemPerMinute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.convertors import Convertor, register_url_convertor
 
+from smartalbum.catalog import Upload
 from smartalbum.errors import (
     ForbiddenError,
     NotFoundError,
@@ -96,7 +98,9 @@ CREATED: Responses = {
     201: {
         "description": "Created: send the bytes to Location with PATCH",
         "headers": {"Location": _header("The upload's URL"), "Upload-Offset": OFFSET,
-                    "Tus-Resumable": TUS},
+                    "Tus-Resumable": TUS,
+                    "Smartalbum-Status": _header("'stored' once the last byte is in (a body "
+                                                 "sent with the creation)")},
     },
     200: {
         "description": "Already here: the library holds this content; nothing to send",
@@ -117,6 +121,12 @@ PATCHED: Responses = {
                     "Smartalbum-Status": _header("'stored' once the last byte is in")},
     }
 }  # fmt: skip
+CREATION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": False,
+        "content": {OFFSET_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 CHUNK_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -228,7 +238,7 @@ class UploadHandlers:
         self.who(request, False)
         return Response(status_code=204, headers={
             "Tus-Resumable": TUS_VERSION, "Tus-Version": TUS_VERSION,
-            "Tus-Extension": "creation,termination",
+            "Tus-Extension": "creation,creation-with-upload,termination",
             "Tus-Max-Size": str(self.state.settings.max_file_mb * 1024 * 1024),
         })  # fmt: skip
 
@@ -243,14 +253,26 @@ class UploadHandlers:
             ]
         }
 
-    def create(
-        self, request: Request, length: int, metadata: str | None, version: str | None
+    async def create(
+        self,
+        request: Request,
+        length: int,
+        metadata: str | None,
+        version: str | None,
+        kind: str | None = None,
     ) -> Response:
-        """A new upload (201 with Location), or 200 if the library has its content."""
+        """A new upload (201 with Location), or 200 if the library has its content.
+
+        With a body (tus creation-with-upload: ``Content-Type`` is OFFSET_TYPE) its bytes
+        are the upload's first: a small photo is created, sent and stored in one request.
+        An upload already under way (the same content, resumed) takes no bytes here: its
+        Upload-Offset says where the client goes on with PATCH.
+        """
         _tus(version)
-        who, budget = self.who(request, True)
+        store = self.store()
+        who, budget = await run_in_threadpool(self.who, request, True)
         new = announced(length, parse_metadata(metadata))
-        created = self.store().create(who, new, budget)
+        created = await run_in_threadpool(store.create, who, new, budget)
         if created.upload is None:
             photo = "" if created.photo_id is None else str(created.photo_id)
             return _json(
@@ -258,11 +280,13 @@ class UploadHandlers:
                 {"Smartalbum-Photo": photo, "Tus-Resumable": TUS_VERSION},
             )  # fmt: skip
         upload = created.upload
-        return _json(
-            self._shown(self.store().describe(upload)), 201,
-            {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION,
-             "Upload-Offset": str(self.store().offset(upload))},
-        )  # fmt: skip
+        headers = {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION}
+        offset = store.offset(upload)
+        if _chunk_type(kind) and offset == 0 and length > 0:
+            headers.update(await self._receive(request, upload, 0))
+        else:
+            headers["Upload-Offset"] = str(offset)
+        return _json(self._shown(await run_in_threadpool(store.describe, upload)), 201, headers)
 
     def head(self, request: Request, upload_id: str) -> Response:
         """How far an upload got (the client resumes from there)."""
@@ -278,13 +302,20 @@ class UploadHandlers:
     ) -> Response:
         """Append the body to the upload from ``offset``; the last chunk stores the photo."""
         _tus(version)
-        if (kind or "").split(";")[0].strip().lower() != OFFSET_TYPE:
+        if not _chunk_type(kind):
             raise UnsupportedImageError(upload_id, t("a chunk is sent as {type}", type=OFFSET_TYPE))
         store = self.store()
         who = await run_in_threadpool(self.who, request, False)
         upload = await run_in_threadpool(store.find, who[0], _upload_id(upload_id))
+        headers = {"Tus-Resumable": TUS_VERSION, **await self._receive(request, upload, offset)}
+        return Response(status_code=204, headers=headers)
+
+    async def _receive(self, request: Request, upload: Upload, offset: int) -> dict[str, str]:
+        """The request's body appended to the upload from ``offset``, fsynced; the last
+        byte stores the photo and sends it to be indexed. The headers that say so."""
+        store = self.store()
         appender = await run_in_threadpool(store.appender, upload, offset)
-        headers = {"Tus-Resumable": TUS_VERSION}
+        headers: dict[str, str] = {}
         try:
             await _stream_into(request, appender.write)
             headers["Upload-Offset"] = str(await run_in_threadpool(appender.sync))
@@ -297,7 +328,7 @@ class UploadHandlers:
                 await run_in_threadpool(store.progressed, upload)
         finally:
             await run_in_threadpool(appender.close)
-        return Response(status_code=204, headers=headers)
+        return headers
 
     def get(self, request: Request, upload_id: str) -> dict[str, Any]:
         """An upload: its name, size, offset, status and, once indexed, its photo."""
@@ -334,6 +365,11 @@ async def _stream_into(request: Request, write: Callable[[bytes], None]) -> None
             gathered, size = [], 0
     if gathered:
         await run_in_threadpool(write, b"".join(gathered))
+
+
+def _chunk_type(kind: str | None) -> bool:
+    """Whether a Content-Type is tus's for upload bytes."""
+    return (kind or "").split(";")[0].strip().lower() == OFFSET_TYPE
 
 
 def _json(body: dict[str, Any], status: int, headers: dict[str, str]) -> Response:
@@ -418,8 +454,9 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
                     responses={204: {"description": "Tus-Version, Tus-Extension, Tus-Max-Size"},
                                **error_responses(*found)})  # fmt: skip
     def tus_options(request: Request) -> Response:
-        """What this tus server speaks: version 1.0.0, creation and termination, the largest
-        file it takes (Tus-Max-Size)."""
+        """What this tus server speaks: version 1.0.0, creation (with upload: a small photo's
+        bytes in the creating request) and termination, the largest file it takes
+        (Tus-Max-Size)."""
         return handlers.options(request)
 
     @router.post(f"{base}/check", dependencies=extra,
@@ -429,19 +466,24 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
         trash: a client uploads only the others."""
         return handlers.check(request, body)
 
-    @router.post(base, status_code=201, dependencies=extra,
-                 responses={**CREATED, **error_responses(*creating)})  # fmt: skip
-    def create_upload(
+    @router.post(base, status_code=201, dependencies=extra, openapi_extra=CREATION_BODY,
+                 responses={**CREATED, **error_responses(*creating, 409)})  # fmt: skip
+    async def create_upload(
         request: Request,
         length: UploadLength,
         metadata: UploadMetadata = None,
         version: TusResumable = None,
+        kind: ContentType = None,
     ) -> Response:
         """Start an upload (tus creation): 201 and its URL in Location, or 200 "already
         here" when the library holds its content. The same file created again while it is
         still arriving gets the same upload back, to resume. 413 past the size limit, 415
-        for a type the library does not index: before any byte is sent."""
-        return handlers.create(request, length, metadata, version)
+        for a type the library does not index: before any byte is sent.
+
+        tus creation-with-upload: a body sent as application/offset+octet-stream is the
+        upload's first bytes (a small photo: all of them, stored at once, as a PATCH would:
+        the answer's Upload-Offset and Smartalbum-Status say how far it got)."""
+        return await handlers.create(request, length, metadata, version, kind)
 
     @router.get(base, dependencies=extra, responses=error_responses(*found))
     def list_uploads(request: Request) -> dict[str, Any]:

@@ -224,6 +224,9 @@ function makeUploader(options) {
       const upload = new tus.Upload(entry.file, {
         endpoint,
         chunkSize: uploadChunkSize(),
+        // tus creation-with-upload: the first chunk goes with the creation, so a photo
+        // smaller than a chunk is one request instead of two.
+        uploadDataDuringCreation: true,
         retryDelays: RETRY_DELAYS,
         headers: options.headers(),
         metadata: { filename: entry.name, filetype: entry.file.type || "", sha256: entry.sha256,
