@@ -223,15 +223,21 @@ class WorkerPool:
         paths: Iterator[Path],
         batch_size: int,
         local: Callable[[list[Path]], list[Analysis]],
+        take: Callable[[int, bool], list[Path]] | None = None,
     ) -> Iterator[list[Analysis]]:
         """Analysed batches in the order of ``paths``, up to two queued on each worker.
 
         Until a worker has loaded its model (0.1–0.35 s), or if none can, the
-        batches are analysed here with ``local``: start-up costs no time.
+        batches are analysed here with ``local``: start-up costs no time. With ``take``
+        (files that arrive while this runs) the batches are ``take(size, wait)``: with
+        ``wait`` (nothing in flight) it blocks until there is one, [] once none will come;
+        without, it answers at once, [] if nothing is ready.
         """
         inflight: deque[tuple[int, list[str]]] = deque()
 
         def chunk() -> list[Path]:
+            if take is not None:
+                return take(batch_size, not inflight)
             return list(itertools.islice(paths, batch_size))
 
         while True:

@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from smartalbum.albums import RuleSet
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import JobFinishedError, SmartalbumError
 from smartalbum.i18n import t
+from smartalbum.ingest.feed import UploadFeed, index_feed
 from smartalbum.library import activity
+from smartalbum.library.indexer import IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +92,15 @@ class JobRunner:
         self._thread.submit(self._run, job, classifier, folders)
         return job
 
+    def submit_feed(self, classifier: Classifier, feed: UploadFeed, folder: Path) -> Job:
+        """Queue a run over the files ``feed`` hands out as uploads store them (into
+        ``folder``), until none comes for a while: an import job like the others."""
+        job = Job(id=uuid.uuid4().hex, folders=[str(folder)])
+        with self._lock:
+            self.jobs[job.id] = job
+        self._thread.submit(self._run, job, classifier, feed)
+        return job
+
     def get(self, job_id: str) -> Job | None:
         """The job with this id, if this server started it."""
         with self._lock:
@@ -117,40 +130,24 @@ class JobRunner:
                 self.cancel(job.id)
         self._thread.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, job: Job, classifier: Classifier, folders: list[Path]) -> None:
+    def _run(self, job: Job, classifier: Classifier, work: list[Path] | UploadFeed) -> None:
         from smartalbum.catalog import open_engine, session_factory
-        from smartalbum.library.indexer import Indexer
 
         with self._lock:
             if job.over:  # cancelled while queued
+                if isinstance(work, UploadFeed):
+                    work.ended()  # the next upload starts another run
                 return
             job.status = "running"
-
-        def count(items: Iterator[Any], total: int) -> Iterator[Any]:
-            job.total = total
-            for item in items:
-                if job.cancel_requested.is_set():
-                    return  # the indexer writes what it has in hand and ends the run
-                yield item
-                job.done += 1
-
         engine = None
         try:
             engine = open_engine(self.library)
             sessions = session_factory(engine)
             activity.log_now(sessions, job.by, activity.IMPORT, " ".join(job.folders))
-            if classifier.settings.broker:  # the work goes to `smartalbum worker` processes
-                from smartalbum.distributed import DistributedIndexer
-
-                distributed = DistributedIndexer(
-                    classifier.settings, sessions, self.library, rules=self.rules()
-                )
-                report = distributed.run(
-                    folders, wrap=count, confine=self.confine, job_id=job.id, by=job.by
-                )
+            if isinstance(work, UploadFeed):
+                report = self._feed(job, classifier, sessions, work)
             else:
-                indexer = Indexer(classifier, sessions, self.library, rules=self.rules())
-                report = indexer.run(folders, wrap=count, confine=self.confine)
+                report = self._import(job, classifier, sessions, work)
         except SmartalbumError as exc:
             job.status, job.error = "failed", exc.to_dict()
         except Exception as exc:  # recorded on the job and logged: never swallowed
@@ -165,6 +162,53 @@ class JobRunner:
                 engine.dispose()  # a server catalog's connections go back to the server
         job.finished = time.time()
         self._after(job, classifier)
+
+    def _import(
+        self,
+        job: Job,
+        classifier: Classifier,
+        sessions: sessionmaker[Session],
+        folders: list[Path],
+    ) -> IndexReport:
+        """An import of folders, here or on the distributed workers."""
+        from smartalbum.library.indexer import Indexer
+
+        def count(items: Iterator[Any], total: int) -> Iterator[Any]:
+            job.total = total
+            for item in items:
+                if job.cancel_requested.is_set():
+                    return  # the indexer writes what it has in hand and ends the run
+                yield item
+                job.done += 1
+
+        if classifier.settings.broker:  # the work goes to `smartalbum worker` processes
+            from smartalbum.distributed import DistributedIndexer
+
+            distributed = DistributedIndexer(
+                classifier.settings, sessions, self.library, rules=self.rules()
+            )
+            return distributed.run(
+                folders, wrap=count, confine=self.confine, job_id=job.id, by=job.by
+            )
+        indexer = Indexer(classifier, sessions, self.library, rules=self.rules())
+        return indexer.run(folders, wrap=count, confine=self.confine)
+
+    def _feed(
+        self, job: Job, classifier: Classifier, sessions: sessionmaker[Session], feed: UploadFeed
+    ) -> IndexReport:
+        """The uploads' run: their files as they come, until none comes for a while."""
+
+        def take(size: int, wait: bool) -> list[Path]:
+            return feed.take(size, wait, job.cancel_requested.is_set)
+
+        def done(n: int) -> None:
+            job.done += n
+
+        try:
+            return index_feed(classifier, sessions, self.library, self.rules(), take, done)
+        except BaseException:
+            feed.ended()  # the next upload starts another run
+            raise
 
     def _after(self, job: Job, classifier: Classifier) -> None:
         """The work after a finished local import (e.g. the INT8 model, once there are

@@ -16,11 +16,13 @@ from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.engines.explain import LazyExplainer
 from smartalbum.errors import ModelUnavailableError, SmartalbumError
 from smartalbum.i18n import t
+from smartalbum.ingest.feed import UploadFeed
 from smartalbum.ingest.queue import FolderQueue
 from smartalbum.ingest.schedule import Scheduler
 from smartalbum.ingest.trash import Trash
 from smartalbum.ingest.uploads import UploadStore
 from smartalbum.ingest.watch import FolderWatcher, distinct_roots
+from smartalbum.library import workers
 from smartalbum.library.int8 import auto_int8
 from smartalbum.library.roots import ImportRoots
 from smartalbum.settings import Settings
@@ -52,6 +54,8 @@ class AppState:
         )
         # Uploads and the watched folders ask here; a burst becomes one import job.
         self.ingest = FolderQueue(self.rescan)
+        # Stored uploads, by path, to one run that stays up while they keep coming.
+        self.feed = UploadFeed(self._start_feed)
         self.watcher = FolderWatcher(self.watched_roots, self.ingest.submit)
         # The periodic work, once across every server process on the catalog. Uploads add
         # the clean-up of stale partial uploads here: schedule.add("uploads.cleanup", ...).
@@ -63,6 +67,8 @@ class AppState:
 
     def load(self) -> None:
         """Load the classifier; a model that cannot load is kept as the reason for 503s."""
+        if not self.settings.broker:  # the import jobs' workers: their imports meanwhile
+            workers.prepare()
         try:
             self.classifier = Classifier.from_settings(self.settings)
         except ModelUnavailableError as exc:
@@ -136,6 +142,17 @@ class AppState:
         nothing was)."""
         done = Trash(self.library.get(), self.settings).purge_expired()
         return done if any(done.values()) else None
+
+    def index_stored(self, path: Path) -> None:
+        """Index a file an upload just stored: handed to the uploads' run (its folder to
+        the ingest queue when the work goes to distributed workers, or no model is loaded)."""
+        if self.classifier is None or self.settings.broker:
+            self.ingest.submit([path.parent])
+        else:
+            self.feed.submit([path])
+
+    def _start_feed(self) -> None:
+        self.jobs.submit_feed(self.ready_classifier(), self.feed, self.settings.upload_root_path())
 
     def rescan(self, folders: list[Path]) -> None:
         """Index what changed in these folders (the ingest queue's run): an import job."""

@@ -323,7 +323,7 @@ class UploadHandlers:
                 stored = await run_in_threadpool(store.finish, upload, appender.digest())
                 headers["Smartalbum-Status"] = stored.status
                 if stored.path:
-                    self.state.ingest.submit([Path(stored.path).parent])
+                    self.state.index_stored(Path(stored.path))
             else:
                 await run_in_threadpool(store.progressed, upload)
         finally:

@@ -1,0 +1,222 @@
+"""Stored uploads indexed as they arrive: one run kept up while they keep coming.
+
+An import job over a folder pays, each time, for its decode workers to start, its walk of
+the folder and its comparison with the catalog. A burst of uploads would pay that again
+and again, or wait for the burst to end. Here the files an upload stored are handed over
+by path, and one run takes them as they come: its worker processes stay up, batches go to
+them as soon as the workers have room, and each batch is written when it comes back. The
+run ends once no file came for ``idle`` seconds; the next upload starts another.
+
+The run is the caller's (``start``: an import job, so it has an id, progress and the
+library's lock, one job at a time with the others). What it writes goes through the same
+writer as any import; a file that moved here (the content of a missing photo) keeps its
+photo, as a folder's re-scan would have it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from smartalbum.albums import RuleSet
+from smartalbum.catalog import MISSING, LibraryLock, Photo
+from smartalbum.engines.classifier import Classifier
+from smartalbum.library import scan
+from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
+from smartalbum.library.indexer import IndexReport
+from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
+from smartalbum.library.writer import CatalogWriter, Written
+
+log = logging.getLogger(__name__)
+
+IDLE = 3.0  # seconds without a new file before the run (and its workers) ends
+GATHER = 0.1  # seconds a run waits for a whole batch when it has nothing else to do
+
+Take = Callable[[int, bool], list[Path]]
+Start = Callable[[], None]
+
+
+class UploadFeed:
+    """Files to index, taken by one run at a time, which ``start`` begins when none runs."""
+
+    def __init__(self, start: Start, idle: float = IDLE, gather: float = GATHER) -> None:
+        self._start = start
+        self.idle = idle
+        self.gather = gather
+        self._paths: list[Path] = []
+        self._running = False
+        self._wake = threading.Condition()
+
+    def submit(self, paths: list[Path]) -> None:
+        """Index these files soon (a run is started if none is under way)."""
+        with self._wake:
+            self._paths.extend(paths)
+            self._wake.notify_all()
+            starting, self._running = not self._running, True
+        if starting:
+            try:
+                self._start()
+            except BaseException:
+                with self._wake:
+                    self._running = False
+                raise
+
+    def ended(self) -> None:
+        """The run ended early (cancelled, failed): the next submit starts another; files
+        still waiting go with it (or with the next re-scan of their folder)."""
+        with self._wake:
+            self._running = False
+
+    def pending(self) -> list[Path]:
+        """The files waiting for a run."""
+        with self._wake:
+            return list(self._paths)
+
+    def take(self, size: int, wait: bool, stop: Callable[[], bool] = lambda: False) -> list[Path]:
+        """Up to ``size`` files. ``wait``: block until there are some, up to ``gather``
+        seconds more for a whole batch; [] after ``idle`` seconds without any, which ends
+        the run. Else a whole batch at once, or [] (the run has work in flight)."""
+        with self._wake:
+            if not wait:
+                return self._pop(size) if len(self._paths) >= size else []
+            deadline = time.monotonic() + self.idle
+            while not self._paths and not stop():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._wake.wait(min(left, 0.5))
+            if not self._paths or stop():
+                self._running = False  # the next submit starts a run
+                return []
+            whole = time.monotonic() + self.gather
+            while len(self._paths) < size and (left := whole - time.monotonic()) > 0:
+                self._wake.wait(left)
+            return self._pop(size)
+
+    def _pop(self, size: int) -> list[Path]:
+        batch, self._paths = self._paths[:size], self._paths[size:]
+        return batch
+
+
+def index_feed(
+    classifier: Classifier,
+    sessions: sessionmaker[Session],
+    library: str,
+    rules: RuleSet,
+    take: Take,
+    done: Callable[[int], None] = lambda _n: None,
+) -> IndexReport:
+    """One run over the files ``take`` hands out until it hands out none: analysed (in
+    worker processes when the engine can be shared), each batch written as it comes back."""
+    started = time.perf_counter()
+    report = IndexReport()
+    writer = CatalogWriter(sessions, classifier, rules)
+    classified = 0
+    with LibraryLock(library), ThreadPoolExecutor(1, "smartalbum-feed-writer") as thread:
+        pending = None
+        for batch in _analysed(classifier, sessions, take):
+            report.scanned += len(batch)
+            classified += sum(a.probabilities is not None for a in batch)
+            if pending is not None:  # one write at a time, the next batch analysed meanwhile
+                report.add(pending.result())
+            pending = thread.submit(_write, writer, sessions, batch)
+            done(len(batch))
+        if pending is not None:
+            report.add(pending.result())
+        writer.finish()
+    report.seconds = round(time.perf_counter() - started, 2)
+    report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
+    return report
+
+
+def _write(
+    writer: CatalogWriter, sessions: sessionmaker[Session], batch: list[Analysis]
+) -> Written:
+    known = _known(sessions, [a.path for a in batch])
+    return writer.write(batch, known)
+
+
+def _known(sessions: sessionmaker[Session], paths: list[str]) -> dict[str, int]:
+    """The photos already recorded at these paths (a re-scan came first): updated, not added."""
+    with sessions() as session:
+        rows = session.execute(select(Photo.path, Photo.id).where(Photo.path.in_(paths)))
+        return {path: photo_id for path, photo_id in rows}
+
+
+def _fresh(sessions: sessionmaker[Session], paths: list[Path]) -> tuple[list[Analysis], list[Path]]:
+    """Of these files, the moved copies of missing photos (hashed, ``moved_from`` set), and
+    the rest to analyse; files recorded already as they are (a re-scan was quicker) dropped."""
+    with sessions() as session:
+        rows = session.execute(
+            select(Photo.path, Photo.size, Photo.mtime).where(
+                Photo.path.in_([str(p) for p in paths]), Photo.status != MISSING
+            )
+        )
+        recorded = {path: (size, mtime) for path, size, mtime in rows}
+    new: list[Path] = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            new.append(path)  # analysis records why
+            continue
+        if recorded.get(str(path)) != (stat.st_size, stat.st_mtime):
+            new.append(path)
+    gone = {k.sha256: k.id for k in scan.missing_elsewhere(sessions, []) if k.sha256}
+    if not gone:
+        return [], new
+    return scan.find_moves(new, gone)
+
+
+def _analysed(
+    classifier: Classifier, sessions: sessionmaker[Session], take: Take
+) -> Iterator[list[Analysis]]:
+    """Batches of analysed files (and moves found) as ``take`` hands the files out."""
+    settings, engine = classifier.settings, classifier.engine
+    decoding = Decoding(
+        classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance
+    )
+    moves: list[Analysis] = []
+
+    def fresh(size: int, wait: bool) -> list[Path]:
+        while batch := take(size, wait):
+            found, rest = _fresh(sessions, batch)
+            moves.extend(found)
+            if rest:
+                return rest
+        return []
+
+    def local(batch: list[Path]) -> list[Analysis]:
+        with ThreadPoolExecutor(settings.decode_threads, "smartalbum-feed") as pool:
+            analysed = list(pool.map(lambda p: analyze(p, decoding), batch))
+        embed(engine, analysed)
+        return analysed
+
+    processes = settings.index_processes or len(usable_cores())
+    if processes > 1 and engine.shared is not None:
+        source = ModelSource(
+            engine.shared, settings.max_pixels, settings.fast_decode, settings.batch_size,
+            settings.enhance,
+        )  # fmt: skip
+        with WorkerPool(source, processes) as workers:
+            for batch in workers.batches(iter(()), settings.batch_size, local, fresh):
+                yield _with(moves, batch)
+    else:
+        while files := fresh(settings.batch_size, True):
+            yield _with(moves, local(files))
+    if moves:
+        yield _with(moves, [])
+
+
+def _with(moves: list[Analysis], batch: list[Analysis]) -> list[Analysis]:
+    """The batch and the moves found meanwhile (written in the same transaction)."""
+    found = moves[:]
+    moves.clear()
+    return found + batch
