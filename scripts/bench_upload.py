@@ -107,16 +107,21 @@ def index_rate(photos: list[Path], work: Path) -> dict[str, float]:
     for p in photos:
         os.link(p, folder / p.name)
     started = time.perf_counter()
-    run = subprocess.run(
+    run = subprocess.Popen(
         [sys.executable, "-m", "smartalbum", "index", str(folder), "--library",
          str(work / "index.db"), "--json"],
-        capture_output=True, text=True, check=True,
+        stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
+    cpu = TreeCpu(run.pid)
+    out, _ = run.communicate()
     wall = time.perf_counter() - started
-    report = json.loads(run.stdout)
+    used = cpu.seconds()
+    if run.returncode:
+        raise SystemExit(f"smartalbum index failed ({run.returncode})")
+    report = json.loads(out)
     return {"photos": report["added"], "seconds": report["seconds"], "wall_seconds": wall,
             "photos_per_second": report["added"] / report["seconds"],
-            "photos_per_second_wall": report["added"] / wall}  # fmt: skip
+            "photos_per_second_wall": report["added"] / wall, "cpu_seconds": used}  # fmt: skip
 
 
 class Client:
@@ -197,7 +202,7 @@ def upload_rate(
 
     try:
         started, cpu = time.perf_counter(), time.process_time()
-        server_cpu = _cpu_seconds(server.proc.pid)
+        server_cpu = TreeCpu(server.proc.pid)
         threads = [threading.Thread(target=client) for _ in range(clients)]
         for t in threads:
             t.start()
@@ -210,17 +215,18 @@ def upload_rate(
         while indexed(home / "library.db") < distinct:
             time.sleep(0.2)
         done = time.perf_counter() - started
-        server_cpu = _cpu_seconds(server.proc.pid) - server_cpu
+        server_cpu_seconds = server_cpu.seconds()
+        client_cpu -= server_cpu.own  # the sampler's, counted until the clients were done
     finally:
         server.stop()
     return {"photos": distinct, "clients": clients, "with_creation": with_creation,
             "upload_seconds": sent, "seconds": done, "photos_per_second": distinct / done,
-            "client_cpu_seconds": client_cpu, "server_cpu_seconds": server_cpu}  # fmt: skip
+            "client_cpu_seconds": client_cpu, "server_cpu_seconds": server_cpu_seconds}  # fmt: skip
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU seconds of a process and all its descendants, alive (the indexing workers and
-    their fork server) or ended and reaped."""
+def _tree_ticks(pid: int) -> dict[int, int]:
+    """CPU ticks of a process and each of its descendants now (each with its own reaped
+    children's)."""
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -237,7 +243,35 @@ def _cpu_seconds(pid: int) -> float:
         more = {c for c, parent in parents.items() if parent in mine} - mine
         grown = bool(more)
         mine |= more
-    return sum(ticks.get(p, 0) for p in mine) / os.sysconf("SC_CLK_TCK")
+    return {p: ticks[p] for p in mine if p in ticks}
+
+
+class TreeCpu:
+    """CPU seconds a process and its descendants (the indexing workers, their fork server)
+    use from now on, sampled every 0.25 s: a worker that ends unreaped by its parent counts
+    up to its last sample."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.first = _tree_ticks(pid)
+        self.last = dict(self.first)
+        self.own = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            self.last.update(_tree_ticks(self.pid))
+        self.own = time.thread_time()  # this thread's CPU: not the clients'
+
+    def seconds(self) -> float:
+        """CPU seconds used since this began."""
+        self._stop.set()
+        self._thread.join()
+        self.last.update(_tree_ticks(self.pid))
+        used = sum(t - self.first.get(p, 0) for p, t in self.last.items())
+        return used / os.sysconf("SC_CLK_TCK")
 
 
 def chunks_of(path: Path, size: int) -> Iterator[bytes]:

@@ -133,6 +133,7 @@ def index_feed(
         writer.finish()
     report.seconds = round(time.perf_counter() - started, 2)
     report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
+    log.info("indexed %d uploaded file(s) in %.1f s", report.scanned, report.seconds)
     return report
 
 

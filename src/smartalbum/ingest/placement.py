@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -59,10 +60,13 @@ def taken_at_of(path: Path) -> str | None:
         return None
 
 
-def candidates(folder: Path, name: str) -> list[Path]:
-    """The names to try in turn: ``IMG.jpg``, ``IMG (2).jpg``, ... ``IMG (999).jpg``."""
+def candidates(folder: Path, name: str) -> Iterator[Path]:
+    """The names to try in turn: ``IMG.jpg``, ``IMG (2).jpg``, ... ``IMG (999).jpg`` (made
+    as they are asked for: almost always the first is free)."""
     stem, suffix = os.path.splitext(name)
-    return [folder / name] + [folder / f"{stem} ({n}){suffix}" for n in range(2, 1000)]
+    yield folder / name
+    for n in range(2, 1000):
+        yield folder / f"{stem} ({n}){suffix}"
 
 
 def place(source: Path, folder: Path, name: str) -> Path:

@@ -140,10 +140,11 @@ class UploadStore:
         """The temporary file of an upload."""
         return self.partials / upload_id
 
-    def describe(self, upload: Upload) -> dict[str, Any]:
-        """The upload as the API shows it; its photo's id once the photo is indexed (a read)."""
+    def describe(self, upload: Upload, look: bool = True) -> dict[str, Any]:
+        """The upload as the API shows it; its photo's id once the photo is indexed (a read;
+        ``look``: False for one just stored, which cannot be indexed yet)."""
         photo_id = upload.photo_id
-        if photo_id is None and upload.status == STORED and upload.path:
+        if look and photo_id is None and upload.status == STORED and upload.path:
             with self.sessions() as session:
                 photo_id = session.scalar(select(Photo.id).where(Photo.path == upload.path))
         return {

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,7 +41,7 @@ from smartalbum.errors import (
 )
 from smartalbum.i18n import t
 from smartalbum.ingest.trash import Trash
-from smartalbum.ingest.uploads import SHA256, NewUpload, Uploader, UploadStore
+from smartalbum.ingest.uploads import SHA256, Appender, Created, NewUpload, Uploader, UploadStore
 from smartalbum.library.accounts import Principal
 from smartalbum.web.auth import client_address
 from smartalbum.web.errors import error_responses
@@ -270,9 +270,7 @@ class UploadHandlers:
         """
         _tus(version)
         store = self.store()
-        who, budget = await run_in_threadpool(self.who, request, True)
-        new = announced(length, parse_metadata(metadata))
-        created = await run_in_threadpool(store.create, who, new, budget)
+        created = await run_in_threadpool(self._create, request, length, metadata)
         if created.upload is None:
             photo = "" if created.photo_id is None else str(created.photo_id)
             return _json(
@@ -286,7 +284,12 @@ class UploadHandlers:
             headers.update(await self._receive(request, upload, 0))
         else:
             headers["Upload-Offset"] = str(offset)
-        return _json(self._shown(await run_in_threadpool(store.describe, upload)), 201, headers)
+        # Just created or stored: not indexed yet, nothing to look up.
+        return _json(self._shown(store.describe(upload, look=False)), 201, headers)
+
+    def _create(self, request: Request, length: int, metadata: str | None) -> Created:
+        who, budget = self.who(request, True)
+        return self.store().create(who, announced(length, parse_metadata(metadata)), budget)
 
     def head(self, request: Request, upload_id: str) -> Response:
         """How far an upload got (the client resumes from there)."""
@@ -312,22 +315,46 @@ class UploadHandlers:
 
     async def _receive(self, request: Request, upload: Upload, offset: int) -> dict[str, str]:
         """The request's body appended to the upload from ``offset``, fsynced; the last
-        byte stores the photo and sends it to be indexed. The headers that say so."""
-        store = self.store()
-        appender = await run_in_threadpool(store.appender, upload, offset)
-        headers: dict[str, str] = {}
+        byte stores the photo and sends it to be indexed. The headers that say so.
+
+        A body of one block (a photo, mostly) is received first and then written, stored
+        and answered in one trip to a thread: each trip costs the event loop a wake-up.
+        """
+        stream = request.stream()
+        block, more = await _block(stream)
+        if not more:
+            return await run_in_threadpool(self._append, upload, offset, [block])
+        appender = await run_in_threadpool(self.store().appender, upload, offset)
         try:
-            await _stream_into(request, appender.write)
-            headers["Upload-Offset"] = str(await run_in_threadpool(appender.sync))
-            if appender.complete:
-                stored = await run_in_threadpool(store.finish, upload, appender.digest())
-                headers["Smartalbum-Status"] = stored.status
-                if stored.path:
-                    self.state.index_stored(Path(stored.path))
-            else:
-                await run_in_threadpool(store.progressed, upload)
+            await run_in_threadpool(appender.write, block)
+            while more:
+                block, more = await _block(stream)
+                await run_in_threadpool(appender.write, block)
+            return await run_in_threadpool(self._complete, upload, appender)
         finally:
             await run_in_threadpool(appender.close)
+
+    def _append(self, upload: Upload, offset: int, blocks: list[bytes]) -> dict[str, str]:
+        """Write these bytes from ``offset``, then as ``_complete``."""
+        appender = self.store().appender(upload, offset)
+        try:
+            for block in blocks:
+                appender.write(block)
+            return self._complete(upload, appender)
+        finally:
+            appender.close()
+
+    def _complete(self, upload: Upload, appender: Appender) -> dict[str, str]:
+        """Make the bytes durable; the last ones store the photo and send it to be indexed."""
+        store = self.store()
+        headers = {"Upload-Offset": str(appender.sync())}
+        if appender.complete:
+            stored = store.finish(upload, appender.digest())
+            headers["Smartalbum-Status"] = stored.status
+            if stored.path:
+                self.state.index_stored(Path(stored.path))
+        else:
+            store.progressed(upload)
         return headers
 
     def get(self, request: Request, upload_id: str) -> dict[str, Any]:
@@ -353,18 +380,16 @@ class UploadHandlers:
         return {k: v for k, v in upload.items() if k != "path"} if self.guests else upload
 
 
-async def _stream_into(request: Request, write: Callable[[bytes], None]) -> None:
-    """The request's body to ``write``, a megabyte at a time, off the event loop."""
+async def _block(stream: AsyncIterator[bytes]) -> tuple[bytes, bool]:
+    """The next megabyte or so of a request's body, and whether more follows."""
     gathered: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    async for chunk in stream:
         gathered.append(chunk)
         size += len(chunk)
         if size >= WRITE_BLOCK:
-            await run_in_threadpool(write, b"".join(gathered))
-            gathered, size = [], 0
-    if gathered:
-        await run_in_threadpool(write, b"".join(gathered))
+            return b"".join(gathered), True
+    return b"".join(gathered), False
 
 
 def _chunk_type(kind: str | None) -> bool:
