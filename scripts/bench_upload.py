@@ -211,12 +211,11 @@ def upload_rate(
         sent = time.perf_counter() - started
         if errors:
             raise SystemExit(f"{len(errors)} uploads failed, the first: {errors[0]!r}")
-        client_cpu = time.process_time() - cpu
+        client_cpu = time.process_time() - cpu - server_cpu.own()  # not the sampler's
         while indexed(home / "library.db") < distinct:
             time.sleep(0.2)
         done = time.perf_counter() - started
         server_cpu_seconds = server_cpu.seconds()
-        client_cpu -= server_cpu.own  # the sampler's, counted until the clients were done
     finally:
         server.stop()
     return {"photos": distinct, "clients": clients, "with_creation": with_creation,
@@ -255,7 +254,6 @@ class TreeCpu:
         self.pid = pid
         self.first = _tree_ticks(pid)
         self.last = dict(self.first)
-        self.own = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -263,7 +261,11 @@ class TreeCpu:
     def _sample(self) -> None:
         while not self._stop.wait(0.25):
             self.last.update(_tree_ticks(self.pid))
-        self.own = time.thread_time()  # this thread's CPU: not the clients'
+
+    def own(self) -> float:
+        """CPU seconds the sampling itself used so far (it runs in the clients' process)."""
+        ident = self._thread.ident
+        return time.clock_gettime(time.pthread_getcpuclockid(ident)) if ident else 0.0
 
     def seconds(self) -> float:
         """CPU seconds used since this began."""
