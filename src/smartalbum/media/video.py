@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -23,8 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
+from smartalbum import imaging
 from smartalbum.errors import ImageDecodeError, ImageTooLargeError, UnsupportedImageError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata
@@ -130,6 +133,30 @@ def read(
     duration = _duration(probe, stream)
     frames = _frames(path, name, spread(duration, count), min_side)
     return Clip(container, stream.get("codec_name"), duration, meta, frames)
+
+
+def model_input(
+    source: imaging.ImageSource,
+    preprocess: imaging.Preprocess,
+    *,
+    name: str,
+    max_pixels: int,
+    enhance: str = "off",
+) -> np.ndarray | None:
+    """A video's frames as the model's input, (frames, 3, size, size); None if it is no video."""
+    if isinstance(source, bytes):  # an upload: ffmpeg seeks in a file, so it gets one
+        if sniff(source[:HEAD]) is None:
+            return None
+        with tempfile.NamedTemporaryFile(prefix="smartalbum-video-") as spool:
+            spool.write(source)
+            spool.flush()
+            clip = read(Path(spool.name), name=name, min_side=preprocess.resize_size,
+                        max_pixels=max_pixels)  # fmt: skip
+    elif isinstance(source, (str, os.PathLike)) and sniff_file(Path(source)) is not None:
+        clip = read(Path(source), name=name, min_side=preprocess.resize_size, max_pixels=max_pixels)
+    else:
+        return None
+    return np.stack([imaging.model_input(f, preprocess, enhance) for f in clip.frames])
 
 
 def spread(duration: float | None, count: int) -> list[float]:
