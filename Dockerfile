@@ -10,6 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Videos are decoded by Debian's ffmpeg in a subprocess (never linked into the Python process).
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 smartalbum
 WORKDIR /opt/smartalbum
 COPY pyproject.toml README.md ./

@@ -17,6 +17,7 @@ LAYERS: list[set[str]] = [
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
     {"imaging"},
     {"metadata", "places"},
+    {"media"},  # videos (and other files that are not plain stills): their frames and facts
     {"models"},
     {"engines"},
     {"catalog"},

@@ -155,6 +155,12 @@ def _v8_trash_uploads(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Upload))
 
 
+def _video_columns(connection: Any) -> None:
+    _add_columns(
+        connection, "photos", {"kind": "VARCHAR(8)", "duration": "FLOAT", "codec": "VARCHAR(16)"}
+    )
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -164,6 +170,7 @@ MIGRATIONS: list[Step] = [
     _v6_index_jobs,
     _v7_categories,
     _v8_trash_uploads,
+    _video_columns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -75,6 +75,10 @@ class Photo(Base):
     # file, so it never deletes it from disk); a guest's upload names its share link.
     uploaded_by: Mapped[str | None] = mapped_column(String(64))
     upload_link_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # "video" for a video, whose seconds and codec follow ("photo" or None: a still).
+    kind: Mapped[str | None] = mapped_column(String(8))
+    duration: Mapped[float | None] = mapped_column(Float)
+    codec: Mapped[str | None] = mapped_column(String(16))
 
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"

@@ -387,6 +387,7 @@ def _serving_engine(settings: Settings) -> dict[str, Any] | None:
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.media import video
     from smartalbum.models.weights import find_weights
     from smartalbum.models.zoo import MODELS
 
@@ -411,8 +412,10 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
             }
         )
     serving = _serving_engine(settings)
+    decoder = video.decoder()  # the install's, the same for every model
     for row in rows:
         row["engine"] = serving if row["default"] else None
+        row["video_decoder"] = decoder
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -423,6 +426,11 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{mark} {row['name']:<20} {row['title']}\n    {status}")
         if row["engine"]:
             show(t("    engine {reason}", reason=row["engine"]["reason"]))
+    kinds = ", ".join(video.CONTAINERS)
+    if decoder is None:
+        show(t("videos ({containers}): not decoded, ffmpeg is not installed", containers=kinds))
+    else:
+        show(t("videos ({containers}): {decoder}", containers=kinds, decoder=decoder))
     return EXIT_OK
 
 

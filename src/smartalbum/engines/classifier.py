@@ -20,6 +20,7 @@ from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import t
 from smartalbum.imaging import ImageSource
+from smartalbum.media import video
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.models.weights import resolve_weights
 from smartalbum.models.zoo import ModelSpec, get_model
@@ -109,7 +110,13 @@ class Classifier:
         return self.choice.to_dict(lang) if self.choice else forced_info(self.engine.name, lang)
 
     def load(self, source: ImageSource, name: str | None = None) -> np.ndarray:
-        """Decode and preprocess one input; raises ImageDecodeError."""
+        """Decode and preprocess one input (a video: a row a frame); raises ImageDecodeError."""
+        frames = video.model_input(
+            source, self.preprocess, name=imaging.display_name(source, name),
+            max_pixels=self.settings.max_pixels, enhance=self.settings.enhance,
+        )  # fmt: skip
+        if frames is not None:
+            return frames
         return imaging.load(
             source,
             self.preprocess,
@@ -173,21 +180,23 @@ class Classifier:
         k: int,
         embeddings: bool,
     ) -> Iterator[Result]:
-        arrays = [value for _, value in decoded if isinstance(value, np.ndarray)]
+        # A photo is one row of the model's batch, a video a row a frame, pooled by their mean.
+        arrays = [_rows(value) for _, value in decoded if isinstance(value, np.ndarray)]
         if arrays:
-            logits, features = self.engine.embed(np.stack(arrays))
+            logits, features = self.engine.embed(np.concatenate(arrays))
             probabilities = calibrated(logits, self.spec)
         row = 0
         for label, value in decoded:
             if isinstance(value, SmartalbumError):
                 yield Result(label, [], error=value)
                 continue
+            end = row + len(_rows(value))
             yield Result(
                 label,
-                self.top_k(probabilities[row], k),
-                embedding=features[row] if embeddings else None,
+                self.top_k(probabilities[row:end].mean(axis=0), k),
+                embedding=features[row:end].mean(axis=0) if embeddings else None,
             )
-            row += 1
+            row = end
 
     def top_k(self, probabilities: np.ndarray, k: int) -> list[Prediction]:
         """The k most probable classes, best first, named in both languages."""
@@ -202,6 +211,11 @@ class Classifier:
                 )
             )
         return predictions
+
+
+def _rows(array: np.ndarray) -> np.ndarray:
+    """An input as the model's rows: a photo's one, or a video's frames."""
+    return array if array.ndim == 4 else array[np.newaxis]
 
 
 def model_files(settings: Settings) -> ModelFiles:

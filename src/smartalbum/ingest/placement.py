@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from smartalbum.imaging import SUPPORTED_SUFFIXES
+from smartalbum.media import video
 from smartalbum.metadata import read_metadata
 
 MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may have, room for " (99)"
@@ -25,7 +26,9 @@ MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may have, room for 
 SUFFIX_OF = {
     "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif",
     "BMP": ".bmp", "DIB": ".bmp", "TIFF": ".tif", "HEIF": ".heic", "AVIF": ".avif",
+    **{container: f".{container.lower()}" for container in video.CONTAINERS},
 }  # fmt: skip
+INDEXED_SUFFIXES = SUPPORTED_SUFFIXES | video.SUFFIXES  # what an upload may be called
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})")
 
@@ -35,7 +38,7 @@ def safe_name(name: str, fmt: str | None = None) -> str:
     base = re.split(r"[/\\]", name)[-1]  # "../../etc/passwd" -> "passwd"
     base = _UNSAFE.sub("", base).strip().lstrip(".").strip()
     stem, suffix = os.path.splitext(base)
-    if suffix.lower() not in SUPPORTED_SUFFIXES:
+    if suffix.lower() not in INDEXED_SUFFIXES:
         stem, suffix = base, SUFFIX_OF.get(fmt or "", ".jpg")
     stem = stem or "upload"
     while len((stem + suffix).encode()) > MAX_NAME_BYTES:

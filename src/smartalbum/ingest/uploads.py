@@ -38,8 +38,10 @@ from smartalbum.errors import (
     UploadTooLargeError,
 )
 from smartalbum.i18n import t
-from smartalbum.imaging import SUPPORTED_SUFFIXES, sniff
+from smartalbum.imaging import sniff
 from smartalbum.ingest import placement
+from smartalbum.ingest.placement import INDEXED_SUFFIXES
+from smartalbum.media import video
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +234,12 @@ class UploadStore:
             )  # fmt: skip
         suffix = os.path.splitext(new.name)[1].lower()
         media = (new.filetype or "").lower()
-        typed = media.startswith("image/") or media in ("", "application/octet-stream")
-        if (suffix and suffix not in SUPPORTED_SUFFIXES) or not typed or (not suffix and not media):
+        typed = media.startswith(("image/", "video/")) or media in ("", "application/octet-stream")
+        if (suffix and suffix not in INDEXED_SUFFIXES) or not typed or (not suffix and not media):
             raise UnsupportedImageError(
                 new.name,
                 t("not a photo type the library indexes ({kinds})",
-                  kinds=" ".join(sorted(SUPPORTED_SUFFIXES))),
+                  kinds=" ".join(sorted(INDEXED_SUFFIXES))),
             )  # fmt: skip
 
     def _check_budget(self, session: Session, link_id: int, new: NewUpload, budget: int) -> None:
@@ -292,7 +294,7 @@ class UploadStore:
                       "(sent {sent}, received {got}); nothing was stored",
                       name=upload.name, sent=upload.sha256[:12], got=actual[:12])
                 )  # fmt: skip
-            fmt = sniff(partial, upload.name)
+            fmt = video.sniff_file(partial) or sniff(partial, upload.name)
         except (ChecksumMismatchError, ImageDecodeError):
             self._remove(upload.id)
             raise

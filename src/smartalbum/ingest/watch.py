@@ -21,6 +21,7 @@ from pathlib import Path
 from watchfiles import Change, watch
 
 from smartalbum import imaging
+from smartalbum.media import video
 
 log = logging.getLogger(__name__)
 
@@ -146,4 +147,5 @@ def _visible(name: str, roots: list[Path]) -> bool:
     if any(part.startswith(".") for part in parts):
         return False
     # A folder's events matter too (one moved in or away); its name has no photo suffix.
-    return path.suffix.lower() in imaging.SUPPORTED_SUFFIXES or not path.suffix or path.is_dir()
+    indexed = path.suffix.lower() in imaging.SUPPORTED_SUFFIXES | video.SUFFIXES
+    return indexed or not path.suffix or path.is_dir()

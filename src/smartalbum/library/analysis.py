@@ -21,6 +21,7 @@ from smartalbum.engines import Engine
 from smartalbum.engines.classifier import calibrated
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
+from smartalbum.media import video
 from smartalbum.metadata import PhotoMetadata, read_metadata
 
 THUMBNAIL_SIDE = 256
@@ -49,6 +50,9 @@ class Analysis:
     embedding: np.ndarray | None = None
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
+    kind: str = "photo"  # or "video": then ``array`` holds a frame a row, pooled by ``embed``
+    duration: float | None = None  # a video's seconds
+    codec: str | None = None  # a video's codec (h264, hevc, vp9, ...)
 
     def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
@@ -85,6 +89,10 @@ def analyze(path: Path, decoding: Decoding) -> Analysis:
     """Everything but the model's output for one file; any failure is recorded, never raised."""
     analysis = Analysis(str(path), 0, 0.0)
     try:
+        if video.sniff_file(path) is not None:
+            analysis = Analysis(str(path), 0, 0.0, kind="video")
+            _learn_video(analysis, path, decoding)
+            return analysis
         analysis, data = read_and_hash(path)
         if data is not None:
             _learn(analysis, data, decoding)
@@ -109,6 +117,33 @@ def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
         analysis.meta = read_metadata(data)
     except Exception:  # pixels decoded; a header we cannot read costs only metadata
         analysis.meta = PhotoMetadata(img.width, img.height, "?")
+
+
+def _learn_video(analysis: Analysis, path: Path, decoding: Decoding) -> None:
+    """A video's hash, facts, poster thumbnail and frames for the model; raises on failure."""
+    stat = path.stat()
+    analysis.size, analysis.mtime = stat.st_size, stat.st_mtime
+    if not stat.st_size:
+        raise ImageDecodeError(str(path), t("empty file (0 bytes)"))
+    analysis.sha256 = file_sha256(path)  # streamed: a video can be gigabytes
+    clip = video.read(
+        path, name=str(path), min_side=decoding.preprocess.resize_size,
+        max_pixels=decoding.max_pixels,
+    )  # fmt: skip
+    analysis.meta, analysis.duration, analysis.codec = clip.meta, clip.duration, clip.codec
+    analysis.thumbnail, small = make_thumbnail(clip.frames[0])
+    analysis.dhash = imaging.dhash(small)  # the poster's: a copy of the video is a duplicate
+    frames = [imaging.model_input(f, decoding.preprocess, decoding.enhance) for f in clip.frames]
+    analysis.array = np.stack(frames)
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """The sha256 of a file read a chunk at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def embed(engine: Engine, batch: list[Analysis]) -> None:
@@ -136,18 +171,27 @@ def embed(engine: Engine, batch: list[Analysis]) -> None:
 
 
 def _embed(engine: Engine, decoded: list[Analysis]) -> None:
-    arrays = [a.array for a in decoded]
-    logits, features = engine.embed(np.stack(arrays))  # type: ignore[arg-type]
+    # A photo is one row of the model's batch, a video one row a frame.
+    arrays = [_rows(a.array) for a in decoded]
+    rows = sum(len(a) for a in arrays)
+    logits, features = engine.embed(np.concatenate(arrays))
     probabilities = calibrated(logits, engine.spec)
     # Checked before anything is set: a wrong answer must not be taken for a right one.
-    if probabilities.shape[0] != len(decoded) or features.shape[0] != len(decoded):
-        raise ValueError(
-            f"the engine answered {probabilities.shape[0]} rows for {len(decoded)} inputs"
-        )
-    for row, analysis in enumerate(decoded):
+    if probabilities.shape[0] != rows or features.shape[0] != rows:
+        raise ValueError(f"the engine answered {probabilities.shape[0]} rows for {rows} inputs")
+    start = 0
+    for analysis, array in zip(decoded, arrays, strict=True):
+        end = start + len(array)
         analysis.array = None
-        analysis.probabilities = probabilities[row]
-        analysis.embedding = features[row]
+        # A video's frames pooled by their mean: what the video shows most of the time.
+        analysis.probabilities = probabilities[start:end].mean(axis=0)
+        analysis.embedding = features[start:end].mean(axis=0)
+        start = end
+
+
+def _rows(array: np.ndarray | None) -> np.ndarray:
+    assert array is not None, "only decoded files are embedded"
+    return array if array.ndim == 4 else array[np.newaxis]
 
 
 def failure(path: str, exc: Exception, doing: Message = ANALYSING) -> SmartalbumError:

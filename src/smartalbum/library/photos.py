@@ -72,4 +72,7 @@ def _facts(photo: Photo) -> dict[str, Any]:
         "gps": gps,
         "place": stored_place.parse(photo.place),
         "model": photo.model,
+        "kind": photo.kind or "photo",
+        "duration": photo.duration,
+        "codec": photo.codec,
     }

@@ -26,6 +26,9 @@ from smartalbum import imaging
 from smartalbum.catalog import MISSING, TRASH_PURGED, Photo
 from smartalbum.library.analysis import Analysis, read_and_hash
 from smartalbum.library.roots import inside
+from smartalbum.media import video
+
+SUFFIXES = imaging.SUPPORTED_SUFFIXES | video.SUFFIXES  # the files a walk picks up
 
 
 class Known(NamedTuple):
@@ -93,7 +96,7 @@ def walk(
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 path = Path(folder) / name
-                if name.startswith(".") or path.suffix.lower() not in imaging.SUPPORTED_SUFFIXES:
+                if name.startswith(".") or path.suffix.lower() not in SUFFIXES:
                     continue
                 # Its folder is inside: only a link can lead out.
                 if (

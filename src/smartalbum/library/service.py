@@ -36,6 +36,7 @@ from smartalbum.i18n import t
 from smartalbum.library import activity, corrections
 from smartalbum.library.pages import page_size
 from smartalbum.library.photos import photo_json
+from smartalbum.media import video
 from smartalbum.models.labels import ClassLabel, LabelSet, load_labels
 from smartalbum.settings import Settings
 
@@ -198,7 +199,9 @@ class PhotoLibrary:
         with self.sessions() as session:
             photo = self.present(session, photo_id)
             roots = [os.path.realpath(r) for r in session.scalars(select(Root.path))]
-        media_type = imaging.MEDIA_TYPES.get(photo.format or "", "application/octet-stream")
+        media_type = {**imaging.MEDIA_TYPES, **video.MEDIA_TYPES}.get(
+            photo.format or "", "application/octet-stream"
+        )
         real = os.path.realpath(photo.path)
         inside = any(os.path.commonpath([real, root]) == root for root in roots)
         if not inside or not os.path.isfile(real):

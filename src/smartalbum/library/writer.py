@@ -214,6 +214,7 @@ class CatalogWriter:
             "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
             "gps_alt": None, "taken_at_offset": None, "time_source": None, "warnings": None,
             "place": None, "albums_digest": self.rules.digest,  # grouped in the same transaction
+            "kind": a.kind, "duration": a.duration, "codec": a.codec,
         }  # fmt: skip
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
@@ -13,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from smartalbum.engines.classifier import Prediction
 from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
+from smartalbum.media import video
 from smartalbum.models.zoo import MODELS
 from smartalbum.settings import MAX_TOP_K
 from smartalbum.web.batching import Classified
@@ -23,8 +25,10 @@ from smartalbum.web.state import AppState
 
 ALBUM_LABELS = 5
 
-# The types imaging decodes (imaging.SUPPORTED_FORMATS), as the media types of an upload.
+# The types imaging decodes (imaging.SUPPORTED_FORMATS), as the media types of an upload,
+# and the videos media.video decodes (classified from their frames).
 IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/bmp, image/tiff, image/heic, image/heif, image/avif"  # noqa: E501
+IMAGE_TYPES += ", " + ", ".join(sorted(set(video.MEDIA_TYPES.values())))
 _PHOTO = {"type": "string", "format": "binary"}
 
 # The form is read by hand (one photo or several, per-file errors), so its schema is spelled
@@ -38,7 +42,7 @@ PREDICT_BODY: dict[str, Any] = {
                     "type": "object",
                     "title": "PhotoUpload",
                     "properties": {
-                        "file": {**_PHOTO, "description": "One photo: answered with its labels"},
+                        "file": {**_PHOTO, "description": "One photo or video: its labels"},
                         "files": {
                             "type": "array",
                             "items": _PHOTO,
@@ -124,7 +128,7 @@ def predict_router(state: AppState, categories: CategoryCache | None = None) -> 
 
     @router.get("/api/health")
     async def health(request: Request) -> dict[str, Any]:
-        """Whether the model is loaded and which one serves."""
+        """Whether the model is loaded, which one serves, and the video decoder (None: none)."""
         classifier = state.classifier
         error = state.load_error
         lang = request_language(request)
@@ -134,6 +138,7 @@ def predict_router(state: AppState, categories: CategoryCache | None = None) -> 
             "engine": classifier.engine.name if classifier else None,
             "engine_choice": classifier.engine_info(lang) if classifier else None,
             "error": error.to_dict(lang) if error else None,
+            "video_decoder": video.decoder(),
         }
 
     @router.get("/api/models")
@@ -270,7 +275,14 @@ async def _predict_upload(state: AppState, upload: UploadFile, top_k: int) -> Cl
     loop = asyncio.get_running_loop()
     array = await loop.run_in_executor(state.decoders, classifier.load, data, name)
     # At least the top 5: the albums are computed from five labels, as for the catalog.
-    return await state.batcher.classify(array, max(top_k, ALBUM_LABELS))
+    k = max(top_k, ALBUM_LABELS)
+    if array.ndim == 3:
+        return await state.batcher.classify(array, k)
+    # A video: its frames go through the batcher, pooled by their mean as the indexer does.
+    frames = await asyncio.gather(*(state.batcher.classify(frame, k) for frame in array))
+    probabilities = np.mean([f.probabilities for f in frames], axis=0)
+    embedding = np.mean([f.embedding for f in frames], axis=0)
+    return Classified(classifier.top_k(probabilities, k), probabilities, embedding)
 
 
 def _albums_json(

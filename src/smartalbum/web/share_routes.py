@@ -138,7 +138,7 @@ class SharedView:
             for p in photo["labels"][:SHOWN_LABELS]
             if p["probability"] >= GUEST_FLOOR
         ]
-        keep = ("id", "width", "height", "taken_at")
+        keep = ("id", "width", "height", "taken_at", "kind", "duration")
         return {**{k: photo[k] for k in keep}, "labels": labels}
 
 

@@ -152,9 +152,11 @@ function photoGrid(fetchPage, caption) {
   const photos = [];
   function add(p) {
     const cap = caption(p);
-    list.append(el("li", {}, el("a", { href: `#/photo/${p.id}`, "data-photo": p.id, title: p.path.split("/").pop() },
+    const link = el("a", { href: `#/photo/${p.id}`, "data-photo": p.id, title: p.path.split("/").pop() },
       el("img", { src: thumb(p.id), alt: cap || p.path.split("/").pop(), loading: "lazy", width: 150, height: 150 }),
-      cap ? el("span", { class: "caption", text: cap }) : null)));
+      cap ? el("span", { class: "caption", text: cap }) : null);
+    if (isVideo(p)) markVideo(link);  // video.js
+    list.append(el("li", {}, link));
   }
   async function next() {
     if (busy || offset >= total) return;
@@ -291,8 +293,10 @@ async function photoView(id) {
     fact("place", photo.gps ? `${photo.gps.lat.toFixed(4)}, ${photo.gps.lon.toFixed(4)}` : null);
     fact("file", photo.path);
     show(el("div", { class: "detail" },
-      el("div", { class: "photo" }, el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
-                                                  onerror: (e) => { e.target.src = thumb(id); } })),
+      el("div", { class: "photo" }, isVideo(photo)  // video.js
+        ? videoPlayer(`/api/photos/${id}/original`, thumb(id), photo.labels.length ? label(photo.labels[0]) : photo.name)
+        : el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
+                      onerror: (e) => { e.target.src = thumb(id); } })),
       el("div", { class: "panel" },
         el("h3", { class: "labels-heading", text: labelsHeading(photo) }), bars,
         el("h3", { text: t("setLabel") }), form,

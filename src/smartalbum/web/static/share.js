@@ -80,6 +80,7 @@ function cell(p) {
   if (date) span.append(date);
   link.append(img);
   if (span.childElementCount) link.append(span);
+  if (isVideo(p)) markVideo(link);  // video.js
   link.addEventListener("click", (e) => { e.preventDefault(); view(p); });
   const item = document.createElement("li");
   item.append(link);
@@ -89,6 +90,7 @@ function cell(p) {
 function view(p) {
   byId("viewer-img").src = `${base}/photos/${p.id}/original`;
   byId("viewer-img").alt = p.labels[0] ? label(p.labels[0]) : "";
+  showInViewer(byId("viewer-img"), p, `${base}/photos/${p.id}/original`, `${base}/photos/${p.id}/thumbnail`);  // video.js
   const date = when(p);
   byId("viewer-date").replaceChildren(...(date ? [date] : []));
   byId("viewer-labels").replaceChildren(...p.labels.map((l) => {
@@ -135,6 +137,7 @@ byId("unlock").addEventListener("submit", async (e) => {
   load();
 });
 byId("viewer-close").addEventListener("click", () => byId("viewer").close());
+byId("viewer").addEventListener("close", () => byId("viewer").querySelector("video")?.pause());
 for (const b of document.querySelectorAll("[data-lang]")) {
   b.addEventListener("click", () => {
     lang = b.dataset.lang;
