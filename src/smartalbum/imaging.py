@@ -60,15 +60,16 @@ _SIGNATURES: tuple[tuple[bytes, Message], ...] = (
 
 @functools.cache
 def configure_pillow() -> None:
-    """Register HEIF/HEIC support and hand the pixel limit to our own setting.
+    """Register HEIF/HEIC decoding and hand the pixel limit to our own setting.
 
-    Pillow's decompression-bomb check is one process-wide number that warns at
-    89 MP and fails at 179 MP, before we can say which file it was; we check the
-    size ourselves against ``max_pixels`` instead.
+    HEIC decodes through pi-heif (libheif and libde265, LGPL; no encoder, so no x265,
+    GPL). AVIF is Pillow's own. Pillow's decompression-bomb check is one process-wide
+    number that warns at 89 MP and fails at 179 MP, before we can say which file it
+    was; we check the size ourselves against ``max_pixels`` instead.
     """
-    import pillow_heif
+    import pi_heif
 
-    pillow_heif.register_heif_opener()
+    pi_heif.register_heif_opener()
     Image.MAX_IMAGE_PIXELS = None
 
 
