@@ -15,6 +15,7 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"settings"},
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
+    {"media"},  # decoders Pillow lacks (RAW through LibRaw), each file to a PIL image
     {"imaging"},
     {"metadata", "places"},
     {"models"},

@@ -24,6 +24,7 @@ from typing import Any
 from PIL import ExifTags, Image
 
 from smartalbum.imaging import SUPPORTED_FORMATS, configure_pillow
+from smartalbum.media import raw
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
@@ -71,10 +72,13 @@ class _BadValue(ValueError):
 def read_metadata(data: bytes | Path) -> PhotoMetadata:
     """Parse the header and EXIF only (no pixel decoding); a broken tag is a warning, not an error.
 
-    ``data``: the file's bytes, or its path (only its header is read then). Raises only
-    when the bytes are not an image Pillow can open at all.
+    ``data``: the file's bytes, or its path (only its header is read then, but for a RAW
+    file). Raises only when the bytes are not an image Pillow or LibRaw can open at all.
     """
     configure_pillow()
+    described = raw.describe(data if isinstance(data, bytes) else _raw_bytes(data))
+    if described is not None:
+        return _from_exif(*described, [])
     warnings: list[str] = []
     with Image.open(
         io.BytesIO(data) if isinstance(data, bytes) else data, formats=SUPPORTED_FORMATS
@@ -85,6 +89,18 @@ def read_metadata(data: bytes | Path) -> PhotoMetadata:
         except Exception as exc:  # EXIF is optional and often broken; the photo still counts
             warnings.append(f"EXIF is unreadable ({type(exc).__name__}); ignored")
             return PhotoMetadata(width, height, fmt, warnings=tuple(warnings))
+    return _from_exif(width, height, fmt, exif, warnings)
+
+
+def _raw_bytes(path: Path) -> bytes:
+    """A RAW file's bytes (LibRaw reads the whole file), or none for any other file."""
+    with path.open("rb") as stream:
+        return stream.read() if raw.kind(stream, path.name) is not None else b""
+
+
+def _from_exif(
+    width: int, height: int, fmt: str, exif: Image.Exif, warnings: list[str]
+) -> PhotoMetadata:
     detail = _sub_ifd(exif, _EXIF_IFD, "Exif", warnings)
     gps = _sub_ifd(exif, _GPS_IFD, "GPS", warnings)
     orientation = _orientation(exif.get(_ORIENTATION), warnings)

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from smartalbum.imaging import SUPPORTED_SUFFIXES
+from smartalbum.media import raw
 from smartalbum.metadata import read_metadata
 
 MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may have, room for " (99)"
@@ -24,6 +25,7 @@ MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may have, room for 
 SUFFIX_OF = {
     "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif",
     "BMP": ".bmp", "DIB": ".bmp", "TIFF": ".tif", "HEIF": ".heic", "AVIF": ".avif",
+    **raw.SUFFIX_OF,
 }  # fmt: skip
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})")

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from smartalbum.engines.classifier import Prediction
 from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
+from smartalbum.media import raw
 from smartalbum.models.zoo import MODELS
 from smartalbum.settings import MAX_TOP_K
 from smartalbum.web.batching import Classified
@@ -24,7 +25,10 @@ from smartalbum.web.state import AppState
 ALBUM_LABELS = 5
 
 # The types imaging decodes (imaging.SUPPORTED_FORMATS), as the media types of an upload.
-IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/bmp, image/tiff, image/heic, image/heif, image/avif"  # noqa: E501
+IMAGE_TYPES = ", ".join(
+    ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
+     "image/heic", "image/heif", "image/avif", *sorted(set(raw.MEDIA_TYPES.values()))]
+)  # fmt: skip
 _PHOTO = {"type": "string", "format": "binary"}
 
 # The form is read by hand (one photo or several, per-file errors), so its schema is spelled

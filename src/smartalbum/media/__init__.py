@@ -1,0 +1,1 @@
+"""Decoders for what Pillow does not open: camera RAW files (and, beside them, videos)."""
