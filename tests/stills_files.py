@@ -1,4 +1,4 @@
-"""Still-image files the tests write with real encoders: HEIC, and camera RAW (DNG).
+"""Files the tests write with real encoders: HEIC, camera RAW (DNG), Live and Motion Photos.
 
 HEIC is written with pillow-heif's x265 encoder, a dev-only dependency (GPLv2: never in the
 run install, which decodes with pi-heif; tests/test_licences.py checks which is which).
@@ -7,6 +7,10 @@ run install, which decodes with pi-heif; tests/test_licences.py checks which is 
 from __future__ import annotations
 
 import io
+import shutil
+import struct
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pillow_heif
@@ -109,3 +113,55 @@ def garble_preview(data: bytes) -> bytes:
     """A DNG whose JPEG preview's header tables are overwritten (LibRaw cannot read it)."""
     start = data.index(b"\xff\xd8\xff")
     return data[: start + 200] + b"\xff" * 1800 + data[start + 2000 :]
+
+
+# -- Live Photos and Motion Photos ---------------------------------------------------------
+
+MAKER_NOTE = 0x927C
+
+
+def apple_maker_note(content_id: str) -> bytes:
+    """An Apple MakerNote as an iPhone writes it, holding only the ContentIdentifier (tag 17):
+    "Apple iOS", version 1, big-endian, one entry whose text follows the directory."""
+    value = content_id.encode() + b"\x00"
+    entry = struct.pack(">HHII", 0x0011, 2, len(value), 14 + 2 + 12 + 4)
+    return b"Apple iOS\x00\x00\x01MM" + struct.pack(">H", 1) + entry + bytes(4) + value
+
+
+def clip(
+    target: Path,
+    source: Path,
+    *,
+    content_id: str | None = None,
+    created: str | None = None,
+    seconds: float = 1.0,
+) -> Path:
+    """A short H.264 video of a photo encoded by ffmpeg (MOV or MP4 by ``target``'s suffix),
+    with Apple's content identifier and creation date in its QuickTime metadata if given."""
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg is not None, "the Live Photo tests need ffmpeg (scripts/test installs it)"
+    tags = []
+    if content_id is not None:
+        tags += ["-metadata", f"com.apple.quicktime.content.identifier={content_id}"]
+    if created is not None:
+        tags += ["-metadata", f"com.apple.quicktime.creationdate={created}"]
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-loop", "1", "-i", str(source), "-t", str(seconds),
+         "-r", "10", "-vf", "scale=160:-2,format=yuv420p", "-c:v", "libx264",
+         "-preset", "ultrafast", *tags, "-movflags", "use_metadata_tags", str(target)],
+        check=True,
+    )  # fmt: skip
+    return target
+
+
+def motion_photo(still: bytes, video: bytes) -> bytes:
+    """A Google Motion Photo: the JPEG with XMP saying how long the video appended to it is."""
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        '22-rdf-syntax-ns#"><rdf:Description xmlns:GCamera="http://ns.google.com/photos/1.0/'
+        f'camera/" GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" GCamera:MicroVideoOffset'
+        f'="{len(video)}"/></rdf:RDF></x:xmpmeta>'
+    ).encode()
+    body = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    segment = b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+    return still[:2] + segment + still[2:] + video

@@ -74,6 +74,27 @@ def configure_pillow() -> None:
     Image.MAX_IMAGE_PIXELS = None
 
 
+def decoders() -> dict[str, str | None]:
+    """Each kind of still beyond Pillow's own and what decodes it here (None: not available)."""
+    from importlib import metadata
+
+    from PIL import features
+
+    def version(distribution: str) -> str | None:
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            return None
+
+    heif, raws = version("pi-heif"), version("rawpy")
+    avif = features.version("avif") if features.check("avif") else None
+    return {
+        "heic": f"pi-heif {heif}" if heif else None,
+        "avif": f"Pillow {version('pillow')} (libavif {avif})" if avif else None,
+        "raw": f"rawpy {raws} (LibRaw {raw.libraw_version()})" if raws else None,
+    }
+
+
 def display_name(source: ImageSource, name: str | None = None) -> str:
     """How an input is named in messages: the given name, the path, or a placeholder."""
     if name is not None:

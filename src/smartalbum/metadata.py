@@ -16,7 +16,7 @@ import io
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,10 @@ from typing import Any
 from PIL import ExifTags, Image
 
 from smartalbum.imaging import SUPPORTED_FORMATS, configure_pillow
-from smartalbum.media import raw
+from smartalbum.media import motion, raw
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_MAKER_NOTE = 0x927C
 _MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 _DATETIME_ORIGINAL, _DATETIME_DIGITIZED = 0x9003, 0x9004
 _OFFSET_TIME, _OFFSET_ORIGINAL, _OFFSET_DIGITIZED = 0x9010, 0x9011, 0x9012
@@ -63,6 +64,8 @@ class PhotoMetadata:
     time_source: str | None = None  # "original" | "digitized" | "datetime"
     gps_alt: float | None = None  # metres above sea level, negative below
     warnings: tuple[str, ...] = ()  # each broken tag that was ignored, and why
+    content_id: str | None = None  # Apple's ContentIdentifier: a Live Photo's still and MOV
+    motion_offset: int | None = None  # where a Motion Photo's MP4 starts in the file
 
 
 class _BadValue(ValueError):
@@ -89,7 +92,10 @@ def read_metadata(data: bytes | Path) -> PhotoMetadata:
         except Exception as exc:  # EXIF is optional and often broken; the photo still counts
             warnings.append(f"EXIF is unreadable ({type(exc).__name__}); ignored")
             return PhotoMetadata(width, height, fmt, warnings=tuple(warnings))
-    return _from_exif(width, height, fmt, exif, warnings)
+    meta = _from_exif(width, height, fmt, exif, warnings)
+    if isinstance(data, bytes) and fmt in ("JPEG", "MPO"):  # (the path: its header only)
+        meta = replace(meta, motion_offset=motion.motion_photo_offset(data))
+    return meta
 
 
 def _raw_bytes(path: Path) -> bytes:
@@ -108,6 +114,7 @@ def _from_exif(
         width, height = height, width  # as a person sees it
     taken_at, source, offset = _taken_at(exif, detail, warnings)
     lat, lon = _position(gps, warnings)
+    maker_note = detail.get(_MAKER_NOTE)
     return PhotoMetadata(
         width=width,
         height=height,
@@ -122,6 +129,7 @@ def _from_exif(
         time_source=source,
         gps_alt=_altitude(gps, warnings),
         warnings=tuple(warnings),
+        content_id=motion.apple_content_id(maker_note) if isinstance(maker_note, bytes) else None,
     )
 
 

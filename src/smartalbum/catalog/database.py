@@ -155,6 +155,18 @@ def _v8_trash_uploads(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Upload))
 
 
+def _companion_columns(connection: Any) -> None:
+    columns = {
+        "companion_of": "INTEGER",
+        "content_id": "VARCHAR(64)",
+        "motion_path": "TEXT",
+        "motion_offset": "BIGINT",
+    }
+    if "companion_of" not in _add_columns(connection, "photos", columns):
+        for name in ("companion_of", "content_id", "motion_path"):
+            connection.execute(text(f"CREATE INDEX ix_photos_{name} ON photos ({name})"))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -164,6 +176,7 @@ MIGRATIONS: list[Step] = [
     _v6_index_jobs,
     _v7_categories,
     _v8_trash_uploads,
+    _companion_columns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

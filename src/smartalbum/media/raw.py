@@ -56,6 +56,11 @@ _UPRIGHT = {
 ORIENTATION_OF_FLIP = {0: 1, 3: 3, 5: 8, 6: 6}
 
 
+def libraw_version() -> str:
+    """The LibRaw inside rawpy, as "0.22.2"."""
+    return ".".join(str(part) for part in rawpy.libraw_version)
+
+
 def kind(stream: IO[bytes], name: str | None = None) -> str | None:
     """The RAW kind of a stream from its first bytes, else from ``name``'s suffix; None if it
     is not RAW. The stream is left at its start."""

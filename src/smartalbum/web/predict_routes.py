@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 
+from smartalbum import imaging
 from smartalbum.engines.classifier import Prediction
 from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
@@ -138,6 +139,7 @@ def predict_router(state: AppState, categories: CategoryCache | None = None) -> 
             "engine": classifier.engine.name if classifier else None,
             "engine_choice": classifier.engine_info(lang) if classifier else None,
             "error": error.to_dict(lang) if error else None,
+            "decoders": imaging.decoders(),  # HEIC, AVIF, RAW: which library, or None
         }
 
     @router.get("/api/models")
