@@ -103,6 +103,7 @@ def dng(
             small = np.asarray(sensor.convert("RGB").resize(preview, Image.Resampling.LANCZOS))
             tif.write(
                 small, photometric="rgb", compression="jpeg" if jpeg else None, subfiletype=1,
+                rowsperstrip=preview[1],  # one JPEG, as cameras write it (LibRaw takes one strip)
                 subifds=1, extratags=camera, datetime=shot_at,
             )  # fmt: skip
             tif.write(bayer(sensor), photometric=32803, subfiletype=0, extratags=mosaic)
