@@ -5,6 +5,7 @@ and MP4), indexed for real, read back through HTTP."""
 from __future__ import annotations
 
 import io
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -202,3 +203,25 @@ def test_a_motion_photo_container_directory_says_where_its_video_is(library: Lib
     assert motion.motion_photo_offset(data) == len(data) - len(library.mp4)
     # a length that does not lead to an MP4 is no video
     assert motion.motion_photo_offset(data[:-1]) is None
+
+
+def test_a_raw_whose_jpeg_is_gone_stands_alone_again(
+    samples: Path, settings: Settings, tmp_path: Path
+) -> None:
+    with Image.open(samples / CAT) as opened:
+        cat = opened.convert("RGB")
+    (tmp_path / "roll").mkdir()
+    (tmp_path / "roll" / "IMG_0030.DNG").write_bytes(dng(cat))
+    (tmp_path / "roll" / "IMG_0030.JPG").write_bytes(jpeg(cat, SHOT))
+    catalog = tmp_path / "library.db"
+
+    def companion_of_raw() -> int | None:
+        with sqlite3.connect(catalog) as db:
+            query = "SELECT companion_of FROM photos WHERE path LIKE '%.DNG'"
+            return db.execute(query).fetchone()[0]  # type: ignore[no-any-return]
+
+    assert index_folder(settings, tmp_path / "roll", catalog) == 2
+    assert companion_of_raw() is not None
+    (tmp_path / "roll" / "IMG_0030.JPG").unlink()
+    index_folder(settings, tmp_path / "roll", catalog)
+    assert companion_of_raw() is None

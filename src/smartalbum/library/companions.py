@@ -87,6 +87,14 @@ def pair(session: Session, ids: Sequence[int]) -> None:
     _under_a_live_photo(session, [row.path for row in rows])
 
 
+def release(session: Session, items: Sequence[int]) -> None:
+    """The companions of items that are gone for good (purged, vanished) stand alone again."""
+    if items:
+        session.execute(
+            update(Photo).where(Photo.companion_of.in_(list(items))).values(companion_of=None)
+        )
+
+
 def _under_its_still(session: Session, row: Any, folders: _Folders) -> None:
     """A RAW goes under the JPEG (or HEIF) of the same name and time beside it."""
     for path in folders.siblings(row.path, _STILL_SUFFIXES):

@@ -276,6 +276,7 @@ class CatalogWriter:
             for start in range(0, len(ids), MISSING_CHUNK):
                 chunk = ids[start : start + MISSING_CHUNK]
                 session.execute(update(Photo).where(Photo.id.in_(chunk)).values(status=MISSING))
+                companions.release(session, chunk)  # a vanished JPEG's RAW is its own again
                 newly = session.scalars(
                     update(Photo)
                     .where(Photo.id.in_(chunk), Photo.trashed_at.is_(None))
