@@ -71,7 +71,7 @@ def index(folder: Path, home: Path, name: str) -> dict[str, Any]:
 
 def decoding_cpu(videos: list[Path]) -> float:
     """Mean CPU seconds ``media.video.read`` takes on a video (ffmpeg and ffprobe included)."""
-    from smartalbum.media import video
+    from smartalbum import video
 
     total = 0.0
     for path in videos:

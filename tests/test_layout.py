@@ -15,9 +15,10 @@ LAYERS: list[set[str]] = [
     {"errors"},
     {"settings"},
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
+    {"media"},  # decoders Pillow lacks (RAW through LibRaw; Motion Photos), for imaging
     {"imaging"},
     {"metadata", "places"},
-    {"media"},  # videos (and other files that are not plain stills): their frames and facts
+    {"video"},  # videos through ffmpeg: their frames and facts
     {"models"},
     {"engines"},
     {"catalog"},

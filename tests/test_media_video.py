@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from smartalbum import video
 from smartalbum.errors import ImageDecodeError
-from smartalbum.media import video
 from tests.videos import ALP, SKI, ZERMATT_2D, encode, skiing
 
 # Each container from its own muxer: (file name, codec, ffmpeg's muxer for it)

@@ -8,13 +8,13 @@ import struct
 import warnings
 from typing import Any
 
-import pillow_heif
 import pytest
 from PIL import Image, UnidentifiedImageError
 
 from smartalbum import metadata
 from smartalbum.metadata import PhotoMetadata, read_metadata
 from tests.helpers import GPS_IFD, dms, make_exif, r
+from tests.stills_files import heic
 
 MAKE, MODEL, ORIENTATION, DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 ORIGINAL, DIGITIZED = 0x9003, 0x9004
@@ -374,7 +374,6 @@ def test_impossible_orientation_is_ignored() -> None:
 
 
 def test_exif_of_a_heic_photo() -> None:
-    pillow_heif.register_heif_opener()
     exif = make_exif(
         {MAKE: "Apple", MODEL: "iPhone 15 Pro"},
         {ORIGINAL: "2024:07:01 18:05:09", OFFSET_ORIGINAL: "-07:00"},
@@ -387,10 +386,9 @@ def test_exif_of_a_heic_photo() -> None:
             ALT: r(163, 10),
         },
     )
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="HEIF", exif=exif.tobytes())
-    assert out.getvalue()[4:12] == b"ftypheic"
-    meta = read_metadata(out.getvalue())
+    data = heic(Image.new("RGB", (64, 48), (200, 120, 40)), exif=exif.tobytes())
+    assert data[4:12] == b"ftypheic"
+    meta = read_metadata(data)
     assert meta == PhotoMetadata(
         width=64,
         height=48,

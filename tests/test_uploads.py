@@ -23,12 +23,14 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from tusclient.client import TusClient
 
 from smartalbum.catalog import Photo, Upload, open_engine, session_factory
 from smartalbum.settings import Settings
 from tests.helpers import CAT, SAMPLES, LiveServer, assert_error, bearer_headers
+from tests.stills_files import dng
 
 PASSWORD = "correct horse battery"
 JUNE_2021 = 1623758400000  # 2021-06-15 12:00 UTC, in ms: the photos' "modified"
@@ -369,6 +371,22 @@ def test_taken_and_hostile_names_stay_inside_the_users_folder(server: Server) ->
     ]  # fmt: skip
     assert all(p.parent == month for p in placed)
     assert (month / CAT).read_bytes() == (SAMPLES / CAT).read_bytes(), "never overwritten"
+
+
+def test_a_camera_raw_file_is_sniffed_placed_and_indexed(server: Server, tmp_path: Path) -> None:
+    with Image.open(SAMPLES / CAT) as img:
+        raw = dng(img.convert("RGB"), preview=(200, 300))  # taken 2024-07-01
+    named, nameless = tmp_path / "IMG_0100.DNG", tmp_path / "IMG_0101"
+    named.write_bytes(raw)
+    nameless.write_bytes(raw + b"\x00")  # another file; its kind from its bytes alone
+    with server.client("editor") as editor:
+        for path, stored in ((named, "IMG_0100.DNG"), (nameless, "IMG_0101.dng")):
+            upload = wait_for_photo(
+                editor, tus_upload(server, "/api/uploads", path, server.headers["editor"])
+            )
+            assert upload["path"] == str(server.root / "editor" / "2024" / "07" / stored)
+            photo = editor.get(f"/api/photos/{upload['photo_id']}").json()
+            assert photo["format"] == "DNG" and photo["camera"] == "Canon Canon EOS R5"
 
 
 def share(server: Server, **body: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from smartalbum.errors import (
     UnsupportedImageError,
 )
 from smartalbum.i18n import Message, t
+from smartalbum.media import raw
 
 ImageSource = str | os.PathLike[str] | bytes | Image.Image
 
@@ -36,14 +37,14 @@ SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF", "AVIF"
 MEDIA_TYPES = {
     "JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
     "GIF": "image/gif", "BMP": "image/bmp", "DIB": "image/bmp", "TIFF": "image/tiff",
-    "HEIF": "image/heif", "AVIF": "image/avif",
+    "HEIF": "image/heif", "AVIF": "image/avif", **raw.MEDIA_TYPES,
 }  # fmt: skip
 SUPPORTED_SUFFIXES = frozenset(
     {
         ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".dib",
         ".tif", ".tiff", ".heic", ".heif", ".hif", ".avif", ".mpo",
     }
-)  # fmt: skip
+) | raw.SUFFIXES  # fmt: skip
 
 DEFAULT_MAX_PIXELS = 250_000_000
 
@@ -60,16 +61,38 @@ _SIGNATURES: tuple[tuple[bytes, Message], ...] = (
 
 @functools.cache
 def configure_pillow() -> None:
-    """Register HEIF/HEIC support and hand the pixel limit to our own setting.
+    """Register HEIF/HEIC decoding and hand the pixel limit to our own setting.
 
-    Pillow's decompression-bomb check is one process-wide number that warns at
-    89 MP and fails at 179 MP, before we can say which file it was; we check the
-    size ourselves against ``max_pixels`` instead.
+    HEIC decodes through pi-heif (libheif and libde265, LGPL; no encoder, so no x265,
+    GPL). AVIF is Pillow's own. Pillow's decompression-bomb check is one process-wide
+    number that warns at 89 MP and fails at 179 MP, before we can say which file it
+    was; we check the size ourselves against ``max_pixels`` instead.
     """
-    import pillow_heif
+    import pi_heif
 
-    pillow_heif.register_heif_opener()
+    pi_heif.register_heif_opener()
     Image.MAX_IMAGE_PIXELS = None
+
+
+def decoders() -> dict[str, str | None]:
+    """Each kind of still beyond Pillow's own and what decodes it here (None: not available)."""
+    from importlib import metadata
+
+    from PIL import features
+
+    def version(distribution: str) -> str | None:
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            return None
+
+    heif, raws = version("pi-heif"), version("rawpy")
+    avif = features.version("avif") if features.check("avif") else None
+    return {
+        "heic": f"pi-heif {heif}" if heif else None,
+        "avif": f"Pillow {version('pillow')} (libavif {avif})" if avif else None,
+        "raw": f"rawpy {raws} (LibRaw {raw.libraw_version()})" if raws else None,
+    }
 
 
 def display_name(source: ImageSource, name: str | None = None) -> str:
@@ -106,7 +129,7 @@ def decode(
             _check_pixels(label, source, max_pixels)
             return _finish(source, colour)
         with _open_stream(label, source) as stream:
-            img = _open_image(label, stream)
+            img = _open_image(label, stream, min_side)
             _check_pixels(label, img, max_pixels)
             if fast and min_side is not None:
                 _draft(img, min_side)
@@ -123,6 +146,9 @@ def sniff(path: str | os.PathLike[str], name: str) -> str:
     naming ``name`` with what the file looks like when it is not a type we decode."""
     configure_pillow()
     with _open_stream(name, path) as stream:
+        if (kind := raw.kind(stream, name)) is not None:
+            raw.check(stream, name)
+            return kind
         try:
             img = _open_image(name, stream)
         except ImageDecodeError:
@@ -157,7 +183,10 @@ def _open_stream(label: str, source: str | os.PathLike[str] | bytes) -> IO[bytes
     return stream
 
 
-def _open_image(label: str, stream: IO[bytes]) -> Image.Image:
+def _open_image(label: str, stream: IO[bytes], min_side: int | None = None) -> Image.Image:
+    """The file opened (header read, pixels not yet), or a RAW file's picture decoded."""
+    if raw.kind(stream, label) is not None:
+        return raw.decode(stream, label, min_side)
     try:
         return Image.open(stream, formats=SUPPORTED_FORMATS)
     except UnidentifiedImageError:

@@ -16,7 +16,7 @@ import io
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ from typing import Any
 from PIL import ExifTags, Image
 
 from smartalbum.imaging import SUPPORTED_FORMATS, configure_pillow
+from smartalbum.media import motion, raw
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_MAKER_NOTE = 0x927C
 _MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 _DATETIME_ORIGINAL, _DATETIME_DIGITIZED = 0x9003, 0x9004
 _OFFSET_TIME, _OFFSET_ORIGINAL, _OFFSET_DIGITIZED = 0x9010, 0x9011, 0x9012
@@ -62,6 +64,8 @@ class PhotoMetadata:
     time_source: str | None = None  # "original" | "digitized" | "datetime"
     gps_alt: float | None = None  # metres above sea level, negative below
     warnings: tuple[str, ...] = ()  # each broken tag that was ignored, and why
+    content_id: str | None = None  # Apple's ContentIdentifier: a Live Photo's still and MOV
+    motion_offset: int | None = None  # where a Motion Photo's MP4 starts in the file
 
 
 class _BadValue(ValueError):
@@ -71,10 +75,13 @@ class _BadValue(ValueError):
 def read_metadata(data: bytes | Path) -> PhotoMetadata:
     """Parse the header and EXIF only (no pixel decoding); a broken tag is a warning, not an error.
 
-    ``data``: the file's bytes, or its path (only its header is read then). Raises only
-    when the bytes are not an image Pillow can open at all.
+    ``data``: the file's bytes, or its path (only its header is read then, but for a RAW
+    file). Raises only when the bytes are not an image Pillow or LibRaw can open at all.
     """
     configure_pillow()
+    described = raw.describe(data if isinstance(data, bytes) else _raw_bytes(data))
+    if described is not None:
+        return _from_exif(*described, [])
     warnings: list[str] = []
     with Image.open(
         io.BytesIO(data) if isinstance(data, bytes) else data, formats=SUPPORTED_FORMATS
@@ -85,6 +92,21 @@ def read_metadata(data: bytes | Path) -> PhotoMetadata:
         except Exception as exc:  # EXIF is optional and often broken; the photo still counts
             warnings.append(f"EXIF is unreadable ({type(exc).__name__}); ignored")
             return PhotoMetadata(width, height, fmt, warnings=tuple(warnings))
+    meta = _from_exif(width, height, fmt, exif, warnings)
+    if isinstance(data, bytes) and fmt in ("JPEG", "MPO"):  # (the path: its header only)
+        meta = replace(meta, motion_offset=motion.motion_photo_offset(data))
+    return meta
+
+
+def _raw_bytes(path: Path) -> bytes:
+    """A RAW file's bytes (LibRaw reads the whole file), or none for any other file."""
+    with path.open("rb") as stream:
+        return stream.read() if raw.kind(stream, path.name) is not None else b""
+
+
+def _from_exif(
+    width: int, height: int, fmt: str, exif: Image.Exif, warnings: list[str]
+) -> PhotoMetadata:
     detail = _sub_ifd(exif, _EXIF_IFD, "Exif", warnings)
     gps = _sub_ifd(exif, _GPS_IFD, "GPS", warnings)
     orientation = _orientation(exif.get(_ORIENTATION), warnings)
@@ -92,6 +114,7 @@ def read_metadata(data: bytes | Path) -> PhotoMetadata:
         width, height = height, width  # as a person sees it
     taken_at, source, offset = _taken_at(exif, detail, warnings)
     lat, lon = _position(gps, warnings)
+    maker_note = detail.get(_MAKER_NOTE)
     return PhotoMetadata(
         width=width,
         height=height,
@@ -106,6 +129,7 @@ def read_metadata(data: bytes | Path) -> PhotoMetadata:
         time_source=source,
         gps_alt=_altitude(gps, warnings),
         warnings=tuple(warnings),
+        content_id=motion.apple_content_id(maker_note) if isinstance(maker_note, bytes) else None,
     )
 
 

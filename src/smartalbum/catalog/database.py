@@ -161,6 +161,18 @@ def _video_columns(connection: Any) -> None:
     )
 
 
+def _companion_columns(connection: Any) -> None:
+    columns = {
+        "companion_of": "INTEGER",
+        "content_id": "VARCHAR(64)",
+        "motion_path": "TEXT",
+        "motion_offset": "BIGINT",
+    }
+    if "companion_of" not in _add_columns(connection, "photos", columns):
+        for name in ("companion_of", "content_id", "motion_path"):
+            connection.execute(text(f"CREATE INDEX ix_photos_{name} ON photos ({name})"))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -171,6 +183,7 @@ MIGRATIONS: list[Step] = [
     _v7_categories,
     _v8_trash_uploads,
     _video_columns,
+    _companion_columns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -79,6 +79,14 @@ class Photo(Base):
     kind: Mapped[str | None] = mapped_column(String(8))
     duration: Mapped[float | None] = mapped_column(Float)
     codec: Mapped[str | None] = mapped_column(String(16))
+    # Files shown as one item (library/companions.py): the id of the item this file is shown
+    # under (a RAW beside its JPEG, a Live Photo's MOV), None for an item; Apple's content
+    # identifier of a Live Photo's still or MOV; the item's motion: the file it plays (a Live
+    # Photo's MOV, or the photo's own file) and where the video starts in it (a Motion Photo).
+    companion_of: Mapped[int | None] = mapped_column(Integer, index=True)
+    content_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    motion_path: Mapped[str | None] = mapped_column(Text, index=True)
+    motion_offset: Mapped[int | None] = mapped_column(BigInteger)
 
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
@@ -86,18 +94,19 @@ class Photo(Base):
 
 
 def live() -> ColumnElement[bool]:
-    """The photos people see: indexed (status ok) and not in the trash.
+    """The photos people see: indexed (status ok), not in the trash, not another's companion.
 
     Every read that lists or counts photos for people (albums, search, moments, shares,
     duplicates, categories, the gallery) filters by this one clause; derived rows (album
-    and category members) are kept for a photo in the trash, so a restore is exact.
+    and category members) are kept for a photo in the trash, so a restore is exact, and for
+    a companion (a RAW shown as its JPEG), so it is whole again if it stands alone.
     """
-    return and_(Photo.status == OK, Photo.trashed_at.is_(None))
+    return and_(Photo.status == OK, Photo.trashed_at.is_(None), Photo.companion_of.is_(None))
 
 
-def is_live(status: str | None, trashed_at: float | None) -> bool:
+def is_live(status: str | None, trashed_at: float | None, companion_of: int | None) -> bool:
     """``live()`` for a row already read (where the SQL filter would mislead the planner)."""
-    return status == OK and trashed_at is None
+    return status == OK and trashed_at is None and companion_of is None
 
 
 class PhotoBlob(Base):

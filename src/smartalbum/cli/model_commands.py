@@ -387,7 +387,7 @@ def _serving_engine(settings: Settings) -> dict[str, Any] | None:
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum.media import video
+    from smartalbum import video
     from smartalbum.models.weights import find_weights
     from smartalbum.models.zoo import MODELS
 

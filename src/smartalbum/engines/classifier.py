@@ -13,14 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from smartalbum import imaging
+from smartalbum import imaging, video
 from smartalbum.engines import Engine, ModelFiles, auto_choice, load_engine
 from smartalbum.engines.choice import Choice, forced_info
 from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import t
 from smartalbum.imaging import ImageSource
-from smartalbum.media import video
 from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.models.weights import resolve_weights
 from smartalbum.models.zoo import ModelSpec, get_model

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from smartalbum import video
 from smartalbum.imaging import SUPPORTED_SUFFIXES
-from smartalbum.media import video
+from smartalbum.media import raw
 from smartalbum.metadata import read_metadata
 
 MAX_NAME_BYTES = 200  # well under the 255 bytes a file name may have, room for " (99)"
@@ -27,6 +28,7 @@ SUFFIX_OF = {
     "JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif",
     "BMP": ".bmp", "DIB": ".bmp", "TIFF": ".tif", "HEIF": ".heic", "AVIF": ".avif",
     **{container: f".{container.lower()}" for container in video.CONTAINERS},
+    **raw.SUFFIX_OF,
 }  # fmt: skip
 INDEXED_SUFFIXES = SUPPORTED_SUFFIXES | video.SUFFIXES  # what an upload may be called
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")

@@ -48,7 +48,7 @@ from smartalbum.catalog import (
 from smartalbum.catalog.schema import CategoryExample, CategoryMember
 from smartalbum.errors import NotFoundError, TrashConflictError
 from smartalbum.i18n import t
-from smartalbum.library import activity
+from smartalbum.library import activity, companions
 from smartalbum.library.pages import page_size
 from smartalbum.library.roots import inside
 from smartalbum.library.service import PhotoLibrary
@@ -329,6 +329,7 @@ def _purge(session: Session, photos: list[Photo]) -> list[Path]:
     tombstones = [p.id for p in photos if p.id not in set(forget)]
     folders = [trash_folder(p.trash_path, p.id) for p in photos if p.trash_path is not None]
     session.expunge_all()  # the rows change under the ORM's feet from here
+    companions.release(session, [p.id for p in photos])  # a purged JPEG's RAW is its own again
     if forget:
         session.execute(delete(Photo).where(Photo.id.in_(forget)))  # the rest cascades
     if tombstones:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum import video
 from smartalbum.catalog import ABANDONED, MISSING, RECEIVING, STORED, Photo, Upload
 from smartalbum.errors import (
     ChecksumMismatchError,
@@ -41,7 +42,6 @@ from smartalbum.i18n import t
 from smartalbum.imaging import sniff
 from smartalbum.ingest import placement
 from smartalbum.ingest.placement import INDEXED_SUFFIXES
-from smartalbum.media import video
 
 log = logging.getLogger(__name__)
 

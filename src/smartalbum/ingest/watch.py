@@ -20,8 +20,7 @@ from pathlib import Path
 
 from watchfiles import Change, watch
 
-from smartalbum import imaging
-from smartalbum.media import video
+from smartalbum import imaging, video
 
 log = logging.getLogger(__name__)
 

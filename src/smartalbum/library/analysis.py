@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from smartalbum import imaging
+from smartalbum import imaging, video
 from smartalbum.engines import Engine
 from smartalbum.engines.classifier import calibrated
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
-from smartalbum.media import video
 from smartalbum.metadata import PhotoMetadata, read_metadata
 
 THUMBNAIL_SIDE = 256

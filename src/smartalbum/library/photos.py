@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from smartalbum.albums import RuleSet, membership
 from smartalbum.catalog import CONFIRM, SET, Correction, Photo
 from smartalbum.categories.store import photo_categories
+from smartalbum.library import companions
 from smartalbum.models.labels import LabelSet
 from smartalbum.places import stored as stored_place
 
@@ -51,6 +52,7 @@ def photo_json(session: Session, photo: Photo, labels: LabelSet, rules: RuleSet)
             if a.id in in_albums
         ],
         "categories": photo_categories(session, photo.id),  # taught ones, beside the labels
+        **companions.describe(session, photo),  # its RAW, its Live Photo's MOV; its motion
     }
 
 

@@ -22,11 +22,10 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum import imaging
+from smartalbum import imaging, video
 from smartalbum.catalog import MISSING, TRASH_PURGED, Photo
 from smartalbum.library.analysis import Analysis, read_and_hash
 from smartalbum.library.roots import inside
-from smartalbum.media import video
 
 SUFFIXES = imaging.SUPPORTED_SUFFIXES | video.SUFFIXES  # the files a walk picks up
 

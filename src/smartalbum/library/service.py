@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum import imaging
+from smartalbum import imaging, video
 from smartalbum.albums import Groups, RuleSet, RulesWatcher, class_groups, membership
 from smartalbum.catalog import (
     AlbumMember,
@@ -33,10 +33,9 @@ from smartalbum.catalog import (
 )
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
-from smartalbum.library import activity, corrections
+from smartalbum.library import activity, companions, corrections
 from smartalbum.library.pages import page_size
 from smartalbum.library.photos import photo_json
-from smartalbum.media import video
 from smartalbum.models.labels import ClassLabel, LabelSet, load_labels
 from smartalbum.settings import Settings
 
@@ -210,6 +209,11 @@ class PhotoLibrary:
             )
         return Path(real), media_type
 
+    def motion(self, photo_id: int) -> companions.Motion:
+        """Where a present item's motion is (a Live Photo's MOV, a Motion Photo's video)."""
+        with self.sessions() as session:
+            return companions.motion_of(session, self.present(session, photo_id))
+
     def preview(self, candidate: RuleSet) -> list[dict[str, Any]]:
         """What ``candidate`` rules would change, album by album, without writing anything."""
         return membership.compare(self.sessions, self.rules, candidate)
@@ -217,7 +221,7 @@ class PhotoLibrary:
     def present(self, session: Session, photo_id: int) -> Photo:
         """The photo with this id if it is in the library (not missing, failed or in the trash)."""
         photo = session.get(Photo, photo_id)
-        if photo is None or not is_live(photo.status, photo.trashed_at):
+        if photo is None or not is_live(photo.status, photo.trashed_at, photo.companion_of):
             raise NotFoundError(t("no photo {photo_id} in the library", photo_id=photo_id))
         return photo
 

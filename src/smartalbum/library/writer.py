@@ -41,7 +41,7 @@ from smartalbum.catalog import (
 )
 from smartalbum.categories.indexing import CategoryUpkeep
 from smartalbum.engines.classifier import Classifier
-from smartalbum.library import activity
+from smartalbum.library import activity, companions
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.places import geocoder
@@ -142,6 +142,7 @@ class CatalogWriter:
             if rows.blobs:
                 blobs = [{"photo_id": ids[path], **blob} for path, blob in rows.blobs.items()]
                 session.execute(insert(BLOBS), blobs)
+            companions.pair(session, list(ids.values()))  # a RAW under its JPEG, a Live Photo
             self._score_categories(session, batch, ids, now)
             if ids:
                 write_members(session, list(ids.values()), self.rules)
@@ -215,6 +216,7 @@ class CatalogWriter:
             "gps_alt": None, "taken_at_offset": None, "time_source": None, "warnings": None,
             "place": None, "albums_digest": self.rules.digest,  # grouped in the same transaction
             "kind": a.kind, "duration": a.duration, "codec": a.codec,
+            "companion_of": None, "content_id": None, "motion_path": None, "motion_offset": None,
         }  # fmt: skip
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
@@ -231,6 +233,7 @@ class CatalogWriter:
                 orientation=m.orientation, camera_make=m.camera_make,
                 camera_model=m.camera_model, gps_lat=m.gps_lat, gps_lon=m.gps_lon,
                 gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=_place(m),
+                content_id=m.content_id, motion_offset=m.motion_offset,
             )  # fmt: skip
         if row["taken_at"] is None:  # the file's date stands in, and says so
             taken = datetime.fromtimestamp(a.mtime).isoformat(timespec="seconds")
@@ -274,6 +277,7 @@ class CatalogWriter:
             for start in range(0, len(ids), MISSING_CHUNK):
                 chunk = ids[start : start + MISSING_CHUNK]
                 session.execute(update(Photo).where(Photo.id.in_(chunk)).values(status=MISSING))
+                companions.release(session, chunk)  # a vanished JPEG's RAW is its own again
                 newly = session.scalars(
                     update(Photo)
                     .where(Photo.id.in_(chunk), Photo.trashed_at.is_(None))

@@ -1,1 +1,1 @@
-"""Decoders for the files that are not plain still images: one module per kind (videos, ...)."""
+"""Decoders for what Pillow does not open by itself: camera RAW files and Motion Photos."""

@@ -52,17 +52,19 @@ class PlaceIndex:
     photos: dict[str, list[tuple[int, str]]]  # (id, taken_at) of each place's photos
 
 
+# A photo's id and what ``is_live`` reads.
+_LIVE = (Photo.id, Photo.status, Photo.trashed_at, Photo.companion_of)
+
+
 def place_index(session: Session) -> PlaceIndex:
     """Read once per catalog state (search keeps it): a scan of the place column."""
     parsed: dict[str, dict[str, Any]] = {}
     photos: dict[str, list[tuple[int, str]]] = {}
     rows = session.execute(
-        select(Photo.id, Photo.place, Photo.taken_at, Photo.status, Photo.trashed_at).where(
-            Photo.place.is_not(None)
-        )
+        select(*_LIVE, Photo.place, Photo.taken_at).where(Photo.place.is_not(None))
     )
-    for photo_id, raw, taken_at, status, trashed_at in rows:
-        if not is_live(status, trashed_at) or raw is None:
+    for photo_id, status, trashed_at, companion_of, raw, taken_at in rows:
+        if not is_live(status, trashed_at, companion_of) or raw is None:
             continue
         if raw not in photos:
             found = stored.parse(raw)
@@ -122,13 +124,11 @@ def when_found(session: Session, span: TimeSpan, times: dict[int, str]) -> Found
     """
     clause = _span_clause(span) if span.months else and_(_outer(span), _span_clause(span))
     rows = session.execute(
-        select(Photo.id, Photo.taken_at, Photo.status, Photo.trashed_at).where(
-            Photo.taken_at.is_not(None), clause
-        )
+        select(*_LIVE, Photo.taken_at).where(Photo.taken_at.is_not(None), clause)
     )
     found: Found = {}
-    for photo_id, taken_at, status, trashed_at in rows:
-        if is_live(status, trashed_at):
+    for photo_id, status, trashed_at, companion_of, taken_at in rows:
+        if is_live(status, trashed_at, companion_of):
             found[photo_id] = PLACE_SCORE
             times[photo_id] = taken_at or ""
     return found

@@ -28,6 +28,7 @@ from smartalbum.search.service import search as search_library
 from smartalbum.search.structured import Filters
 from smartalbum.settings import Settings
 from smartalbum.web.errors import error_responses, request_language
+from smartalbum.web.ranges import sliced
 from smartalbum.web.search_params import Grouping, Today, search_filters
 
 log = logging.getLogger(__name__)
@@ -289,6 +290,19 @@ def original(holder: Holder, photo_id: PhotoId) -> FileResponse:
     """The photo file itself, only from inside a folder that was indexed."""
     path, media_type = holder.get().original(parse_photo_id(photo_id))
     return FileResponse(path, media_type=media_type)
+
+
+@router.get(
+    "/photos/{photo_id}/motion",
+    response_class=Response,
+    responses={200: {"content": {"video/*": {}}}, 206: {}, **error_responses(404, 503)},
+)
+def motion(holder: Holder, photo_id: PhotoId, request: Request) -> Response:
+    """A Live Photo's MOV or a Motion Photo's video, with range requests (a phone seeks)."""
+    found = holder.get().motion(parse_photo_id(photo_id))
+    if found.start == 0:
+        return FileResponse(found.path, media_type=found.media_type)
+    return sliced(request, found.path, found.start, found.length, found.media_type)
 
 
 @router.post("/photos/{photo_id}/labels", responses=error_responses(400, 404, 422, 503))

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
 
+from smartalbum import imaging, video
 from smartalbum.engines.classifier import Prediction
 from smartalbum.errors import RequestError, SmartalbumError, error_body
 from smartalbum.i18n import t
-from smartalbum.media import video
+from smartalbum.media import raw
 from smartalbum.models.zoo import MODELS
 from smartalbum.settings import MAX_TOP_K
 from smartalbum.web.batching import Classified
@@ -25,10 +26,13 @@ from smartalbum.web.state import AppState
 
 ALBUM_LABELS = 5
 
-# The types imaging decodes (imaging.SUPPORTED_FORMATS), as the media types of an upload,
-# and the videos media.video decodes (classified from their frames).
-IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/bmp, image/tiff, image/heic, image/heif, image/avif"  # noqa: E501
-IMAGE_TYPES += ", " + ", ".join(sorted(set(video.MEDIA_TYPES.values())))
+# The types imaging decodes (imaging.SUPPORTED_FORMATS, camera RAW included), as the media
+# types of an upload, and the videos media.video decodes (classified from their frames).
+IMAGE_TYPES = ", ".join(
+    ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
+     "image/heic", "image/heif", "image/avif", *sorted(set(raw.MEDIA_TYPES.values())),
+     *sorted(set(video.MEDIA_TYPES.values()))]
+)  # fmt: skip
 _PHOTO = {"type": "string", "format": "binary"}
 
 # The form is read by hand (one photo or several, per-file errors), so its schema is spelled
@@ -139,6 +143,7 @@ def predict_router(state: AppState, categories: CategoryCache | None = None) -> 
             "engine_choice": classifier.engine_info(lang) if classifier else None,
             "error": error.to_dict(lang) if error else None,
             "video_decoder": video.decoder(),
+            "decoders": imaging.decoders(),  # HEIC, AVIF, RAW: which library, or None
         }
 
     @router.get("/api/models")

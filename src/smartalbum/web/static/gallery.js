@@ -97,6 +97,25 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A Live Photo's or Motion Photo's video, played over the still while hovered or long-pressed.
+function withMotion(photo, box) {
+  if (!photo.motion) return box;
+  let video = null, timer = null;
+  const play = () => {
+    if (video) return;
+    video = el("video", { class: "motion", src: `/api/photos/${photo.id}/motion`, autoplay: "", loop: "", playsinline: "" });
+    video.muted = true;  // a browser plays only a muted video without a click
+    box.append(video);
+  };
+  const stop = () => { clearTimeout(timer); if (video) { video.remove(); video = null; } };
+  box.addEventListener("mouseenter", play);
+  box.addEventListener("mouseleave", stop);
+  box.addEventListener("touchstart", () => { timer = setTimeout(play, 350); }, { passive: true });
+  for (const end of ["touchend", "touchcancel"]) box.addEventListener(end, stop);
+  box.append(el("span", { class: "live", text: "LIVE" }));
+  return box;
+}
+
 async function api(path, options = {}) {
   // The server answers errors in the language asked for: the page's, not the browser's.
   const headers = { ...options.headers, ...csrfHeaders(), "Accept-Language": lang === "zh" ? "zh-CN" : "en" };
@@ -293,10 +312,10 @@ async function photoView(id) {
     fact("place", photo.gps ? `${photo.gps.lat.toFixed(4)}, ${photo.gps.lon.toFixed(4)}` : null);
     fact("file", photo.path);
     show(el("div", { class: "detail" },
-      el("div", { class: "photo" }, isVideo(photo)  // video.js
-        ? videoPlayer(`/api/photos/${id}/original`, thumb(id), photo.labels.length ? label(photo.labels[0]) : photo.name)
-        : el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
-                      onerror: (e) => { e.target.src = thumb(id); } })),
+      isVideo(photo)  // video.js
+        ? el("div", { class: "photo" }, videoPlayer(`/api/photos/${id}/original`, thumb(id), photo.labels.length ? label(photo.labels[0]) : photo.name))
+        : withMotion(photo, el("div", { class: "photo" }, el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
+                                                  onerror: (e) => { e.target.src = thumb(id); } }))),
       el("div", { class: "panel" },
         el("h3", { class: "labels-heading", text: labelsHeading(photo) }), bars,
         el("h3", { text: t("setLabel") }), form,
