@@ -52,6 +52,7 @@ from smartalbum.catalog.schema import (
     live,
     table,
 )
+from smartalbum.catalog.texts import create_text_tables
 from smartalbum.errors import CatalogUnavailableError, ConfigError
 from smartalbum.i18n import t
 
@@ -155,6 +156,10 @@ def _v8_trash_uploads(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Upload))
 
 
+def _photo_text(connection: Any) -> None:
+    create_text_tables(connection)  # the lines read in photos, and their search index
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -164,6 +169,7 @@ MIGRATIONS: list[Step] = [
     _v6_index_jobs,
     _v7_categories,
     _v8_trash_uploads,
+    _photo_text,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
