@@ -113,3 +113,17 @@ def test_query_syntax_is_an_ordinary_search(served: tuple[str, dict[int, int]], 
     answer = _search(url, q=q)
     assert answer["total"] >= 0
     assert _search(url, text=q)["total"] >= 0
+
+
+def test_a_photo_s_text_for_its_page(served: tuple[str, dict[int, int]]) -> None:
+    url, ids = served
+    said = httpx.get(f"{url}/api/photos/{ids[2]}/text", timeout=60).json()
+    assert said["read"] is True
+    assert [line["text"] for line in said["lines"]] == ["BOARDING PASS", "Gate 23"]
+    assert said["lines"][0]["box"] == list(BOX) and said["lines"][0]["confidence"] == 0.9
+    unread = httpx.get(f"{url}/api/photos/{ids[4]}/text", timeout=60).json()
+    assert unread == {"id": ids[4], "read": False, "lines": []}
+    missing = httpx.get(f"{url}/api/photos/999999/text", timeout=60)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    # The photo's own JSON names no text: the text has its one route behind the gate.
+    assert "lines" not in httpx.get(f"{url}/api/photos/{ids[2]}", timeout=60).json()

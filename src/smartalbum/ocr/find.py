@@ -117,12 +117,12 @@ def near(wanted: str, body: str) -> bool:
         free = not _WORDY.match(wanted)  # Chinese: the match may begin anywhere
         for start in starts:
             segment = line[start : start + len(wanted) + allowed]
-            if _distance_in(wanted, line if free else segment, free) <= allowed:
+            if distance_in(wanted, line if free else segment, free) <= allowed:
                 return True
     return False
 
 
-def _distance_in(pattern: str, line: str, free_start: bool) -> int:
+def distance_in(pattern: str, line: str, free_start: bool) -> int:
     """The fewest edits that make ``pattern`` a substring of ``line`` (Sellers, 1980), or,
     not ``free_start``, a prefix of it."""
     previous = list(range(len(pattern) + 1))

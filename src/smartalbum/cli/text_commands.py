@@ -1,0 +1,84 @@
+"""``smartalbum text``: read the text of photos indexed before; ``eval-text``: how well."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from smartalbum.cli.common import EXIT_OK
+from smartalbum.settings import Settings
+
+
+def add_parsers(sub: Any) -> None:
+    """``text [--library]`` and ``eval-text DIR [--make N] [--limit N]``."""
+    text = sub.add_parser(
+        "text", help="read the text in photos indexed before (resumable)",
+        description="Reads the photos the text pass has not read yet, with progress; "
+        "stopped, it carries on from there next time.",
+    )  # fmt: skip
+    text.add_argument("--library", help="the catalog")
+    text.add_argument("--json", action="store_true", help="print JSON")
+    evaluation = sub.add_parser(
+        "eval-text", help="character error rate and search precision/recall on a text set",
+        description="Reads every photo of a set made by --make (known text rendered on the "
+        "sample photos) and reports CER, the probe's misses and search precision/recall.",
+    )  # fmt: skip
+    evaluation.add_argument("folder", type=Path, metavar="DIR")
+    evaluation.add_argument(
+        "--make", type=Path, metavar="SAMPLES", help="first make the set in DIR from these photos"
+    )
+    evaluation.add_argument("--count", type=int, default=200, help="photos with text (--make)")
+    evaluation.add_argument("--limit", type=int, help="read only the first N photos")
+    evaluation.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _text(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.ocr.backfill import Backfilled, backfill
+
+    engine = open_engine(settings.library)
+    try:
+        with tqdm(unit="photo", disable=args.json) as bar:
+
+            def shown(done: Backfilled) -> bool:
+                bar.total = done.total
+                bar.update(done.read + done.failed - bar.n)
+                return True
+
+            done = backfill(session_factory(engine), settings.max_pixels, settings.fast_decode,
+                            shown)  # fmt: skip
+    finally:
+        engine.dispose()
+    print(json.dumps(dataclasses.asdict(done)) if args.json else
+          f"read {done.read} of {done.total} photos ({done.with_text} with text, "
+          f"{done.failed} unreadable)")  # fmt: skip
+    return EXIT_OK
+
+
+def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.bench.text_eval import evaluate
+    from smartalbum.bench.text_set import make_set
+
+    if args.make:
+        make_set(args.make, args.folder, args.count)
+    found = evaluate(args.folder, args.limit)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{found['photos']} photos: CER {found['cer']:.2%} {found['cer_by_kind']}; "
+          f"search precision {found['precision']:.2%}, recall {found['recall']:.2%}; "
+          f"probe recall {found['probe_recall']:.2%}; {found['read_seconds_a_photo']} s a "
+          f"photo read, {found['probe_seconds_a_photo']} s probed")  # fmt: skip
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "text": _text,
+    "eval-text": _eval_text,
+}
