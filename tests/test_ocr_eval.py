@@ -53,9 +53,20 @@ def test_eval_text_on_the_full_set(
 
 
 def test_text_reads_the_photos_indexed_before(
-    settings: Settings, samples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    settings: Settings,
+    samples: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made = make_set(samples, tmp_path / "set", count=3, seed=3)
+    # An album of the photos that say the first photo's first word (found as search finds it).
+    word = made[0].lines[0].split()[0][:2]
+    rules = tmp_path / "albums.toml"
+    rules.write_text(
+        f'[albums.said]\ntitle = "Said"\ntitle_zh = "文字"\ntext = ["{word}", "nowhere"]\n'
+    )
+    monkeypatch.setenv("SMARTALBUM_ALBUMS_FILE", str(rules))
     photos = tmp_path / "photos"
     photos.mkdir()
     for sample in made:
@@ -67,6 +78,9 @@ def test_text_reads_the_photos_indexed_before(
     assert done == {"total": 3, "read": 3, "with_text": 3, "failed": 0}
     assert main(["text", "--library", str(library), "--json"]) == 0  # nothing left to read
     assert json.loads(capsys.readouterr().out)["total"] == 0
+    assert main(["albums", "show", "said", "--library", str(library), "--json"]) == 0
+    in_album = json.loads(capsys.readouterr().out)
+    assert [Path(p["path"]).name for p in in_album] == [made[0].file]
     engine = open_engine(library)
     try:
         with session_factory(engine)() as session:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from smartalbum.cli.common import EXIT_OK
 from smartalbum.settings import Settings
 
@@ -39,10 +41,17 @@ def add_parsers(sub: Any) -> None:
 def _text(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.albums.membership import write_members
+    from smartalbum.catalog import claim_photos
+    from smartalbum.cli.library_commands import open_library
     from smartalbum.ocr.backfill import Backfilled, backfill
 
-    engine = open_engine(settings.library)
+    library = open_library(settings)
+
+    def regroup(session: Session, ids: list[int]) -> None:  # albums that count text
+        claim_photos(session, ids)
+        write_members(session, ids, library.rules)
+
     try:
         with tqdm(unit="photo", disable=args.json) as bar:
 
@@ -51,10 +60,10 @@ def _text(args: argparse.Namespace, settings: Settings) -> int:
                 bar.update(done.read + done.failed - bar.n)
                 return True
 
-            done = backfill(session_factory(engine), settings.max_pixels, settings.fast_decode,
-                            shown)  # fmt: skip
+            done = backfill(library.sessions, settings.max_pixels, settings.fast_decode,
+                            shown, regroup)  # fmt: skip
     finally:
-        engine.dispose()
+        library.close()
     print(json.dumps(dataclasses.asdict(done)) if args.json else
           f"read {done.read} of {done.total} photos ({done.with_text} with text, "
           f"{done.failed} unreadable)")  # fmt: skip

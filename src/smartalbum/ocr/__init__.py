@@ -4,17 +4,19 @@
 ``find`` finds photos by what they say, ``backfill`` reads the photos indexed before.
 """
 
-from smartalbum.ocr.find import photos_saying
+from smartalbum.ocr.find import photos_saying, says
 from smartalbum.ocr.reader import TEXT_VERSION, Line, TextReader, read_photo, shared_reader
-from smartalbum.ocr.store import lines_of, write_batch_text, write_text
+from smartalbum.ocr.store import bodies_of, lines_of, write_batch_text, write_text
 
 __all__ = [
     "TEXT_VERSION",
     "Line",
     "TextReader",
+    "bodies_of",
     "lines_of",
     "photos_saying",
     "read_photo",
+    "says",
     "shared_reader",
     "write_batch_text",
     "write_text",

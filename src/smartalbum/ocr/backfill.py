@@ -34,9 +34,11 @@ def backfill(
     max_pixels: int,
     fast: bool,
     progress: Callable[[Backfilled], bool] = lambda _done: True,
+    then: Callable[[Session, list[int]], None] | None = None,
 ) -> Backfilled:
     """Read the text of every live photo the pass has not read; ``progress`` is told after
-    each batch and stops the run by answering False."""
+    each batch and stops the run by answering False. ``then`` runs in each batch's
+    transaction with the photos read (their albums are brought up to date there)."""
     with sessions() as session:
         done = Backfilled(total=count_unread(session))
     after = 0
@@ -59,6 +61,8 @@ def backfill(
             found[photo_id] = lines
         with sessions.begin() as session:
             write_text(session, found)
+            if then is not None and found:
+                then(session, sorted(found))
         done.read += len(found)
         done.with_text += sum(bool(lines) for lines in found.values())
         after = batch[-1][0]

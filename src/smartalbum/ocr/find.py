@@ -65,6 +65,13 @@ def _exact(session: Session, wanted: str) -> list[tuple[int, str]]:
     return [(i, b) for i, b in session.execute(query, {"wanted": wanted, **params})]
 
 
+def says(body: str, phrase: str) -> bool:
+    """Whether a photo's folded text holds a phrase as search finds it, exactly: anywhere in
+    Chinese, at the start of a word in English (album rules match text this way)."""
+    wanted = query_text(phrase)
+    return bool(wanted) and wanted in body and _at_word_start(wanted, body)
+
+
 def _at_word_start(wanted: str, body: str) -> bool:
     """An English (or digit) query must start a word: "board" in "boarding", not "oard"."""
     if not _WORDY.match(wanted):

@@ -69,6 +69,16 @@ def body(lines: Sequence[Line]) -> str:
     return "\n".join(fold(line.text) for line in lines)
 
 
+def bodies_of(session: Session, photo_ids: Sequence[int]) -> dict[int, str]:
+    """Photo id -> its folded text, for the photos of these that say something."""
+    rows = session.execute(
+        select(PhotoText.photo_id, PhotoText.body).where(
+            PhotoText.photo_id.in_(photo_ids), PhotoText.body != ""
+        )
+    )
+    return {i: body for i, body in rows}
+
+
 def lines_of(session: Session, photo_id: int) -> list[dict[str, Any]] | None:
     """A photo's lines as JSON, top to bottom; None when the text pass has not read it."""
     if session.get(PhotoText, photo_id) is None:
