@@ -43,10 +43,17 @@ def evaluate(folder: Path, limit: int | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         probed[sample.file] = probe.has_text(_bgr(image))
         probe_seconds += time.perf_counter() - started
+    gated = {f: lines if probed[f] else [] for f, lines in read.items()}
     return {
         "photos": len(samples),
         **_errors(samples, read, probed),
         **_search(samples, read),
+        # as indexing reads: only the photos the probe sees text in
+        **{
+            f"{k}_with_probe": v
+            for k, v in _search(samples, gated).items()
+            if k != "queries_missed"
+        },
         "read_seconds_a_photo": round(seconds / max(len(samples), 1), 3),
         "probe_seconds_a_photo": round(probe_seconds / max(len(samples), 1), 3),
     }

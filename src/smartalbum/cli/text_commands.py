@@ -36,6 +36,14 @@ def add_parsers(sub: Any) -> None:
     evaluation.add_argument("--count", type=int, default=200, help="photos with text (--make)")
     evaluation.add_argument("--limit", type=int, help="read only the first N photos")
     evaluation.add_argument("--json", action="store_true", help="print JSON")
+    bench = sub.add_parser(
+        "bench-text", help="the text pass's photos/s and share of an index; text search at scale",
+        description="Times the text pass on a folder's photos (alone, and in an index against "
+        "one without it) and text searches on a synthetic catalog of --photos photos.",
+    )  # fmt: skip
+    bench.add_argument("--images", type=Path, help="a folder of photos to time the pass on")
+    bench.add_argument("--limit", type=int, default=100, help="photos of --images to use")
+    bench.add_argument("--photos", type=int, default=100_000, help="the catalog's size")
 
 
 def _text(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,7 +95,19 @@ def _eval_text(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _bench_text(args: argparse.Namespace, settings: Settings) -> int:
+    from smartalbum.bench.text_bench import bench_pass, bench_search
+
+    found: dict[str, Any] = {}
+    if args.images:
+        found["pass"] = bench_pass(settings, args.images, args.limit)
+    found["search"] = bench_search(args.photos)
+    print(json.dumps(found, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "text": _text,
     "eval-text": _eval_text,
+    "bench-text": _bench_text,
 }

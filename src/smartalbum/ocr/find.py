@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, TextClause, or_, select, text
+from sqlalchemy import ColumnElement, TextClause, null, or_, select, text
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, live
@@ -37,13 +37,13 @@ def photos_saying(session: Session, query: str) -> dict[int, float]:
     wanted = query_text(query)
     if not wanted:
         return {}
-    found = {i: EXACT for i, body in _exact(session, wanted) if _at_word_start(wanted, body)}
+    found = {i: EXACT for i, body in _exact(session, wanted) if _at_word_start(wanted, body or "")}
     if not found and len(wanted) >= MIN_NEAR:
         found = {i: NEAR for i, body in _candidates(session, wanted) if near(wanted, body)}
     return found
 
 
-def _exact(session: Session, wanted: str) -> list[tuple[int, str]]:
+def _exact(session: Session, wanted: str) -> list[tuple[int, str | None]]:
     """(id, body) of the live photos whose folded text holds ``wanted``."""
     where: ColumnElement[bool] | TextClause
     if session.get_bind().dialect.name == "sqlite" and len(wanted) >= 3:
@@ -57,8 +57,10 @@ def _exact(session: Session, wanted: str) -> list[tuple[int, str]]:
         escaped = re.sub(r"([\\%_])", r"\\\1", wanted)
         where = PhotoText.body.like(f"%{escaped}%", escape="\\")
         params = {}
+    # The text itself only where a word's start is checked: the ids alone are half the work.
+    body = PhotoText.body if _WORDY.match(wanted) else null()
     query = (
-        select(PhotoText.photo_id, PhotoText.body)
+        select(PhotoText.photo_id, body)
         .join(Photo, Photo.id == PhotoText.photo_id)
         .where(where, live())
     )
