@@ -9,8 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from smartalbum.cli.common import EXIT_OK
 from smartalbum.settings import Settings
 
@@ -49,17 +47,11 @@ def add_parsers(sub: Any) -> None:
 def _text(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from smartalbum.albums.membership import write_members
-    from smartalbum.catalog import claim_photos
     from smartalbum.cli.library_commands import open_library
-    from smartalbum.ocr.backfill import Backfilled, backfill
+    from smartalbum.library.text_pass import read_library_text
+    from smartalbum.ocr.backfill import Backfilled
 
     library = open_library(settings)
-
-    def regroup(session: Session, ids: list[int]) -> None:  # albums that count text
-        claim_photos(session, ids)
-        write_members(session, ids, library.rules)
-
     try:
         with tqdm(unit="photo", disable=args.json) as bar:
 
@@ -68,8 +60,7 @@ def _text(args: argparse.Namespace, settings: Settings) -> int:
                 bar.update(done.read + done.failed - bar.n)
                 return True
 
-            done = backfill(library.sessions, settings.max_pixels, settings.fast_decode,
-                            shown, regroup)  # fmt: skip
+            done = read_library_text(library, settings, shown)
     finally:
         library.close()
     print(json.dumps(dataclasses.asdict(done)) if args.json else
