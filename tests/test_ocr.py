@@ -38,40 +38,45 @@ SAID = {
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
     """A catalog whose photos 1-6 say SAID (7 was never read)."""
     engine = open_engine(tmp_path_factory.mktemp("text") / "library.db")
+    yield said(engine)
+    engine.dispose()
+
+
+def said(engine: Engine) -> sessionmaker[Session]:
+    """Sessions of a catalog whose photos 1-6 now say SAID (7 was never read)."""
     sessions = session_factory(engine)
     with sessions.begin() as session:
         for i in range(1, 8):
             session.add(Photo(id=i, path=f"/p/{i}.jpg", size=1, mtime=0, status=OK, indexed_at=0))
         session.flush()
         box = (0.1, 0.1, 0.9, 0.1, 0.9, 0.2, 0.1, 0.2)
-        write_text(session, {i: [Line(s, box, 0.9) for s in said] for i, said in SAID.items()})
-    yield sessions
-    engine.dispose()
+        write_text(session, {i: [Line(s, box, 0.9) for s in text] for i, text in SAID.items()})
+    return sessions
 
 
-@pytest.mark.parametrize(
-    ("query", "photos"),
-    [
-        ("发", {1}),  # one Chinese character: the fallback under FTS5's trigrams
-        ("发票", {1}),
-        ("普通发票", {1}),
-        ("增值税电子普通发票", {1}),
-        ("發票", {1}),  # Traditional query, Simplified text
-        ("台北", {3}),  # Simplified query, Traditional text
-        ("臺北車站", {3}),
-        ("boarding", {2}),
-        ("Board", {2}),  # a prefix, any case
-        ("ding", set()),  # not the inside of a word
-        ("boarding pass", {2}),
-        ("12a", {2}),
-        ("wifi", {4}),  # full-width in the photo
-        ("ＷＩＦＩ密码", {4}),
-        ("sunshine", {4}),
-        ("42.50", {5}),
-        ("Recipt", {5}),  # one letter missing: OCR-style tolerance
-        ("总计", set()),
-    ],
-)
+CASES = [
+    ("发", {1}),  # one Chinese character: the fallback under FTS5's trigrams
+    ("发票", {1}),
+    ("普通发票", {1}),
+    ("增值税电子普通发票", {1}),
+    ("發票", {1}),  # Traditional query, Simplified text
+    ("台北", {3}),  # Simplified query, Traditional text
+    ("臺北車站", {3}),
+    ("boarding", {2}),
+    ("Board", {2}),  # a prefix, any case
+    ("ding", set()),  # not the inside of a word
+    ("boarding pass", {2}),
+    ("12a", {2}),
+    ("wifi", {4}),  # full-width in the photo
+    ("ＷＩＦＩ密码", {4}),
+    ("sunshine", {4}),
+    ("42.50", {5}),
+    ("Recipt", {5}),  # one letter missing: OCR-style tolerance
+    ("总计", set()),
+]
+
+
+@pytest.mark.parametrize(("query", "photos"), CASES)
 def test_finds_photos_by_their_text(
     catalog: sessionmaker[Session], query: str, photos: set[int]
 ) -> None:
