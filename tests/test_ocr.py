@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,17 @@ def test_the_text_tables_exist_on_a_new_catalog(tmp_path: Path) -> None:
         assert {"photo_texts", "photo_text_lines", FTS} <= names
     finally:
         engine.dispose()
+
+
+def test_reads_from_several_threads_as_from_one(
+    reader: TextReader, rendered: tuple[Path, list[Sample]]
+) -> None:
+    folder, made = rendered
+    images = []
+    for sample in made:
+        with Image.open(folder / sample.file) as img:
+            images.append(img.convert("RGB"))
+    alone = [reader.read(image) for image in images]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(reader.read, images * 2))
+    assert together == alone * 2
