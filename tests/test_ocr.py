@@ -94,7 +94,8 @@ def test_a_near_match_scores_below_an_exact_one(catalog: sessionmaker[Session]) 
 @pytest.mark.parametrize(
     "query",
     ['"', '"boarding', "board*", "NEAR(boarding pass)", "-pass", "pass OR gate", "AND", "%", "_",
-     "'; DROP TABLE photos; --", "x" * 500, "发票" * 250, "\\", "^boarding", "{body}: pass"],
+     "'; DROP TABLE photos; --", "x" * 500, "发票" * 250, "\\", "^boarding", "{body}: pass",
+     "\x00", "发\x00票"],
 )  # fmt: skip
 def test_query_syntax_is_ordinary_text(catalog: sessionmaker[Session], query: str) -> None:
     with catalog() as session:

@@ -40,7 +40,9 @@ def test_finds_photos_by_their_text(
         assert set(photos_saying(session, query)) == photos
 
 
-@pytest.mark.parametrize("query", ['"', "%", "_", "\\", "a%b", "NEAR(x y)", "x" * 500])
+@pytest.mark.parametrize(
+    "query", ['"', "%", "_", "\\", "a%b", "NEAR(x y)", "x" * 500, "\x00", "a\x00b"]
+)
 def test_query_syntax_is_ordinary_text(catalog: sessionmaker[Session], query: str) -> None:
     with catalog() as session:
         assert photos_saying(session, query) == {}

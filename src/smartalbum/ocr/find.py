@@ -12,6 +12,7 @@ rn/m, a dropped stroke), scored lower.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sqlalchemy import ColumnElement, TextClause, null, or_, select, text
 from sqlalchemy.orm import Session
@@ -28,8 +29,10 @@ _WORDY = re.compile(r"[0-9a-z]")
 
 
 def query_text(query: str) -> str:
-    """A query as it is looked for: folded, quotes dropped, cut at ``MAX_QUERY``."""
-    return fold(query.strip("\"'“”「」『』 "))[:MAX_QUERY].strip()
+    """A query as it is looked for: folded, control characters and quotes dropped, cut at
+    ``MAX_QUERY``. (PostgreSQL refuses a NUL in a string: it is no text a photo says.)"""
+    printable = "".join(c for c in query if unicodedata.category(c) != "Cc" or c in "\t\n")
+    return fold(printable.strip("\"'“”「」『』 "))[:MAX_QUERY].strip()
 
 
 def photos_saying(session: Session, query: str) -> dict[int, float]:
