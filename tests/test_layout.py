@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"models"},
     {"engines"},
     {"catalog"},
-    {"categories"},
+    {"categories", "ocr"},  # ocr: text read in photos, kept and searched
     {"albums"},
     {"library"},
     {"ingest"},  # uploads, watched folders, the trash: over the indexer and the catalog

@@ -123,6 +123,7 @@ def test_a_new_catalog_is_migrated_from_empty(pg_library: str) -> None:
             "corrections", "roots", "state", "users", "auth_sessions", "api_tokens",
             "share_links", "activity", "index_jobs", "index_tasks",
             "categories", "category_examples", "category_members", "uploads",
+            "photo_texts", "photo_text_lines",
         }  # fmt: skip
         size = next(c for c in inspect(engine).get_columns("photos") if c["name"] == "size")
         assert isinstance(size["type"], BigInteger)

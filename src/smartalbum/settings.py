@@ -78,6 +78,9 @@ class Settings:
         "Hard-light correction (auto-levels of the luminance) of what the model sees: off, "
         "auto (photos whose histogram says dark or washed out) or always.",
     )
+    text: bool = _setting(
+        True, "Read the text in photos as they are indexed, to find them by it (`smartalbum text`)."
+    )
     labels_file: Path | None = _setting(
         None, "TOML file overriding class names: [wnid] en = '...', zh = '...'."
     )

@@ -30,6 +30,7 @@ from smartalbum.catalog import (
     put_state,
 )
 from smartalbum.categories.store import members_of
+from smartalbum.ocr import bodies_of
 
 Labels = list[tuple[int, float]]  # (class index, probability), best first
 SYNCED_KEY = "albums_digest"
@@ -116,12 +117,13 @@ def write_members(session: Session, photo_ids: Sequence[int], rules: RuleSet) ->
     session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(albums_digest=rules.digest))
     labels = labels_of(session, photo_ids)
     categories = members_of(session, photo_ids)
+    said = bodies_of(session, photo_ids) if rules.reads_text else {}
     session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(photo_ids)))
     rows = [
         {"album_id": album_id, "photo_id": photo_id, "score": score}
-        for photo_id in sorted(set(labels) | set(categories))
+        for photo_id in sorted(set(labels) | set(categories) | set(said))
         for album_id, score in rules.memberships(
-            labels.get(photo_id, []), categories.get(photo_id)
+            labels.get(photo_id, []), categories.get(photo_id), said.get(photo_id)
         ).items()
     ]
     if rows:
@@ -145,8 +147,13 @@ def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[in
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             categories = members_of(session, chunk)
-            for photo_id, labels in labels_of(session, chunk).items():
-                for album_id in rules.memberships(labels, categories.get(photo_id)):
+            said = bodies_of(session, chunk) if rules.reads_text else {}
+            labels = labels_of(session, chunk)
+            for photo_id in set(labels) | set(said):
+                found = rules.memberships(
+                    labels.get(photo_id, []), categories.get(photo_id), said.get(photo_id)
+                )
+                for album_id in found:
                     members[album_id].add(photo_id)
     return members
 

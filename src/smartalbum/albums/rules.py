@@ -25,6 +25,7 @@ from smartalbum.categories.store import key_of
 from smartalbum.errors import RulesError
 from smartalbum.i18n import Message, t
 from smartalbum.models.labels import LabelSet
+from smartalbum.ocr import says
 from smartalbum.text import has_chinese, name_matches
 
 BUILT_IN = "built-in album rules"
@@ -37,6 +38,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude_classes": list,
     "exclude_groups": list,
     "categories": list,  # names of taught categories: a photo in one counts for the album
+    "text": list,  # what a photo says (smartalbum.ocr): a photo saying one of these counts
     "min_probability": (int, float),
     "combine": str,
     "enabled": bool,
@@ -55,9 +57,13 @@ class AlbumRule:
     min_probability: float
     combine: str  # "sum" or "max"
     categories: frozenset[str] = frozenset()  # taught categories' keys (casefolded names)
+    text: tuple[str, ...] = ()  # phrases a photo may say to be in the album
 
     def score(
-        self, labels: Iterable[tuple[int, float]], categories: Mapping[str, float] | None = None
+        self,
+        labels: Iterable[tuple[int, float]],
+        categories: Mapping[str, float] | None = None,
+        said: str | None = None,
     ) -> float:
         """A photo's score from its labels and the categories it is in; 0 when none count.
 
@@ -68,6 +74,8 @@ class AlbumRule:
         counted += [
             min(1.0, 0.5 + s / 2) for key, s in (categories or {}).items() if key in self.categories
         ]
+        if said and any(says(said, phrase) for phrase in self.text):
+            counted.append(1.0)  # what the photo says is as sure as a person's word
         if not counted:
             return 0.0
         return max(counted) if self.combine == "max" else sum(counted)
@@ -96,13 +104,21 @@ class RuleSet:
             (a for a in self.albums if wanted in (a.title.casefold(), a.title_zh.casefold())), None
         )
 
+    @property
+    def reads_text(self) -> bool:
+        """Whether any album counts what photos say."""
+        return any(a.text for a in self.albums)
+
     def memberships(
-        self, labels: list[tuple[int, float]], categories: Mapping[str, float] | None = None
+        self,
+        labels: list[tuple[int, float]],
+        categories: Mapping[str, float] | None = None,
+        said: str | None = None,
     ) -> dict[str, float]:
-        """Album id -> score, for every album these labels (and categories) put a photo in."""
+        """Album id -> score, for every album these labels (categories, text) put a photo in."""
         scores = {}
         for album in self.albums:
-            score = album.score(labels, categories)
+            score = album.score(labels, categories, said)
             if album.admits(score):
                 scores[album.id] = round(score, 6)
         return scores
@@ -228,7 +244,9 @@ def _checked(
         problem = t("combine must be 'sum' or 'max', got {value!r}", value=combined["combine"])
         raise where.error(problem, "combine")
     _check_names(where, table, labels, groups)
-    if not _classes_of(combined, labels, groups) and not combined.get("categories"):
+    if not _classes_of(combined, labels, groups) and not (
+        combined.get("categories") or combined.get("text")
+    ):
         raise where.error(t("matches no class: give classes, groups or keywords"))
     return combined
 
@@ -289,6 +307,7 @@ def _compile(
             min_probability=float(table.get("min_probability", 0.3)),
             combine=table.get("combine", "sum"),
             categories=frozenset(key_of(name) for name in table.get("categories", [])),
+            text=tuple(p for p in table.get("text", []) if p.strip()),
         )
         for album_id, (table, _line, _name) in tables.items()
         if table.get("enabled", True)
@@ -296,6 +315,7 @@ def _compile(
     deciding: list[Any] = [(a.id, sorted(a.classes), a.min_probability, a.combine) for a in albums]
     # Only rules that name categories add them: the digest of every other rule set stays.
     deciding += [(a.id, sorted(a.categories)) for a in albums if a.categories]
+    deciding += [(a.id, "text", sorted(a.text)) for a in albums if a.text]
     digest = hashlib.sha256(json.dumps(deciding).encode()).hexdigest()[:16]
     return RuleSet(albums, digest, source)
 

@@ -52,6 +52,7 @@ from smartalbum.catalog.schema import (
     live,
     table,
 )
+from smartalbum.catalog.texts import create_text_tables
 from smartalbum.errors import CatalogUnavailableError, ConfigError
 from smartalbum.i18n import t
 
@@ -173,6 +174,10 @@ def _companion_columns(connection: Any) -> None:
             connection.execute(text(f"CREATE INDEX ix_photos_{name} ON photos ({name})"))
 
 
+def _photo_text(connection: Any) -> None:
+    create_text_tables(connection)  # the lines read in photos, and their search index
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -184,6 +189,7 @@ MIGRATIONS: list[Step] = [
     _v8_trash_uploads,
     _video_columns,
     _companion_columns,
+    _photo_text,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,6 +16,7 @@ KINDS = {
     "when": ("when", "时间"),
     "where": ("where", "地点"),
     "what": ("what", "内容"),
+    "text": ("text", "文字"),
     "unknown": ("not understood", "未识别"),
 }
 

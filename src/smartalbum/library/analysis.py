@@ -22,6 +22,7 @@ from smartalbum.engines.classifier import calibrated
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
+from smartalbum.ocr import Line, read_photo
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
@@ -52,12 +53,14 @@ class Analysis:
     kind: str = "photo"  # or "video": then ``array`` holds a frame a row, pooled by ``embed``
     duration: float | None = None  # a video's seconds
     codec: str | None = None  # a video's codec (h264, hevc, vp9, ...)
+    text: list[Line] | None = None  # the text pass's lines (None: not read)
 
     def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
         self.error = failure(self.path, exc, doing)
         self.meta = self.thumbnail = self.dhash = None
         self.array = self.probabilities = self.embedding = None
+        self.text = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Decoding:
     max_pixels: int
     fast: bool
     enhance: str = "off"  # hard-light correction (settings.enhance)
+    text: bool = False  # run the text pass (settings.text)
 
 
 def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
@@ -95,6 +99,8 @@ def analyze(path: Path, decoding: Decoding) -> Analysis:
         analysis, data = read_and_hash(path)
         if data is not None:
             _learn(analysis, data, decoding)
+            if decoding.text:  # the text pass, on the bytes already read (smartalbum.ocr)
+                analysis.text = read_photo(data, analysis.path, decoding.max_pixels, decoding.fast)
     except Exception as exc:  # whatever breaks on one file costs that file, not its batch
         analysis.fail(exc)
     return analysis

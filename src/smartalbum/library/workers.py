@@ -54,6 +54,7 @@ class ModelSource:
     fast_decode: bool
     batch_size: int = 0  # if set, the model runs once at this size before the worker is ready
     enhance: str = "off"  # hard-light correction (settings.enhance)
+    text: bool = False  # the text pass (settings.text)
 
 
 # Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
@@ -106,7 +107,7 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
         conn.send(f"cannot load the model: {exc}")
         return
     decoding = Decoding(
-        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance
+        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance, source.text
     )
     conn.send(READY)
     while True:

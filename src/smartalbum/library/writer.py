@@ -44,6 +44,7 @@ from smartalbum.engines.classifier import Classifier
 from smartalbum.library import activity, companions
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
+from smartalbum.ocr import write_batch_text
 from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
 
@@ -144,6 +145,9 @@ class CatalogWriter:
                 session.execute(insert(BLOBS), blobs)
             companions.pair(session, list(ids.values()))  # a RAW under its JPEG, a Live Photo
             self._score_categories(session, batch, ids, now)
+            write_batch_text(
+                session, [(a.path, a.text) for a in batch if a.moved_from is None], ids
+            )
             if ids:
                 write_members(session, list(ids.values()), self.rules)
             back = [row["id"] for row in rows.moves] + [row["id"] for row in rows.updates]

@@ -24,7 +24,7 @@ from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.places import stored as stored_place
-from smartalbum.search import matching
+from smartalbum.search import in_text, matching
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
@@ -109,10 +109,12 @@ def search(
         words = vocabulary(library, places)
         # A day near date.min or date.max would overflow "yesterday": hold it to our calendar.
         day = min(max(today or date.today(), EARLIEST), LATEST)
-        understood = understand(text, words, day) if text.strip() else None
+        phrases, rest = in_text.quoted(text)  # a quoted phrase is text, whatever it names
+        understood = understand(rest, words, day) if rest.strip() else None
         parts = list(understood.parts) if understood else []
         if understood is not None and not understood.understood:
-            parts = _by_keyword(library, text, places) or parts
+            parts = _by_keyword(library, rest, places) or parts
+        parts = in_text.unknown_as_text(session, parts) + [in_text.text_part(p) for p in phrases]
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
         found = [_found(session, p, index, groups, times) for p in parts]
@@ -166,6 +168,8 @@ def _found(
         return matching.where_found(index, matching.place_texts(part, index.parsed), times)
     if part.kind == "when" and part.span is not None:
         return matching.when_found(session, part.span, times)
+    if part.kind == "text":
+        return in_text.text_found(session, part)
     return {}  # a word we do not know constrains nothing
 
 
@@ -175,7 +179,7 @@ def _combined(
     """Photos every known part finds, scored by the mean of the "what" scores, best first."""
     return matching.combine(
         [f for p, f in zip(parts, found, strict=True) if p.kind != "unknown"],
-        [p.kind == "what" for p in parts if p.kind != "unknown"],
+        [p.kind in ("what", "text") for p in parts if p.kind != "unknown"],  # text scores too
         times,
     )
 

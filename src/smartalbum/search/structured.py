@@ -26,12 +26,13 @@ class Filters:
     place: str | None = None  # a country, region or town, in English or Chinese
     date_from: date | None = None  # first day, included
     date_to: date | None = None  # last day, included
+    text: str | None = None  # what the photo says (smartalbum.ocr)
 
     @property
     def empty(self) -> bool:
         """Whether no filter is given."""
         return all(v is None for v in (self.label, self.album, self.place, self.date_from,
-                                       self.date_to))  # fmt: skip
+                                       self.date_to, self.text))  # fmt: skip
 
 
 def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary) -> list[Part]:
@@ -60,4 +61,6 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
         span = days_span(first, last)
         text = f"{filters.date_from or ''}–{filters.date_to or ''}"
         parts.append(Part("when", text, span.en, span.zh, span=span))
+    if filters.text:
+        parts.append(Part("text", filters.text, filters.text, filters.text))
     return parts

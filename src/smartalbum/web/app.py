@@ -24,6 +24,7 @@ from smartalbum.web.predict_routes import predict_router
 from smartalbum.web.proxies import TrustedProxyMiddleware
 from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
+from smartalbum.web.text_routes import text_router
 from smartalbum.web.trash_routes import trash_router
 from smartalbum.web.upload_routes import upload_router
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(predict_router(state, categories))
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
+    app.include_router(text_router(state))  # a photo's text: the user's data, its own routes
     app.include_router(explain_router(state))
     app.include_router(job_router(state))
     app.include_router(category_router(categories))

@@ -45,6 +45,7 @@ class Job:
     finished: float | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     by: str | None = None  # the account that started it (None: nobody signs in)
+    kind: str = "index"  # or another pass over the library ("text")
 
     @property
     def over(self) -> bool:
@@ -63,6 +64,7 @@ class Job:
             "error": self.error,
             "cancel_requested": self.cancel_requested.is_set(),
             "by": self.by,
+            "kind": self.kind,
         }
 
 
@@ -100,6 +102,33 @@ class JobRunner:
             self.jobs[job.id] = job
         self._thread.submit(self._run, job, classifier, feed)
         return job
+
+    def submit_work(
+        self, kind: str, work: Callable[[Job], dict[str, Any]], by: str | None = None
+    ) -> Job:
+        """Queue another pass over the library (``kind``) on the jobs' thread: ``work`` sets
+        the job's done and total, stops when it is cancelled, and returns its report."""
+        job = Job(id=uuid.uuid4().hex, folders=[], by=by, kind=kind)
+        with self._lock:
+            self.jobs[job.id] = job
+        self._thread.submit(self._run_work, job, work)
+        return job
+
+    def _run_work(self, job: Job, work: Callable[[Job], dict[str, Any]]) -> None:
+        with self._lock:
+            if job.over:  # cancelled while queued
+                return
+            job.status = "running"
+        try:
+            job.report = work(job)
+        except SmartalbumError as exc:
+            job.status, job.error = "failed", exc.to_dict()
+        except Exception as exc:  # recorded on the job and logged: never swallowed
+            log.exception("%s job %s failed", job.kind, job.id)
+            job.status, job.error = "failed", {"code": "error", "message": f"failed: {exc}"}
+        else:
+            job.status = "cancelled" if job.cancel_requested.is_set() else "done"
+        job.finished = time.time()
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, if this server started it."""

@@ -215,7 +215,7 @@ def album(
 def search(
     holder: Holder,
     filters: Annotated[Filters, Depends(search_filters)],
-    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S")] = "",
+    q: Annotated[str, Query(min_length=1, max_length=1000, pattern=r"\S")] = "",
     offset: Offset = 0,
     limit: PageSize = 100,
     today: Today = None,

@@ -41,9 +41,17 @@ def search_filters(
     ] = None,
     date_from: Annotated[Day | None, Query(alias="from", description="first day, included")] = None,
     date_to: Annotated[Day | None, Query(alias="to", description="last day, included")] = None,
+    text: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=1000,
+            description="what the photo says, read in it: '发票', 'boarding pass'",
+        ),
+    ] = None,
 ) -> Filters:
-    """label=, album=, place=, from=, to=: each one more part, combined by AND."""
-    return Filters(label, album, place, date_from, date_to)  # fmt: skip
+    """label=, album=, place=, from=, to=, text=: each one more part, combined by AND."""
+    return Filters(label, album, place, date_from, date_to, text)  # fmt: skip
 
 
 Today = Annotated[

@@ -327,6 +327,7 @@ async function photoView(id) {
                                                                      "data-moment": photo.moment.id, text: title(photo.moment) })) : null,
         el("h3", { text: t("facts") }), facts,
         deleteButton(id))));  // trash.js
+    photoText(id, document.querySelector(".detail")).catch(failure);  // text.js
   };
   rerender();
 }

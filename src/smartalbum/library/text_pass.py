@@ -1,0 +1,28 @@
+"""The text pass over a library's photos indexed before it: ``ocr.backfill``, with the albums
+that count text brought up to date in each batch's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from smartalbum.albums.membership import write_members
+from smartalbum.catalog import claim_photos
+from smartalbum.library.service import PhotoLibrary
+from smartalbum.ocr.backfill import Backfilled, backfill
+from smartalbum.settings import Settings
+
+
+def read_library_text(
+    library: PhotoLibrary,
+    settings: Settings,
+    progress: Callable[[Backfilled], bool] = lambda _done: True,
+) -> Backfilled:
+    """Read every live photo the text pass has not read; ``progress`` may stop it (False)."""
+
+    def regroup(session: Session, ids: list[int]) -> None:
+        claim_photos(session, ids)  # the one order every writer of photo rows claims them
+        write_members(session, ids, library.rules)
+
+    return backfill(library.sessions, settings.max_pixels, settings.fast_decode, progress, regroup)
