@@ -21,6 +21,10 @@ SIGN_IN = "sign_in"  # its subject: the address signed in from
 TRASH_DELETE, TRASH_RESTORE, TRASH_PURGE = "trash.delete", "trash.restore", "trash.purge"
 # A file gone from disk puts its photo in the trash; the file back brings it back.
 TRASH_VANISHED, TRASH_RETURNED = "trash.vanished", "trash.returned"
+# A person's albums, and what a selection of photos had done to it at once.
+ALBUM_CREATE, ALBUM_EDIT, ALBUM_DELETE = "album.create", "album.edit", "album.delete"
+ALBUM_ADD, ALBUM_REMOVE = "album.add", "album.remove"
+ARCHIVE, UNARCHIVE, RELABEL = "photos.archive", "photos.unarchive", "photos.label"
 
 
 def photos_subject(ids: list[int]) -> str:
