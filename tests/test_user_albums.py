@@ -155,7 +155,11 @@ def test_favourites_are_each_persons_own(server: Server) -> None:
     assert editor.get("/api/search", params={"q": "is:favourite"}).json()["photos"] == []
     viewer.post("/api/selection/favourite", json={"ids": three, "on": False}).raise_for_status()
     assert viewer.get("/api/favourites").json()["ids"] == []
-    assert activity_rows(server, "photos.favourite") == []  # nobody else's business
+    hearts = activity_rows(server, activity.FAVOURITE)  # one entry for the three
+    assert [(r["user"], r["subject"]) for r in hearts] == [
+        ("viewer", activity.photos_subject(three))
+    ]
+    assert len(activity_rows(server, activity.UNFAVOURITE)) == 1
 
 
 def test_archived_photos_leave_the_timeline_and_search_until_asked(server: Server) -> None:

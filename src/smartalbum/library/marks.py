@@ -1,9 +1,9 @@
 """Favourites (a heart per person) and the archive (out of the timeline, moments and search).
 
 A favourite is a person's own: each account has its own hearts ("" stands for the one
-person of a server nobody signs in to), and a heart is nobody else's business, so it is
-not logged. Archiving hides a photo from everyone's timeline, moments and search (until
-asked for with ``is:archived``): it is logged, one entry per request.
+person of a server nobody signs in to). Archiving hides a photo from everyone's timeline,
+moments and search (until asked for with ``is:archived``). Either is one transaction and
+one activity entry per request, however many photos it names.
 """
 
 from __future__ import annotations
@@ -46,17 +46,20 @@ def set_favourite(
         wanted = present(session, ids)
         had = favourite_ids(session, owner, wanted)
         if on:
-            fresh = [i for i in wanted if i not in had]
+            changed = [i for i in wanted if i not in had]
             now = time.time()
-            session.add_all(Favourite(user=owner, photo_id=i, created_at=now) for i in fresh)
-            return fresh
-        gone = sorted(had)
-        for start in range(0, len(gone), CHUNK):
-            chunk = gone[start : start + CHUNK]
-            session.execute(
-                delete(Favourite).where(Favourite.user == owner, Favourite.photo_id.in_(chunk))
-            )
-        return gone
+            session.add_all(Favourite(user=owner, photo_id=i, created_at=now) for i in changed)
+        else:
+            changed = sorted(had)
+            for start in range(0, len(changed), CHUNK):
+                chunk = changed[start : start + CHUNK]
+                session.execute(
+                    delete(Favourite).where(Favourite.user == owner, Favourite.photo_id.in_(chunk))
+                )
+        if changed:
+            action = activity.FAVOURITE if on else activity.UNFAVOURITE
+            activity.record(session, user, action, activity.photos_subject(changed))
+        return changed
 
 
 def favourite_ids(
