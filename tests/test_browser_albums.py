@@ -160,3 +160,22 @@ def photos_in_moments(server: str) -> set[int]:
             "photos"
         ]
     }
+
+
+def test_a_shift_click_picks_a_run_in_the_trash(browser: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    found = httpx.get(f"{server}/api/search", params={"q": "dog"}).json()["photos"]
+    ids = [p["id"] for p in found[:4]]
+    assert httpx.post(f"{server}/api/trash", json={"ids": ids}).status_code == 200
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/gallery#/trash")
+    boxes = page.locator("[data-trashed]")
+    expect(boxes).to_have_count(4)
+    boxes.nth(0).click()
+    boxes.nth(2).click(modifiers=["Shift"])
+    checked = page.locator("[data-trashed]:checked")
+    expect(checked).to_have_count(3)
+    page.click("#trash-restore")
+    expect(page.locator("[data-trashed]")).to_have_count(1)
+    page.close()

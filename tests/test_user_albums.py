@@ -19,7 +19,9 @@ import pytest
 
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.cli import main
+from smartalbum.errors import RulesError
 from smartalbum.library import activity, marks
+from smartalbum.library.service import PhotoLibrary
 from smartalbum.library.user_albums import UserAlbums
 from smartalbum.settings import Settings
 from tests.conftest import Indexed
@@ -265,3 +267,44 @@ def test_the_command_line_makes_and_fills_albums(
         assert UserAlbums(sessions).listed()[0]["count"] == 1
     finally:
         engine.dispose()
+
+
+RULES = """
+[albums.loved]
+title = "Loved"
+title_zh = "最爱"
+marks = ["favourite"]
+
+[albums.hidden]
+title = "Archived"
+title_zh = "已归档"
+marks = ["is:archived"]
+"""
+
+
+def test_album_rules_may_name_favourites_and_the_archive(
+    settings: Settings, indexed: Indexed, tmp_path: Path
+) -> None:
+    rules = tmp_path / "albums.toml"
+    rules.write_text(RULES, "utf-8")
+    catalog = copy_catalog(indexed.catalog, tmp_path / "library.db")
+    library = PhotoLibrary.open(settings.with_overrides(library=str(catalog), albums_file=rules))
+    try:
+        cat = library.find(str(indexed.root / CAT))
+
+        def members(album: str) -> list[int]:
+            return [p["id"] for p in library.album(album, 0, 500)["photos"]]
+
+        assert members("loved") == members("hidden") == []
+        marks.set_favourite(library.sessions, "mia", [cat], True, library.rules)
+        assert members("loved") == [cat]  # anyone's heart
+        marks.set_archived(library.sessions, "mia", [cat], True, library.rules)
+        assert members("hidden") == [cat]
+        marks.set_favourite(library.sessions, "mia", [cat], False, library.rules)
+        marks.set_archived(library.sessions, "mia", [cat], False, library.rules)
+        assert members("loved") == members("hidden") == []
+    finally:
+        library.close()
+    rules.write_text(RULES.replace('"favourite"', '"liked"'), "utf-8")
+    with pytest.raises(RulesError, match="'liked' is not a mark"):
+        PhotoLibrary.open(settings.with_overrides(library=str(catalog), albums_file=rules))

@@ -143,7 +143,7 @@ def _mark(args: argparse.Namespace, settings: Settings) -> int:
     library = open_library(settings, regroup=False)
     try:
         setter = marks.set_favourite if args.command == "favourite" else marks.set_archived
-        changed = setter(library.sessions, None, args.ids, not args.undo)
+        changed = setter(library.sessions, None, args.ids, not args.undo, library.rules)
     finally:
         library.close()
     if args.json:

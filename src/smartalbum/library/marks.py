@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.albums import RuleSet, membership
+from smartalbum.albums.marks import PREFIX
 from smartalbum.catalog import Photo, claim_photos, live
 from smartalbum.catalog.schema import Favourite
 from smartalbum.errors import NotFoundError
@@ -38,12 +40,18 @@ def present(session: Session, ids: Sequence[int]) -> list[int]:
 
 
 def set_favourite(
-    sessions: sessionmaker[Session], user: str | None, ids: Sequence[int], on: bool
+    sessions: sessionmaker[Session],
+    user: str | None,
+    ids: Sequence[int],
+    on: bool,
+    rules: RuleSet | None = None,
 ) -> list[int]:
-    """Put (or take off) ``user``'s heart on these photos, all or none; the ids changed."""
+    """Put (or take off) ``user``'s heart on these photos, all or none; the ids changed.
+    Under ``rules`` their albums follow (a rule may name ``marks = ["favourite"]``)."""
     owner = user or ONE_PERSON
     with sessions.begin() as session:
         wanted = present(session, ids)
+        claim_photos(session, wanted)
         had = favourite_ids(session, owner, wanted)
         if on:
             changed = [i for i in wanted if i not in had]
@@ -59,6 +67,7 @@ def set_favourite(
         if changed:
             action = activity.FAVOURITE if on else activity.UNFAVOURITE
             activity.record(session, user, action, activity.photos_subject(changed))
+            regroup(session, changed, rules)
         return changed
 
 
@@ -78,10 +87,14 @@ def favourite_ids(
 
 
 def set_archived(
-    sessions: sessionmaker[Session], by: str | None, ids: Sequence[int], on: bool
+    sessions: sessionmaker[Session],
+    by: str | None,
+    ids: Sequence[int],
+    on: bool,
+    rules: RuleSet | None = None,
 ) -> list[int]:
     """Archive (or bring back) these photos, all or none, in one transaction and one
-    activity entry; the ids changed."""
+    activity entry; the ids changed. Under ``rules`` their albums follow."""
     with sessions.begin() as session:
         wanted = present(session, ids)
         claim_photos(session, wanted)
@@ -102,7 +115,15 @@ def set_archived(
         if changed:
             action = activity.ARCHIVE if on else activity.UNARCHIVE
             activity.record(session, by, action, activity.photos_subject(changed))
+            regroup(session, changed, rules)
         return changed
+
+
+def regroup(session: Session, ids: list[int], rules: RuleSet | None) -> None:
+    """The albums of photos whose marks changed, under ``rules`` (if any rule names a mark)."""
+    if rules is not None and any(k.startswith(PREFIX) for a in rules.albums for k in a.categories):
+        session.flush()  # album rows are computed from the marks as they are now
+        membership.write_members(session, ids, rules)
 
 
 def archived_ids(session: Session) -> set[int]:

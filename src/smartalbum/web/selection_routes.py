@@ -54,14 +54,20 @@ def selection_router(holder: LibraryHolder) -> APIRouter:
     @router.post("/api/selection/favourite", responses=error_responses(400, 404, 422, 503))
     def favourite(body: Marking, request: Request) -> dict[str, Any]:
         """Put a heart on these photos (``on: false``: take it off), for this person only."""
-        changed = marks.set_favourite(holder.get().sessions, author_of(request), body.ids, body.on)
+        library = holder.get()
+        changed = marks.set_favourite(
+            library.sessions, author_of(request), body.ids, body.on, library.rules
+        )
         return {"changed": changed, "favourite": body.on}
 
     @router.post("/api/selection/archive", responses=error_responses(400, 404, 422, 503))
     def archive(body: Marking, request: Request) -> dict[str, Any]:
         """Archive these photos: out of the timeline, moments and search (``is:archived``
         finds them); ``on: false`` brings them back."""
-        changed = marks.set_archived(holder.get().sessions, author_of(request), body.ids, body.on)
+        library = holder.get()
+        changed = marks.set_archived(
+            library.sessions, author_of(request), body.ids, body.on, library.rules
+        )
         return {"changed": changed, "archived": body.on}
 
     @router.post("/api/selection/labels", responses=error_responses(400, 404, 422, 503))
