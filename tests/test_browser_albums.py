@@ -95,6 +95,11 @@ def test_an_album_from_a_search_favourites_archive_and_its_zip(
     assert page.url.endswith("#/search/dog")  # selecting opened no photo
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"selection-{width}.png"))
+    page.click("[data-lang=zh]")  # the bar follows the language, the selection stays
+    expect(page.locator("#selection-count")).to_have_text("已选 20 张")
+    expect(page.locator("#selection-add")).to_have_text("加入")
+    page.click("[data-lang=en]")
+    expect(page.locator("li.picked")).to_have_count(20)
     page.fill("#selection-album-title", "Dogs I like")
     page.click("#selection-add")
     expect(page.locator("#selection-done")).to_contain_text("Dogs I like")

@@ -56,7 +56,9 @@ def kept(session: Session, hits: Hits | None, wanted: frozenset[str], user: str 
 
 
 def _every(session: Session, among: set[int] | None) -> Hits:
-    query = select(Photo.id).where(live()).order_by(Photo.taken_at.desc(), Photo.id.desc())
+    query = (
+        select(Photo.id).where(live()).order_by(Photo.taken_at.desc().nulls_last(), Photo.id.desc())
+    )
     if among is not None:
         query = query.where(Photo.id.in_(sorted(among)[: marks.CHUNK]))
     return [(i, 1.0) for i in session.scalars(query)]
