@@ -61,7 +61,7 @@ async function userAlbumView(id) {
   const tools = el("div", { class: "user-album-tools" });
   const problem = el("p", { class: "notice", role: "alert" });
   const change = async (path, body, method) => {
-    try { album = await jsonPost(path, body, method); route(); } catch (err) { problem.textContent = err.message; }
+    try { album = await jsonPost(path, body, method); clearSelection(); route(); } catch (err) { problem.textContent = err.message; }  // select.js, gallery.js
   };
   const chosen = () => [...selection.ids];  // select.js
   rerender = () => {

@@ -94,7 +94,10 @@ function report(err) { const status = document.getElementById("selection-status"
 // --- the bar of actions ----------------------------------------------------------------------
 let bar = null;
 function drawBar() {
-  if (!selection.ids.size) { if (bar) bar.hidden = true; return; }
+  if (!selection.ids.size) {  // hidden, and drawn afresh next time (the albums may have changed)
+    if (bar) { bar.hidden = true; bar.dataset.count = ""; }
+    return;
+  }
   if (!bar) { bar = el("div", { id: "selection-bar", role: "toolbar", "aria-label": "Selection" }); document.body.append(bar); }
   bar.hidden = false;
   if (bar.dataset.lang === lang && bar.dataset.count === String(selection.ids.size)) return;
