@@ -231,3 +231,24 @@ def test_an_album_page_renames_orders_covers_and_removes(browser: Any, server: s
     assert shown["cover"] == ids[2] and shown["photos"][0]["id"] == ids[4]
     assert ids[0] not in [p["id"] for p in shown["photos"]]
     page.close()
+
+
+def test_a_share_page_offers_its_zip_only_when_allowed(browser: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    found = get(f"{server}/api/search", params={"q": "dog"}).json()["photos"]
+    album = post(f"{server}/api/user-albums", json={"title": "Pups", "ids": [found[0]["id"]]})
+    path = f"{server}/api/user-albums/{album.json()['id']}/shares"
+    allowed = post(path, json={"allow_download": True}).json()
+    closed = post(path, json={}).json()
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(server + allowed["url"])
+    expect(page.locator("#heading")).to_contain_text("Pups")
+    with page.expect_download() as started:
+        page.click("#share-download")
+    with zipfile.ZipFile(started.value.path()) as archive:
+        assert archive.namelist() == [Path(found[0]["path"]).name]
+    page.goto(server + closed["url"])
+    expect(page.locator("#heading")).to_contain_text("Pups")
+    expect(page.locator("#share-download")).to_have_count(0)
+    page.close()
