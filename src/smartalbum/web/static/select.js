@@ -58,7 +58,6 @@ function paint() {
     const id = Number(tile.dataset.photo);
     const item = tile.parentElement;
     item.classList.toggle("picked", selection.ids.has(id));
-    tile.setAttribute("aria-selected", String(selection.ids.has(id)));
     if (!item.querySelector(":scope > .pick")) {
       item.classList.add("selectable");
       const ring = el("button", { type: "button", class: "pick", "aria-label": `${selt("pick")} ${tile.title || id}` });
