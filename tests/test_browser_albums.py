@@ -213,16 +213,15 @@ def test_an_album_page_renames_orders_covers_and_removes(browser: Any, server: s
     expect(page.locator("#user-album-heading")).to_contain_text("晨间散步")
     page.click("[data-lang=en]")
 
-    last = f"li:has(a[data-photo='{ids[4]}']) .pick"
-    page.click(last)
-    page.click(".edit-album summary")
-    page.click("#album-toFront")  # by hand: the selected photo first
+    ring = "li:has(a[data-photo='{}']) .pick".format
+    page.click(ring(ids[4]))
+    page.click("#album-toFront")  # by hand: the selected photo first (the panel stays open)
+    expect(page.locator("#album-order")).to_have_value("manual")  # the page drawn again
     expect(page.locator(grid).first).to_have_attribute("data-photo", str(ids[4]))
-    page.click(f"li:has(a[data-photo='{ids[2]}']) .pick")
-    page.click(".edit-album summary")
+    page.click(ring(ids[2]))
     page.click("#album-cover")
-    page.click(f"li:has(a[data-photo='{ids[0]}']) .pick")
-    page.click(".edit-album summary")
+    expect(page.locator("li.is-cover > a")).to_have_attribute("data-photo", str(ids[2]))
+    page.click(ring(ids[0]))
     page.click("#album-remove")
     expect(page.locator(grid)).to_have_count(4)
     shown = get(f"{server}/api/user-albums/{album['id']}").json()

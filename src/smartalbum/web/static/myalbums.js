@@ -20,6 +20,7 @@ function myt(key, n) {
   const words = MY_TEXT[lang];
   return (n === 1 && words[key + "1"] ? words[key + "1"] : words[key]).replace("{n}", n);
 }
+let editing = false;  // the album's Edit panel stays open while its changes redraw the page
 const jsonPost = (path, body, method = "POST") => api(path, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
 
 // The section of the albums page: drawn again by the page's rerender (the language switch).
@@ -83,7 +84,8 @@ async function userAlbumView(id) {
     });
     tools.replaceChildren(
       el("a", { id: "album-download", class: "button", href: `/api/user-albums/${id}/download`, download: "", text: myt("download") }),
-      el("details", { class: "edit-album editing" }, el("summary", { text: myt("edit") }), rename,
+      el("details", { class: "edit-album editing", open: editing ? "" : null, ontoggle: (e) => { editing = e.target.open; } },
+        el("summary", { text: myt("edit") }), rename,
         el("label", {}, `${myt("order")} `, order),
         act("toFront", () => chosen().length && change(`/api/user-albums/${id}/order`, { ids: chosen() })),
         act("cover", () => chosen().length && change(`/api/user-albums/${id}`, { cover: chosen()[0] }, "PATCH")),
@@ -93,6 +95,8 @@ async function userAlbumView(id) {
   rerender();
   show(heading, tools, sharePanel("user-album", id), grid.list, grid.more);  // shares.js
   await grid.first;
+  const cover = grid.list.querySelector(`a[data-photo="${album.cover}"]`);
+  if (cover) cover.parentElement.classList.add("is-cover");  // marked on the page
 }
 
 // The ZIP of an album or a moment: a plain link, so the browser streams it to disk.
