@@ -233,8 +233,9 @@ def get_every_route(
 ) -> dict[str, int]:
     """GET every GET operation of the served schema, ids filled from the library; the statuses.
 
-    Path parameters take a real photo, album, moment, the given job and share link (to the
-    cat's album); searches ask for a class, a group in Chinese and a place. The library
+    Path parameters take a real photo, album (and a person's album, if there is one), moment,
+    the given job and share link (to the cat's album, downloads allowed); searches ask for a
+    class, a group in Chinese and a place. The library
     must hold a cat and a moment.
     """
     schema = client.get("/openapi.json").json()
@@ -248,6 +249,9 @@ def get_every_route(
     categories = client.get("/api/categories").json()["categories"]
     if categories:  # a library with no taught category has no category page to ask for
         fill["category_id"] = str(categories[0]["id"])
+    # A person's album is named by its number, where a smart one by its id: one of each.
+    mine = client.get("/api/user-albums").json()["albums"]
+    own = {**fill, "album_id": str(mine[0]["id"])} if mine else None
     statuses = {}
     # A share link is made by a write, which a read-only catalog refuses: given none, its
     # pages are left to the share tests; so is a photo in the trash, left to the trash's.
@@ -263,15 +267,24 @@ def get_every_route(
             continue
         if any(part in path for part in made_by_writes):
             continue
-        url = path.format(**fill)
-        queries: list[dict[str, str]] = [{}]
-        if path == "/api/search":
-            queries = [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}]
-        elif path == "/api/classes":
-            queries = [{}, {"q": "retriever"}]
-        for query in queries:
+        mine = path.startswith("/api/user-albums/")
+        if mine and own is None:  # a library where nobody made an album has none to ask for
+            continue
+        url = path.format(**(own if mine and own else fill))
+        for query in _queries(path, photo):
             statuses[f"{url}?{query}"] = client.get(url, params=query).status_code
     return statuses
+
+
+def _queries(path: str, photo: int) -> list[dict[str, str]]:
+    """The queries ``get_every_route`` asks a GET path with."""
+    if path == "/api/search":
+        return [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}]
+    if path == "/api/classes":
+        return [{}, {"q": "retriever"}]
+    if path == "/api/selection/download":
+        return [{"ids": str(photo)}]
+    return [{}]
 
 
 def teach_a_category(settings: Settings) -> int:

@@ -24,12 +24,13 @@ from smartalbum.web.library_routes import LibraryHolder
 from tests.helpers import LiveServer, assert_error
 
 PASSWORD = "correct horse battery"
-# Writes a viewer may make: classify an upload, sign out or end one of its own sessions (and
-# sign in, which is public).
+# Writes a viewer may make: classify an upload, sign out or end one of its own sessions, put
+# its own hearts on photos (and sign in, which is public).
 VIEWER_WRITES = {
     ("POST", "/predict"),
     ("POST", "/api/logout"),
     ("DELETE", "/api/me/sessions/{session_id}"),
+    ("POST", "/api/selection/favourite"),
 }
 
 

@@ -77,7 +77,8 @@ def test_a_version_1_catalog_is_migrated_and_keeps_its_photos(tmp_path: Path) ->
         )
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(photos)")}
-    assert {"place", "albums_digest"} <= columns and not {"thumbnail", "embedding"} & columns
+    assert {"place", "albums_digest", "archived_at"} <= columns
+    assert not {"thumbnail", "embedding"} & columns
     assert schema_version(sessions.kw["bind"]) == SCHEMA_VERSION
 
 

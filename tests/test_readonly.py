@@ -16,11 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from smartalbum.catalog import open_engine, session_factory
+from smartalbum.catalog import Photo, live, open_engine, session_factory
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
 from smartalbum.library.shares import ShareLinks
+from smartalbum.library.user_albums import UserAlbums
 from smartalbum.settings import Settings
 from tests.helpers import (
     LIBRARY_PHOTOS,
@@ -49,14 +51,21 @@ def catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Pat
     report = Indexer(onnx, session_factory(open_engine(library)), library).run([base / "photos"])
     assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
     teach_a_category(settings.with_overrides(library=str(library)))
+    engine = open_engine(library)
+    with session_factory(engine)() as session:
+        ids = list(session.scalars(select(Photo.id).where(live()).limit(3)))
+    UserAlbums(session_factory(engine)).create("Mine", "我的", None, ids)  # a person's album
+    engine.dispose()
     return library
 
 
 @pytest.fixture(scope="module")
 def share_token(catalog: Path) -> str:
-    """A share link to the album of the catalog's cat (the first album it is in)."""
+    """A share link to the album of the catalog's cat (the first album it is in), which may
+    be downloaded."""
     sessions = session_factory(open_engine(catalog))
-    return str(ShareLinks(sessions).create("album", "pets", by=None)["token"])
+    made = ShareLinks(sessions).create("album", "pets", by=None, allow_download=True)
+    return str(made["token"])
 
 
 def test_every_get_route_answers_from_a_read_only_catalog(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.albums.marks import marks_of, with_marks
 from smartalbum.albums.rules import RuleSet
 from smartalbum.catalog import (
     CONFIRM,
@@ -116,7 +117,7 @@ def write_members(session: Session, photo_ids: Sequence[int], rules: RuleSet) ->
     """
     session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(albums_digest=rules.digest))
     labels = labels_of(session, photo_ids)
-    categories = members_of(session, photo_ids)
+    categories = with_marks(members_of(session, photo_ids), marks_of(session, photo_ids))
     said = bodies_of(session, photo_ids) if rules.reads_text else {}
     session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(photo_ids)))
     rows = [
@@ -146,7 +147,7 @@ def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[in
         ids = list(session.scalars(select(Photo.id).where(live())))
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            categories = members_of(session, chunk)
+            categories = with_marks(members_of(session, chunk), marks_of(session, chunk))
             said = bodies_of(session, chunk) if rules.reads_text else {}
             labels = labels_of(session, chunk)
             for photo_id in set(labels) | set(said):

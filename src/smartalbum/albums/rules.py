@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from smartalbum.albums.groups import Groups
+from smartalbum.albums.marks import mark_key
 from smartalbum.categories.store import key_of
 from smartalbum.errors import RulesError
 from smartalbum.i18n import Message, t
@@ -39,6 +40,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "exclude_groups": list,
     "categories": list,  # names of taught categories: a photo in one counts for the album
     "text": list,  # what a photo says (smartalbum.ocr): a photo saying one of these counts
+    "marks": list,  # "favourite" (anyone's heart), "archived": a photo with one counts
     "min_probability": (int, float),
     "combine": str,
     "enabled": bool,
@@ -244,9 +246,8 @@ def _checked(
         problem = t("combine must be 'sum' or 'max', got {value!r}", value=combined["combine"])
         raise where.error(problem, "combine")
     _check_names(where, table, labels, groups)
-    if not _classes_of(combined, labels, groups) and not (
-        combined.get("categories") or combined.get("text")
-    ):
+    beyond_classes = combined.get("categories") or combined.get("text") or combined.get("marks")
+    if not _classes_of(combined, labels, groups) and not beyond_classes:
         raise where.error(t("matches no class: give classes, groups or keywords"))
     return combined
 
@@ -279,6 +280,10 @@ def _check_names(where: _Where, table: Mapping[str, Any], labels: LabelSet, grou
                     value=value,
                 )
                 raise where.error(problem, key)
+    for value in table.get("marks", []):
+        if mark_key(value) is None:
+            problem = t("marks: {value!r} is not a mark (use favourite or archived)", value=value)
+            raise where.error(problem, "marks")
     for key in ("groups", "exclude_groups"):
         for value in table.get(key, []):
             if value not in groups:
@@ -306,7 +311,8 @@ def _compile(
             classes=_classes_of(table, labels, groups),
             min_probability=float(table.get("min_probability", 0.3)),
             combine=table.get("combine", "sum"),
-            categories=frozenset(key_of(name) for name in table.get("categories", [])),
+            categories=frozenset(key_of(name) for name in table.get("categories", []))
+            | {mark_key(name) or "" for name in table.get("marks", [])} - {""},
             text=tuple(p for p in table.get("text", []) if p.strip()),
         )
         for album_id, (table, _line, _name) in tables.items()

@@ -39,6 +39,7 @@ from smartalbum.catalog.schema import (
     CategoryExample,
     CategoryMember,
     Correction,
+    Favourite,
     IndexJob,
     IndexTask,
     Photo,
@@ -49,6 +50,8 @@ from smartalbum.catalog.schema import (
     State,
     Upload,
     User,
+    UserAlbum,
+    UserAlbumPhoto,
     live,
     table,
 )
@@ -178,6 +181,14 @@ def _photo_text(connection: Any) -> None:
     create_text_tables(connection)  # the lines read in photos, and their search index
 
 
+def _user_albums_favourites_archive(connection: Any) -> None:
+    if "archived_at" not in _add_columns(connection, "photos", {"archived_at": "FLOAT"}):
+        connection.execute(text("CREATE INDEX ix_photos_archived_at ON photos (archived_at)"))
+    downloads = {"allow_download": "BOOLEAN NOT NULL DEFAULT FALSE"}
+    _add_columns(connection, "share_links", downloads)
+    Base.metadata.create_all(connection, tables=_tables(UserAlbum, UserAlbumPhoto, Favourite))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -190,6 +201,7 @@ MIGRATIONS: list[Step] = [
     _video_columns,
     _companion_columns,
     _photo_text,
+    _user_albums_favourites_archive,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -403,11 +415,13 @@ def claim_photos(session: Session, ids: Iterable[int]) -> None:
 
 def photos_stamp(session: Session) -> tuple[Any, ...]:
     """The state of the photos people see, in a few numbers that change with any index,
-    delete or restore: the live photos' count, last indexing and highest id, and the trash's
-    count and summed delete times (caches of moments and places are keyed on it)."""
+    delete, restore or archive: the live photos' count, last indexing, highest id and archived
+    ones, and the trash's count and summed delete times (caches of moments and places are
+    keyed on it)."""
     shown = session.execute(
-        select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id)).where(live())
-    ).one()
+        select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id),
+               func.count(Photo.archived_at), func.sum(Photo.archived_at)).where(live())
+    ).one()  # fmt: skip
     trash = session.execute(
         select(func.count(), func.sum(Photo.trashed_at)).where(Photo.trashed_at.is_not(None))
     ).one()

@@ -87,6 +87,8 @@ class Photo(Base):
     content_id: Mapped[str | None] = mapped_column(String(64), index=True)
     motion_path: Mapped[str | None] = mapped_column(Text, index=True)
     motion_offset: Mapped[int | None] = mapped_column(BigInteger)
+    # When a person archived it: out of the timeline, moments and search unless asked for.
+    archived_at: Mapped[float | None] = mapped_column(Float, index=True)
 
     predictions: Mapped[list[PhotoLabel]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", order_by="PhotoLabel.rank"
@@ -232,7 +234,7 @@ class ApiToken(Base):
     used_at: Mapped[float | None] = mapped_column(Float)
 
 
-ALBUM, MOMENT = "album", "moment"  # what a share link may show
+ALBUM, MOMENT, USER_ALBUM = "album", "moment", "user_album"  # what a share link may show
 # Why a photo is in the trash. A purged photo whose file smartalbum did not write stays as a
 # tombstone (its row, without labels or blobs) so that a re-scan does not bring it back.
 TRASH_DELETED, TRASH_VANISHED, TRASH_PURGED = "deleted", "vanished", "purged"
@@ -254,6 +256,7 @@ class ShareLink(Base):
     # Guests may add photos through the link (off unless the sharer allows it), up to a budget.
     allow_upload: Mapped[bool] = mapped_column(Boolean, default=False)
     upload_budget_mb: Mapped[int | None] = mapped_column(Integer)
+    allow_download: Mapped[bool] = mapped_column(Boolean, default=False)  # a ZIP of it all
 
     __table_args__ = (Index("ix_share_links_target", "kind", "target"),)
 
@@ -400,3 +403,50 @@ class Upload(Base):
     photo_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+BY_DATE, BY_HAND = "date", "manual"  # how a person's album orders its photos
+
+
+class UserAlbum(Base):
+    """An album a person made (apart from the smart ones): titles, owner, cover, order."""
+
+    __tablename__ = "user_albums"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    title_zh: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(64))  # None: a server nobody signs in to
+    cover_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="SET NULL")
+    )  # None: its first photo
+    sort: Mapped[str] = mapped_column(String(8))  # BY_DATE or BY_HAND
+    created_at: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
+class UserAlbumPhoto(Base):
+    """A photo a person put in their album, at a place in its hand-made order."""
+
+    __tablename__ = "user_album_photos"
+
+    album_id: Mapped[int] = mapped_column(
+        ForeignKey("user_albums.id", ondelete="CASCADE"), primary_key=True
+    )
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    added_at: Mapped[float] = mapped_column(Float)
+
+
+class Favourite(Base):
+    """A heart a person put on a photo: each account has its own ("" for a one-person server)."""
+
+    __tablename__ = "favourites"
+
+    user: Mapped[str] = mapped_column(String(64), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[float] = mapped_column(Float)

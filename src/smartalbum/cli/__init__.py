@@ -13,6 +13,7 @@ from pathlib import Path
 from smartalbum import __version__
 from smartalbum.cli import (
     account_commands,
+    album_commands,
     category_commands,
     library_commands,
     model_commands,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     category_commands.add_parsers(sub, model_flags)
     trash_commands.add_parsers(sub)
     text_commands.add_parsers(sub)
+    album_commands.add_parsers(sub)
     return parser
 
 
@@ -74,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | category_commands.COMMANDS
             | trash_commands.COMMANDS
             | text_commands.COMMANDS
+            | album_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

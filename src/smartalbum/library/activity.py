@@ -1,5 +1,5 @@
-"""Who did what: sign-ins, imports, rules reloads, share links and the trash, one row each,
-newest first.
+"""Who did what: sign-ins, imports, rules reloads, share links, the trash, people's albums and
+what was done to a selection of photos (hearts, archive, labels), one row each, newest first.
 
 A row is written in the same transaction as the change it records (or, for an import,
 when it is queued), so the log never claims a change that did not happen.
@@ -21,6 +21,11 @@ SIGN_IN = "sign_in"  # its subject: the address signed in from
 TRASH_DELETE, TRASH_RESTORE, TRASH_PURGE = "trash.delete", "trash.restore", "trash.purge"
 # A file gone from disk puts its photo in the trash; the file back brings it back.
 TRASH_VANISHED, TRASH_RETURNED = "trash.vanished", "trash.returned"
+# A person's albums, and what a selection of photos had done to it at once.
+ALBUM_CREATE, ALBUM_EDIT, ALBUM_DELETE = "album.create", "album.edit", "album.delete"
+ALBUM_ADD, ALBUM_REMOVE = "album.add", "album.remove"
+ARCHIVE, UNARCHIVE, RELABEL = "photos.archive", "photos.unarchive", "photos.label"
+FAVOURITE, UNFAVOURITE = "photos.favourite", "photos.unfavourite"
 
 
 def photos_subject(ids: list[int]) -> str:

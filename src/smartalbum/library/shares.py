@@ -1,4 +1,5 @@
-"""Share links: a read-only link to one album or moment, for people without an account.
+"""Share links: a read-only link to one album (smart or a person's) or moment, for people
+without an account.
 
 A link is a random token shown once; the catalog keeps its sha256 only, so a copy of the
 catalog opens no link. A link may expire and may need a password (argon2id, as accounts).
@@ -22,13 +23,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from smartalbum.catalog import ALBUM, MOMENT, Photo, ShareLink
+from smartalbum.catalog import ALBUM, MOMENT, USER_ALBUM, Photo, ShareLink
 from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 from smartalbum.library import activity
 from smartalbum.library.accounts import check_password, digest
 
-KINDS = (ALBUM, MOMENT)
+KINDS = (ALBUM, MOMENT, USER_ALBUM)
 MAX_LIFETIME = 3650 * 86400.0  # ten years: longer is "never", which is no expiry at all
 
 
@@ -44,6 +45,7 @@ class OpenLink:
     allow_upload: bool = False  # whether its guests may add photos
     upload_budget_mb: int | None = None  # how much they may add in all
     created_by: str | None = None  # the sharer: guests' photos go to their folder
+    allow_download: bool = False  # whether its guests may take everything as one ZIP
 
     @property
     def locked(self) -> bool:
@@ -66,10 +68,12 @@ class ShareLinks:
         lifetime: float | None = None,
         password: str | None = None,
         upload_budget_mb: int | None = None,
+        allow_download: bool = False,
     ) -> dict[str, Any]:
         """A new link to an album or moment (the caller checked it exists); the token once.
 
-        With ``upload_budget_mb`` its guests may add photos, up to that many MB in all.
+        With ``upload_budget_mb`` its guests may add photos, up to that many MB in all; with
+        ``allow_download`` they may download its photos as one ZIP.
         """
         if kind not in KINDS:
             raise RequestError(
@@ -92,6 +96,7 @@ class ShareLinks:
                 expires_at=now + lifetime if lifetime else None,
                 allow_upload=upload_budget_mb is not None,
                 upload_budget_mb=upload_budget_mb,
+                allow_download=allow_download,
             )
             session.add(link)
             session.flush()
@@ -127,6 +132,7 @@ class ShareLinks:
         return OpenLink(
             link.id, link.kind, link.target, link.expires_at, link.password_hash,
             bool(link.allow_upload), link.upload_budget_mb, link.created_by,
+            bool(link.allow_download),
         )  # fmt: skip
 
     def unlock(self, link: OpenLink, token: str, password: str) -> str | None:
@@ -188,4 +194,5 @@ def _json(link: ShareLink) -> dict[str, Any]:
         "expires_at": link.expires_at,
         "allow_upload": bool(link.allow_upload),
         "upload_budget_mb": link.upload_budget_mb,
+        "allow_download": bool(link.allow_download),
     }

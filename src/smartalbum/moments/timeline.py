@@ -178,7 +178,7 @@ class Timeline:
             Photo.gps_lat,
             Photo.gps_lon,
             Photo.place,
-        ).where(live(), Photo.taken_at.is_not(None))
+        ).where(live(), Photo.taken_at.is_not(None), Photo.archived_at.is_(None))
         with self.library.sessions() as session:
             return Photos.from_rows(_fetch_all(session, query))
 

@@ -24,7 +24,7 @@ from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.places import stored as stored_place
-from smartalbum.search import in_text, matching
+from smartalbum.search import in_text, marks, matching
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
@@ -96,10 +96,13 @@ def search(
     today: date | None = None,
     moments: matching.MomentSource | None = None,
     by_moment: bool = False,
+    user: str | None = None,
 ) -> dict[str, Any]:
-    """Photos matching every part of a sentence and of the structured filters, best first."""
+    """Photos matching every part of a sentence and of the structured filters, best first
+    (archived ones only with ``is:archived``; ``is:favourite``: ``user``'s hearts)."""
     filters = filters or Filters()
-    if not text.strip() and filters.empty:
+    text, wanted = marks.split(text)
+    if not text.strip() and filters.empty and not wanted:
         raise RequestError(t("give something to search for, e.g. 'cat' or '猫'"))
     groups = moments.groups() if moments is not None else []
     stamp = moments.stamp() if moments is not None else _stamp(library)
@@ -118,7 +121,9 @@ def search(
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
         found = [_found(session, p, index, groups, times) for p in parts]
-        hits = _combined(parts, found, times)
+        marks_only = not text.strip() and filters.empty  # "is:favourite" alone lists them all
+        hits = _combined(parts, found, times) if not marks_only else None
+        hits = marks.kept(session, hits, wanted, user)
         page = list(page_of(hits, offset, limit))
         answer = _answer(session, library, page, parts, places)
         extra = relaxed(parts, found, times) if not hits else None

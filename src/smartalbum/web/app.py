@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from smartalbum import __version__
 from smartalbum.settings import Settings
 from smartalbum.web import library_routes
+from smartalbum.web.album_routes import album_router
 from smartalbum.web.auth import install_auth
 from smartalbum.web.category_routes import CategoryCache, category_router
 from smartalbum.web.errors import error_responses, install_error_handlers
@@ -22,6 +23,7 @@ from smartalbum.web.openapi import install_openapi
 from smartalbum.web.pages import mount_pages
 from smartalbum.web.predict_routes import predict_router
 from smartalbum.web.proxies import TrustedProxyMiddleware
+from smartalbum.web.selection_routes import selection_router
 from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
 from smartalbum.web.text_routes import text_router
@@ -65,5 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(share_router(state.library, state.gate))
     app.include_router(trash_router(state.library, settings))
     app.include_router(upload_router(state))
+    app.include_router(album_router(state.library))
+    app.include_router(selection_router(state.library))
     install_openapi(app, settings, state.gate.required)
     return app

@@ -75,6 +75,7 @@ PUBLIC = {
     ("PATCH", "/api/shared/{token}/uploads/{upload_id}"),
     ("GET", "/api/shared/{token}/uploads/{upload_id}"),
     ("DELETE", "/api/shared/{token}/uploads/{upload_id}"),
+    ("GET", "/api/shared/{token}/download"),  # when the sharer allows it
 }  # fmt: skip
 PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign-in page
 # The role a route needs when it is not the default (GET: viewer; any other method: admin).
@@ -114,6 +115,18 @@ ROLE_OF = {
     ("GET", "/api/jobs/{job_id}"): ADMIN,
     ("GET", "/api/schedule"): ADMIN,  # what the server does by itself, and how it went
     ("GET", "/api/activity"): ADMIN,  # who imported what, from where
+    # Albums people make: editors make and change them (anyone's); viewers look.
+    ("POST", "/api/user-albums"): EDITOR,
+    ("PATCH", "/api/user-albums/{album_id}"): EDITOR,
+    ("DELETE", "/api/user-albums/{album_id}"): EDITOR,
+    ("POST", "/api/user-albums/{album_id}/photos"): EDITOR,
+    ("POST", "/api/user-albums/{album_id}/photos/remove"): EDITOR,
+    ("POST", "/api/user-albums/{album_id}/order"): EDITOR,
+    ("POST", "/api/user-albums/{album_id}/shares"): EDITOR,
+    ("GET", "/api/user-albums/{album_id}/shares"): EDITOR,
+    ("POST", "/api/selection/favourite"): VIEWER,  # one's own hearts
+    ("POST", "/api/selection/archive"): EDITOR,  # hides photos from everyone's timeline
+    ("POST", "/api/selection/labels"): EDITOR,
 }
 READS = {"GET", "HEAD", "OPTIONS"}
 # Failed sign-ins: per account and address, and per address whatever the account.

@@ -214,6 +214,7 @@ def album(
 @router.get("/search", responses=error_responses(422, 503))
 def search(
     holder: Holder,
+    request: Request,
     filters: Annotated[Filters, Depends(search_filters)],
     q: Annotated[str, Query(min_length=1, max_length=1000, pattern=r"\S")] = "",
     offset: Offset = 0,
@@ -229,7 +230,8 @@ def search(
     """
     timeline = holder.timeline()
     found = search_library(holder.get(), q, offset, limit, filters=filters, today=today,
-                           moments=timeline, by_moment=group == "moment")  # fmt: skip
+                           moments=timeline, by_moment=group == "moment",
+                           user=author_of(request))  # fmt: skip
     found["moments"] = timeline.matching(q)
     return found
 

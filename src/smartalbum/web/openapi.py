@@ -35,13 +35,15 @@ def validation_errors_as_error(schema: dict[str, Any]) -> None:
 
 
 def document_class_names(schema: dict[str, Any], labels: LabelSet) -> None:
-    """List every wnid, English and Chinese class name as the values ``Correction.wnid`` takes."""
+    """List every wnid, English and Chinese class name as the values ``Correction.wnid`` (and
+    ``Relabel.wnid``, a selection's correction) takes."""
     names = sorted({name for c in labels.classes for name in (c.wnid, c.en, c.zh)})
-    wnid = schema["components"]["schemas"]["Correction"]["properties"]["wnid"]
-    wnid["enum"] = names
-    wnid["description"] = (
-        "The class: its wnid, English name (any case) or Chinese name; any other is a 422"
-    )
+    for body in ("Correction", "Relabel"):
+        wnid = schema["components"]["schemas"][body]["properties"]["wnid"]
+        wnid["enum"] = names
+        wnid["description"] = (
+            "The class: its wnid, English name (any case) or Chinese name; any other is a 422"
+        )
 
 
 def document_security(schema: dict[str, Any]) -> None:

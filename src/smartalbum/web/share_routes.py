@@ -15,13 +15,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Request, Response
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import FileResponse, HTMLResponse, StreamingResponse
+from pydantic import BaseModel, Field, StrictBool
 
-from smartalbum.catalog import ALBUM, MOMENT
-from smartalbum.errors import NotFoundError, ShareLockedError, UnauthorizedError
+from smartalbum.catalog import ALBUM, MOMENT, USER_ALBUM
+from smartalbum.errors import ForbiddenError, NotFoundError, ShareLockedError, UnauthorizedError
 from smartalbum.i18n import t
+from smartalbum.library import download
 from smartalbum.library.shares import OpenLink, ShareLinks
+from smartalbum.library.user_albums import UserAlbums
 from smartalbum.web.auth import Gate, client_address
 from smartalbum.web.errors import error_responses
 from smartalbum.web.library_routes import (
@@ -32,6 +34,7 @@ from smartalbum.web.library_routes import (
     author_of,
     parse_photo_id,
 )
+from smartalbum.web.zips import ZIP, every_id, zip_response
 
 PASS_COOKIE = "smartalbum_share"
 Token = Annotated[
@@ -67,6 +70,9 @@ class ShareRequest(BaseModel):
         default=None, ge=1, le=1_000_000,
         description=f"How many MB the link's guests may add in all ({DEFAULT_BUDGET_MB} if unset)",
     )  # fmt: skip
+    allow_download: StrictBool = Field(
+        default=False, description="Whether whoever opens the link may download it all as a ZIP"
+    )
 
 
 class Unlock(BaseModel):
@@ -94,9 +100,11 @@ class SharedView:
 
     def summary(self, link: OpenLink, offset: int, limit: int) -> dict[str, Any]:
         """Titles, count and a page of photos (no paths), for the share page."""
+        extra: dict[str, Any] = {}
         if link.kind == ALBUM:
             found = self.holder.get().album(link.target, offset, limit)
-            extra: dict[str, Any] = {}
+        elif link.kind == USER_ALBUM:
+            found = self.user_albums().album(int(link.target), offset, limit)
         else:
             found = self.holder.timeline().moment(link.target, offset, limit)
             extra = {"start": found["start"], "end": found["end"], "place": found["place"]}
@@ -110,6 +118,7 @@ class SharedView:
             **extra,
             "photos": [self._photo(p["id"]) for p in found["photos"]],
             "allow_upload": link.allow_upload,
+            "allow_download": link.allow_download,
             "guest_photos": [self._photo(p["id"]) for p in self.guest_photos(link)],
         }
 
@@ -125,11 +134,27 @@ class SharedView:
             inside = any(
                 a["id"] == link.target for a in self.holder.get().photo(photo_id)["albums"]
             )
+        elif link.kind == USER_ALBUM:
+            inside = self.user_albums().contains(int(link.target), photo_id)
         else:
             moment = self.holder.timeline().moment_of(photo_id)
             inside = moment is not None and moment["id"] == link.target
         if not inside:
             raise NotFoundError(t("no photo {photo_id} in this share", photo_id=photo_id))
+
+    def user_albums(self) -> UserAlbums:
+        """The albums people made (a link may show one)."""
+        return UserAlbums(self.holder.get().sessions)
+
+    def photo_ids(self, link: OpenLink) -> list[int]:
+        """Every photo the link shows, guests' ones last (for its ZIP)."""
+        if link.kind == USER_ALBUM:
+            ids = self.user_albums().ids(int(link.target))
+        elif link.kind == ALBUM:
+            ids = every_id(self.holder.get().album, link.target)
+        else:
+            ids = every_id(self.holder.timeline().moment, link.target)
+        return ids + [p["id"] for p in self.guest_photos(link)]
 
     def _photo(self, photo_id: int) -> dict[str, Any]:
         photo = self.holder.get().photo(photo_id)
@@ -142,6 +167,16 @@ class SharedView:
         return {**{k: photo[k] for k in keep}, "labels": labels}
 
 
+def new_link(
+    links: ShareLinks, kind: str, target: str, body: ShareRequest, request: Request
+) -> dict[str, Any]:
+    """A new link to what the caller checked exists, as the body asks; its token once."""
+    lifetime = body.expires_in_days * 86400.0 if body.expires_in_days else None
+    budget = (body.upload_budget_mb or DEFAULT_BUDGET_MB) if body.allow_upload else None
+    return links.create(kind, target, author_of(request), lifetime, body.password, budget,
+                        body.allow_download)  # fmt: skip
+
+
 def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
     """The share routes: managing links (editors) and opening them (public)."""
     router = APIRouter()
@@ -149,9 +184,7 @@ def share_router(holder: LibraryHolder, gate: Gate) -> APIRouter:
     links = view.links
 
     def create(kind: str, target: str, body: ShareRequest, request: Request) -> dict[str, Any]:
-        lifetime = body.expires_in_days * 86400.0 if body.expires_in_days else None
-        budget = (body.upload_budget_mb or DEFAULT_BUDGET_MB) if body.allow_upload else None
-        return links().create(kind, target, author_of(request), lifetime, body.password, budget)
+        return new_link(links(), kind, target, body, request)
 
     @router.post("/api/albums/{album_id}/shares", status_code=201,
                  responses=error_responses(400, 404, 422, 503))  # fmt: skip
@@ -254,3 +287,14 @@ def install_file_routes(router: APIRouter, view: SharedView) -> None:
         view.check_photo(view.opened(token, smartalbum_share), number)
         path, media_type = view.holder.get().original(number)
         return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})
+
+    @router.get("/api/shared/{token}/download", response_class=StreamingResponse,
+                responses={**ZIP, **error_responses(401, 403, 404, 422, 503)})  # fmt: skip
+    def download_all(token: Token, smartalbum_share: Pass = None) -> StreamingResponse:
+        """Everything the link shows as one ZIP of originals, if its sharer allowed it."""
+        link = view.opened(token, smartalbum_share)
+        if not link.allow_download:
+            raise ForbiddenError(t("this share link does not allow downloads"))
+        with view.holder.get().sessions() as session:
+            files = download.originals(session, view.photo_ids(link))
+        return zip_response(files, "shared")

@@ -148,14 +148,16 @@ function setLang(next) {
 // --- the albums ---------------------------------------------------------------------------
 async function albumsView() {
   const data = await api("/api/albums");
+  const mine = await userAlbumsSection();  // myalbums.js: the albums people made
   rerender = () => {
+    mine.relabel();
     const cards = data.albums.map((a) => el("li", { class: a.count ? "album-card" : "album-card empty" },
       el("a", { href: `#/album/${encodeURIComponent(a.id)}`, "data-album": a.id },
         a.cover ? el("img", { class: "cover", src: thumb(a.cover), alt: "", loading: "lazy" }) : el("div", { class: "cover" }),
         el("div", { class: "text" }, el("p", { class: "name", text: title(a) }),
           el("span", { class: "sub", text: `${lang === "zh" ? a.title : a.title_zh} · ${t("photos", a.count)}` })))));
     const total = data.albums.reduce((n, a) => n + a.count, 0);
-    show(el("h2", { text: t("albums") }),
+    show(mine, el("h2", { text: t("albums") }),
       data.rules.error ? el("p", { class: "notice", role: "alert", text: `${t("rulesError")} ${data.rules.error.message}` }) : null,
       total ? null : el("p", { text: t("noPhotos") }),
       el("ul", { class: "albums-grid" }, ...cards));
@@ -208,7 +210,7 @@ async function albumView(id) {
     grid.relabel();
   };
   rerender();
-  show(heading, sharePanel("album", id), grid.list, grid.more);
+  show(heading, downloadLink(`/api/albums/${encodeURIComponent(id)}/download`), sharePanel("album", id), grid.list, grid.more);
   await grid.first;
 }
 
@@ -262,7 +264,7 @@ async function momentView(id) {
     grid.relabel();
   };
   rerender();
-  show(heading, facts, sharePanel("moment", id), grid.list, grid.more);
+  show(heading, facts, downloadLink(`/api/moments/${encodeURIComponent(id)}/download`), sharePanel("moment", id), grid.list, grid.more);
   await grid.first;
 }
 
@@ -355,6 +357,7 @@ async function draw() {
     else if (kind === "category") await categoryView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "moment") await momentView(decodeURIComponent(arg));
     else if (kind === "album") await albumView(decodeURIComponent(arg));
+    else if (kind === "my") await userAlbumView(decodeURIComponent(arg));  // myalbums.js
     else if (kind === "photo") await photoView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "search") await sentenceSearchView(decodeURIComponent(arg));  // search.js
     else await albumsView();

@@ -5,10 +5,10 @@ const TEXT = {
   en: { title: "smartalbum", locked: "This share link has a password", password: "Password", open: "Open",
         wrong: "Wrong password.", gone: "This link does not exist, was revoked or has expired.",
         photos: "{n} photos", photos1: "1 photo", error: "Something went wrong:", close: "Close",
-        loading: "Loading…", until: "Link valid until {n}" },
+        loading: "Loading…", until: "Link valid until {n}", download: "Download all (ZIP)" },
   zh: { title: "智能相册", locked: "此分享链接需要密码", password: "密码", open: "打开",
         wrong: "密码错误。", gone: "此链接不存在、已撤销或已过期。", photos: "{n} 张照片",
-        error: "出错了：", close: "关闭", loading: "加载中…", until: "链接有效期至 {n}" },
+        error: "出错了：", close: "关闭", loading: "加载中…", until: "链接有效期至 {n}", download: "全部下载（ZIP）" },
 };
 const PAGE = 200;
 const token = decodeURIComponent(location.pathname.split("/").pop());
@@ -61,6 +61,12 @@ function draw() {
   if (shown.start) facts.push(shown.start.slice(0, 10) === shown.end.slice(0, 10) ? day(shown.start) : `${day(shown.start)} – ${day(shown.end)}`);
   if (shown.expires_at) facts.push(t("until", day(new Date(shown.expires_at * 1000).toISOString())));
   byId("facts").textContent = facts.join(" · ");
+  if (shown.allow_download) {  // the sharer allowed it: one ZIP of every original
+    const zip = Object.assign(document.createElement("a"), { id: "share-download", className: "button download",
+                                                           href: `${base}/download`, textContent: t("download") });
+    zip.setAttribute("download", "");
+    byId("facts").append(" ", zip);
+  }
   byId("photos").replaceChildren(...photos.map(cell));
 }
 

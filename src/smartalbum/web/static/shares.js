@@ -9,13 +9,13 @@ const SHARE_TEXT = {
         by: "by {n}", withPassword: "password",
         until: "until {n}", forever: "no expiry", made: "New link (shown once):", none: "No links yet.",
         guests: "Guests may add photos", guestsAdd: "guests add photos", added: "Added by guests", remove: "Remove",
-        noneAdded: "Nothing added yet." },
+        noneAdded: "Nothing added yet.", downloads: "Guests may download a ZIP", guestsZip: "ZIP allowed" },
   zh: { share: "分享", expires: "有效期", never: "永久", day1: "1 天", day7: "7 天", day30: "30 天",
         password: "密码（可选）", make: "生成链接", copy: "复制", copied: "已复制", revoke: "撤销",
         by: "由 {n} 创建", withPassword: "有密码",
         until: "有效至 {n}", forever: "永久有效", made: "新链接（只显示这一次）：", none: "还没有分享链接。",
         guests: "允许访客添加照片", guestsAdd: "访客可添加照片", added: "访客添加的照片", remove: "移除",
-        noneAdded: "还没有人添加照片。" },
+        noneAdded: "还没有人添加照片。", downloads: "允许访客下载 ZIP", guestsZip: "可下载 ZIP" },
 };
 function st(key, n) { return SHARE_TEXT[lang][key].replace("{n}", n); }
 function when(seconds) { return new Date(seconds * 1000).toLocaleString(lang === "zh" ? "zh-CN" : "en"); }
@@ -29,7 +29,9 @@ function sharePanel(kind, target) {
   const made = el("p", { class: "new-link", role: "status" });
   const list = el("ul", { class: "links", "aria-label": st("share") });
   const guests = el("input", { id: "share-uploads", type: "checkbox" });  // issue 23: guests add photos
+  const zips = el("input", { id: "share-downloads", type: "checkbox" });  // issue 27: a ZIP of it all
   const form = el("form", {}, expiry, password, el("label", { class: "share-uploads" }, guests, st("guests")),
+    el("label", { class: "share-downloads" }, zips, st("downloads")),
     el("button", { type: "submit", id: "share-make", text: st("make") }));
   const panel = el("details", { class: "share" }, el("summary", { text: st("share") }), form, made, list);
 
@@ -42,7 +44,7 @@ function sharePanel(kind, target) {
     revoke.addEventListener("click", async () => { await api(`/api/shares/${link.id}`, { method: "DELETE" }); refresh(); });
     const facts = [link.created_by ? st("by", link.created_by) : "", when(link.created_at),
       link.expires_at ? st("until", when(link.expires_at)) : st("forever"), link.password ? st("withPassword") : "",
-      link.allow_upload ? st("guestsAdd") : ""].filter(Boolean);
+      link.allow_upload ? st("guestsAdd") : "", link.allow_download ? st("guestsZip") : ""].filter(Boolean);
     return el("li", { "data-link": link.id }, el("span", { text: `#${link.id} · ${facts.join(" · ")}` }), revoke,
       link.allow_upload ? guestPhotos(link.id) : null);
   }
@@ -52,6 +54,7 @@ function sharePanel(kind, target) {
     if (expiry.value) body.expires_in_days = Number(expiry.value);
     if (password.value) body.password = password.value;
     if (guests.checked) body.allow_upload = true;
+    if (zips.checked) body.allow_download = true;
     try {
       const link = await api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
       const url = new URL(link.url, location.origin).href;

@@ -26,7 +26,7 @@ const trashPost = (path, ids) => api(path, { method: "POST", headers: { "Content
 async function trashView() {
   let data = await api("/api/trash?limit=500");
   const picked = new Set();
-  let confirming = false;
+  let confirming = false, lastPicked = null;
   async function act(path) {
     await trashPost(path, [...picked]);
     picked.clear();
@@ -58,7 +58,15 @@ async function trashView() {
     const grid = el("ul", { class: "grid trash-grid", "aria-label": trt("trash") },
       ...data.photos.map((p) => {
         const box = el("input", { type: "checkbox", "data-trashed": p.id, "aria-label": p.name, checked: picked.has(p.id) ? "" : null });
-        box.addEventListener("change", () => { if (box.checked) picked.add(p.id); else picked.delete(p.id); confirming = false; rerender(); });
+        box.addEventListener("click", (e) => {  // a shift-click picks the run from the last one picked
+          const ids = data.photos.map((x) => x.id);
+          const from = ids.indexOf(lastPicked), to = ids.indexOf(p.id);
+          if (e.shiftKey && from >= 0) for (const id of ids.slice(Math.min(from, to), Math.max(from, to) + 1)) picked.add(id);
+          else if (box.checked) picked.add(p.id); else picked.delete(p.id);
+          lastPicked = p.id;
+          confirming = false;
+          rerender();
+        });
         const why = [p.reason === "vanished" ? trt("vanished") : trt("deleted"), p.by ? trt("by", p.by) : null,
                      trt("left", p.days_left)].filter(Boolean).join(" · ");
         return el("li", {}, el("label", { title: p.path }, box,
