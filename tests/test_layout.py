@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"settings"},
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
     {"imaging"},
-    {"metadata", "places"},
+    {"metadata", "filedates", "places"},
     {"models"},
     {"engines"},
     {"catalog"},

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from smartalbum.catalog import (
 )
 from smartalbum.categories.indexing import CategoryUpkeep
 from smartalbum.engines.classifier import Classifier
+from smartalbum.filedates import fallback_time
 from smartalbum.library import activity
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
@@ -231,9 +231,9 @@ class CatalogWriter:
                 camera_model=m.camera_model, gps_lat=m.gps_lat, gps_lon=m.gps_lon,
                 gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=_place(m),
             )  # fmt: skip
-        if row["taken_at"] is None:  # the file's date stands in, and says so
-            taken = datetime.fromtimestamp(a.mtime).isoformat(timespec="seconds")
-            row.update(taken_at=taken, time_source="mtime")
+        if row["taken_at"] is None:  # the name's date, else the file's, stands in and says so
+            taken, source = fallback_time(Path(a.path).name, a.mtime)
+            row.update(taken_at=taken, time_source=source)
         return row
 
     def _labels(self, a: Analysis) -> list[dict[str, Any]]:

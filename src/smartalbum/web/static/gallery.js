@@ -78,7 +78,7 @@ function momentCard(m) {
       el("img", { class: "cover", src: thumb(m.cover), alt: "", loading: "lazy" }),
       el("div", { class: "text" },
         el("p", { class: "name", text: title(m) }),
-        el("p", { class: "dates" }, el("time", { datetime: m.start, text: dateSpan(m.start, m.end) }),
+        m.imported ? null : el("p", { class: "dates" }, el("time", { datetime: m.start, text: dateSpan(m.start, m.end) }),
           m.time_is_file_date ? el("span", { class: "file-date", text: ` · ${t("fileDates")}` }) : null),
         where ? el("p", { class: "where", text: where }) : null,
         el("p", { class: "sub" }, t("photos", m.count),
