@@ -336,6 +336,12 @@ def tiff_with_text_profile(source: Path, target: Path) -> Path:
     return target
 
 
+def open_photo_page(tile: Any) -> None:
+    """Open a grid tile's photo page: a click opens the full-screen viewer, its link the page."""
+    tile.click()
+    tile.page.locator("#lightbox .lightbox-page").click()
+
+
 def wait_until(page: Any, predicate: str, timeout: float = 30.0) -> None:
     """Poll a page function until it is true; unlike Playwright's wait_for_function, it needs
     no eval in the page, which the pages' Content-Security-Policy forbids."""
