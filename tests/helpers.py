@@ -266,6 +266,8 @@ def get_every_route(
             queries = [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}]
         elif path == "/api/classes":
             queries = [{}, {"q": "retriever"}]
+        elif path == "/api/on-this-day":  # a day a year after the moments library's ski trip
+            queries = [{}, {"today": "2026-01-12"}]
         for query in queries:
             statuses[f"{url}?{query}"] = client.get(url, params=query).status_code
     return statuses

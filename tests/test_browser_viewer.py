@@ -1,16 +1,20 @@
 """The full-screen viewer in a real headless Chromium: a tile opens it, the keyboard and swipes
 move through the grid, the wheel zooms, the original replaces the thumbnail, the panel hides,
-the address names the photo (a reload opens it, Back closes it), a video plays."""
+the address names the photo (a reload opens it, Back closes it), a video plays. And on this
+day, at the top of the first screen, on a fixed day."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import ARTIFACTS, wait_until
+from smartalbum.settings import Settings
+from tests.helpers import ARTIFACTS, LiveServer, wait_until
 
 pytestmark = pytest.mark.browser
 SHOWN = "#lightbox .lightbox-media"
@@ -146,4 +150,46 @@ def test_swipes_on_a_phone_and_a_video(browser: Any, library_url: str) -> None:
     expect(video).to_have_attribute("src", f"/api/photos/{ids[2]}/original")
     assert video.get_attribute("controls") is not None
     assert json.loads(json.dumps(page.locator("#lightbox img").count())) == 0
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def trips_url(trip_library: tuple[Path, dict[str, int]], settings: Settings) -> Iterator[str]:
+    """The app over tests/moments_library.py's trips."""
+    own = Settings(cache_dir=settings.cache_dir, library=str(trip_library[0]), home="北京")
+    with LiveServer(own) as url:
+        yield url
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_on_this_day_heads_the_first_screen(browser: Any, trips_url: str, width: int) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.clock.set_fixed_time("2026-01-12T10:00:00")  # a year after the Niseko ski days
+    page.goto(trips_url + "/gallery")
+    memories = page.locator("section.memories")
+    expect(memories.locator("h2")).to_have_text("On this day")
+    expect(memories.locator(".memory-year h3")).to_have_text("1 year ago")
+    expect(memories.locator(".memory-moments a")).to_have_count(2)  # Hokkaido and Honolulu
+    expect(memories.locator(".memory-moments")).to_contain_text("Hokkaido, Japan · Skiing")
+    expect(memories.locator("a[data-photo]")).to_have_count(5)
+    assert memories.evaluate("(s) => s.nextElementSibling.textContent") == "Albums"
+    wait_until(page, "() => [...document.images].every((i) => i.complete)")
+    page.screenshot(path=str(ARTIFACTS / f"on-this-day-{width}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.click("[data-lang=zh]")
+    expect(memories.locator("h2")).to_have_text("那年今日")
+    expect(memories.locator(".memory-year h3")).to_have_text("一年前的今天")
+    page.click("[data-lang=en]")
+    memories.locator("a[data-photo]").nth(1).click()  # the viewer, over the day's photos
+    expect(page.locator("#lightbox .lightbox-count")).to_have_text("2 of 5")
+    page.keyboard.press("Escape")
+
+    page.clock.set_fixed_time("2026-06-15T10:00:00")  # the undated photo's file day: nothing
+    page.reload()
+    expect(page.locator(".albums-grid")).to_be_visible()
+    page.wait_for_timeout(500)  # the answer (no years) has come back by now
+    expect(memories).to_be_hidden()
     context.close()

@@ -96,6 +96,11 @@ class Timeline:
         found = self._current().of_photo.get(photo_id)
         return found.ref() if found else None
 
+    def cover_of(self, moment_id: str) -> int | None:
+        """The cover photo of a moment, or None if there is no such moment."""
+        found = self._current().by_id.get(moment_id)
+        return found.cover if found else None
+
     def groups(self) -> list[tuple[dict[str, Any], list[int]]]:
         """Every moment as listed, with its photo ids, newest first: what search groups by."""
         computed = self._current()

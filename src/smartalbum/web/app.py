@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from smartalbum import __version__
 from smartalbum.settings import Settings
-from smartalbum.web import library_routes
+from smartalbum.web import library_routes, memory_routes
 from smartalbum.web.auth import install_auth
 from smartalbum.web.category_routes import CategoryCache, category_router
 from smartalbum.web.errors import error_responses, install_error_handlers
@@ -57,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(predict_router(state, categories))
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
+    app.include_router(memory_routes.router)
     app.include_router(explain_router(state))
     app.include_router(job_router(state))
     app.include_router(category_router(categories))

@@ -129,6 +129,7 @@ function setLang(next) {
 // --- the albums ---------------------------------------------------------------------------
 async function albumsView() {
   const data = await api("/api/albums");
+  const memories = onThisDay();  // onthisday.js: fills itself in, shows nothing when there is nothing
   rerender = () => {
     const cards = data.albums.map((a) => el("li", { class: a.count ? "album-card" : "album-card empty" },
       el("a", { href: `#/album/${encodeURIComponent(a.id)}`, "data-album": a.id },
@@ -136,7 +137,7 @@ async function albumsView() {
         el("div", { class: "text" }, el("p", { class: "name", text: title(a) }),
           el("span", { class: "sub", text: `${lang === "zh" ? a.title : a.title_zh} · ${t("photos", a.count)}` })))));
     const total = data.albums.reduce((n, a) => n + a.count, 0);
-    show(el("h2", { text: t("albums") }),
+    show(memories, el("h2", { text: t("albums") }),
       data.rules.error ? el("p", { class: "notice", role: "alert", text: `${t("rulesError")} ${data.rules.error.message}` }) : null,
       total ? null : el("p", { text: t("noPhotos") }),
       el("ul", { class: "albums-grid" }, ...cards));
