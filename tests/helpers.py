@@ -228,6 +228,18 @@ def make_exif(
     return exif
 
 
+JAPAN = {"zoom": "3", "south": "30", "west": "129", "north": "46", "east": "146"}
+PACIFIC = {"south": "0", "west": "170", "north": "40", "east": "-150"}  # across the 180th
+# The queries get_every_route asks a path with (by default, none).
+ROUTE_QUERIES: dict[str, list[dict[str, str]]] = {
+    "/api/search": [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}],
+    "/api/classes": [{}, {"q": "retriever"}],
+    "/api/on-this-day": [{}, {"today": "2026-01-12"}],  # a year after the ski trip
+    "/api/map/clusters": [{}, JAPAN, PACIFIC],
+    "/api/map/photos": [{}, JAPAN, PACIFIC],
+}
+
+
 def get_every_route(
     client: httpx.Client, job_id: str, share_token: str | None = None
 ) -> dict[str, int]:
@@ -261,14 +273,7 @@ def get_every_route(
         if any(part in path for part in made_by_writes):
             continue
         url = path.format(**fill)
-        queries: list[dict[str, str]] = [{}]
-        if path == "/api/search":
-            queries = [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}]
-        elif path == "/api/classes":
-            queries = [{}, {"q": "retriever"}]
-        elif path == "/api/on-this-day":  # a day a year after the moments library's ski trip
-            queries = [{}, {"today": "2026-01-12"}]
-        for query in queries:
+        for query in ROUTE_QUERIES.get(path, [{}]):
             statuses[f"{url}?{query}"] = client.get(url, params=query).status_code
     return statuses
 

@@ -329,6 +329,7 @@ async function draw() {
     if (location.hash === "#/timeline") await timelineView();
     else if (location.hash === "#/categories") await categoriesView();  // categories.js
     else if (location.hash === "#/trash") await trashView();  // trash.js
+    else if (location.hash === "#/map") await mapView();  // map.js
     else if (kind === "category") await categoryView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "moment") await momentView(decodeURIComponent(arg));
     else if (kind === "album") await albumView(decodeURIComponent(arg));
