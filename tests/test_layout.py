@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"settings"},
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
     {"imaging"},
-    {"metadata", "filedates", "places"},
+    {"metadata", "filedates", "places", "xmp"},
     {"models"},
     {"engines"},
     {"catalog"},
