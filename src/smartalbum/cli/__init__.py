@@ -18,6 +18,7 @@ from smartalbum.cli import (
     model_commands,
     trash_commands,
     worker_commands,
+    xmp_commands,
 )
 from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, language, say
 from smartalbum.errors import ConfigError, SmartalbumError, UnexpectedError, error_body
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_commands.add_parsers(sub)
     category_commands.add_parsers(sub, model_flags)
     trash_commands.add_parsers(sub)
+    xmp_commands.add_parsers(sub)
     return parser
 
 
@@ -71,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | worker_commands.COMMANDS
             | category_commands.COMMANDS
             | trash_commands.COMMANDS
+            | xmp_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))
