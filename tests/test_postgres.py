@@ -52,7 +52,7 @@ from smartalbum.catalog import (
     session_factory,
     table,
 )
-from smartalbum.catalog.database import SCHEMA_VERSION, schema_version
+from smartalbum.catalog.database import MIGRATIONS, SCHEMA_VERSION, schema_version
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import ConfigError, LibraryBusyError
 from smartalbum.library.duplicates import find_duplicates
@@ -116,7 +116,7 @@ def pg_library() -> Iterator[str]:
 
 def test_a_new_catalog_is_migrated_from_empty(pg_library: str) -> None:
     with opened(pg_library) as engine:
-        assert schema_version(engine) == SCHEMA_VERSION == 8
+        assert schema_version(engine) == SCHEMA_VERSION == len(MIGRATIONS)
         tables = set(inspect(engine).get_table_names())
         assert tables == {
             "schema_version", "photos", "photo_labels", "photo_blobs", "album_members",

@@ -68,3 +68,20 @@ def test_a_correction_reaches_the_sidecar_only_when_asked(
     subjects = listed(exiftool(folder / f"{CAT}.xmp")["Subject"])
     assert {"daisy", "雏菊", "Flowers & plants", "花草"} <= set(subjects)
     assert "Egyptian cat" not in subjects and "My pets" not in subjects
+
+
+def test_keywords_rating_and_title_come_in_with_the_photo(
+    library: tuple[Path, Path], settings: Settings
+) -> None:
+    catalog, _ = library
+    with LiveServer(settings.with_overrides(library=str(catalog))) as url:
+        found = httpx.get(f"{url}/api/search", params={"q": "daisy"}, timeout=60).json()
+        daisy = next(p["id"] for p in found["photos"] if p["path"].endswith(DAISY))
+        photo = httpx.get(f"{url}/api/photos/{daisy}", timeout=60).json()
+        found = httpx.get(f"{url}/api/search", params={"q": "Egyptian cat"}, timeout=60).json()
+        cat = next(p["id"] for p in found["photos"] if p["path"].endswith(CAT))
+        plain = httpx.get(f"{url}/api/photos/{cat}", timeout=60).json()
+    assert photo["xmp"] == {
+        "keywords": ["Grandma", "garden party"], "rating": 4, "title": "Grandma's garden",
+    }  # fmt: skip
+    assert plain["xmp"] == {"keywords": [], "rating": None, "title": None}

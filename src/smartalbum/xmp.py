@@ -69,6 +69,15 @@ class XmpFacts:
         )
 
 
+def xmp_columns(facts: XmpFacts) -> dict[str, object]:
+    """The catalog's columns for these facts (keywords one per line)."""
+    return {
+        "xmp_keywords": "\n".join(facts.keywords) or None,
+        "xmp_rating": facts.rating,
+        "xmp_title": facts.title,
+    }
+
+
 def sidecar_path(photo: Path, naming: str = "append") -> Path:
     """``photo.jpg.xmp`` ("append", digiKam's and darktable's) or ``photo.xmp`` ("replace")."""
     return photo.with_name(photo.name + ".xmp") if naming == "append" else photo.with_suffix(".xmp")
@@ -91,18 +100,39 @@ def parse(data: bytes, name: str) -> ET.Element:
 
 
 def facts_of(root: ET.Element) -> XmpFacts:
-    """Keywords, rating and title of a parsed XMP document."""
-    keywords: list[str] = []
+    """Keywords, rating and title of a parsed XMP document.
+
+    smartalbum's own keywords (its labels and albums written back) are not read as a
+    person's, unless another tool's hierarchy has them too.
+    """
+    subjects: list[str] = []
+    hierarchy: list[str] = []
     rating: int | None = None
     title: str | None = None
     for description in root.iter(f"{_RDF}Description"):
-        keywords += _items(description, f"{_DC}subject")
-        keywords += [h.split("|")[-1] for h in _items(description, f"{_LR}hierarchicalSubject")]
+        subjects += _items(description, f"{_DC}subject")
+        hierarchy += _items(description, f"{_LR}hierarchicalSubject")
         rating = rating if rating is not None else _rating(description)
         titles = _items(description, f"{_DC}title")
         title = title or (titles[0] if titles else None)
-    keywords = [k.strip() for k in keywords if k.strip()]
-    return XmpFacts(tuple(dict.fromkeys(keywords)), rating, title)
+    ours = {h.split("|")[-1] for h in hierarchy if h.startswith(ROOT + "|")}
+    theirs = [h.split("|")[-1] for h in hierarchy if not h.startswith(ROOT + "|")]
+    keywords = [k.strip() for k in [*subjects, *theirs] if k.strip()]
+    kept = [k for k in keywords if k not in ours or k in theirs]
+    return XmpFacts(tuple(dict.fromkeys(kept)), rating, title)
+
+
+_PACKET_START, _PACKET_END = b"<x:xmpmeta", b"</x:xmpmeta>"
+
+
+def embedded_packet(data: bytes) -> bytes | None:
+    """The XMP packet inside a photo file's bytes (JPEG, PNG, TIFF, WebP…), or None.
+
+    The XMP standard's own way for any file format: scan for the packet's wrapper.
+    """
+    start = data.find(_PACKET_START)
+    end = data.find(_PACKET_END, start) if start >= 0 else -1
+    return data[start : end + len(_PACKET_END)] if end >= 0 else None
 
 
 def read_facts(photo: Path, embedded: bytes | None = None) -> tuple[XmpFacts, list[str]]:

@@ -155,6 +155,11 @@ def _v8_trash_uploads(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Upload))
 
 
+def _xmp_columns(connection: Any) -> None:
+    xmp = {"xmp_keywords": "TEXT", "xmp_rating": "INTEGER", "xmp_title": "TEXT"}
+    _add_columns(connection, "photos", xmp)
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -164,6 +169,7 @@ MIGRATIONS: list[Step] = [
     _v6_index_jobs,
     _v7_categories,
     _v8_trash_uploads,
+    _xmp_columns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -22,6 +22,7 @@ from smartalbum.engines.classifier import calibrated
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
+from smartalbum.xmp import XmpFacts, embedded_packet, read_facts
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
@@ -49,6 +50,8 @@ class Analysis:
     embedding: np.ndarray | None = None
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
+    xmp: XmpFacts | None = None  # its sidecars' and embedded XMP's keywords, rating, title
+    xmp_warnings: list[str] | None = None
 
     def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
@@ -109,6 +112,7 @@ def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
         analysis.meta = read_metadata(data)
     except Exception:  # pixels decoded; a header we cannot read costs only metadata
         analysis.meta = PhotoMetadata(img.width, img.height, "?")
+    analysis.xmp, analysis.xmp_warnings = read_facts(Path(analysis.path), embedded_packet(data))
 
 
 def embed(engine: Engine, batch: list[Analysis]) -> None:

@@ -72,4 +72,9 @@ def _facts(photo: Photo) -> dict[str, Any]:
         "gps": gps,
         "place": stored_place.parse(photo.place),
         "model": photo.model,
+        "xmp": {  # what its XMP sidecar or embedded packet says (digiKam, Lightroom…)
+            "keywords": photo.xmp_keywords.split("\n") if photo.xmp_keywords else [],
+            "rating": photo.xmp_rating,
+            "title": photo.xmp_title,
+        },
     }

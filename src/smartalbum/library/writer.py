@@ -46,6 +46,7 @@ from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
+from smartalbum.xmp import xmp_columns
 
 # Bulk inserts go to the tables, not the ORM classes: half the writer's CPU per photo.
 PHOTOS, LABELS, BLOBS = table(Photo), table(PhotoLabel), table(PhotoBlob)
@@ -214,6 +215,7 @@ class CatalogWriter:
             "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
             "gps_alt": None, "taken_at_offset": None, "time_source": None, "warnings": None,
             "place": None, "albums_digest": self.rules.digest,  # grouped in the same transaction
+            "xmp_keywords": None, "xmp_rating": None, "xmp_title": None,
         }  # fmt: skip
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
@@ -231,6 +233,10 @@ class CatalogWriter:
                 camera_model=m.camera_model, gps_lat=m.gps_lat, gps_lon=m.gps_lon,
                 gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=_place(m),
             )  # fmt: skip
+        if a.xmp is not None:  # what digiKam, darktable or Lightroom said of it
+            row.update(xmp_columns(a.xmp))
+        if a.xmp_warnings:
+            row["warnings"] = "\n".join(filter(None, (row["warnings"], *a.xmp_warnings)))
         if row["taken_at"] is None:  # the name's date, else the file's, stands in and says so
             taken, source = fallback_time(Path(a.path).name, a.mtime)
             row.update(taken_at=taken, time_source=source)

@@ -8,11 +8,11 @@
 const VIEWER_TEXT = {
   en: { viewer: "Photo viewer", close: "Close", prev: "Previous", next: "Next", info: "Details panel",
         zoomIn: "Zoom in", zoomOut: "Zoom out", labels: "What the model sees", place: "Place", people: "People",
-        moment: "Moment", albums: "Albums", taken: "Taken", page: "Open the photo's page", count: "{i} of {n}",
+        moment: "Moment", albums: "Albums", taken: "Taken", title: "Title", rating: "Rating", keywords: "Keywords", page: "Open the photo's page", count: "{i} of {n}",
         fileDate: "(file date)", nameDate: "(from the file name)" },
   zh: { viewer: "照片查看器", close: "关闭", prev: "上一张", next: "下一张", info: "信息面板",
         zoomIn: "放大", zoomOut: "缩小", labels: "识别结果", place: "地点", people: "人物",
-        moment: "时刻", albums: "所在相册", taken: "拍摄时间", page: "打开照片页面", count: "第 {i} 张，共 {n} 张",
+        moment: "时刻", albums: "所在相册", taken: "拍摄时间", title: "标题", rating: "评分", keywords: "关键词", page: "打开照片页面", count: "第 {i} 张，共 {n} 张",
         fileDate: "（文件日期）", nameDate: "（取自文件名）" },
 };
 const ZOOM_MAX = 8;
@@ -168,6 +168,10 @@ function drawPanel() {
     section("labels", el("ul", { class: "lightbox-labels" }, ...photo.labels.slice(0, 3).map((l) =>
       el("li", { "data-wnid": l.wnid }, el("span", { text: label(l) }), el("span", { class: "lightbox-score", text: percent(l.probability) })))));
   }
+  const xmp = photo.xmp || {};  // what digiKam, darktable or Lightroom said of it
+  if (xmp.title) section("title", el("p", { class: "lightbox-title", text: xmp.title }));
+  if (xmp.rating > 0) section("rating", el("p", { class: "lightbox-rating", "aria-label": `${xmp.rating} / 5`, text: "★".repeat(xmp.rating) + "☆".repeat(5 - xmp.rating) }));
+  if (xmp.keywords?.length) section("keywords", el("p", { class: "tags lightbox-keywords" }, ...xmp.keywords.map((k) => el("span", { text: k }))));
   if (photo.place) section("place", el("p", { class: "lightbox-place", text: placeLine(photo.place) }));
   const people = (photo.people || []).map((p) => (typeof p === "string" ? p : (lang === "zh" && p.name_zh) || p.name)).filter(Boolean);
   if (people.length) section("people", el("p", { class: "lightbox-people", text: people.join(lang === "zh" ? "、" : ", ") }));
