@@ -295,6 +295,7 @@ async function photoView(id) {
       el("div", { class: "photo" }, el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
                                                   onerror: (e) => { e.target.src = thumb(id); } })),
       el("div", { class: "panel" },
+        el("h2", { class: "photo-name", text: photo.name }),  // headings in order: h1, h2, h3
         el("h3", { class: "labels-heading", text: labelsHeading(photo) }), bars,
         el("h3", { text: t("setLabel") }), form,
         photo.corrections.length ? el("h3", { text: t("yourCorrections") }) : null, photo.corrections.length ? corrections : null,
