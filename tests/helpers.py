@@ -228,6 +228,18 @@ def make_exif(
     return exif
 
 
+JAPAN = {"zoom": "3", "south": "30", "west": "129", "north": "46", "east": "146"}
+PACIFIC = {"south": "0", "west": "170", "north": "40", "east": "-150"}  # across the 180th
+# The queries get_every_route asks a path with (by default, none).
+ROUTE_QUERIES: dict[str, list[dict[str, str]]] = {
+    "/api/search": [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}],
+    "/api/classes": [{}, {"q": "retriever"}],
+    "/api/on-this-day": [{}, {"today": "2026-01-12"}],  # a year after the ski trip
+    "/api/map/clusters": [{}, JAPAN, PACIFIC],
+    "/api/map/photos": [{}, JAPAN, PACIFIC],
+}
+
+
 def get_every_route(
     client: httpx.Client, job_id: str, share_token: str | None = None
 ) -> dict[str, int]:
@@ -278,13 +290,9 @@ def get_every_route(
 
 def _queries(path: str, photo: int) -> list[dict[str, str]]:
     """The queries ``get_every_route`` asks a GET path with."""
-    if path == "/api/search":
-        return [{"q": "cat"}, {"q": "猫"}, {"q": "Japan"}, {"q": "winter", "limit": "2"}]
-    if path == "/api/classes":
-        return [{}, {"q": "retriever"}]
     if path == "/api/selection/download":
         return [{"ids": str(photo)}]
-    return [{}]
+    return ROUTE_QUERIES.get(path, [{}])
 
 
 def teach_a_category(settings: Settings) -> int:
@@ -350,6 +358,12 @@ def tiff_with_text_profile(source: Path, target: Path) -> Path:
     with Image.open(source) as img:
         img.convert("RGB").save(target, "TIFF", tiffinfo=tags)
     return target
+
+
+def open_photo_page(tile: Any) -> None:
+    """Open a grid tile's photo page: a click opens the full-screen viewer, its link the page."""
+    tile.click()
+    tile.page.locator("#lightbox .lightbox-page").click()
 
 
 def wait_until(page: Any, predicate: str, timeout: float = 30.0) -> None:

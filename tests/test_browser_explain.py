@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.helpers import ARTIFACTS, CAT, SAMPLES, wait_until
+from tests.helpers import ARTIFACTS, CAT, SAMPLES, open_photo_page, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def test_hovering_a_bar_on_the_photo_page_shows_its_heatmap(
     refused = csp_watch(page)
     page.goto(library_url + "/gallery")
     page.locator(".album-card a[data-album=pets]").click()
-    page.locator(f".grid a[title='{CAT}']").click()
+    open_photo_page(page.locator(f".grid a[title='{CAT}']"))
     bars = page.locator(".detail .bar")
     expect(bars).to_have_count(5)
     wait_until(page, "() => document.querySelector('.detail .photo img').complete")

@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
     {"media"},  # decoders Pillow lacks (RAW through LibRaw; Motion Photos), for imaging
     {"imaging"},
-    {"metadata", "places"},
+    {"metadata", "filedates", "places", "xmp"},
     {"video"},  # videos through ffmpeg: their frames and facts
     {"models"},
     {"engines"},

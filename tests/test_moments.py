@@ -8,6 +8,7 @@ photo whose only date is its file's.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -27,8 +28,19 @@ from smartalbum.errors import ConfigError, NotFoundError
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Shot, Timeline, cluster
-from smartalbum.moments.naming import month_span, place_names, season
+from smartalbum.moments.build import Context, build_moment
+from smartalbum.moments.naming import (
+    SCENES,
+    day_names,
+    moment_titles,
+    month_span,
+    place_names,
+    season,
+    when_names,
+)
+from smartalbum.moments.photos import Photos
 from smartalbum.moments.trips import TRIP_SILENCE, Stop, group_trips, home_from_setting
+from smartalbum.moments.undated import undated_groups
 from smartalbum.places import geocoder
 from smartalbum.settings import Settings
 from tests.helpers import LiveServer, assert_error
@@ -163,6 +175,65 @@ def test_seasons_months_and_place_names() -> None:
     assert place_names(None) == ("", "")
 
 
+def test_near_the_equator_a_title_names_the_month() -> None:
+    august = date(2005, 8, 12)
+    assert when_names(august, -0.30) == ("August 2005", "2005年8月")  # Nakuru, Kenya
+    assert when_names(august, 14.9) == ("August 2005", "2005年8月")
+    assert when_names(august, -14.9) == ("August 2005", "2005年8月")
+    assert when_names(august, 15.0) == ("Summer 2005", "2005年夏")  # the band's edge: seasons
+    assert when_names(august, 22.3) == ("Summer 2005", "2005年夏")  # Hong Kong
+    assert when_names(august, -33.9) == ("Winter 2005", "2005年冬")
+    assert when_names(august, None) == ("Summer 2005", "2005年夏")
+    nakuru = geocoder().lookup(-0.3031, 36.0800)
+    assert nakuru is not None
+    title, _ = moment_titles(when_names(august, -0.3031), place_names(nakuru.to_dict()), None)
+    assert title == "August 2005 · Nakuru County, Kenya"
+
+
+def _three_photos() -> Photos:
+    rows = [(i, f"2025-07-01T10:0{i}:00", None, "original", None, None, None) for i in (1, 2, 3)]
+    return Photos.from_rows(rows)
+
+
+def test_a_cover_shows_what_the_title_names() -> None:
+    platypus, catamaran = LABELS.index_of("n01873310"), LABELS.index_of("n02981792")
+    sailing = next(scene for scene in SCENES if scene.id == "sailing")
+    context = Context(
+        albums={"animals": {1: 0.99, 2: 0.2}},
+        album_titles={"animals": ("Animals", "动物")},
+        tops={1: platypus, 2: catamaran, 3: catamaran},
+        scenes={catamaran: sailing},
+        sure={1: 0.99, 2: 0.4, 3: 0.8},
+    )
+    moment = build_moment(_three_photos(), 0, 3, context)
+    assert moment.title == "Summer 2025 · Sailing"
+    assert moment.cover == 3  # the surest catamaran, not the platypus the album scores best
+    # Named by the album when no activity wins: the album's best photo.
+    plain = dataclasses.replace(context, scenes={}, parsed={}, named={})
+    named = build_moment(_three_photos(), 0, 3, plain)
+    assert (named.title, named.cover) == ("Summer 2025 · Animals", 1)
+
+
+def test_undated_photos_group_by_their_day_of_import() -> None:
+    def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> float:
+        return datetime(year, month, day, hour, minute).timestamp()
+
+    groups = undated_groups(
+        [
+            (5, "2026-12-07T08:00:00", at(2026, 12, 7, 9)),
+            (9, "2019-01-01T00:00:00", at(2026, 12, 1, 23, 59)),
+            (3, "2026-11-01T08:00:00", at(2026, 12, 7, 10)),
+        ]
+    )
+    assert [(g.title, g.title_zh, g.photo_ids) for g in groups] == [
+        ("Undated · imported 7 Dec 2026", "无日期 · 2026年12月7日导入", [3, 5]),
+        ("Undated · imported 1 Dec 2026", "无日期 · 2026年12月1日导入", [9]),
+    ]
+    first = groups[0].to_dict()
+    assert first["imported"] == "2026-12-07" and first["time_is_file_date"] is True
+    assert (first["id"], first["cover"], first["place"], first["trip"]) == ("m3", 3, None, None)
+
+
 def test_home_setting_by_name_in_either_language_or_coordinates() -> None:
     find = geocoder().find
     beijing = home_from_setting("北京", find)
@@ -192,7 +263,7 @@ def names_of(trip_library: tuple[Path, dict[str, int]]) -> dict[int, str]:
 
 # Each moment in time order: its photos, then its titles in English and Chinese.
 EXPECTED = [
-    (["no-exif"], "Summer 2023 · My pets", "2023年夏 · 我的宠物"),
+    (["no-exif"], "Undated · imported {en}", "无日期 · {zh}导入"),  # the day of the test run
     (["home-dec-1", "home-dec-2", "home-dec-3"],
      "Winter 2024–25 · Beijing, China · Architecture", "2024–25年冬 · 中国北京市 · 城市建筑"),
     (["sapporo-1", "sapporo-2", "sapporo-3", "sapporo-4", "niseko-1", "niseko-2",
@@ -270,7 +341,10 @@ def test_moments_boundaries_titles_and_facts(
     assert [[names[i] for i in _photo_ids(line, m["id"])] for m in oldest_first] == [
         photos for photos, _, _ in EXPECTED
     ]
-    assert [(m["title"], m["title_zh"]) for m in oldest_first] == [(e, z) for _, e, z in EXPECTED]
+    assert [(m["title"], m["title_zh"]) for m in oldest_first] == _titles(trip_library)
+    imported = datetime.fromtimestamp(_indexed_at(library, by_name["no-exif"])).date()
+    assert oldest_first[0]["imported"] == imported.isoformat()
+    assert [m["imported"] for m in oldest_first[1:]] == [None] * 10
     print("\n" + "\n".join(f"{m['id']:>4}  {m['title']}  |  {m['title_zh']}" for m in oldest_first))
     for m in moments:  # the id is its first photo's
         assert m["id"] == f"m{by_name[names[_photo_ids(line, m['id'])[0]]]}"
@@ -293,6 +367,23 @@ def test_moments_boundaries_titles_and_facts(
     assert oldest_first[0]["start"] == "2023-06-15T12:00:00"  # no offset is known
     with pytest.raises(NotFoundError):
         line.moment("m999999")
+
+
+def _titles(trip_library: tuple[Path, dict[str, int]]) -> list[tuple[str, str]]:
+    """EXPECTED's titles, oldest first, the undated group's named by the day it was indexed."""
+    library, by_name = trip_library
+    imported = datetime.fromtimestamp(_indexed_at(library, by_name["no-exif"])).date()
+    en, zh = day_names(imported)
+    return [(e.format(en=en), z.format(zh=zh)) for _, e, z in EXPECTED]
+
+
+def _indexed_at(library: Path, photo_id: int) -> float:
+    from smartalbum.catalog import Photo
+
+    with session_factory(open_engine(library))() as session:
+        photo = session.get(Photo, photo_id)
+        assert photo is not None
+        return photo.indexed_at
 
 
 def _photo_ids(line: Timeline, moment_id: str) -> list[int]:
@@ -355,7 +446,7 @@ def test_cli_moments_show_and_trips(
     )
     assert listed.returncode == 0, listed.stderr
     moments = json.loads(listed.stdout)
-    assert [m["title"] for m in moments] == [title for _, title, _ in EXPECTED[::-1]]
+    assert [m["title"] for m in moments] == [title for title, _ in _titles(trip_library)[::-1]]
     keys = {"id", "start", "end", "count", "place", "albums", "title", "title_zh", "trip"}
     for m in moments:
         assert keys <= set(m) and isinstance(m["albums"], list)
@@ -429,7 +520,7 @@ def test_api_moments_moment_and_trips(
 ) -> None:
     body = client.get("/api/moments").json()
     assert body["total"] == len(EXPECTED) and body["offset"] == 0
-    assert [m["title_zh"] for m in body["moments"]] == [z for _, _, z in EXPECTED[::-1]]
+    assert [m["title_zh"] for m in body["moments"]] == [z for _, z in _titles(trip_library)[::-1]]
     page = client.get("/api/moments?offset=2&limit=3").json()
     assert [m["id"] for m in page["moments"]] == [m["id"] for m in body["moments"][2:5]]
     hokkaido = body["moments"][-3]
@@ -464,9 +555,8 @@ def test_api_photo_detail_has_its_place_and_moment(
     camera = client.get(f"/api/photos/{by_name['niseko-camera']}").json()
     assert camera["place"] is None and camera["moment"]["id"] == niseko["moment"]["id"]
     undated = client.get(f"/api/photos/{by_name['no-exif']}").json()
-    assert (
-        undated["time_source"] == "mtime" and undated["moment"]["title"] == "Summer 2023 · My pets"
-    )
+    assert undated["time_source"] == "mtime"
+    assert undated["moment"]["title"] == _titles(trip_library)[0][0]  # "Undated · imported …"
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ _AT_LEAST_ONE = (
     "trash_days",
 )  # fmt: skip
 ENHANCE_MODES = ("off", "auto", "always")  # smartalbum.enhance.MODES (a layer above)
+XMP_NAMINGS = ("append", "replace")  # smartalbum.xmp.NAMINGS (a layer above)
 # "lat,lon" as a home: two numbers and a comma (text with letters is a place name).
 _LAT_LON = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*,\s*([+-]?\d+(?:\.\d+)?)\s*$")
 
@@ -144,6 +145,16 @@ class Settings:
     trash_days: int = _setting(
         30, "Days a photo stays in the trash, restorable, before it is purged."
     )
+    xmp_write: bool = _setting(
+        False,
+        "Write each photo's labels, corrections and album names (English and Chinese) to its "
+        "XMP sidecar after a correction, merged with what other tools wrote there.",
+    )
+    xmp_threshold: float = _setting(0.5, "Lowest probability of a label written to a sidecar.")
+    xmp_naming: str = _setting(
+        "append",
+        "Sidecar names: append (photo.jpg.xmp: digiKam, darktable) or replace (photo.xmp).",
+    )
     broker: str | None = _setting(
         None,
         "Celery broker for distributed indexing, such as redis://host:6379/0: `index` and "
@@ -222,6 +233,21 @@ class Settings:
                     value=self.enhance,
                 )
             )
+        if self.xmp_naming not in XMP_NAMINGS:
+            raise ConfigError(
+                t(
+                    "setting xmp_naming must be one of {choices}, got {value!r}",
+                    choices=", ".join(XMP_NAMINGS),
+                    value=self.xmp_naming,
+                )
+            )
+        if not 0.0 <= self.xmp_threshold <= 1.0:
+            raise ConfigError(
+                t(
+                    "setting xmp_threshold must be from 0 to 1, got {value}",
+                    value=self.xmp_threshold,
+                )
+            )
         if self.lang is not None and language_of(self.lang) is None:
             raise ConfigError(
                 t(
@@ -231,6 +257,23 @@ class Settings:
                 )
             )
         return self
+
+    def _check_xmp(self) -> None:
+        if self.xmp_naming not in XMP_NAMINGS:
+            raise ConfigError(
+                t(
+                    "setting xmp_naming must be one of {choices}, got {value!r}",
+                    choices=", ".join(XMP_NAMINGS),
+                    value=self.xmp_naming,
+                )
+            )
+        if not 0.0 <= self.xmp_threshold <= 1.0:
+            raise ConfigError(
+                t(
+                    "setting xmp_threshold must be from 0 to 1, got {value}",
+                    value=self.xmp_threshold,
+                )
+            )
 
     def _check_ranges(self) -> None:
         for name in _AT_LEAST_ONE:

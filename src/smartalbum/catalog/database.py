@@ -189,6 +189,11 @@ def _user_albums_favourites_archive(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(UserAlbum, UserAlbumPhoto, Favourite))
 
 
+def _xmp_columns(connection: Any) -> None:
+    xmp = {"xmp_keywords": "TEXT", "xmp_rating": "INTEGER", "xmp_title": "TEXT"}
+    _add_columns(connection, "photos", xmp)
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -202,6 +207,7 @@ MIGRATIONS: list[Step] = [
     _companion_columns,
     _photo_text,
     _user_albums_favourites_archive,
+    _xmp_columns,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

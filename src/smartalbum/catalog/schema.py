@@ -55,6 +55,10 @@ class Photo(Base):
     time_source: Mapped[str | None] = mapped_column(String(16))  # original/digitized/.../mtime
     warnings: Mapped[str | None] = mapped_column(Text)  # broken tags ignored, one per line
     place: Mapped[str | None] = mapped_column(Text)  # JSON: the nearest town, en and zh names
+    # What the photo's XMP (sidecar or embedded) says: keywords one per line, rating, title.
+    xmp_keywords: Mapped[str | None] = mapped_column(Text)
+    xmp_rating: Mapped[int | None] = mapped_column(Integer)
+    xmp_title: Mapped[str | None] = mapped_column(Text)
     orientation: Mapped[int | None] = mapped_column(Integer)
     model: Mapped[str | None] = mapped_column(String(64))
     engine: Mapped[str | None] = mapped_column(String(32))

@@ -20,6 +20,7 @@ from smartalbum.cli import (
     text_commands,
     trash_commands,
     worker_commands,
+    xmp_commands,
 )
 from smartalbum.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, language, say
 from smartalbum.errors import ConfigError, SmartalbumError, UnexpectedError, error_body
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     trash_commands.add_parsers(sub)
     text_commands.add_parsers(sub)
     album_commands.add_parsers(sub)
+    xmp_commands.add_parsers(sub)
     return parser
 
 
@@ -77,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | trash_commands.COMMANDS
             | text_commands.COMMANDS
             | album_commands.COMMANDS
+            | xmp_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

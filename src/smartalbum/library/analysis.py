@@ -23,6 +23,7 @@ from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
 from smartalbum.ocr import Line, read_photo
+from smartalbum.xmp import XmpFacts, embedded_packet, read_facts
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
@@ -54,6 +55,8 @@ class Analysis:
     duration: float | None = None  # a video's seconds
     codec: str | None = None  # a video's codec (h264, hevc, vp9, ...)
     text: list[Line] | None = None  # the text pass's lines (None: not read)
+    xmp: XmpFacts | None = None  # its sidecars' and embedded XMP's keywords, rating, title
+    xmp_warnings: list[str] | None = None
 
     def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
@@ -122,6 +125,7 @@ def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
         analysis.meta = read_metadata(data)
     except Exception:  # pixels decoded; a header we cannot read costs only metadata
         analysis.meta = PhotoMetadata(img.width, img.height, "?")
+    analysis.xmp, analysis.xmp_warnings = read_facts(Path(analysis.path), embedded_packet(data))
 
 
 def _learn_video(analysis: Analysis, path: Path, decoding: Decoding) -> None:

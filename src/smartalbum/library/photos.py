@@ -77,4 +77,9 @@ def _facts(photo: Photo) -> dict[str, Any]:
         "kind": photo.kind or "photo",
         "duration": photo.duration,
         "codec": photo.codec,
+        "xmp": {  # what its XMP sidecar or embedded packet says (digiKam, Lightroom…)
+            "keywords": photo.xmp_keywords.split("\n") if photo.xmp_keywords else [],
+            "rating": photo.xmp_rating,
+            "title": photo.xmp_title,
+        },
     }

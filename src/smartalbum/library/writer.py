@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +40,14 @@ from smartalbum.catalog import (
 )
 from smartalbum.categories.indexing import CategoryUpkeep
 from smartalbum.engines.classifier import Classifier
+from smartalbum.filedates import fallback_time
 from smartalbum.library import activity, companions
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.ocr import write_batch_text
 from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
+from smartalbum.xmp import xmp_columns
 
 # Bulk inserts go to the tables, not the ORM classes: half the writer's CPU per photo.
 PHOTOS, LABELS, BLOBS = table(Photo), table(PhotoLabel), table(PhotoBlob)
@@ -221,6 +222,7 @@ class CatalogWriter:
             "place": None, "albums_digest": self.rules.digest,  # grouped in the same transaction
             "kind": a.kind, "duration": a.duration, "codec": a.codec,
             "companion_of": None, "content_id": None, "motion_path": None, "motion_offset": None,
+            "xmp_keywords": None, "xmp_rating": None, "xmp_title": None,
         }  # fmt: skip
         if a.error is not None:
             row.update(status=FAILED, error=a.error.message)
@@ -239,9 +241,13 @@ class CatalogWriter:
                 gps_alt=m.gps_alt, warnings="\n".join(m.warnings) or None, place=_place(m),
                 content_id=m.content_id, motion_offset=m.motion_offset,
             )  # fmt: skip
-        if row["taken_at"] is None:  # the file's date stands in, and says so
-            taken = datetime.fromtimestamp(a.mtime).isoformat(timespec="seconds")
-            row.update(taken_at=taken, time_source="mtime")
+        if a.xmp is not None:  # what digiKam, darktable or Lightroom said of it
+            row.update(xmp_columns(a.xmp))
+        if a.xmp_warnings:
+            row["warnings"] = "\n".join(filter(None, (row["warnings"], *a.xmp_warnings)))
+        if row["taken_at"] is None:  # the name's date, else the file's, stands in and says so
+            taken, source = fallback_time(Path(a.path).name, a.mtime)
+            row.update(taken_at=taken, time_source=source)
         return row
 
     def _labels(self, a: Analysis) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from smartalbum.moments.naming import (
     Scene,
     moment_titles,
     place_names,
-    season,
     trip_titles,
+    when_names,
 )
 from smartalbum.moments.photos import Photos
 from smartalbum.moments.trips import Home, Stop, group_trips
@@ -31,6 +31,7 @@ class Context:
     album_titles: dict[str, tuple[str, str]]
     tops: dict[int, int]  # photo -> top class, corrections applied
     scenes: dict[int, Scene]  # class index -> the activity it shows
+    sure: dict[int, float] = field(default_factory=dict)  # photo -> its top class's probability
     parsed: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     named: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -70,6 +71,7 @@ class Moment:
     title_zh: str
     file_date: bool  # every time in it is a file date, not a capture time
     trip: Trip | None = None
+    imported: str | None = None  # an undated group's day of import, ISO 8601
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for lists: no photos, the trip as a reference."""
@@ -84,6 +86,7 @@ class Moment:
             "title": self.title,
             "title_zh": self.title_zh,
             "time_is_file_date": self.file_date,
+            "imported": self.imported,
             "trip": self.trip.ref() if self.trip else None,
         }
 
@@ -133,14 +136,10 @@ def build_moment(photos: Photos, start: int, end: int, context: Context) -> Mome
         album: sum(map(members.__contains__, ids)) for album, members in context.albums.items()
     }
     ranked = sorted((a for a in counts if counts[a]), key=lambda a: -counts[a])  # stable: rules
-    cover = ids[0]
-    if ranked:  # the best-scored photo of the first album; the earliest of equals
-        scores = context.albums[ranked[0]]
-        cover = max(filter(scores.__contains__, ids), key=scores.__getitem__)
     scene = _scene(Counter(map(context.tops.get, ids)), context.scenes)
     named = (scene.en, scene.zh) if scene else context.album_titles[ranked[0]] if ranked else None
     title, title_zh = moment_titles(
-        season(photos.local(start).date(), where[0] if where else None),
+        when_names(photos.local(start).date(), where[0] if where else None),
         context.names(raw_place),
         named,
     )
@@ -155,11 +154,25 @@ def build_moment(photos: Photos, start: int, end: int, context: Context) -> Mome
         where=where,
         places=frozenset(places),
         albums=ranked,
-        cover=cover,
+        cover=_cover(ids, scene, ranked, context),
         title=title,
         title_zh=title_zh,
         file_date=photos.only_file_dates(start, end),
     )
+
+
+def _cover(ids: list[int], scene: Scene | None, ranked: list[str], context: Context) -> int:
+    """A photo of what the title names: the scene's surest photo, else the first album's best.
+
+    The earliest of equals; with neither, the first photo.
+    """
+    if scene is not None:
+        showing = [i for i in ids if context.scenes.get(context.tops.get(i, -1)) is scene]
+        return max(showing, key=lambda i: context.sure.get(i, 0.0))
+    if ranked:
+        scores = context.albums[ranked[0]]
+        return max(filter(scores.__contains__, ids), key=scores.__getitem__)
+    return ids[0]
 
 
 def _scene(classes: Counter[int | None], scenes: dict[int, Scene]) -> Scene | None:

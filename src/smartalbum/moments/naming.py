@@ -1,7 +1,8 @@
 """Bilingual names for moments and trips: the season where you were, the place, the scene.
 
 "Winter 2024–25 · Hokkaido, Japan · Skiing" / "2024–25年冬 · 日本北海道 · 滑雪". Seasons follow
-the hemisphere of the place (January in Sydney is summer); with no place, the north's.
+the hemisphere of the place (January in Sydney is summer); with no place, the north's. Near
+the equator the month stands in for the season ("August 2005 · Nakuru County, Kenya").
 """
 
 from __future__ import annotations
@@ -62,6 +63,29 @@ def season(day: date, lat: float | None) -> tuple[str, str]:
     """
     kind, start = season_of(day, lat)
     return season_names(kind, start, spans_years=day.month in (12, 1, 2))
+
+
+# Within this many degrees of the equator a moment is named by its month, not a season. The
+# four seasons are those of the temperate zones; in the inner tropics the mean temperature of
+# the warmest and coolest months differs by a few degrees (Nairobi, Singapore, Bogotá, Lagos,
+# Manila) and the year turns on wet and dry seasons that differ from coast to coast, so
+# "Winter 2005" in Nakuru says nothing. Past 15°, at Hong Kong, Havana, Hawaii or Rio, the
+# months cool and warm enough that people there name winter and summer themselves.
+EQUATOR_BAND = 15.0
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # fmt: skip
+
+
+def when_names(day: date, lat: float | None) -> tuple[str, str]:
+    """A moment's time in its title: the season, or near the equator the month ("August 2005")."""
+    if lat is not None and abs(lat) < EQUATOR_BAND:
+        return f"{_MONTH_NAMES[day.month - 1]} {day.year}", f"{day.year}年{day.month}月"
+    return season(day, lat)
+
+
+def day_names(day: date) -> tuple[str, str]:
+    """("7 Dec 2026", "2026年12月7日")."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}", f"{day.year}年{day.month}月{day.day}日"
 
 
 def month_span(first: date, last: date) -> tuple[str, str]:

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from smartalbum import filedates
 from smartalbum.moments.clustering import EPOCH, Floats, time_order
 
 # What the indexer writes: ISO 8601 local time, whole seconds or microseconds, no offset.
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?")
 _OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
-FILE_DATE = "mtime"  # time_source of a photo whose file date stood in for the capture time
+FILE_DATE = filedates.FILE_DATE  # time_source of a photo whose file date stood in
 
 
 @dataclass(frozen=True)

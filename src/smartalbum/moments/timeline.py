@@ -29,8 +29,9 @@ from smartalbum.library.service import PhotoLibrary
 from smartalbum.moments.build import Context, Moment, Trip, build_moment, build_trips
 from smartalbum.moments.clustering import cut
 from smartalbum.moments.naming import SCENES
-from smartalbum.moments.photos import Photos
+from smartalbum.moments.photos import FILE_DATE, Photos
 from smartalbum.moments.trips import Home, home_from_setting
+from smartalbum.moments.undated import undated_groups
 from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
 from smartalbum.settings import Settings
@@ -95,6 +96,11 @@ class Timeline:
         found = self._current().of_photo.get(photo_id)
         return found.ref() if found else None
 
+    def cover_of(self, moment_id: str) -> int | None:
+        """The cover photo of a moment, or None if there is no such moment."""
+        found = self._current().by_id.get(moment_id)
+        return found.cover if found else None
+
     def groups(self) -> list[tuple[dict[str, Any], list[int]]]:
         """Every moment as listed, with its photo ids, newest first: what search groups by."""
         computed = self._current()
@@ -140,17 +146,18 @@ class Timeline:
         return (*photos, *corrections, self.library.rules.digest)
 
     def _compute(self) -> _Computed:
-        photos = self._photos()
+        photos, undated = self._photos()
         lat, lon = photos.arrays()
         settings = self.settings
         bounds = cut(
             photos.seconds, lat, lon, settings.moment_gap_hours, settings.moment_distance_km
         )
-        albums, tops = self._albums_and_classes()
+        albums, tops = self._albums(), self._tops()
         context = Context(
             albums=albums,
             album_titles={a.id: (a.title, a.title_zh) for a in self.library.rules.albums},
-            tops=tops,
+            tops={photo_id: top[0] for photo_id, top in tops.items()},
+            sure={photo_id: top[1] for photo_id, top in tops.items()},
             scenes={
                 self.library.labels.index_of(wnid): scene
                 for scene in SCENES
@@ -160,16 +167,20 @@ class Timeline:
         moments = [build_moment(photos, start, end, context) for start, end in bounds]
         home = self._home(photos)
         trips = build_trips(moments, home, settings.home_radius_km)
+        listed = moments[::-1] + undated_groups(undated)  # undated: after every dated moment
         return _Computed(
-            moments=moments[::-1],
+            moments=listed,
             trips=trips[::-1],
             home=home,
-            by_id={m.id: m for m in moments},
-            of_photo={i: m for m in moments for i in m.photo_ids},
+            by_id={m.id: m for m in listed},
+            of_photo={i: m for m in listed for i in m.photo_ids},
         )
 
-    def _photos(self) -> Photos:
-        """Every present photo with a time, read in one query of the columns needed."""
+    def _photos(self) -> tuple[Photos, list[tuple[int, str, float]]]:
+        """Every present photo with a time, read in one query of the columns needed.
+
+        Those dated only by their file come apart: (id, file date, indexed_at) of each.
+        """
         query = select(
             Photo.id,
             Photo.taken_at,
@@ -178,30 +189,40 @@ class Timeline:
             Photo.gps_lat,
             Photo.gps_lon,
             Photo.place,
+            Photo.indexed_at,
         ).where(live(), Photo.taken_at.is_not(None), Photo.archived_at.is_(None))
         with self.library.sessions() as session:
-            return Photos.from_rows(_fetch_all(session, query))
+            rows = _fetch_all(session, query)
+        dated = [row for row in rows if row[3] != FILE_DATE]
+        undated = [(row[0], row[1], row[7]) for row in rows if row[3] == FILE_DATE]
+        return Photos.from_rows(dated), undated
 
-    def _albums_and_classes(self) -> tuple[dict[str, dict[int, float]], dict[int, int]]:
-        """Each album's photos and scores, and each photo's top class (corrections applied)."""
+    def _albums(self) -> dict[str, dict[int, float]]:
+        """Each album's photos and scores."""
         albums: dict[str, dict[int, float]] = {a.id: {} for a in self.library.rules.albums}
         with self.library.sessions() as session:
             rows = select(AlbumMember.photo_id, AlbumMember.album_id, AlbumMember.score)
             for photo_id, album_id, score in _fetch_all(session, rows):
                 if album_id in albums:
                     albums[album_id][photo_id] = score
-            top = select(PhotoLabel.photo_id, PhotoLabel.class_index).where(PhotoLabel.rank == 1)
-            tops: dict[int, int] = dict(_fetch_all(session, top))
+        return albums
+
+    def _tops(self) -> dict[int, tuple[int, float]]:
+        """Each photo's top class and its probability, corrections applied."""
+        with self.library.sessions() as session:
+            query = select(PhotoLabel.photo_id, PhotoLabel.class_index, PhotoLabel.probability)
+            rows = _fetch_all(session, query.where(PhotoLabel.rank == 1))
+            tops = {photo_id: (index, probability) for photo_id, index, probability in rows}
             corrected = list(session.scalars(select(Correction.photo_id).distinct()))
             for start in range(0, len(corrected), CHUNK):
                 chunk = corrected[start : start + CHUNK]
                 labels = labels_of(session, chunk)
                 for photo_id in chunk:
                     if photo_id in labels:
-                        tops[photo_id] = labels[photo_id][0][0]
+                        tops[photo_id] = labels[photo_id][0]
                     else:
                         tops.pop(photo_id, None)
-        return albums, tops
+        return tops
 
     def _home(self, photos: Photos) -> Home | None:
         if self.settings.home:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from smartalbum import __version__
 from smartalbum.settings import Settings
-from smartalbum.web import library_routes
+from smartalbum.web import library_routes, memory_routes
 from smartalbum.web.album_routes import album_router
 from smartalbum.web.auth import install_auth
 from smartalbum.web.category_routes import CategoryCache, category_router
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.library = state.library  # the library routes' dependency reads it here
     app.include_router(library_routes.router)
     app.include_router(text_router(state))  # a photo's text: the user's data, its own routes
+    app.include_router(memory_routes.router)
     app.include_router(explain_router(state))
     app.include_router(job_router(state))
     app.include_router(category_router(categories))

@@ -22,6 +22,7 @@ from smartalbum.i18n import t
 from smartalbum.library import activity
 from smartalbum.library.pages import MAX_PAGE
 from smartalbum.library.service import PhotoLibrary
+from smartalbum.library.sidecars import write_back
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
 from smartalbum.search.service import search as search_library
@@ -317,6 +318,9 @@ def correct(
     """
     by = author_of(request)
     photo = holder.get().correct(parse_photo_id(photo_id), body.action, body.wnid, by)
+    if holder.settings.xmp_write:  # the correction reaches digiKam, darktable, Lightroom
+        for warning in write_back(holder.get(), holder.settings, [photo["id"]]).warnings:
+            log.warning("XMP sidecar not written: %s", warning)
     return _with_moment(holder, photo)
 
 

@@ -78,7 +78,7 @@ function momentCard(m) {
       el("img", { class: "cover", src: thumb(m.cover), alt: "", loading: "lazy" }),
       el("div", { class: "text" },
         el("p", { class: "name", text: title(m) }),
-        el("p", { class: "dates" }, el("time", { datetime: m.start, text: dateSpan(m.start, m.end) }),
+        m.imported ? null : el("p", { class: "dates" }, el("time", { datetime: m.start, text: dateSpan(m.start, m.end) }),
           m.time_is_file_date ? el("span", { class: "file-date", text: ` · ${t("fileDates")}` }) : null),
         where ? el("p", { class: "where", text: where }) : null,
         el("p", { class: "sub" }, t("photos", m.count),
@@ -149,6 +149,7 @@ function setLang(next) {
 async function albumsView() {
   const data = await api("/api/albums");
   const mine = await userAlbumsSection();  // myalbums.js: the albums people made
+  const memories = onThisDay();  // onthisday.js: fills itself in, shows nothing when there is nothing
   rerender = () => {
     mine.relabel();
     const cards = data.albums.map((a) => el("li", { class: a.count ? "album-card" : "album-card empty" },
@@ -157,7 +158,7 @@ async function albumsView() {
         el("div", { class: "text" }, el("p", { class: "name", text: title(a) }),
           el("span", { class: "sub", text: `${lang === "zh" ? a.title : a.title_zh} · ${t("photos", a.count)}` })))));
     const total = data.albums.reduce((n, a) => n + a.count, 0);
-    show(mine, el("h2", { text: t("albums") }),
+    show(memories, mine, el("h2", { text: t("albums") }),
       data.rules.error ? el("p", { class: "notice", role: "alert", text: `${t("rulesError")} ${data.rules.error.message}` }) : null,
       total ? null : el("p", { text: t("noPhotos") }),
       el("ul", { class: "albums-grid" }, ...cards));
@@ -319,6 +320,7 @@ async function photoView(id) {
         : withMotion(photo, el("div", { class: "photo" }, el("img", { src: `/api/photos/${id}/original`, alt: photo.labels.length ? label(photo.labels[0]) : photo.name,
                                                   onerror: (e) => { e.target.src = thumb(id); } }))),
       el("div", { class: "panel" },
+        el("h2", { class: "photo-name", text: photo.name }),  // headings in order: h1, h2, h3
         el("h3", { class: "labels-heading", text: labelsHeading(photo) }), bars,
         el("h3", { text: t("setLabel") }), form,
         photo.corrections.length ? el("h3", { text: t("yourCorrections") }) : null, photo.corrections.length ? corrections : null,
@@ -354,6 +356,7 @@ async function draw() {
     if (location.hash === "#/timeline") await timelineView();
     else if (location.hash === "#/categories") await categoriesView();  // categories.js
     else if (location.hash === "#/trash") await trashView();  // trash.js
+    else if (location.hash === "#/map") await mapView();  // map.js
     else if (kind === "category") await categoryView(encodeURIComponent(decodeURIComponent(arg)));
     else if (kind === "moment") await momentView(decodeURIComponent(arg));
     else if (kind === "album") await albumView(decodeURIComponent(arg));

@@ -1,0 +1,80 @@
+"""Write-back to XMP sidecars: each photo's labels (above a threshold, corrections applied) and
+albums, in English and Chinese, merged into ``photo.jpg.xmp`` for digiKam, darktable and
+Lightroom (smartalbum.xmp does the merging; nothing another tool wrote is lost).
+
+Runs when asked (``smartalbum xmp write``) and, with ``SMARTALBUM_XMP_WRITE`` on, after each
+correction. A folder that cannot be written to is that photo's warning, never an error.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from smartalbum.albums.membership import CHUNK, labels_of
+from smartalbum.catalog import AlbumMember, Photo, live
+from smartalbum.library.service import PhotoLibrary
+from smartalbum.settings import Settings
+from smartalbum.xmp import XmpError, sidecar_path, write_sidecar
+
+
+@dataclass
+class SidecarReport:
+    """How a write-back went: sidecars written, and each photo that could not have one."""
+
+    written: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def keywords_of(
+    library: PhotoLibrary, photo_ids: Sequence[int], threshold: float
+) -> dict[int, list[tuple[str, str]]]:
+    """(branch, keyword) of each photo: its labels at ``threshold`` or above, its albums."""
+    titles = {a.id: (a.title, a.title_zh) for a in library.rules.albums}
+    words: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    with library.sessions() as session:
+        labels = labels_of(session, photo_ids)
+        rows = session.execute(
+            select(AlbumMember.photo_id, AlbumMember.album_id).where(
+                AlbumMember.photo_id.in_(photo_ids)
+            )
+        ).all()
+    for photo_id in photo_ids:
+        for index, probability in labels.get(photo_id, []):
+            if probability >= threshold:
+                name = library.labels[index]
+                words[photo_id] += [("labels", name.en), ("labels", name.zh)]
+    for photo_id, album_id in sorted(rows):
+        if album_id in titles:
+            words[photo_id] += [("albums", titles[album_id][0]), ("albums", titles[album_id][1])]
+    return words
+
+
+def write_back(
+    library: PhotoLibrary, settings: Settings, photo_ids: Sequence[int] | None = None
+) -> SidecarReport:
+    """Write the sidecars of these photos (all present ones when None)."""
+    report = SidecarReport()
+    with library.sessions() as session:
+        query = select(Photo.id, Photo.path).where(live())
+        if photo_ids is not None:
+            query = query.where(Photo.id.in_(photo_ids))
+        paths: dict[int, str] = {photo_id: path for photo_id, path in session.execute(query)}
+    ids = sorted(paths)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        words = keywords_of(library, chunk, settings.xmp_threshold)
+        for photo_id in chunk:
+            target = sidecar_path(Path(paths[photo_id]), settings.xmp_naming)
+            try:
+                write_sidecar(target, words.get(photo_id, []))
+                report.written += 1
+            except XmpError as exc:
+                report.warnings.append(exc.message)
+            except OSError as exc:
+                report.warnings.append(f"{target}: {exc.strerror or exc}")
+    return report
