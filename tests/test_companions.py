@@ -13,7 +13,10 @@ from typing import Any, NamedTuple
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
+from smartalbum.catalog import Photo, open_engine, session_factory
+from smartalbum.library import companions
 from smartalbum.media import motion
 from smartalbum.metadata import read_metadata
 from smartalbum.settings import Settings
@@ -225,3 +228,32 @@ def test_a_raw_whose_jpeg_is_gone_stands_alone_again(
     (tmp_path / "roll" / "IMG_0030.JPG").unlink()
     index_folder(settings, tmp_path / "roll", catalog)
     assert companion_of_raw() is None
+
+
+def test_a_mov_indexed_after_its_still_goes_under_it(
+    samples: Path, settings: Settings, tmp_path: Path
+) -> None:
+    # Videos are indexed by their own pass; its row is written here as that pass writes one.
+    with Image.open(samples / CAT) as opened:
+        cat = opened.convert("RGB")
+    roll = tmp_path / "roll"
+    roll.mkdir()
+    (roll / "IMG_0040.JPG").write_bytes(jpeg(cat, SHOT, apple_maker_note(ID_A)))
+    catalog = tmp_path / "library.db"
+    assert index_folder(settings, roll, catalog) == 1
+    mov = clip(roll / "IMG_0040.MOV", samples / CAT, content_id=ID_A, created=CREATED)
+    engine = open_engine(str(catalog))
+    try:
+        with session_factory(engine).begin() as session:
+            still = session.scalars(select(Photo)).one()
+            assert still.motion_path is None  # no MOV when it was indexed
+            video = Photo(path=str(mov), size=1, mtime=0.0, status="ok", format="MOV",
+                          indexed_at=0.0)  # fmt: skip
+            session.add(video)
+            session.flush()
+            companions.pair(session, [video.id])
+            paired = select(Photo.motion_path).where(Photo.id == still.id)
+            under = select(Photo.companion_of).where(Photo.id == video.id)
+            assert (session.scalar(paired), session.scalar(under)) == (str(mov), still.id)
+    finally:
+        engine.dispose()

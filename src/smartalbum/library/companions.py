@@ -73,18 +73,22 @@ def pair(session: Session, ids: Sequence[int]) -> None:
     if not ids:
         return
     folders = _Folders()
-    rows = session.execute(
-        select(Photo.id, Photo.path, Photo.format, Photo.taken_at, Photo.content_id)
-        .add_columns(Photo.motion_offset)
-        .where(Photo.id.in_(ids), Photo.status == OK)
-    ).all()
+    rows = session.execute(_PAIRING.where(Photo.id.in_(ids), Photo.status == OK)).all()
     for row in rows:
         if row.format in RAW_KINDS:
             _under_its_still(session, row, folders)
         elif row.format in STILLS:
             _over_its_raws(session, row, folders)
             _find_motion(session, row, folders)
+        elif os.path.splitext(row.path)[1].lower() in _MOTION_SUFFIXES:
+            _to_its_still(session, row, folders)
     _under_a_live_photo(session, [row.path for row in rows])
+
+
+# What pairing reads of a photo.
+_PAIRING = select(
+    Photo.id, Photo.path, Photo.format, Photo.taken_at, Photo.content_id, Photo.motion_offset
+)
 
 
 def release(session: Session, items: Sequence[int]) -> None:
@@ -138,6 +142,15 @@ def _find_motion(session: Session, row: Any, folders: _Folders) -> None:
     _set(session, [row.id], motion_path=found)
     if found != row.path:  # the MOV's own row, where videos are indexed
         _under(session, found, row.id)
+
+
+def _to_its_still(session: Session, row: Any, folders: _Folders) -> None:
+    """A MOV indexed after its still (videos, where they are indexed): the still finds it now."""
+    paths = folders.siblings(row.path, _STILL_SUFFIXES)
+    stills = session.execute(_PAIRING.where(Photo.path.in_(paths), Photo.status == OK)).all()
+    for still in stills:
+        if still.format in STILLS:
+            _find_motion(session, still, folders)
 
 
 def _under_a_live_photo(session: Session, paths: list[str]) -> None:
