@@ -13,7 +13,7 @@ For each: wall seconds (the index's own report), files/s, and CPU seconds (the i
 every process under it: ffmpeg, ffprobe). The index runs in one process with its decode
 threads (``SMARTALBUM_INDEX_PROCESSES=1``), so that all of its CPU is counted. A video's
 cost in photos is its CPU over a photo's. The share of the mixed run's CPU spent decoding
-video is the decoder's (``media.video.read``, ffmpeg's CPU included) on each distinct
+video is the decoder's (``video.read``, ffmpeg's CPU included) on each distinct
 video, times how many.
 """
 
@@ -75,7 +75,7 @@ def index(folder: Path, home: Path, name: str) -> dict[str, Any]:
 
 
 def decoding_cpu(videos: list[Path]) -> float:
-    """Mean CPU seconds ``media.video.read`` takes on a video (ffmpeg and ffprobe included)."""
+    """Mean CPU seconds ``video.read`` takes on a video (ffmpeg and ffprobe included)."""
     from smartalbum import video
 
     total = 0.0

@@ -27,7 +27,7 @@ from smartalbum.web.state import AppState
 ALBUM_LABELS = 5
 
 # The types imaging decodes (imaging.SUPPORTED_FORMATS, camera RAW included), as the media
-# types of an upload, and the videos media.video decodes (classified from their frames).
+# types of an upload, and the videos smartalbum.video decodes (classified from their frames).
 IMAGE_TYPES = ", ".join(
     ["image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
      "image/heic", "image/heif", "image/avif", *sorted(set(raw.MEDIA_TYPES.values())),
