@@ -1,9 +1,10 @@
 # Sourced by scripts/run and scripts/test: make .venv hold this checkout with the given extras,
 # installed from their lock (requirements/*.txt, made by scripts/lock): the same versions, each
-# file checked against its sha256, on every machine. A lock older than pyproject.toml's
-# dependencies is passed over with a warning for a plain install (tests/test_lock.py fails
-# until scripts/lock is run). Re-installs only when pyproject.toml, the lock or the extras
-# change, so later runs start at once.
+# file checked against its sha256, on every machine. uv installs it (in a fifth to an eighth of
+# pip's time here: docs/performance.md), uv itself from its own lock, requirements/tools/uv.txt;
+# pip does when uv cannot. A lock older than pyproject.toml's dependencies is passed over with
+# a warning for a plain pip install (tests/test_lock.py fails until scripts/lock is run).
+# Re-installs only when pyproject.toml, the lock or the extras change, so later runs start at once.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
@@ -31,6 +32,25 @@ _venv_lock() {
     done
 }
 
+# Install a lock with uv, into .venv/uv (beside the packages, not among them), then the project.
+# uv reads no pip configuration: it is given pip's find-links (torch's CPU build on this disk).
+_venv_uv_install() {
+    local lock="$1" uv="$VENV/uv/bin/uv" links=()
+    if [ ! -x "$uv" ]; then
+        _venv_pip install --require-hashes --target "$VENV/uv" \
+            --requirement "$ROOT/requirements/tools/uv.txt" || return 1
+    fi
+    local link
+    for link in $("$VENV/bin/python" -m pip config list 2>/dev/null \
+        | sed -n "s/^[^=]*find-links='\(.*\)'$/\1/p" | tr ' ' '\n' | sort -u); do
+        links+=(--find-links "$link")
+    done
+    "$uv" pip install --quiet --python "$VENV/bin/python" "${links[@]}" \
+        --require-hashes --requirement "$lock" || return 1
+    "$uv" pip install --quiet --python "$VENV/bin/python" --no-deps --no-build-isolation \
+        -e "$ROOT" || return 1
+}
+
 ensure_venv() {
     local extras="$1"
     local python="${PYTHON:-python3.11}"
@@ -43,7 +63,10 @@ ensure_venv() {
     fi
     echo "smartalbum: installing into $VENV (first run takes about a minute)..." >&2
     [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
-    if [ -n "$lock" ]; then
+    if [ -n "$lock" ] && _venv_uv_install "$lock"; then
+        :
+    elif [ -n "$lock" ]; then
+        echo "smartalbum: uv could not install ${lock#"$ROOT/"}: pip does" >&2
         # Every dependency from the lock (pip checks each file's hash, and that the lock
         # holds all they need), then the project alone, built by the locked setuptools.
         _venv_pip install --require-hashes --requirement "$lock" || return 1

@@ -23,6 +23,7 @@ from packaging.version import Version
 from tests.helpers import REPO
 
 LOCKS = sorted((REPO / "requirements").glob("*.txt"))
+TOOLS = sorted((REPO / "requirements" / "tools").glob("*.txt"))  # uv, which installs the locks
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 
 
@@ -112,7 +113,7 @@ def test_a_lock_pins_what_pyproject_asks(path: Path) -> None:
     assert "setuptools" in lock.versions  # the build backend: the project is built hashed too
 
 
-@pytest.mark.parametrize("path", LOCKS, ids=[p.name for p in LOCKS])
+@pytest.mark.parametrize("path", LOCKS + TOOLS, ids=[p.name for p in LOCKS + TOOLS])
 def test_every_pin_is_one_version_with_its_hashes(path: Path) -> None:
     text = path.read_text("utf-8")
     lock = read_lock(path)
@@ -124,6 +125,7 @@ def test_every_pin_is_one_version_with_its_hashes(path: Path) -> None:
 
 
 def test_every_install_installs_its_lock() -> None:
+    assert [p.name for p in TOOLS] == ["uv.txt"]  # scripts/_venv.sh installs the locks with it
     for script in ("run", "test"):
         text = (REPO / "scripts" / script).read_text("utf-8")
         for extras in re.findall(r'ensure_venv "([^"]*)"', text):
