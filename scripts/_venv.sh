@@ -21,7 +21,9 @@ _venv_pip() {
 _venv_lock() {
     local extras="$1" python="$2" lock
     for lock in "$ROOT"/requirements/*.txt; do
-        [ -f "$lock" ] && [ "$(sed -n 's/^# extras: *//p' "$lock")" = "$extras" ] || continue
+        if [ ! -f "$lock" ] || [ "$(sed -n 's/^# extras: *//p' "$lock")" != "$extras" ]; then
+            continue
+        fi
         if grep -qx "# inputs: $("$python" "$ROOT/scripts/lock_inputs.py")" "$lock"; then
             echo "$lock"
         else
