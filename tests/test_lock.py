@@ -126,10 +126,15 @@ def test_every_pin_is_one_version_with_its_hashes(path: Path) -> None:
 
 def test_every_install_installs_its_lock() -> None:
     assert [p.name for p in TOOLS] == ["uv.txt"]  # scripts/_venv.sh installs the locks with it
-    for script in ("run", "test"):
-        text = (REPO / "scripts" / script).read_text("utf-8")
-        for extras in re.findall(r'ensure_venv "([^"]*)"', text):
-            lock_for(extras)
+    ensured = [  # scripts/run, scripts/test, the benchmarks' scripts
+        extras
+        for script in (REPO / "scripts").iterdir()
+        if script.is_file() and script.name != "_venv.sh"
+        for extras in re.findall(r'ensure_venv "([^"]*)"', script.read_text("utf-8"))
+    ]
+    assert {"", "dev,lite"} <= set(ensured)
+    for extras in ensured:
+        lock_for(extras)
     dockerfile = (REPO / "Dockerfile").read_text("utf-8")
     installs = re.findall(r"pip install (.*)", dockerfile)
     locked = re.fullmatch(r"--require-hashes --requirement (requirements/\w+\.txt)", installs[0])
