@@ -1,7 +1,7 @@
 # Sourced by scripts/run and scripts/test: make .venv hold this checkout with the given extras,
 # installed from their lock (requirements/*.txt, made by scripts/lock): the same versions, each
-# file checked against its sha256, on every machine. uv installs it (in a fifth to an eighth of
-# pip's time here: docs/performance.md), uv itself from its own lock, requirements/tools/uv.txt;
+# file checked against its sha256, on every machine. uv installs it (4 to 16 times faster than
+# pip here: docs/performance.md), uv itself from its own lock, requirements/tools/uv.txt;
 # pip does when uv cannot. A lock older than pyproject.toml's dependencies is passed over with
 # a warning for a plain pip install (tests/test_lock.py fails until scripts/lock is run).
 # Re-installs only when pyproject.toml, the lock or the extras change, so later runs start at once.
