@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -64,8 +65,6 @@ def lock_for(extras: str) -> Lock:
 def stated(extras: str) -> list[Requirement]:
     """Every requirement pyproject.toml states for an install with these extras, its own
     extras followed (dev's smartalbum[torch]), markers applied for this machine."""
-    import tomllib
-
     project = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["project"]
     wanted, seen, found = [e for e in extras.split(",") if e], set(), []
     lines = list(project["dependencies"])
