@@ -224,8 +224,7 @@ def upload_rate(
 
 
 def _tree_ticks(pid: int) -> dict[int, int]:
-    """CPU ticks of a process and each of its descendants now (each with its own reaped
-    children's)."""
+    """CPU ticks of a process and each of its descendants now (each its own only)."""
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -235,7 +234,8 @@ def _tree_ticks(pid: int) -> dict[int, int]:
             continue
         child = int(stat.parent.name)
         parents[child] = int(fields[1])
-        ticks[child] = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        # utime, stime: not the reaped children's (cutime), whose own samples count already
+        ticks[child] = int(fields[11]) + int(fields[12])
     mine = {pid}
     grown = True
     while grown:
@@ -247,8 +247,8 @@ def _tree_ticks(pid: int) -> dict[int, int]:
 
 class TreeCpu:
     """CPU seconds a process and its descendants (the indexing workers, their fork server)
-    use from now on, sampled every 0.25 s: a worker that ends unreaped by its parent counts
-    up to its last sample."""
+    use from now on, sampled every 0.25 s: a process that ends counts up to its last
+    sample (a worker's last 0.25 s may be missed; one reaped is never counted twice)."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid

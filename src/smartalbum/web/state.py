@@ -146,10 +146,13 @@ class AppState:
     def index_stored(self, path: Path) -> None:
         """Index a file an upload just stored: handed to the uploads' run (its folder to
         the ingest queue when the work goes to distributed workers, or no model is loaded)."""
-        if self.classifier is None or self.settings.broker:
-            self.ingest.submit([path.parent])
-        else:
-            self.feed.submit([path])
+        if self.classifier is not None and not self.settings.broker:
+            try:
+                self.feed.submit([path])
+                return
+            except RuntimeError:  # the jobs are shutting down: a later re-scan finds it
+                log.warning("%s: stored, to be indexed by the next re-scan", path)
+        self.ingest.submit([path.parent])
 
     def _start_feed(self) -> None:
         self.jobs.submit_feed(self.ready_classifier(), self.feed, self.settings.upload_root_path())
