@@ -65,6 +65,7 @@ def private_user_folders(
         env.setenv("SMARTALBUM_ENGINE", settings.engine)  # children too (see ``settings``)
         env.setenv("SMARTALBUM_THREADS", str(settings.threads))
         env.setenv("SMARTALBUM_DECODE_THREADS", str(settings.decode_threads))
+        env.setenv("SMARTALBUM_FACES", "true" if settings.faces else "false")
         yield
     written = sorted(path for path, *_ in _files_in(real) - before)
     assert not written, f"tests wrote into the user's own smartalbum folders: {written}"
@@ -111,6 +112,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # only what the test asks for.
         watch=False,
         rescan_minutes=0,
+        # No face pass but in the people tests: it would double the cost of every index.
+        faces=False,
     )
 
 

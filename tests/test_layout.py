@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"models"},
     {"engines"},
     {"catalog"},
-    {"categories"},
+    {"categories", "people"},  # people: faces found, grouped and named, over the catalog
     {"albums"},
     {"library"},
     {"ingest"},  # uploads, watched folders, the trash: over the indexer and the catalog

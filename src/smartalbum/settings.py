@@ -78,6 +78,11 @@ class Settings:
         "Hard-light correction (auto-levels of the luminance) of what the model sees: off, "
         "auto (photos whose histogram says dark or washed out) or always.",
     )
+    faces: bool = _setting(
+        True,
+        "Find faces while indexing and group them into people. Off: no face, box or "
+        "embedding is stored (turning it on later fills them with `smartalbum people scan`).",
+    )
     labels_file: Path | None = _setting(
         None, "TOML file overriding class names: [wnid] en = '...', zh = '...'."
     )

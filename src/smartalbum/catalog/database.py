@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
 from smartalbum.catalog.schema import (
     Activity,
     AlbumMember,
@@ -155,6 +156,10 @@ def _v8_trash_uploads(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Upload))
 
 
+def _people_tables(connection: Any) -> None:
+    Base.metadata.create_all(connection, tables=_tables(Person, Face, FaceRejection, FaceScan))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -164,6 +169,7 @@ MIGRATIONS: list[Step] = [
     _v6_index_jobs,
     _v7_categories,
     _v8_trash_uploads,
+    _people_tables,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -108,8 +108,9 @@ class BatchHandler:
         self.name = f"pid {os.getpid()} on {socket.gethostname()}"
         settings = classifier.settings
         self.decoding = Decoding(
-            classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance
-        )
+            classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance,
+            settings.faces,
+        )  # fmt: skip
 
     def handle(self, job_id: str, key: str, paths: list[str]) -> str:
         """Do one delivery of a task; what became of it (skipped, split, given up, done)."""

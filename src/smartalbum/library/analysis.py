@@ -22,6 +22,7 @@ from smartalbum.engines.classifier import calibrated
 from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
+from smartalbum.people import FoundFace, look_for_faces
 
 THUMBNAIL_SIDE = 256
 THUMBNAIL_MAX_BYTES = 20 * 1024
@@ -49,12 +50,14 @@ class Analysis:
     embedding: np.ndarray | None = None
     error: SmartalbumError | None = None
     moved_from: int | None = None  # id of the record this file is a moved copy of
+    faces: list[FoundFace] | None = None  # None: not looked for (recognition off, or failed)
 
     def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
         self.error = failure(self.path, exc, doing)
         self.meta = self.thumbnail = self.dhash = None
         self.array = self.probabilities = self.embedding = None
+        self.faces = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Decoding:
     max_pixels: int
     fast: bool
     enhance: str = "off"  # hard-light correction (settings.enhance)
+    faces: bool = False  # run the face pass (settings.faces)
 
 
 def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
@@ -103,6 +107,8 @@ def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
         fast=decoding.fast,
     )
     analysis.array = imaging.model_input(img, decoding.preprocess, decoding.enhance)
+    if decoding.faces:  # the face pass: never costs the photo, at worst its faces
+        analysis.faces = look_for_faces(img, data, analysis.path, decoding.max_pixels)
     analysis.thumbnail, small = make_thumbnail(img)
     analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
     try:

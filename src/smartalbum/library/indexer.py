@@ -139,15 +139,16 @@ class Indexer:
         """Batches of analysed, embedded files: in worker processes when that pays off."""
         settings, engine = self.classifier.settings, self.classifier.engine
         decoding = Decoding(
-            self.classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance
-        )
+            self.classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance,
+            settings.faces,
+        )  # fmt: skip
         processes = self.processes or len(usable_cores())
         enough = len(paths) >= MIN_FILES_PER_PROCESS * processes
         shared = engine.shared  # None: this engine cannot be opened by another process
         if processes > 1 and enough and shared is not None:
             source = ModelSource(
                 shared, settings.max_pixels, settings.fast_decode, settings.batch_size,
-                settings.enhance,
+                settings.enhance, settings.faces,
             )  # fmt: skip
             with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
 

@@ -54,6 +54,7 @@ class ModelSource:
     fast_decode: bool
     batch_size: int = 0  # if set, the model runs once at this size before the worker is ready
     enhance: str = "off"  # hard-light correction (settings.enhance)
+    faces: bool = False  # run the face pass (settings.faces)
 
 
 # Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
@@ -106,8 +107,9 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
         conn.send(f"cannot load the model: {exc}")
         return
     decoding = Decoding(
-        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance
-    )
+        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance,
+        source.faces,
+    )  # fmt: skip
     conn.send(READY)
     while True:
         try:
