@@ -8,7 +8,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.helpers import REPO, SAMPLES
+from tests.helpers import REPO, SAMPLES, make_exif
+from tests.moments_library import gps_tags
 
 FACES = REPO.parent / "shared" / "faces"
 # Three of LFW's original crops and three of its aligned ("deep-funneled") photos.
@@ -24,8 +25,15 @@ def face_photos(person: str) -> list[Path]:
     return sorted((FACES / person).glob("*.jpg"))
 
 
-def compose_group(people: list[str], target: Path, face_px: int = 110, seed: int = 0) -> None:
-    """A 1280x960 photo of these people's faces (one photo each) pasted on a sample photo."""
+def compose_group(
+    people: list[str],
+    target: Path,
+    face_px: int = 110,
+    seed: int = 0,
+    taken: tuple[str, tuple[float, float]] | None = None,
+) -> None:
+    """A 1280x960 photo of these people's faces (one photo each) pasted on a sample photo,
+    ``taken`` ("YYYY-MM-DD HH:MM", (lat, lon)) when and where its EXIF says."""
     rnd = random.Random(seed)
     backgrounds = sorted(SAMPLES.glob("n0*.JPEG"))
     canvas = Image.open(rnd.choice(backgrounds)).convert("RGB").resize((1280, 960))
@@ -33,7 +41,13 @@ def compose_group(people: list[str], target: Path, face_px: int = 110, seed: int
         photo = Image.open(rnd.choice(face_photos(person))).convert("RGB")
         face = photo.crop((50, 40, 200, 210)).resize((face_px, round(face_px * 170 / 150)))
         canvas.paste(face, (60 + (k % 4) * 300, 120 + (k // 4) * 420))
-    canvas.save(target, quality=92)
+    if taken is None:
+        canvas.save(target, quality=92)
+        return
+    when, (lat, lon) = taken
+    stamp = when.replace("-", ":") + ":00"
+    exif = make_exif(detail={0x9003: stamp}, gps=gps_tags(lat, lon))
+    canvas.save(target, quality=92, exif=exif)
 
 
 def make_library(root: Path, per_person: tuple[int, int]) -> dict[str, list[Path]]:

@@ -7,13 +7,19 @@ takes for every new photo).
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
@@ -24,11 +30,15 @@ from smartalbum.catalog import Photo, open_engine, session_factory
 from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
+from smartalbum.library.service import PhotoLibrary
 from smartalbum.people import directory, find_faces
 from smartalbum.people.grouping import regroup
 from smartalbum.people.scan import scan
+from smartalbum.search.service import search
+from smartalbum.search.structured import Filters
 from smartalbum.settings import Settings
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, LiveServer, assert_error, bearer_headers, copy_catalog
+from tests.moments_library import BEIJING, TOKYO
 from tests.people_library import NO_FACE, PEOPLE, compose_group, face_photos, make_library
 
 NAMED = {"Colin_Powell": ("Colin", "科林"), "Tony_Blair": ("Tony", None),
@@ -92,8 +102,11 @@ def grown(face_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
         directory.remove_face(session, face["id"])
         removed_photo = Path(session.get(Photo, face["photo_id"]).path)  # type: ignore[union-attr]
     make_library(root, (3, 6))
-    group = root / "group.jpg"
-    compose_group(["Colin_Powell", "Tony_Blair", "Serena_Williams", "Hugo_Chavez"], group)
+    group = root / "group.jpg"  # last winter in Tokyo, with "today" 15 March 2026
+    four = ["Colin_Powell", "Tony_Blair", "Serena_Williams", "Hugo_Chavez"]
+    compose_group(four, group, taken=("2026-01-14 10:00", TOKYO))
+    at_home = ["Colin_Powell", "Kofi_Annan"]  # in Beijing, the summer before
+    compose_group(at_home, root / "group-home.jpg", seed=1, taken=("2025-07-01 10:00", BEIJING))
     later = time.time() + 5  # the removed face's photo changed: its faces are found again
     os.utime(removed_photo, (later, later))
     Indexer(classifier, sessions, face_settings.library).run([root])
@@ -179,8 +192,6 @@ def test_no_face_in_photos_without_one(grown: Grown) -> None:
 
 
 def test_merge_then_delete_removes_the_embeddings(grown: Grown, tmp_path: Path) -> None:
-    from tests.helpers import copy_catalog
-
     sqlite = Path(grown.sessions.kw["bind"].url.database)
     engine = open_engine(str(copy_catalog(sqlite, tmp_path / "copy.db")))
     sessions = session_factory(engine)
@@ -240,3 +251,116 @@ def test_regroup_keeps_named_faces_where_they_were() -> None:
     assert len(set(labels[:4])) == 1 and labels[0] == len(vectors) + 7
     assert len(set(labels[4:8])) == 1 and labels[4] != labels[0]
     assert labels[8] == -1  # alone
+
+
+@pytest.fixture(scope="module")
+def people_library(grown: Grown, face_settings: Settings) -> Iterator[PhotoLibrary]:
+    """The grown catalog as search reads it."""
+    library = PhotoLibrary.open(face_settings)
+    yield library
+    library.close()
+
+
+def found(library: PhotoLibrary, text: str, **filters: Any) -> set[str]:
+    """The file names a search finds, "today" being 15 March 2026."""
+    answer = search(library, text, filters=Filters(**filters), today=date(2026, 3, 15))
+    return {Path(p["path"]).name for p in answer["photos"]}
+
+
+def photos_of(grown: Grown, folder: str) -> set[str]:
+    """The names of the photos in which this real person's person has a face."""
+    with grown.sessions() as session:
+        person = grown.named[folder]
+        return {Path(session.get(Photo, f["photo_id"]).path).name  # type: ignore[union-attr]
+                for f in directory.person_page(session, person)["face_list"]}  # fmt: skip
+
+
+def test_search_finds_a_person_by_either_name(grown: Grown, people_library: PhotoLibrary) -> None:
+    colin = photos_of(grown, "Colin_Powell")
+    assert {"group.jpg", "group-home.jpg"} <= colin
+    assert found(people_library, "Colin") == colin
+    assert found(people_library, "科林") == colin
+    assert found(people_library, "小威") == photos_of(grown, "Serena_Williams")
+    assert found(people_library, "", person="colin") == colin
+    assert found(people_library, "", person=str(grown.named["Tony_Blair"])) == photos_of(
+        grown, "Tony_Blair"
+    )
+    assert found(people_library, "", person="nobody at all") == set()
+
+
+def test_search_for_two_people_finds_the_photos_with_both(
+    grown: Grown, people_library: PhotoLibrary
+) -> None:
+    assert found(people_library, "Colin and Tony") == {"group.jpg"}
+    assert found(people_library, "科林和小威") == {"group.jpg"}
+
+
+def test_search_for_a_person_somewhere_at_some_time(people_library: PhotoLibrary) -> None:
+    assert found(people_library, "Colin in Japan last winter") == {"group.jpg"}
+    assert found(people_library, "科林 北京") == {"group-home.jpg"}
+    assert found(people_library, "Tony in Beijing") == set()
+
+
+def test_the_api_lets_viewers_look_and_editors_change(
+    grown: Grown, face_settings: Settings, tmp_path: Path
+) -> None:
+    sqlite = Path(grown.sessions.kw["bind"].url.database)
+    library = str(copy_catalog(sqlite, tmp_path / "api.db"))
+    headers = bearer_headers(library, ["viewer", "editor"], "a long password 1")
+    tony, colin = grown.named["Tony_Blair"], grown.named["Colin_Powell"]
+    with LiveServer(face_settings.with_overrides(library=library)) as url:
+        with httpx.Client(base_url=url, timeout=60, headers=headers["viewer"]) as viewer:
+            listed = viewer.get("/api/people").json()["people"]
+            assert [p["name"] for p in listed[:3]] == ["Colin", "Tony", None]
+            crop = viewer.get(f"/api/faces/{listed[0]['cover_face']}/crop")
+            assert crop.headers["content-type"] == "image/jpeg"
+            assert Image.open(io.BytesIO(crop.content)).size == (160, 160)
+            assert_error(viewer.post(f"/api/people/{tony}/name", json={"name": "T"}), 403,
+                         "forbidden")  # fmt: skip
+            assert_error(viewer.delete(f"/api/faces/{grown.removed}/person"), 403, "forbidden")
+            group = viewer.get("/api/search", params={"q": "Colin and Tony"}).json()
+            photo = group["photos"][0]["id"]
+            boxes = viewer.get(f"/api/photos/{photo}/faces").json()["faces"]
+            assert {"Colin", "Tony"} <= {f["name"] for f in boxes}
+            assert all(0 <= f["box"][0] < 1 and 0 < f["box"][2] < 1 for f in boxes)
+        with httpx.Client(base_url=url, timeout=60, headers=headers["editor"]) as editor:
+            named = editor.post(f"/api/people/{tony}/name", json={"name_zh": "托尼"}).json()
+            assert (named["name"], named["name_zh"]) == ("Tony", "托尼")
+            assert_error(editor.post(f"/api/people/{tony}/merge", json={"other": tony}), 422,
+                         "invalid_request")  # fmt: skip
+            merged = editor.post(f"/api/people/{colin}/merge", json={"other": tony}).json()
+            assert merged["name"] == "Colin"
+            assert_error(editor.get(f"/api/people/{tony}"), 404, "not_found")
+            face = editor.get(f"/api/people/{colin}").json()["face_list"][0]
+            assert editor.delete(f"/api/faces/{face['id']}/person").status_code == 204
+            after = editor.get(f"/api/people/{colin}").json()["face_list"]
+            assert face["id"] not in {f["id"] for f in after}
+            hidden = editor.post(f"/api/people/{colin}/hide", json={"hidden": True})
+            assert hidden.json()["hidden"] is True
+            assert colin not in {p["id"] for p in editor.get("/api/people").json()["people"]}
+            assert editor.get("/api/search", params={"person": "Colin"}).json()["total"] == 0
+            assert editor.delete(f"/api/people/{colin}").status_code == 204
+            assert_error(editor.get(f"/api/people/{colin}"), 404, "not_found")
+
+
+def test_eval_people_reports_the_grouping_of_the_shared_set(tmp_path: Path) -> None:
+    """Floors from the measurement on all 340 photos (docs/people.md): here 6 people x 6
+    photos and two photos without anybody, a margin below what that subset measured."""
+    make_library(tmp_path, (0, 6))
+    for name in NO_FACE:
+        (tmp_path / name).write_bytes((SAMPLES / name).read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "smartalbum", "eval-people", str(tmp_path), "--json"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    assert report["photos"] == 6 * len(PEOPLE) + len(NO_FACE)
+    assert report["people"] == len(PEOPLE)
+    assert report["detection_recall"] == 1.0
+    assert report["faces_in_photos_without_people"] == 0
+    for way in ("incremental", "regrouped"):
+        grouping = report[way]
+        assert grouping["precision"] >= 0.95, (way, grouping)
+        assert grouping["recall"] >= 0.8, (way, grouping)
+        assert len(PEOPLE) <= grouping["people_found"] <= len(PEOPLE) + 2, (way, grouping)
+        assert grouping["unassigned"] <= 0.1, (way, grouping)

@@ -16,6 +16,7 @@ from smartalbum.cli import (
     category_commands,
     library_commands,
     model_commands,
+    people_commands,
     trash_commands,
     worker_commands,
 )
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_commands.add_parsers(sub)
     category_commands.add_parsers(sub, model_flags)
     trash_commands.add_parsers(sub)
+    people_commands.add_parsers(sub)
     return parser
 
 
@@ -71,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | worker_commands.COMMANDS
             | category_commands.COMMANDS
             | trash_commands.COMMANDS
+            | people_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

@@ -264,3 +264,36 @@ def photos_with(session: Session, people: Sequence[int]) -> set[int]:
         .having(func.count(func.distinct(Face.person_id)) == len(set(people)))
     )
     return set(session.scalars(query))
+
+
+PERSON_PREFIX = "person:"  # a person as a search concept ("person:12"), found like an album
+
+
+def person_concepts(session: Session) -> list[tuple[int, str, str | None]]:
+    """(id, English or Chinese name, Chinese name) of the people search knows by name."""
+    return [(i, en or zh or "", zh) for i, en, zh in names(session)]
+
+
+def person_photos(session: Session, refs: Sequence[str]) -> list[tuple[int, str | None]]:
+    """(photo id, taken_at) of the live photos of any person named by ``person:ID`` refs."""
+    ids = [int(r.removeprefix(PERSON_PREFIX)) for r in refs if r.startswith(PERSON_PREFIX)]
+    if not ids:
+        return []
+    query = (
+        select(Photo.id, Photo.taken_at)
+        .join(Face, Face.photo_id == Photo.id)
+        .join(Person, Person.id == Face.person_id)
+        .where(live(), Face.person_id.in_(ids), Person.hidden.is_(False))
+        .distinct()
+    )
+    return [(i, taken) for i, taken in session.execute(query)]
+
+
+def people_named(session: Session, ids: Sequence[int]) -> list[tuple[int, str | None, str | None]]:
+    """(id, English name, Chinese name) of these visible people."""
+    if not ids:
+        return []
+    query = select(Person.id, Person.name, Person.name_zh).where(
+        Person.id.in_(list(ids)), Person.hidden.is_(False)
+    )
+    return [(i, en, zh) for i, en, zh in session.execute(query)]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from smartalbum.catalog import table
 from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
 from smartalbum.people.faces import FoundFace
-from smartalbum.people.grouping import FaceIndex
+from smartalbum.people.grouping import FaceIndex, regroup
 
 VERSION = 1  # of the face pass: a photo scanned by an older one is scanned again
 FACES, SCANS = table(Face), table(FaceScan)
@@ -196,3 +196,62 @@ def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, floa
         return 0.0
     inter = width * height
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def regroup_library(session: Session, now: float | None = None) -> dict[str, int]:
+    """Group every face again from scratch, keeping named people and their confirmed faces.
+
+    A group holding a named person's confirmed face is that person; another group takes
+    the unnamed person most of its faces had (or a new one); no face goes to a person it
+    was taken out of; unnamed people left without faces are deleted.
+    """
+    now = time.time() if now is None else now
+    index = load_index(session)
+    if not len(index):
+        return {"faces": 0, "people": 0}
+    named = set(session.scalars(select(Person.id).where(
+        (Person.name.is_not(None)) | (Person.name_zh.is_not(None)))))  # fmt: skip
+    confirmed = set(session.scalars(select(Face.id).where(Face.confirmed.is_(True))))
+    seeds = np.array([p if (p in named and f in confirmed) else -1
+                      for f, p in zip(index.ids, index.people, strict=True)])  # fmt: skip
+    labels = regroup(index.matrix, seeds)
+    count = len(index)
+    owner = _owners(labels, index.people, named, count)
+    updates, kept = [], set()
+    for face_id, label, before in zip(index.ids, labels, index.people, strict=True):
+        person = owner.get(int(label)) if label >= 0 else None
+        if person is None and label >= 0:
+            person = owner[int(label)] = _new_person(session, now)
+        if person is not None and person in index.rejected.get(face_id, set()):
+            person = None
+        if person is not None:
+            kept.add(person)
+        if person != (before if before >= 0 else None):
+            updates.append({"id": face_id, "person_id": person})
+    for row in updates:
+        moved = FACES.update().where(FACES.c.id == row["id"]).values(person_id=row["person_id"])
+        session.execute(moved)
+    session.execute(delete(Person).where(Person.id.not_in(kept | named)))
+    return {"faces": count, "people": len(kept), "moved": len(updates)}
+
+
+def _owners(labels: np.ndarray, people: list[int], named: set[int], count: int) -> dict[int, int]:
+    """Each group's person: its seed's, else the unnamed person most of its faces had."""
+    owner: dict[int, int] = {}
+    votes: dict[int, dict[int, int]] = {}
+    for label, before in zip(labels, people, strict=True):
+        if label >= count:
+            owner[int(label)] = int(label) - count
+        elif label >= 0 and before >= 0 and before not in named:
+            votes.setdefault(int(label), {}).setdefault(before, 0)
+            votes[int(label)][before] += 1
+    taken = set(owner.values())
+    for label, tally in sorted(votes.items(), key=lambda kv: -max(kv[1].values())):
+        if label in owner:
+            continue
+        for person, _ in sorted(tally.items(), key=lambda kv: -kv[1]):
+            if person not in taken:
+                owner[label] = person
+                taken.add(person)
+                break
+    return owner

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smartalbum.library.service import PhotoLibrary
+from smartalbum.people.directory import PERSON_PREFIX, named, people_named
 from smartalbum.search.understand import Part, Vocabulary
 from smartalbum.search.understand.spans import days_span
 from smartalbum.search.understand.what import Concept
@@ -26,12 +27,13 @@ class Filters:
     place: str | None = None  # a country, region or town, in English or Chinese
     date_from: date | None = None  # first day, included
     date_to: date | None = None  # last day, included
+    person: str | None = None  # a person by id, English or Chinese name
 
     @property
     def empty(self) -> bool:
         """Whether no filter is given."""
         return all(v is None for v in (self.label, self.album, self.place, self.date_from,
-                                       self.date_to))  # fmt: skip
+                                       self.date_to, self.person))  # fmt: skip
 
 
 def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary) -> list[Part]:
@@ -54,6 +56,8 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
         found = [p for p in words.meaning(filters.place) or [] if p.kind == "where"]
         name = filters.place
         parts.append(found[0] if found else Part("where", name, name, name))
+    if filters.person:
+        parts.append(person_part(library, filters.person))
     if filters.date_from or filters.date_to:
         first = min(max(filters.date_from or EARLIEST, EARLIEST), LATEST)
         last = min(max(filters.date_to or LATEST, EARLIEST), LATEST)  # no day past date.max
@@ -61,3 +65,18 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
         text = f"{filters.date_from or ''}–{filters.date_to or ''}"
         parts.append(Part("when", text, span.en, span.zh, span=span))
     return parts
+
+
+def person_part(library: PhotoLibrary, wanted: str) -> Part:
+    """A person by id or name (any case, English or Chinese): a "what" finding their photos."""
+    with library.sessions() as session:
+        ids = [int(wanted)] if wanted.isdigit() else named(session, wanted)
+        people = people_named(session, ids)
+    concepts = tuple(
+        Concept("person", f"{PERSON_PREFIX}{i}", en or zh or "", zh or en or "",
+                albums=(f"{PERSON_PREFIX}{i}",))
+        for i, en, zh in people
+    )  # fmt: skip
+    en = ", ".join(c.en for c in concepts) or wanted
+    zh = "、".join(c.zh for c in concepts) or wanted
+    return Part("what", wanted, en, zh, concepts=concepts)

@@ -105,6 +105,11 @@ ROLE_OF = {
     ("POST", "/api/categories/{category_id}/answers"): EDITOR,
     ("POST", "/api/categories/{category_id}/threshold"): EDITOR,
     ("DELETE", "/api/categories/{category_id}"): EDITOR,
+    ("POST", "/api/people/{person_id}/name"): EDITOR,  # naming and fixing people
+    ("POST", "/api/people/{person_id}/merge"): EDITOR,
+    ("POST", "/api/people/{person_id}/hide"): EDITOR,
+    ("DELETE", "/api/people/{person_id}"): EDITOR,
+    ("DELETE", "/api/faces/{face_id}/person"): EDITOR,
     ("POST", "/api/trash"): EDITOR,  # deleting hides, and a restore undoes it for 30 days
     ("GET", "/api/trash"): EDITOR,
     ("GET", "/api/trash/{photo_id}/thumbnail"): EDITOR,

@@ -41,9 +41,13 @@ def search_filters(
     ] = None,
     date_from: Annotated[Day | None, Query(alias="from", description="first day, included")] = None,
     date_to: Annotated[Day | None, Query(alias="to", description="last day, included")] = None,
+    person: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="a person: id, English or Chinese name"),
+    ] = None,
 ) -> Filters:
-    """label=, album=, place=, from=, to=: each one more part, combined by AND."""
-    return Filters(label, album, place, date_from, date_to)  # fmt: skip
+    """label=, album=, place=, from=, to=, person=: each one more part, combined by AND."""
+    return Filters(label, album, place, date_from, date_to, person)  # fmt: skip
 
 
 Today = Annotated[
