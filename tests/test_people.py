@@ -324,6 +324,7 @@ def test_the_api_lets_viewers_look_and_editors_change(
             assert {"Colin", "Tony"} <= {f["name"] for f in boxes}
             assert all(0 <= f["box"][0] < 1 and 0 < f["box"][2] < 1 for f in boxes)
         with httpx.Client(base_url=url, timeout=60, headers=headers["editor"]) as editor:
+            shared_page_has_no_face_data(editor, url)
             named = editor.post(f"/api/people/{tony}/name", json={"name_zh": "托尼"}).json()
             assert (named["name"], named["name_zh"]) == ("Tony", "托尼")
             assert_error(editor.post(f"/api/people/{tony}/merge", json={"other": tony}), 422,
@@ -341,6 +342,17 @@ def test_the_api_lets_viewers_look_and_editors_change(
             assert editor.get("/api/search", params={"person": "Colin"}).json()["total"] == 0
             assert editor.delete(f"/api/people/{colin}").status_code == 204
             assert_error(editor.get(f"/api/people/{colin}"), 404, "not_found")
+
+
+def shared_page_has_no_face_data(editor: httpx.Client, url: str) -> None:
+    """A share link of the group photo's moment: its photos, no names, no boxes."""
+    found = editor.get("/api/search", params={"q": "Colin and Tony", "group": "moment"}).json()
+    moment = found["photos"][0]["moment"]["id"]
+    link = editor.post(f"/api/moments/{moment}/shares", json={}).json()
+    shared = httpx.get(f"{url}/api/shared/{link['token']}", timeout=60)
+    assert shared.status_code == 200, shared.text
+    for word in ("Colin", "科林", "Tony", "小威", "face", "box", "person", "people"):
+        assert word not in shared.text, word
 
 
 def test_eval_people_reports_the_grouping_of_the_shared_set(tmp_path: Path) -> None:

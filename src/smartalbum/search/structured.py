@@ -70,7 +70,9 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
 def person_part(library: PhotoLibrary, wanted: str) -> Part:
     """A person by id or name (any case, English or Chinese): a "what" finding their photos."""
     with library.sessions() as session:
-        ids = [int(wanted)] if wanted.isdigit() else named(session, wanted)
+        # An id is plain digits that SQLite's integers hold ("²" and 10**30 are names).
+        as_id = wanted.isascii() and wanted.isdigit() and len(wanted) <= 15
+        ids = [int(wanted)] if as_id else named(session, wanted)
         people = people_named(session, ids)
     concepts = tuple(
         Concept("person", f"{PERSON_PREFIX}{i}", en or zh or "", zh or en or "",

@@ -76,7 +76,7 @@ PUBLIC = {
     ("GET", "/api/shared/{token}/uploads/{upload_id}"),
     ("DELETE", "/api/shared/{token}/uploads/{upload_id}"),
 }  # fmt: skip
-PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign-in page
+PAGES = {"/", "/gallery", "/people"}  # a browser that is not signed in is sent to the sign-in page
 # The role a route needs when it is not the default (GET: viewer; any other method: admin).
 ROLE_OF = {
     ("POST", "/predict"): VIEWER,
