@@ -160,10 +160,10 @@ def hide(session: Session, person_id: int, hidden: bool) -> None:
 
 def merge(session: Session, into: int, other: int) -> dict[str, Any]:
     """Move every face of ``other`` into ``into``, which keeps its names (or takes the
-    other's where it has none); ``other`` is gone."""
-    if into == other:
-        raise RequestError(t("a person cannot be merged with themselves"))
+    other's where it has none); ``other`` is gone. A person merged with themselves stays."""
     keep, gone = _person(session, into), _person(session, other)
+    if into == other:  # nothing to move: the person as they are
+        return {"id": keep.id, "name": keep.name, "name_zh": keep.name_zh}
     keep.name = keep.name or gone.name
     keep.name_zh = keep.name_zh or gone.name_zh
     keep.updated_at = time.time()

@@ -57,21 +57,21 @@ def person(holder: Holder, person_id: PersonId) -> dict[str, Any]:
         return directory.person_page(session, person_id)
 
 
-@router.post("/people/{person_id}/name", responses=error_responses(404, 422, 503))
+@router.post("/people/{person_id}/name", responses=error_responses(400, 404, 422, 503))
 def name(holder: Holder, person_id: PersonId, body: Names) -> dict[str, Any]:
     """Name a person in English and/or Chinese; their faces now count as confirmed."""
     with holder.get().sessions.begin() as session:
         return directory.rename(session, person_id, body.name, body.name_zh)
 
 
-@router.post("/people/{person_id}/merge", responses=error_responses(404, 422, 503))
+@router.post("/people/{person_id}/merge", responses=error_responses(400, 404, 422, 503))
 def merge(holder: Holder, person_id: PersonId, body: Merge) -> dict[str, Any]:
     """Move every face of ``other`` into this person; ``other`` is gone."""
     with holder.get().sessions.begin() as session:
         return directory.merge(session, person_id, body.other)
 
 
-@router.post("/people/{person_id}/hide", responses=error_responses(404, 422, 503))
+@router.post("/people/{person_id}/hide", responses=error_responses(400, 404, 422, 503))
 def hide(holder: Holder, person_id: PersonId, body: Hidden) -> dict[str, Any]:
     """Hide a person from the People page and searches, or show them again."""
     with holder.get().sessions.begin() as session:
