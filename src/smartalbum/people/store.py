@@ -93,7 +93,9 @@ class FaceWriter:
         session.execute(insert(SCANS), scans)
         if not rows:
             return 0
-        ids = list(session.scalars(insert(FACES).returning(FACES.c.id), rows))
+        # In the order of the rows, which the ids are zipped with (PostgreSQL too).
+        returning = insert(FACES).returning(FACES.c.id, sort_by_parameter_order=True)
+        ids = list(session.scalars(returning, rows))
         carried = _carry(session, kept, rows, ids)
         self._place(session, index, rows, ids, carried, now)
         self.stamp = people_stamp(session)
