@@ -66,6 +66,7 @@ def private_user_folders(
         env.setenv("SMARTALBUM_THREADS", str(settings.threads))
         env.setenv("SMARTALBUM_DECODE_THREADS", str(settings.decode_threads))
         env.setenv("SMARTALBUM_TEXT", "false")  # children too (see ``settings``)
+        env.setenv("SMARTALBUM_FACES", "true" if settings.faces else "false")
         yield
     written = sorted(path for path, *_ in _files_in(real) - before)
     assert not written, f"tests wrote into the user's own smartalbum folders: {written}"
@@ -114,6 +115,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rescan_minutes=0,
         # No text pass but in its own tests (test_ocr_*): it costs ~50 ms a photo.
         text=False,
+        # No face pass but in the people tests: it would double the cost of every index.
+        faces=False,
     )
 
 

@@ -67,6 +67,7 @@ def call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.R
     url = path.format(
         photo_id="1", album_id="pets", moment_id="m1", job_id="0" * 32, link_id="1",
         token="sh_" + "0" * 32, session_id="0" * 16, category_id="1", upload_id="0" * 32,
+        person_id="1", face_id="1",
     )  # fmt: skip
     return client.request(method, url, **kwargs)
 

@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"models"},
     {"engines"},
     {"catalog"},
-    {"categories", "ocr"},  # ocr: text read in photos, kept and searched
+    {"categories", "ocr", "people"},  # ocr: text read in photos; people: faces grouped and named
     {"albums"},
     {"library"},
     {"ingest"},  # uploads, watched folders, the trash: over the indexer and the catalog

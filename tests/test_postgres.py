@@ -129,6 +129,10 @@ def test_a_new_catalog_is_migrated_from_empty(pg_library: str) -> None:
             "favourites",
             "photo_texts",
             "photo_text_lines",
+            "people",
+            "faces",
+            "face_rejections",
+            "face_scans",
         } <= tables
         size = next(c for c in inspect(engine).get_columns("photos") if c["name"] == "size")
         assert isinstance(size["type"], BigInteger)

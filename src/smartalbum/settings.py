@@ -82,6 +82,11 @@ class Settings:
     text: bool = _setting(
         True, "Read the text in photos as they are indexed, to find them by it (`smartalbum text`)."
     )
+    faces: bool = _setting(
+        True,
+        "Find faces while indexing and group them into people. Off: no face, box or "
+        "embedding is stored (turning it on later fills them with `smartalbum people scan`).",
+    )
     labels_file: Path | None = _setting(
         None, "TOML file overriding class names: [wnid] en = '...', zh = '...'."
     )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
 from smartalbum.catalog.schema import (
     Activity,
     AlbumMember,
@@ -194,6 +195,10 @@ def _xmp_columns(connection: Any) -> None:
     _add_columns(connection, "photos", xmp)
 
 
+def _people_tables(connection: Any) -> None:
+    Base.metadata.create_all(connection, tables=_tables(Person, Face, FaceRejection, FaceScan))
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -208,6 +213,7 @@ MIGRATIONS: list[Step] = [
     _photo_text,
     _user_albums_favourites_archive,
     _xmp_columns,
+    _people_tables,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

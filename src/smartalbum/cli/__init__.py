@@ -17,6 +17,7 @@ from smartalbum.cli import (
     category_commands,
     library_commands,
     model_commands,
+    people_commands,
     text_commands,
     trash_commands,
     worker_commands,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     text_commands.add_parsers(sub)
     album_commands.add_parsers(sub)
     xmp_commands.add_parsers(sub)
+    people_commands.add_parsers(sub)
     return parser
 
 
@@ -80,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | text_commands.COMMANDS
             | album_commands.COMMANDS
             | xmp_commands.COMMANDS
+            | people_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

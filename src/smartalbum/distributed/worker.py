@@ -109,7 +109,7 @@ class BatchHandler:
         settings = classifier.settings
         self.decoding = Decoding(
             classifier.preprocess, settings.max_pixels, settings.fast_decode,
-            settings.enhance, settings.text,
+            settings.enhance, settings.text, settings.faces,
         )  # fmt: skip
 
     def handle(self, job_id: str, key: str, paths: list[str]) -> str:

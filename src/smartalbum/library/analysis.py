@@ -23,6 +23,7 @@ from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
 from smartalbum.ocr import Line, read_photo
+from smartalbum.people import FoundFace, look_for_faces
 from smartalbum.xmp import XmpFacts, embedded_packet, read_facts
 
 THUMBNAIL_SIDE = 256
@@ -57,6 +58,7 @@ class Analysis:
     text: list[Line] | None = None  # the text pass's lines (None: not read)
     xmp: XmpFacts | None = None  # its sidecars' and embedded XMP's keywords, rating, title
     xmp_warnings: list[str] | None = None
+    faces: list[FoundFace] | None = None  # None: not looked for (recognition off, or failed)
 
     def fail(self, exc: Exception, doing: Message = ANALYSING) -> None:
         """Record ``exc`` as this file's failure, and drop what was learnt before it."""
@@ -64,6 +66,7 @@ class Analysis:
         self.meta = self.thumbnail = self.dhash = None
         self.array = self.probabilities = self.embedding = None
         self.text = None
+        self.faces = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Decoding:
     fast: bool
     enhance: str = "off"  # hard-light correction (settings.enhance)
     text: bool = False  # run the text pass (settings.text)
+    faces: bool = False  # run the face pass (settings.faces)
 
 
 def read_and_hash(path: Path) -> tuple[Analysis, bytes | None]:
@@ -119,6 +123,8 @@ def _learn(analysis: Analysis, data: bytes, decoding: Decoding) -> None:
         fast=decoding.fast,
     )
     analysis.array = imaging.model_input(img, decoding.preprocess, decoding.enhance)
+    if decoding.faces:  # the face pass: never costs the photo, at worst its faces
+        analysis.faces = look_for_faces(img, data, analysis.path, decoding.max_pixels)
     analysis.thumbnail, small = make_thumbnail(img)
     analysis.dhash = imaging.dhash(small)  # as good on 256 px, for a tenth of the work
     try:

@@ -140,7 +140,7 @@ class Indexer:
         settings, engine = self.classifier.settings, self.classifier.engine
         decoding = Decoding(
             self.classifier.preprocess, settings.max_pixels, settings.fast_decode,
-            settings.enhance, settings.text,
+            settings.enhance, settings.text, settings.faces,
         )  # fmt: skip
         processes = self.processes or len(usable_cores())
         enough = len(paths) >= MIN_FILES_PER_PROCESS * processes
@@ -148,7 +148,7 @@ class Indexer:
         if processes > 1 and enough and shared is not None:
             source = ModelSource(
                 shared, settings.max_pixels, settings.fast_decode, settings.batch_size,
-                settings.enhance, settings.text,
+                settings.enhance, settings.text, settings.faces,
             )  # fmt: skip
             with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
 

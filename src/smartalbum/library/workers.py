@@ -55,6 +55,7 @@ class ModelSource:
     batch_size: int = 0  # if set, the model runs once at this size before the worker is ready
     enhance: str = "off"  # hard-light correction (settings.enhance)
     text: bool = False  # the text pass (settings.text)
+    faces: bool = False  # run the face pass (settings.faces)
 
 
 # Imported once in the fork server rather than in each worker. Not ONNX Runtime: its
@@ -107,8 +108,9 @@ def _serve(conn: Connection, source: ModelSource, core: int | None) -> None:
         conn.send(f"cannot load the model: {exc}")
         return
     decoding = Decoding(
-        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance, source.text
-    )
+        engine.spec.preprocess, source.max_pixels, source.fast_decode, source.enhance,
+        source.text, source.faces,
+    )  # fmt: skip
     conn.send(READY)
     while True:
         try:

@@ -45,6 +45,7 @@ from smartalbum.library import activity, companions
 from smartalbum.library.analysis import Analysis
 from smartalbum.metadata import PhotoMetadata
 from smartalbum.ocr import write_batch_text
+from smartalbum.people.store import FaceWriter, faces_of
 from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
 from smartalbum.xmp import xmp_columns
@@ -102,6 +103,7 @@ class CatalogWriter:
         self.classifier = classifier
         self.rules = rules  # the album rules each batch is grouped under
         self.categories = None
+        self.faces = FaceWriter() if classifier is not None and classifier.settings.faces else None
         if classifier is not None:  # each batch's photos scored for the taught categories
             self.categories = CategoryUpkeep(
                 sessions, classifier.settings, classifier.spec.name, self._regroup
@@ -151,6 +153,7 @@ class CatalogWriter:
             )
             if ids:
                 write_members(session, list(ids.values()), self.rules)
+            self._write_faces(session, batch, ids, now)
             back = [row["id"] for row in rows.moves] + [row["id"] for row in rows.updates]
             _returned(session, back)
             if then is not None:
@@ -158,6 +161,12 @@ class CatalogWriter:
         if self.categories is not None:  # the features, once their photos are committed
             self.categories.store()
         return written
+
+    def _write_faces(
+        self, session: Session, batch: Sequence[Analysis], ids: Mapping[str, int], now: float
+    ) -> None:
+        if self.faces is not None:  # the face pass's faces and people, in the batch's transaction
+            self.faces.write(session, faces_of(batch, ids), now)
 
     def _regroup(self, session: Session, photo_ids: list[int]) -> None:
         write_members(session, photo_ids, self.rules)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import AlbumMember, Correction, Photo, PhotoLabel, is_live, live
 from smartalbum.categories.store import CONCEPT_PREFIX, concept_scores
+from smartalbum.people.directory import PERSON_PREFIX, person_photos
 from smartalbum.places import stored
 from smartalbum.search.understand.parse import Part
 from smartalbum.search.understand.spans import TimeSpan
@@ -178,7 +179,10 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
     for photo_id, score, taken_at in concept_scores(session, albums):
         found[photo_id] = score
         times[photo_id] = taken_at or ""
-    albums = [a for a in albums if not a.startswith(CONCEPT_PREFIX)]
+    for photo_id, taken_at in person_photos(session, albums):  # a person named: certain
+        found[photo_id] = 1.0
+        times[photo_id] = taken_at or ""
+    albums = [a for a in albums if not a.startswith((CONCEPT_PREFIX, PERSON_PREFIX))]
     if not albums:
         return found
     best = (

@@ -23,6 +23,7 @@ from smartalbum.errors import RequestError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
+from smartalbum.people.directory import PERSON_PREFIX, person_concepts
 from smartalbum.places import stored as stored_place
 from smartalbum.search import in_text, marks, matching
 from smartalbum.search.explain import relaxed
@@ -42,6 +43,7 @@ class _Rules:
     groups: int
     digest: str
     categories: tuple[tuple[int, str, str | None], ...] = ()  # taught: (id, name, name_zh)
+    people: tuple[tuple[int, str, str | None], ...] = ()  # named people: (id, name, name_zh)
 
 
 @functools.lru_cache(maxsize=8)
@@ -51,6 +53,13 @@ def _what(key: _Rules) -> WhatVocabulary:
         (name, Concept("category", ref, en, zh or en, albums=(ref,)))
         for i, en, zh in key.categories
         for ref in [f"{CONCEPT_PREFIX}{i}"]
+        for name in (en, zh)
+        if name
+    ]
+    taught += [  # a named person: their photos found like an album's
+        (name, Concept("person", ref, en, zh or en, albums=(ref,)))
+        for i, en, zh in key.people
+        for ref in [f"{PERSON_PREFIX}{i}"]
         for name in (en, zh)
         if name
     ]
@@ -82,7 +91,10 @@ def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Voca
     """What the library's queries are read against: names, its places, the world's."""
     with library.sessions() as session:
         taught = tuple(category_names(session))
-    key = _Rules(library, id(library.labels), id(library.groups), library.rules.digest, taught)
+        people = tuple(person_concepts(session))
+    key = _Rules(
+        library, id(library.labels), id(library.groups), library.rules.digest, taught, people
+    )
     return Vocabulary(_what(key), library_places(places.values()), known_places())
 
 
@@ -229,7 +241,10 @@ def _answer(
         )  # fmt: skip
     return {
         "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
-        "albums": list(dict.fromkeys(a for c in what if c.kind != "category" for a in c.albums)),
+        "albums": list(
+            dict.fromkeys(a for c in what if c.kind not in ("category", "person") for a in c.albums)
+        ),
+        "people": list(dict.fromkeys(c.id for c in what if c.kind == "person")),
         "categories": list(dict.fromkeys(c.id for c in what if c.kind == "category")),
         "places": [places[raw] for raw in sorted(named)],
         "photos": photos,

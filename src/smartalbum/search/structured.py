@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smartalbum.library.service import PhotoLibrary
+from smartalbum.people.directory import PERSON_PREFIX, named, people_named
 from smartalbum.search.understand import Part, Vocabulary
 from smartalbum.search.understand.spans import days_span
 from smartalbum.search.understand.what import Concept
@@ -27,12 +28,13 @@ class Filters:
     date_from: date | None = None  # first day, included
     date_to: date | None = None  # last day, included
     text: str | None = None  # what the photo says (smartalbum.ocr)
+    person: str | None = None  # a person by id, English or Chinese name
 
     @property
     def empty(self) -> bool:
         """Whether no filter is given."""
         return all(v is None for v in (self.label, self.album, self.place, self.date_from,
-                                       self.date_to, self.text))  # fmt: skip
+                                       self.date_to, self.text, self.person))  # fmt: skip
 
 
 def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary) -> list[Part]:
@@ -55,6 +57,8 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
         found = [p for p in words.meaning(filters.place) or [] if p.kind == "where"]
         name = filters.place
         parts.append(found[0] if found else Part("where", name, name, name))
+    if filters.person:
+        parts.append(person_part(library, filters.person))
     if filters.date_from or filters.date_to:
         first = min(max(filters.date_from or EARLIEST, EARLIEST), LATEST)
         last = min(max(filters.date_to or LATEST, EARLIEST), LATEST)  # no day past date.max
@@ -64,3 +68,20 @@ def structured_parts(library: PhotoLibrary, filters: Filters, words: Vocabulary)
     if filters.text:
         parts.append(Part("text", filters.text, filters.text, filters.text))
     return parts
+
+
+def person_part(library: PhotoLibrary, wanted: str) -> Part:
+    """A person by id or name (any case, English or Chinese): a "what" finding their photos."""
+    with library.sessions() as session:
+        # An id is plain digits that SQLite's integers hold ("²" and 10**30 are names).
+        as_id = wanted.isascii() and wanted.isdigit() and len(wanted) <= 15
+        ids = [int(wanted)] if as_id else named(session, wanted)
+        people = people_named(session, ids)
+    concepts = tuple(
+        Concept("person", f"{PERSON_PREFIX}{i}", en or zh or "", zh or en or "",
+                albums=(f"{PERSON_PREFIX}{i}",))
+        for i, en, zh in people
+    )  # fmt: skip
+    en = ", ".join(c.en for c in concepts) or wanted
+    zh = "、".join(c.zh for c in concepts) or wanted
+    return Part("what", wanted, en, zh, concepts=concepts)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from smartalbum import __version__
 from smartalbum.settings import Settings
-from smartalbum.web import library_routes, memory_routes
+from smartalbum.web import library_routes, memory_routes, people_routes
 from smartalbum.web.album_routes import album_router
 from smartalbum.web.auth import install_auth
 from smartalbum.web.category_routes import CategoryCache, category_router
@@ -65,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(explain_router(state))
     app.include_router(job_router(state))
     app.include_router(category_router(categories))
+    app.include_router(people_routes.router)
     app.include_router(share_router(state.library, state.gate))
     app.include_router(trash_router(state.library, settings))
     app.include_router(upload_router(state))

@@ -77,7 +77,7 @@ PUBLIC = {
     ("DELETE", "/api/shared/{token}/uploads/{upload_id}"),
     ("GET", "/api/shared/{token}/download"),  # when the sharer allows it
 }  # fmt: skip
-PAGES = {"/", "/gallery"}  # a browser that is not signed in is sent to the sign-in page
+PAGES = {"/", "/gallery", "/people"}  # a browser that is not signed in is sent to the sign-in page
 # The role a route needs when it is not the default (GET: viewer; any other method: admin).
 ROLE_OF = {
     ("POST", "/predict"): VIEWER,
@@ -106,6 +106,11 @@ ROLE_OF = {
     ("POST", "/api/categories/{category_id}/answers"): EDITOR,
     ("POST", "/api/categories/{category_id}/threshold"): EDITOR,
     ("DELETE", "/api/categories/{category_id}"): EDITOR,
+    ("POST", "/api/people/{person_id}/name"): EDITOR,  # naming and fixing people
+    ("POST", "/api/people/{person_id}/merge"): EDITOR,
+    ("POST", "/api/people/{person_id}/hide"): EDITOR,
+    ("DELETE", "/api/people/{person_id}"): EDITOR,
+    ("DELETE", "/api/faces/{face_id}/person"): EDITOR,
     ("POST", "/api/trash"): EDITOR,  # deleting hides, and a restore undoes it for 30 days
     ("GET", "/api/trash"): EDITOR,
     ("GET", "/api/trash/{photo_id}/thumbnail"): EDITOR,

@@ -74,8 +74,8 @@ def service_worker(static: Traversable) -> str:
 
 
 def mount_pages(app: FastAPI) -> None:
-    """Serve ``/``, ``/gallery``, ``/login``, ``/favicon.ico``, ``/static/...``, the manifest
-    and the service worker; pages are not in the schema."""
+    """Serve ``/``, ``/gallery``, ``/people``, ``/login``, ``/favicon.ico``, ``/static/...``,
+    the manifest and the service worker; pages are not in the schema."""
     static = resources.files("smartalbum.web").joinpath("static")
     worker = service_worker(static)  # the package's files do not change while it runs
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -87,6 +87,10 @@ def mount_pages(app: FastAPI) -> None:
     @app.get("/gallery", response_class=HTMLResponse, include_in_schema=False)
     async def gallery() -> HTMLResponse:
         return HTMLResponse(static.joinpath("gallery.html").read_text("utf-8"))
+
+    @app.get("/people", response_class=HTMLResponse, include_in_schema=False)
+    async def people() -> HTMLResponse:
+        return HTMLResponse(static.joinpath("people.html").read_text("utf-8"))
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     async def login() -> HTMLResponse:

@@ -49,9 +49,13 @@ def search_filters(
             description="what the photo says, read in it: '发票', 'boarding pass'",
         ),
     ] = None,
+    person: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="a person: id, English or Chinese name"),
+    ] = None,
 ) -> Filters:
-    """label=, album=, place=, from=, to=, text=: each one more part, combined by AND."""
-    return Filters(label, album, place, date_from, date_to, text)  # fmt: skip
+    """label=, album=, place=, from=, to=, text=, person=: each one more part, combined by AND."""
+    return Filters(label, album, place, date_from, date_to, text, person)  # fmt: skip
 
 
 Today = Annotated[

@@ -15,7 +15,7 @@ const TEXT = {
         back: "Back", timeFallback: "(file date)", rulesError: "Album rules not applied:",
         timeline: "Timeline", noMoments: "No moments yet — photos with a date appear here.",
         moment: "Moment", where: "Place", moments: "Moments", fileDates: "dates from files", trip: "Trip",
-        categories: "Categories" },
+        categories: "Categories", people: "People" },
   zh: { title: "智能相册", albums: "相册", recognize: "识别照片", search: "搜索", searchLabel: "搜索照片",
         searchHint: "猫、cat、雪、海边…", photos: "{n} 张照片", noPhotos: "还没有照片——请在“识别照片”页面导入文件夹。",
         empty: "这里还没有照片。", results: "找到 {n} 张照片", labels: "识别结果", inAlbums: "所在相册",
@@ -28,7 +28,7 @@ const TEXT = {
         back: "返回", timeFallback: "（文件日期）", rulesError: "相册规则未生效：",
         timeline: "时间线", noMoments: "还没有时刻——有拍摄日期的照片会出现在这里。",
         moment: "时刻", where: "地点", moments: "相关时刻", fileDates: "日期取自文件", trip: "旅行",
-        categories: "分类" },
+        categories: "分类", people: "人物" },
 };
 const PAGE = 200;
 const MOMENT_PAGE = 60;
