@@ -18,7 +18,8 @@ CAT = "n02124075_Egyptian_cat.JPEG"
 PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True}
 # Played: it has data for the current frame and time has moved on.
 PLAYING = "(v) => { v.muted = true; v.play(); }"
-PLAYED = "() => { const v = document.querySelector('video.video-player'); "
+# the gallery's viewer (#lightbox) or a page's own player (video.js)
+PLAYED = "() => { const v = document.querySelector('#lightbox video, video.video-player'); "
 PLAYED += "return v && v.readyState >= 2 && v.currentTime > 0.3; }"
 
 
@@ -52,8 +53,8 @@ def test_the_gallery_plays_a_video_on_a_phone(browser: Any, served: str) -> None
     video = page.locator("a[title='skiing.mov']")
     expect(video.locator(".play-badge")).to_be_visible()
     assert page.locator(".play-badge").count() == 1  # the cat is no video
-    video.click()
-    player = page.locator("video.video-player")
+    video.click()  # a tile opens the full-screen viewer, which plays a video in place
+    player = page.locator("#lightbox video")
     expect(player).to_be_visible()
     player.evaluate(PLAYING)
     wait_until(page, PLAYED)

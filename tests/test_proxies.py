@@ -49,6 +49,7 @@ ANYONE = {
     ("PATCH", "/api/shared/{token}/uploads/{upload_id}"),
     ("GET", "/api/shared/{token}/uploads/{upload_id}"),
     ("DELETE", "/api/shared/{token}/uploads/{upload_id}"),
+    ("GET", "/api/shared/{token}/download"),  # a link's ZIP, when its sharer allows it
 }
 
 
