@@ -261,6 +261,7 @@ def get_every_route(
     categories = client.get("/api/categories").json()["categories"]
     if categories:  # a library with no taught category has no category page to ask for
         fill["category_id"] = str(categories[0]["id"])
+    fill |= _people_ids(client)
     # A person's album is named by its number, where a smart one by its id: one of each.
     mine = client.get("/api/user-albums").json()["albums"]
     own = {**fill, "album_id": str(mine[0]["id"])} if mine else None
@@ -279,6 +280,8 @@ def get_every_route(
             continue
         if any(part in path for part in made_by_writes):
             continue
+        if any(f"{{{name}}}" in path and name not in fill for name in ("person_id", "face_id")):
+            continue
         mine = path.startswith("/api/user-albums/")
         if mine and own is None:  # a library where nobody made an album has none to ask for
             continue
@@ -286,6 +289,15 @@ def get_every_route(
         for query in _queries(path, photo):
             statuses[f"{url}?{query}"] = client.get(url, params=query).status_code
     return statuses
+
+
+def _people_ids(client: httpx.Client) -> dict[str, str]:
+    """A person's and a face's id to fill the people routes with (none with faces off)."""
+    people = client.get("/api/people").json()["people"]
+    if not people:
+        return {}
+    faces = client.get(f"/api/people/{people[0]['id']}").json()["face_list"]
+    return {"person_id": str(people[0]["id"])} | ({"face_id": str(faces[0]["id"])} if faces else {})
 
 
 def _queries(path: str, photo: int) -> list[dict[str, str]]:
