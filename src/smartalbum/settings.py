@@ -240,21 +240,7 @@ class Settings:
                     value=self.enhance,
                 )
             )
-        if self.xmp_naming not in XMP_NAMINGS:
-            raise ConfigError(
-                t(
-                    "setting xmp_naming must be one of {choices}, got {value!r}",
-                    choices=", ".join(XMP_NAMINGS),
-                    value=self.xmp_naming,
-                )
-            )
-        if not 0.0 <= self.xmp_threshold <= 1.0:
-            raise ConfigError(
-                t(
-                    "setting xmp_threshold must be from 0 to 1, got {value}",
-                    value=self.xmp_threshold,
-                )
-            )
+        self._check_xmp()
         if self.lang is not None and language_of(self.lang) is None:
             raise ConfigError(
                 t(
