@@ -51,6 +51,10 @@ def test_bad_values_name_the_variable(name: str, value: str) -> None:
 def test_out_of_range_values_are_refused() -> None:
     with pytest.raises(ConfigError, match="batch_size"):
         Settings.from_env({"SMARTALBUM_BATCH_SIZE": "0"})
+    with pytest.raises(ConfigError, match="xmp_naming"):
+        Settings.from_env({"SMARTALBUM_XMP_NAMING": "beside"})
+    with pytest.raises(ConfigError, match="xmp_threshold"):
+        Settings.from_env({"SMARTALBUM_XMP_THRESHOLD": "1.5"})
 
 
 def readme_settings() -> set[str]:

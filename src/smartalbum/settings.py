@@ -373,6 +373,8 @@ def _parse(name: str, type_: Any, raw: str) -> Any:
     try:
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "bool":
             lowered = raw.strip().lower()
             if lowered in ("1", "true", "yes", "on"):
