@@ -140,9 +140,17 @@ def _fractions(box: Any, width: int, height: int) -> tuple[float, ...]:
     return tuple(round(float(v), 4) for v in corners.reshape(-1))
 
 
-@functools.cache
+_BUILDING = threading.Lock()  # the index threads' first reads would build the models at once
+
+
 def shared_reader(threads: int = 1, probe: bool = True) -> TextReader:
     """One reader per process and setting (the models load once, ~0.3 s)."""
+    with _BUILDING:  # one build, and the native runtimes' first calls, on one thread
+        return _reader(threads, probe)
+
+
+@functools.cache
+def _reader(threads: int, probe: bool) -> TextReader:
     return TextReader(threads, probe)
 
 

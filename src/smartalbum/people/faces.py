@@ -11,6 +11,7 @@ wheel is never loaded: its training data forbids commercial use.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -46,9 +47,36 @@ class FoundFace:
         }  # fmt: skip
 
 
+# The first call into each native model runs its C++ static initialisers (yuface's reach
+# numpy's C API through an import). Two index threads making that first call together
+# deadlocked: one held the initialiser's guard and waited for the GIL inside the import, the
+# other held the GIL and waited for the guard. So the models load, and make their first
+# call, once a process under this lock, before any thread uses them.
+_LOADING = threading.Lock()
+
+
+def _yunet() -> Any:
+    """yuface's native detector, its first call made (see _LOADING)."""
+    with _LOADING:
+        return _first_yunet()
+
+
 @functools.cache
+def _first_yunet() -> Any:
+    from yuface import yuface  # the native call: the wrapper warns on every photo past 960 px
+
+    yuface.detect(np.zeros((32, 32, 3), np.uint8))
+    return yuface
+
+
 def _models() -> tuple[Any, Any]:
     """dlib's 5-point landmark model and ResNet, loaded once a process (~0.3 s, 30 MB)."""
+    with _LOADING:
+        return _load_dlib()
+
+
+@functools.cache
+def _load_dlib() -> tuple[Any, Any]:
     import dlib
 
     folder = resources.files("face_recognition_models") / "models"
@@ -56,6 +84,10 @@ def _models() -> tuple[Any, Any]:
     resnet = dlib.face_recognition_model_v1(
         str(folder / "dlib_face_recognition_resnet_model_v1.dat")
     )
+    blank = np.zeros((CHIP, CHIP, 3), np.uint8)  # the first calls (see _LOADING)
+    shapes = dlib.full_object_detections()
+    shapes.append(landmarks(blank, dlib.rectangle(0, 0, CHIP - 1, CHIP - 1)))
+    resnet.compute_face_descriptor(dlib.get_face_chips(blank, shapes, size=CHIP))
     return landmarks, resnet
 
 
@@ -70,10 +102,8 @@ def scaled(img: Image.Image, side: int = FACE_SIDE) -> Image.Image:
 
 def detect(rgb: np.ndarray, min_score: float = MIN_SCORE) -> list[tuple[float, np.ndarray]]:
     """YuNet's faces in an RGB array: (confidence 0-1, box x, y, w, h in pixels)."""
-    from yuface import yuface  # the native call: the wrapper warns on every photo past 960 px
-
     bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-    rows = np.asarray(yuface.detect(bgr))  # conf (0-100), x, y, w, h, 10 landmark numbers
+    rows = np.asarray(_yunet().detect(bgr))  # conf (0-100), x, y, w, h, 10 landmark numbers
     found = []
     for row in rows.reshape(-1, rows.shape[-1] if rows.size else 15):
         conf, x, y, w, h = (int(v) for v in row[:5])
