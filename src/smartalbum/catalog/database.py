@@ -199,6 +199,10 @@ def _people_tables(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Person, Face, FaceRejection, FaceScan))
 
 
+def _task_leases(connection: Any) -> None:
+    _add_columns(connection, "index_tasks", {"beat": "INTEGER"})
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -214,6 +218,7 @@ MIGRATIONS: list[Step] = [
     _user_albums_favourites_archive,
     _xmp_columns,
     _people_tables,
+    _task_leases,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

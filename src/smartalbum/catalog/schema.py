@@ -327,6 +327,10 @@ class IndexTask(Base):
     updated: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str | None] = mapped_column(String(128))  # who wrote it
+    # The lease of the delivery at work on it: bumped at its claim and every few seconds
+    # after; a claimed batch whose count stands still has lost its worker (its machine died),
+    # which the coordinator sees by its own clock, and sends the batch again.
+    beat: Mapped[int | None] = mapped_column(Integer)
 
 
 class Category(Base):

@@ -3,9 +3,10 @@
 It holds the library's index lock for the whole run, like a local index, so a job still
 marked running when a coordinator starts has lost its own: it is marked interrupted and
 its workers skip what is left of it, and this run's diff re-sends only what is missing.
-Progress comes from the catalog; if it stops moving for a visibility timeout (a broker
-that restarted empty, a worker's batch lost), the batches still to do are sent again,
-which is harmless: a batch already written is skipped.
+Progress comes from the catalog. A batch whose worker stopped renewing its lease (the
+worker's machine died) is sent again within seconds, and if progress stops for a
+visibility timeout (a broker that restarted empty), every batch still to do is; both are
+harmless: a batch already written is skipped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from celery import Celery
@@ -134,10 +135,10 @@ class DistributedIndexer:
         records.request_cancel(self.sessions, job_id)  # stopped early, or asked elsewhere
         return CANCELLED
 
-    def _send(self, job_id: str) -> int:
-        """Send every batch of the job still to do; how many."""
+    def _send(self, job_id: str, tasks: Collection[str] | None = None) -> int:
+        """Send every batch of the job still to do (of ``tasks``, if given); how many."""
         queue = queue_name(self.sessions)
-        pending = records.queued(self.sessions, job_id)
+        pending = records.queued(self.sessions, job_id, tasks)
         with self.app.producer_or_acquire() as producer:
             for key, paths in pending:
                 self.app.send_task(
@@ -150,6 +151,7 @@ class DistributedIndexer:
         """One item a file accounted for, until the job has nothing left or is cancelled."""
         seen, moved = 0, time.monotonic()
         stall = self.settings.broker_visibility_timeout
+        leases = records.Leases()
         while True:
             now = self._poll(job_id)
             if now.done > seen:
@@ -158,11 +160,25 @@ class DistributedIndexer:
                 seen, moved = now.done, time.monotonic()
             if now.pending == 0 or now.cancel_requested:
                 return
+            self._send_lost(job_id, leases)
             if time.monotonic() - moved > stall:
                 sent = self._send(job_id)
                 log.warning("no progress for %d s: sent the %d batches left again", stall, sent)
                 moved = time.monotonic()
             time.sleep(POLL_SECONDS)
+
+    def _send_lost(self, job_id: str, leases: records.Leases) -> None:
+        """Send again the batches whose worker stopped renewing their lease (it died)."""
+        try:
+            lost = leases.lost(records.leases(self.sessions, job_id), time.monotonic())
+        except OperationalError:  # the catalog is away: _poll waits it out
+            return
+        if lost:
+            self._send(job_id, lost)
+            log.warning(
+                "%d batch(es) lost their worker (no lease renewed for %d s): sent again",
+                len(lost), records.LEASE_SECONDS,
+            )  # fmt: skip
 
     def _poll(self, job_id: str) -> records.Progress:
         """The job's progress, waiting out a catalog that went away for a while."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,10 @@ from smartalbum.catalog.schema import (
 )
 
 SPLIT, GIVEN_UP = "split", "given_up"  # task states besides queued and done
+BEAT_SECONDS = 3.0  # a worker bumps the lease of the batch in its hands this often
+# A claimed batch whose lease stood still this long, by the coordinator's clock, has lost
+# its worker: it is sent again (the broker would wait out its visibility timeout, 600 s).
+LEASE_SECONDS = 20.0
 OVER = (DONE, GIVEN_UP)  # a task whose files are accounted for
 TASKS = table(IndexTask)
 
@@ -104,15 +108,66 @@ def _forget_paths(session: Session, job_ids: Sequence[str]) -> None:
     )
 
 
-def queued(sessions: sessionmaker[Session], job_id: str) -> list[tuple[str, list[str]]]:
-    """(task, paths) of every task of the job still to do."""
+def queued(
+    sessions: sessionmaker[Session], job_id: str, tasks: Collection[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(task, paths) of every task of the job still to do (of ``tasks``, if given)."""
+    query = select(IndexTask.task, IndexTask.paths).where(
+        IndexTask.job_id == job_id, IndexTask.status == QUEUED
+    )
+    if tasks is not None:
+        query = query.where(IndexTask.task.in_(tasks))
+    with sessions() as session:
+        return [(task, json.loads(paths)) for task, paths in session.execute(query)]
+
+
+def leases(sessions: sessionmaker[Session], job_id: str) -> dict[str, tuple[int, int]]:
+    """The job's claimed tasks still to do: task -> (deliveries, lease count)."""
     with sessions() as session:
         rows = session.execute(
-            select(IndexTask.task, IndexTask.paths).where(
-                IndexTask.job_id == job_id, IndexTask.status == QUEUED
+            select(IndexTask.task, IndexTask.attempts, IndexTask.beat).where(
+                IndexTask.job_id == job_id, IndexTask.status == QUEUED, IndexTask.attempts > 0
             )
         )
-        return [(task, json.loads(paths)) for task, paths in rows]
+        return {task: (attempts, beat or 0) for task, attempts, beat in rows}
+
+
+def renew(sessions: sessionmaker[Session], job_id: str, task: str) -> None:
+    """Bump the lease of a task this process is working on (nothing once it is written)."""
+    with sessions.begin() as session:
+        session.execute(
+            update(IndexTask)
+            .where(IndexTask.job_id == job_id, IndexTask.task == task)
+            .where(IndexTask.status == QUEUED)
+            .values(beat=func.coalesce(IndexTask.beat, 0) + 1)
+        )
+
+
+class Leases:
+    """Which claimed tasks lost their worker: their lease stood still for ``seconds``.
+
+    Time is the watcher's own (monotonic): the workers' clocks never enter into it. A task
+    is reported once for each state it stands still in; a new delivery's claim moves it.
+    """
+
+    def __init__(self, seconds: float = LEASE_SECONDS) -> None:
+        self.seconds = seconds
+        self._since: dict[str, tuple[tuple[int, int], float]] = {}
+        self._reported: set[tuple[str, tuple[int, int]]] = set()
+
+    def lost(self, claimed: dict[str, tuple[int, int]], now: float) -> list[str]:
+        """The tasks of ``claimed`` (from ``leases``) whose lease stood still too long."""
+        lost = []
+        for task, state in claimed.items():
+            before = self._since.get(task)
+            if before is None or before[0] != state:
+                self._since[task] = (state, now)
+            elif now - before[1] > self.seconds and (task, state) not in self._reported:
+                self._reported.add((task, state))
+                lost.append(task)
+        for task in self._since.keys() - claimed.keys():  # written, split or given up
+            del self._since[task]
+        return lost
 
 
 def progress(sessions: sessionmaker[Session], job_id: str) -> Progress:

@@ -7,7 +7,9 @@ Every delivery first counts itself in the batch's row (committed before any work
 - a batch delivered a second time (its worker died on it) is split into single files,
   so one bad file costs its batch-mates only a delay;
 - a single file delivered more than ``SINGLE_FILE_TRIES`` times is recorded as failed,
-  with that reason, without being opened again: it never blocks the queue.
+  with that reason, without being opened again: it never blocks the queue;
+- while a delivery works, it renews the batch's lease every few seconds: a batch whose
+  lease stands still lost its worker, and the coordinator sends it again.
 
 A batch's photos, labels, blobs and albums are written by the library's writer in one
 transaction with the batch's row, keyed on the path: a retried batch is one row a photo.
@@ -19,8 +21,10 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +37,7 @@ from smartalbum.albums import RuleSet
 from smartalbum.catalog import MISSING, Photo
 from smartalbum.catalog.database import driver_reason
 from smartalbum.catalog.schema import DONE, QUEUED, RUNNING, IndexJob, IndexTask
+from smartalbum.distributed import records
 from smartalbum.distributed.records import GIVEN_UP, SPLIT
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import CatalogUnavailableError, ImageDecodeError
@@ -123,10 +128,31 @@ class BatchHandler:
         if claim.attempts > SINGLE_FILE_TRIES:
             self._give_up(job_id, key, paths, claim.attempts - 1)
             return GIVEN_UP
-        fresh = retried(lambda: self._written_since(paths, claim.since))
-        batch = self._analysed([p for p in paths if p not in fresh])
-        self._write(job_id, key, batch, DONE)
+        with self._leased(job_id, key):
+            fresh = retried(lambda: self._written_since(paths, claim.since))
+            batch = self._analysed([p for p in paths if p not in fresh])
+            self._write(job_id, key, batch, DONE)
         return DONE
+
+    @contextmanager
+    def _leased(self, job_id: str, key: str) -> Iterator[None]:
+        """Renew the task's lease every few seconds while the block works on it."""
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(records.BEAT_SECONDS):
+                try:
+                    records.renew(self.sessions, job_id, key)
+                except OperationalError as exc:  # the catalog is away: the next beat tries
+                    log.warning("cannot renew the lease of task %s (%s)", key, exc.orig)
+
+        beating = threading.Thread(target=renew, name="smartalbum-lease", daemon=True)
+        beating.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beating.join()
 
     def _claim(self, job_id: str, key: str) -> Claim | None:
         """Count this delivery, committed before any work; None if the task is not wanted."""
@@ -139,6 +165,7 @@ class BatchHandler:
             if job.status != RUNNING or job.cancel_requested or task.status != QUEUED:
                 return None
             task.attempts += 1
+            task.beat = (task.beat or 0) + 1  # the lease starts with the claim
             return Claim(task.attempts, job.created_at)
 
     def _split(self, job_id: str, key: str, paths: list[str]) -> None:
