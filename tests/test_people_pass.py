@@ -3,6 +3,10 @@ with every change to people, and the face scan of photos indexed before, as a we
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -209,3 +213,32 @@ def test_a_video_s_frames_give_each_person_once(settings: Settings, tmp_path: Pa
         finally:
             engine.dispose()
     assert found[True] == found[False] == ["one.mp4", "two.mp4", "two.mp4"], found
+
+
+def test_the_command_line_scans_once_and_keeps_the_albums_in_step(
+    few: Few, settings: Settings, tmp_path: Path
+) -> None:
+    own = copy_catalog(few.without, tmp_path / "library.db")
+    rules = tmp_path / "albums.toml"
+    rules.write_text(RULES, encoding="utf-8")
+    env = {**os.environ, "SMARTALBUM_LIBRARY": str(own), "SMARTALBUM_ALBUMS_FILE": str(rules)}
+
+    def people(*args: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, "-m", "smartalbum", "people", *args, "--json"],
+            env=env, capture_output=True, text=True, check=True, timeout=600,
+        )  # fmt: skip
+        return json.loads(done.stdout)
+
+    assert people("scan")["photos"] == few.photos
+    assert people("scan")["photos"] == 0  # nothing left: a stopped scan carries on from there
+    engine = open_engine(str(own))
+    with session_factory(engine)() as session:
+        colin = _person_of(session, "Colin")
+    engine.dispose()
+    assert people("name", str(colin), "--en", "Colin")["name"] == "Colin"
+    library = PhotoLibrary.open(settings.with_overrides(library=str(own), albums_file=rules))
+    try:
+        assert "both.jpg" in members(library, "colin")
+    finally:
+        library.close()
