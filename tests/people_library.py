@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from smartalbum.settings import Settings
 from tests.helpers import REPO, SAMPLES, make_exif
 from tests.moments_library import gps_tags
 
@@ -61,3 +62,74 @@ def make_library(root: Path, per_person: tuple[int, int]) -> dict[str, list[Path
             (folder / source.name).write_bytes(source.read_bytes())
             placed.setdefault(person, []).append(folder / source.name)
     return placed
+
+
+FEW = ["Colin_Powell", "Serena_Williams"]  # the small library's people: 3 photos each
+
+
+def write_few(root: Path) -> list[Path]:
+    """Three photos of each of FEW, a group photo of both and a photo without anybody."""
+    root.mkdir(parents=True, exist_ok=True)
+    placed = []
+    for person in FEW:
+        for source in face_photos(person)[:3]:
+            placed.append(root / f"{person}-{source.name}")
+            placed[-1].write_bytes(source.read_bytes())
+    compose_group(FEW, root / "both.jpg")
+    (root / NO_FACE[0]).write_bytes((SAMPLES / NO_FACE[0]).read_bytes())
+    return [*placed, root / "both.jpg", root / NO_FACE[0]]
+
+
+def warm_up_faces() -> None:
+    """Find the faces of one photo on this thread before an indexer's threads do.
+
+    The first call into yuface imports NumPy's C API inside a C++ static initialiser and lets
+    go of the GIL while it imports; a second thread's first call then waits on that static
+    holding the GIL, and both wait for ever (seen in gdb, reported to the lead). Until
+    people/faces.py makes its first call once, the tests that index with faces make it here.
+    """
+    from smartalbum.people import find_faces
+
+    find_faces(Image.open(face_photos(FEW[0])[0]).convert("RGB"))
+
+
+def index_few(root: Path, library: str, settings: Settings, faces: bool = True) -> int:
+    """FEW's photos (``write_few``) indexed into ``library``, faces looked for unless
+    ``faces`` is False (one worker process: a small library); how many photos."""
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.engines.classifier import Classifier
+    from smartalbum.library.indexer import Indexer
+
+    placed = write_few(root)
+    warm_up_faces()
+    own = settings.with_overrides(faces=faces, library=library, index_processes=1, engine="onnx")
+    engine = open_engine(library)
+    try:
+        report = Indexer(Classifier.from_settings(own), session_factory(engine), library).run(
+            [root]
+        )
+    finally:
+        engine.dispose()
+    assert report.added == len(placed) and report.failed == 0, report
+    return len(placed)
+
+
+def face_video(target: Path, photos: list[Path]) -> Path:
+    """A short H.264 video showing each of ``photos`` for a second (every frame a keyframe, so
+    each of the four frames the indexer takes is a different photo)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg is not None, "the video tests need ffmpeg (scripts/test installs it)"
+    with tempfile.TemporaryDirectory() as folder:
+        for i, photo in enumerate(photos):
+            Image.open(photo).convert("RGB").resize((320, 320)).save(f"{folder}/{i}.jpg")
+        subprocess.run(
+            [ffmpeg, "-v", "error", "-y", "-framerate", "1", "-i", f"{folder}/%d.jpg",
+             "-r", "5", "-g", "1", "-c:v", "libx264", "-preset", "ultrafast",
+             "-pix_fmt", "yuv420p", str(target)],
+            check=True,
+        )  # fmt: skip
+    return target

@@ -39,7 +39,14 @@ from smartalbum.search.structured import Filters
 from smartalbum.settings import Settings
 from tests.helpers import SAMPLES, LiveServer, assert_error, bearer_headers, copy_catalog
 from tests.moments_library import BEIJING, TOKYO
-from tests.people_library import NO_FACE, PEOPLE, compose_group, face_photos, make_library
+from tests.people_library import (
+    NO_FACE,
+    PEOPLE,
+    compose_group,
+    face_photos,
+    make_library,
+    warm_up_faces,
+)
 
 NAMED = {"Colin_Powell": ("Colin", "科林"), "Tony_Blair": ("Tony", None),
          "Serena_Williams": (None, "小威")}  # fmt: skip
@@ -87,6 +94,7 @@ def grown(face_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     engine = open_engine(face_settings.library)
     sessions = session_factory(engine)
     classifier = Classifier.from_settings(face_settings)
+    warm_up_faces()
     Indexer(classifier, sessions, face_settings.library).run([root])
     named, faces_first = {}, {}
     with sessions.begin() as session:

@@ -35,6 +35,7 @@ from tests.helpers import (
     teach_a_category,
 )
 from tests.moments_library import index_library, write_library
+from tests.people_library import index_few
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,8 @@ def catalog(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Pat
     onnx = Classifier.from_settings(settings.with_overrides(engine="onnx"))
     report = Indexer(onnx, session_factory(open_engine(library)), library).run([base / "photos"])
     assert report.added == len(LIBRARY_PHOTOS) and report.failed == 0
+    # A few real faces, found while indexing: the walks ask the people routes too.
+    index_few(base / "faces", str(library), settings)
     teach_a_category(settings.with_overrides(library=str(library)))
     engine = open_engine(library)
     with session_factory(engine)() as session:
@@ -77,6 +80,8 @@ def test_every_get_route_answers_from_a_read_only_catalog(
         job = import_job(client, tmp_path)  # refused by the catalog: a failed job to look at
         statuses = get_every_route(client, job, share_token)
         assert any("/api/shared/" in route for route in statuses)
+        walked = " ".join(statuses)  # a person's page and a face's crop: real faces, asked
+        assert "/api/people/" in walked and "/crop?" in walked, statuses
         assert len(statuses) >= 12, statuses  # every GET of the schema, and variants
         assert all(status == 200 for status in statuses.values()), statuses
         # The catalog really is read-only: a write through the same server is refused.

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.albums.marks import marks_of, with_marks
+from smartalbum.albums.people import people_of
 from smartalbum.albums.rules import RuleSet
 from smartalbum.catalog import (
     CONFIRM,
@@ -117,7 +118,7 @@ def write_members(session: Session, photo_ids: Sequence[int], rules: RuleSet) ->
     """
     session.execute(update(Photo).where(Photo.id.in_(photo_ids)).values(albums_digest=rules.digest))
     labels = labels_of(session, photo_ids)
-    categories = with_marks(members_of(session, photo_ids), marks_of(session, photo_ids))
+    categories = _categories(session, photo_ids, rules)
     said = bodies_of(session, photo_ids) if rules.reads_text else {}
     session.execute(delete(AlbumMember).where(AlbumMember.photo_id.in_(photo_ids)))
     rows = [
@@ -129,6 +130,14 @@ def write_members(session: Session, photo_ids: Sequence[int], rules: RuleSet) ->
     ]
     if rows:
         session.execute(insert(AlbumMember), rows)
+
+
+def _categories(
+    session: Session, photo_ids: Sequence[int], rules: RuleSet
+) -> dict[int, dict[str, float]]:
+    """Each photo's taught categories, marks and (when a rule names people) people."""
+    found = with_marks(members_of(session, photo_ids), marks_of(session, photo_ids))
+    return with_marks(found, people_of(session, photo_ids)) if rules.reads_people else found
 
 
 def is_synced(session: Session, rules: RuleSet) -> bool:
@@ -147,10 +156,10 @@ def preview(sessions: sessionmaker[Session], rules: RuleSet) -> dict[str, set[in
         ids = list(session.scalars(select(Photo.id).where(live())))
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
-            categories = with_marks(members_of(session, chunk), marks_of(session, chunk))
+            categories = _categories(session, chunk, rules)
             said = bodies_of(session, chunk) if rules.reads_text else {}
             labels = labels_of(session, chunk)
-            for photo_id in set(labels) | set(said):
+            for photo_id in set(labels) | set(categories) | set(said):
                 found = rules.memberships(
                     labels.get(photo_id, []), categories.get(photo_id), said.get(photo_id)
                 )

@@ -22,6 +22,7 @@ from typing import Any
 
 from smartalbum.albums.groups import Groups
 from smartalbum.albums.marks import mark_key
+from smartalbum.albums.people import names_people, person_key
 from smartalbum.categories.store import key_of
 from smartalbum.errors import RulesError
 from smartalbum.i18n import Message, t
@@ -41,6 +42,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "categories": list,  # names of taught categories: a photo in one counts for the album
     "text": list,  # what a photo says (smartalbum.ocr): a photo saying one of these counts
     "marks": list,  # "favourite" (anyone's heart), "archived": a photo with one counts
+    "people": list,  # named people (English or Chinese): a photo with one of them counts
     "min_probability": (int, float),
     "combine": str,
     "enabled": bool,
@@ -110,6 +112,11 @@ class RuleSet:
     def reads_text(self) -> bool:
         """Whether any album counts what photos say."""
         return any(a.text for a in self.albums)
+
+    @property
+    def reads_people(self) -> bool:
+        """Whether any album counts the people in photos."""
+        return any(names_people(a.categories) for a in self.albums)
 
     def memberships(
         self,
@@ -246,7 +253,7 @@ def _checked(
         problem = t("combine must be 'sum' or 'max', got {value!r}", value=combined["combine"])
         raise where.error(problem, "combine")
     _check_names(where, table, labels, groups)
-    beyond_classes = combined.get("categories") or combined.get("text") or combined.get("marks")
+    beyond_classes = any(combined.get(k) for k in ("categories", "text", "marks", "people"))
     if not _classes_of(combined, labels, groups) and not beyond_classes:
         raise where.error(t("matches no class: give classes, groups or keywords"))
     return combined
@@ -312,7 +319,8 @@ def _compile(
             min_probability=float(table.get("min_probability", 0.3)),
             combine=table.get("combine", "sum"),
             categories=frozenset(key_of(name) for name in table.get("categories", []))
-            | {mark_key(name) or "" for name in table.get("marks", [])} - {""},
+            | {mark_key(name) or "" for name in table.get("marks", [])}
+            | {person_key(name) or "" for name in table.get("people", [])} - {""},
             text=tuple(p for p in table.get("text", []) if p.strip()),
         )
         for album_id, (table, _line, _name) in tables.items()

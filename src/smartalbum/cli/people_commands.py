@@ -8,12 +8,15 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.cli.common import EXIT_OK, progress
 from smartalbum.settings import Settings
+
+if TYPE_CHECKING:
+    from smartalbum.library.service import PhotoLibrary
 
 
 def add_parsers(sub: Any) -> None:
@@ -70,13 +73,19 @@ def _sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 def _people(args: argparse.Namespace, settings: Settings) -> int:
     action = args.action or "list"
-    with _sessions(settings) as sessions:
-        if action in ("scan", "regroup", "forget"):
-            done = _batch_action(action, sessions, settings)
-        elif action in ("list", "show"):
+    if action in ("list", "show"):
+        with _sessions(settings) as sessions:
             return _print(args, _read(action, args, sessions))
+    from smartalbum.cli.library_commands import open_library
+
+    library = open_library(settings)  # changes keep the albums that name people in step
+    try:
+        if action in ("scan", "regroup", "forget"):
+            done = _batch_action(action, library, settings)
         else:
-            done = _change(action, args, sessions)
+            done = _change(action, args, library)
+    finally:
+        library.close()
     return _print(args, done)
 
 
@@ -89,34 +98,34 @@ def _read(action: str, args: argparse.Namespace, sessions: sessionmaker[Session]
         return directory.person_page(session, args.id)
 
 
-def _change(action: str, args: argparse.Namespace, sessions: sessionmaker[Session]) -> Any:
+def _change(action: str, args: argparse.Namespace, library: PhotoLibrary) -> Any:
+    from smartalbum.library.people_pass import edit_people
     from smartalbum.people import directory
 
-    with sessions.begin() as session:
-        if action == "name":
-            return directory.rename(session, args.id, args.en, args.zh)
-        if action == "merge":
-            return directory.merge(session, args.into, args.other)
-        if action == "remove-face":
-            directory.remove_face(session, args.id)
-        elif action in ("hide", "unhide"):
-            directory.hide(session, args.id, action == "hide")
-        elif action == "delete":
-            return {"faces_deleted": directory.delete_person(session, args.id)}
-        return {"done": action, "id": args.id}
+    if action == "name":
+        return edit_people(library, lambda s: directory.rename(s, args.id, args.en, args.zh),
+                           [args.id])  # fmt: skip
+    if action == "merge":
+        merging = [args.into, args.other]
+        return edit_people(library, lambda s: directory.merge(s, *merging), merging)
+    if action == "remove-face":
+        edit_people(library, lambda s: directory.remove_face(s, args.id), faces=[args.id])
+    elif action in ("hide", "unhide"):
+        edit_people(library, lambda s: directory.hide(s, args.id, action == "hide"), [args.id])
+    elif action == "delete":
+        gone = edit_people(library, lambda s: directory.delete_person(s, args.id), [args.id])
+        return {"faces_deleted": gone}
+    return {"done": action, "id": args.id}
 
 
-def _batch_action(action: str, sessions: sessionmaker[Session], settings: Settings) -> Any:
-    from smartalbum.people import directory
-    from smartalbum.people.scan import scan
-    from smartalbum.people.store import regroup_library
+def _batch_action(action: str, library: PhotoLibrary, settings: Settings) -> Any:
+    from smartalbum.library import people_pass
 
     if action == "scan":
-        return scan(sessions, settings.max_pixels, progress).to_dict()
-    with sessions.begin() as session:
-        if action == "regroup":
-            return regroup_library(session)
-        return {"faces_deleted": directory.forget_all(session)}
+        return people_pass.scan_library_faces(library, settings, progress).to_dict()
+    if action == "regroup":
+        return people_pass.regroup_library_people(library)
+    return {"faces_deleted": people_pass.forget_people(library)}
 
 
 def _print(args: argparse.Namespace, found: Any) -> int:

@@ -23,7 +23,7 @@ from smartalbum.errors import ImageDecodeError, SmartalbumError
 from smartalbum.i18n import Message, t
 from smartalbum.metadata import PhotoMetadata, read_metadata
 from smartalbum.ocr import Line, read_photo
-from smartalbum.people import FoundFace, look_for_faces
+from smartalbum.people import FoundFace, faces_in_frames, look_for_faces
 from smartalbum.xmp import XmpFacts, embedded_packet, read_facts
 
 THUMBNAIL_SIDE = 256
@@ -150,6 +150,8 @@ def _learn_video(analysis: Analysis, path: Path, decoding: Decoding) -> None:
     analysis.dhash = imaging.dhash(small)  # the poster's: a copy of the video is a duplicate
     frames = [imaging.model_input(f, decoding.preprocess, decoding.enhance) for f in clip.frames]
     analysis.array = np.stack(frames)
+    if decoding.faces:  # the face pass over the same frames: each person once
+        analysis.faces = faces_in_frames(clip.frames, analysis.path)
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

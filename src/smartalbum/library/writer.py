@@ -151,9 +151,9 @@ class CatalogWriter:
             write_batch_text(
                 session, [(a.path, a.text) for a in batch if a.moved_from is None], ids
             )
+            self._write_faces(session, batch, ids, now)  # before albums: a rule may name people
             if ids:
                 write_members(session, list(ids.values()), self.rules)
-            self._write_faces(session, batch, ids, now)
             back = [row["id"] for row in rows.moves] + [row["id"] for row in rows.updates]
             _returned(session, back)
             if then is not None:

@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(job_router(state))
     app.include_router(category_router(categories))
     app.include_router(people_routes.router)
+    app.include_router(people_routes.face_scan_router(state))  # the face pass's backfill job
     app.include_router(share_router(state.library, state.gate))
     app.include_router(trash_router(state.library, settings))
     app.include_router(upload_router(state))

@@ -111,6 +111,7 @@ ROLE_OF = {
     ("POST", "/api/people/{person_id}/hide"): EDITOR,
     ("DELETE", "/api/people/{person_id}"): EDITOR,
     ("DELETE", "/api/faces/{face_id}/person"): EDITOR,
+    ("POST", "/api/faces/scan"): EDITOR,  # the face pass over photos indexed before
     ("POST", "/api/trash"): EDITOR,  # deleting hides, and a restore undoes it for 30 days
     ("GET", "/api/trash"): EDITOR,
     ("GET", "/api/trash/{photo_id}/thumbnail"): EDITOR,

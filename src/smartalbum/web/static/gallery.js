@@ -332,6 +332,8 @@ async function photoView(id) {
         el("h3", { text: t("facts") }), facts,
         deleteButton(id))));  // trash.js
     photoText(id, document.querySelector(".detail")).catch(failure);  // text.js
+    const frame = document.querySelector(".detail .photo"), img = frame.querySelector("img");
+    if (img) photoFaces(id, frame, img).catch(failure);  // faces.js
   };
   rerender();
 }

@@ -11,6 +11,9 @@
       show: "Show again", mergeLabel: "Merge another person into this one",
       merge: "Merge", pick: "Choose a person…", remove: "Not this person",
       back: "All people", saved: "Saved.",
+      unscanned: (n) => `${n} photo${n === 1 ? " has" : "s have"} not been looked at for faces yet.`,
+      scan: "Look for faces", scanning: (d, n) => `Looking for faces… ${d} / ${n}`,
+      scanned: (n) => `Looked at ${n} photos.`, stopped: (n) => `Stopped after ${n} photos; looking again carries on.`,
     },
     zh: {
       title: "smartalbum", albums: "相册", people: "人物", unnamed: "未命名",
@@ -19,6 +22,9 @@
       show: "重新显示", mergeLabel: "把另一个人合并到这里",
       merge: "合并", pick: "选择一个人…", remove: "不是这个人",
       back: "全部人物", saved: "已保存。",
+      unscanned: (n) => `还有 ${n} 张照片没有查找人脸。`,
+      scan: "查找人脸", scanning: (d, n) => `正在查找人脸… ${d} / ${n}`,
+      scanned: (n) => `已查看 ${n} 张照片。`, stopped: (n) => `已在 ${n} 张照片后停止；再次查找会从这里继续。`,
     },
   };
   const view = document.getElementById("view");
@@ -48,15 +54,46 @@
     for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === lang()));
   }
 
+  // The face pass over photos indexed before it (POST /api/faces/scan): how many wait, a button
+  // (editors), and the job's progress until it is over; then the people it found.
+  async function scanPanel() {
+    const status = await api("/api/faces").catch(() => null);
+    const job = status && status.job;
+    const running = job && (job.status === "queued" || job.status === "running");
+    if (!status || !status.enabled || (!status.unscanned && !running && !job)) return [];
+    const line = el("span", { className: "message", id: "scan-status" });
+    const bar = el("progress", { id: "scan-progress", hidden: !running, max: (job && job.total) || 1, value: (job && job.done) || 0 });
+    const button = el("button", { id: "scan", type: "button", textContent: w("scan"), hidden: running || !status.unscanned });
+    if (running) line.textContent = w("scanning")(job.done, job.total ?? "…");
+    else if (job && job.status === "cancelled") line.textContent = w("stopped")(job.done);
+    else if (job && job.status === "done") line.textContent = w("scanned")(job.done);
+    else if (job && job.error) line.textContent = job.error.message;
+    if (!running && status.unscanned) line.textContent = `${line.textContent} ${w("unscanned")(status.unscanned)}`.trim();
+    button.addEventListener("click", async () => {
+      try { await api("/api/faces/scan", { method: "POST" }); } catch (err) { line.textContent = err.message; return; }
+      render();
+    });
+    if (running) follow();
+    return [el("div", { className: "edit scan", id: "scan-panel" }, button, bar, line)];
+  }
+
+  // While a scan runs, the list is drawn again every second (its progress, the people it finds).
+  let following = null;
+  function follow() {
+    if (following) return;
+    following = setTimeout(() => { following = null; if (!location.hash.startsWith("#/person/")) render(); }, 1000);
+  }
+
   async function list() {
     const { people } = await api("/api/people");
-    if (!people.length) return [el("p", { className: "message", textContent: w("none") })];
+    const scan = await scanPanel();
+    if (!people.length) return [...scan, el("p", { className: "message", textContent: w("none") })];
     const items = people.map((p) => el("li", {},
       el("a", { href: `#/person/${p.id}`, dataset: { person: p.id } },
         el("img", { src: `/api/faces/${p.cover_face}/crop`, alt: "", loading: "lazy" }),
         el("span", label(p) ? { className: "name", textContent: label(p) } : { className: "unnamed", textContent: w("unnamed") }),
         el("span", { className: "count", textContent: w("faces")(p.faces) }))));
-    return [el("h2", { textContent: w("people") }), el("ul", { className: "people", id: "people" }, ...items)];
+    return [el("h2", { textContent: w("people") }), ...scan, el("ul", { className: "people", id: "people" }, ...items)];
   }
 
   function byMonth(faces) {

@@ -18,7 +18,7 @@ const VIEWER_TEXT = {
 const ZOOM_MAX = 8;
 const SWIPE_PX = 60;  // a shorter drag is a tap or a wobble, not a swipe
 
-const viewer = { root: null, stage: null, media: null, panel: null, count: null, id: null, ids: [], photo: null,
+const viewer = { root: null, stage: null, media: null, faces: null, panel: null, count: null, id: null, ids: [], photo: null,
                  pushed: false, zoom: { s: 1, x: 0, y: 0 }, pointers: new Map(), gesture: null };
 
 function vt(key, values = {}) {
@@ -144,6 +144,8 @@ async function showPhoto(id) {
     const full = new Image();
     full.onload = () => { if (viewer.id === id) { media.src = full.src; media.dataset.full = "1"; } };
     full.src = `/api/photos/${id}/original`;
+    photoFaces(id, viewer.stage, media).then((layer) => { if (viewer.id === id) { viewer.faces = layer; applyZoom(); } })
+      .catch(() => {});  // faces.js; the photo shows all the same
   }
   drawPanel();
 }
@@ -192,6 +194,7 @@ function applyZoom() {
   const { s, x, y } = viewer.zoom;
   if (!viewer.media) return;
   viewer.media.style.transform = s === 1 ? "" : `translate(${x}px, ${y}px) scale(${s})`;
+  if (viewer.faces?.isConnected) viewer.faces.style.transform = viewer.media.style.transform;  // the boxes zoom along
   viewer.root.dataset.zoom = s.toFixed(2);
 }
 
