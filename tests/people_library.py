@@ -80,19 +80,6 @@ def write_few(root: Path) -> list[Path]:
     return [*placed, root / "both.jpg", root / NO_FACE[0]]
 
 
-def warm_up_faces() -> None:
-    """Find the faces of one photo on this thread before an indexer's threads do.
-
-    The first call into yuface imports NumPy's C API inside a C++ static initialiser and lets
-    go of the GIL while it imports; a second thread's first call then waits on that static
-    holding the GIL, and both wait for ever (seen in gdb, reported to the lead). Until
-    people/faces.py makes its first call once, the tests that index with faces make it here.
-    """
-    from smartalbum.people import find_faces
-
-    find_faces(Image.open(face_photos(FEW[0])[0]).convert("RGB"))
-
-
 def index_few(root: Path, library: str, settings: Settings, faces: bool = True) -> int:
     """FEW's photos (``write_few``) indexed into ``library``, faces looked for unless
     ``faces`` is False (one worker process: a small library); how many photos."""
@@ -101,7 +88,6 @@ def index_few(root: Path, library: str, settings: Settings, faces: bool = True) 
     from smartalbum.library.indexer import Indexer
 
     placed = write_few(root)
-    warm_up_faces()
     own = settings.with_overrides(faces=faces, library=library, index_processes=1, engine="onnx")
     engine = open_engine(library)
     try:

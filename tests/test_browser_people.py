@@ -14,7 +14,7 @@ from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
 from smartalbum.settings import Settings
 from tests.helpers import ARTIFACTS, LiveServer
-from tests.people_library import make_library, warm_up_faces
+from tests.people_library import make_library
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,6 @@ def people_url(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     make_library(base / "photos", (0, 4))
     own = settings.with_overrides(library=str(base / "library.db"), faces=True, index_processes=1)
     engine = open_engine(own.library)
-    warm_up_faces()
     Indexer(Classifier.from_settings(own), session_factory(engine), own.library).run(
         [base / "photos"]
     )

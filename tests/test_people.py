@@ -45,7 +45,6 @@ from tests.people_library import (
     compose_group,
     face_photos,
     make_library,
-    warm_up_faces,
 )
 
 NAMED = {"Colin_Powell": ("Colin", "科林"), "Tony_Blair": ("Tony", None),
@@ -94,7 +93,6 @@ def grown(face_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     engine = open_engine(face_settings.library)
     sessions = session_factory(engine)
     classifier = Classifier.from_settings(face_settings)
-    warm_up_faces()
     Indexer(classifier, sessions, face_settings.library).run([root])
     named, faces_first = {}, {}
     with sessions.begin() as session:

@@ -27,7 +27,7 @@ from smartalbum.people import directory
 from smartalbum.people.scan import count_unscanned, scan
 from smartalbum.settings import Settings
 from tests.helpers import LiveServer, assert_error, bearer_headers, copy_catalog
-from tests.people_library import face_photos, face_video, index_few, warm_up_faces
+from tests.people_library import face_photos, face_video, index_few
 
 RULES = """
 [albums.colin]
@@ -178,7 +178,6 @@ def test_a_new_photo_of_a_named_person_joins_their_album_as_it_is_indexed(
     new = tmp_path / "new"
     new.mkdir()
     (new / "Colin-new.jpg").write_bytes(face_photos("Colin_Powell")[3].read_bytes())
-    warm_up_faces()
     own = settings.with_overrides(faces=True, index_processes=1, engine="onnx")
     catalog = str(library.sessions.kw["bind"].url.database)
     indexer = Indexer(Classifier.from_settings(own), library.sessions, catalog, rules=library.rules)
@@ -193,7 +192,6 @@ def test_a_video_s_frames_give_each_person_once(settings: Settings, tmp_path: Pa
     (tmp_path / "videos").mkdir()
     face_video(tmp_path / "videos" / "one.mp4", colin[:4])
     face_video(tmp_path / "videos" / "two.mp4", [colin[4], serena[3], colin[5], serena[4]])
-    warm_up_faces()
     found = {}
     for faces in (True, False):
         library = str(tmp_path / f"{faces}.db")
