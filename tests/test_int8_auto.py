@@ -106,7 +106,8 @@ def test_the_server_switches_to_what_auto_picks_after_an_import_without_a_restar
         assert "onnx-int8" not in before["timings_ms"]  # nothing to measure it on yet
         job = c.post("/api/index", json={"folders": [str(folder)]}).json()
         after = before
-        for _ in range(600):
+        deadline = time.monotonic() + 600  # the import, then the INT8 build: ~2 min here
+        while time.monotonic() < deadline:
             after = c.get("/api/health").json()["engine_choice"]
             if "onnx-int8" in after["timings_ms"]:
                 break
