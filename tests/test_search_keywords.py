@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -138,3 +139,27 @@ def test_the_command_line_finds_a_keyword(served: str, capsys: pytest.CaptureFix
 def _any_path(url: str) -> str:
     answer = httpx.get(f"{url}/api/search", params={"q": "rating>=-1"}, timeout=60).json()
     return str(answer["photos"][0]["path"])
+
+
+@pytest.mark.browser
+def test_the_gallery_finds_and_shows_them(browser: Any, served: str) -> None:
+    """A keyword search in the gallery, then the viewer's panel and the photo page."""
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{served}/gallery#/search/{quote('Grandma rating>=4')}")
+    # the first search of a library reads its vocabulary: slow on a loaded machine
+    expect(page.locator(".query-chip.keyword")).to_contain_text("keyword", timeout=60_000)
+    tiles = page.locator(".grid a[data-photo]")
+    expect(tiles).to_have_count(1)
+    tiles.first.click()
+    panel = page.locator("#lightbox .lightbox-panel")
+    expect(panel.locator(".lightbox-title")).to_have_text("Grandma's garden")
+    expect(panel.locator(".lightbox-rating")).to_have_text("★★★★☆")
+    expect(panel.locator(".lightbox-keywords span")).to_have_text(["Grandma", "garden party"])
+    panel.locator(".lightbox-page").click()  # the photo's own page says the same
+    facts = page.locator(".detail dl.facts")
+    expect(facts).to_contain_text("Grandma's garden")
+    expect(facts).to_contain_text("★★★★☆")
+    expect(facts).to_contain_text("Grandma, garden party")
+    page.context.close()
