@@ -62,13 +62,10 @@ def kept(session: Session, hits: Hits, stars: Stars | None, user: str | None) ->
     if stars is None or not hits:
         return hits
     ids = [i for i, _ in hits]
-    rated: dict[int, int] = {}
-    for start in range(0, len(ids), marks.CHUNK):
-        chunk = ids[start : start + marks.CHUNK]
-        rows = select(Photo.id, Photo.xmp_rating).where(
-            Photo.id.in_(chunk), Photo.xmp_rating.is_not(None)
-        )
-        rated.update((i, r) for i, r in session.execute(rows) if r is not None)
-    for photo_id in marks.favourite_ids(session, user, ids):
+    few = len(ids) <= marks.CHUNK  # else one scan of the rated photos beats many id lists
+    query = select(Photo.id, Photo.xmp_rating).where(Photo.xmp_rating.is_not(None))
+    rows = session.execute(query.where(Photo.id.in_(ids)) if few else query)
+    rated = {i: r for i, r in rows if r is not None}
+    for photo_id in marks.favourite_ids(session, user, ids if few else None):
         rated[photo_id] = FAVOURITE_RATING
     return [h for h in hits if stars.holds(rated.get(h[0], 0))]
