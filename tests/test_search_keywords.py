@@ -163,3 +163,25 @@ def test_the_gallery_finds_and_shows_them(browser: Any, served: str) -> None:
     expect(facts).to_contain_text("★★★★☆")
     expect(facts).to_contain_text("Grandma, garden party")
     page.context.close()
+
+
+def test_many_hits_are_filtered_by_one_scan_alike(
+    served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past marks.CHUNK hits the rated photos are read by one scan: the same answer."""
+    from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.library import marks
+    from smartalbum.search import ratings
+
+    catalog = Path(_any_path(served)).parent / "library.db"
+    engine = open_engine(str(catalog))
+    try:
+        with session_factory(engine)() as session:
+            hits = [(i, 1.0) for i in sorted(ids_by_name(served))]
+            wanted = [(n, ratings.split(f"rating{n}")[1]) for n in (">=3", "<3", "=4")]
+            few = [ratings.kept(session, hits, stars, None) for _, stars in wanted]
+            monkeypatch.setattr(marks, "CHUNK", 1)
+            many = [ratings.kept(session, hits, stars, None) for _, stars in wanted]
+    finally:
+        engine.dispose()
+    assert many == few and [len(f) for f in few] == [2, 1, 1]
