@@ -1,10 +1,11 @@
 """The People page in a real browser on a phone (375 px): name a person, merge two, take a face
-out; screenshots in English and 中文."""
+out; screenshots in English and 中文. And a person's photos in the gallery, selected at once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -96,3 +97,31 @@ def test_name_merge_and_take_a_face_out_on_a_phone(browser: object, people_url: 
     page.screenshot(path=str(ARTIFACTS / "people-phone-zh.png"), full_page=True)
     assert violations == []
     context.close()
+
+
+def test_a_persons_grid_selects_like_every_grid(browser: object, people_url: str) -> None:
+    """A person named, their photos found by the name in the gallery: a ring and a shift-click
+    select them all, and one click puts a heart on each (select.js, as in an album)."""
+    from playwright.sync_api import Browser, expect
+
+    from tests.test_browser_albums import select
+
+    assert isinstance(browser, Browser)
+    person = api(people_url, "/api/people")["people"][-1]  # not the one the test above renames
+    named = httpx.post(f"{people_url}/api/people/{person['id']}/name",
+                       json={"name": "Bob", "name_zh": "鲍勃"}, timeout=60)  # fmt: skip
+    assert named.status_code == 200, named.text
+    theirs = {f["photo_id"] for f in api(people_url, f"/api/people/{person['id']}")["face_list"]}
+    assert len(theirs) >= 2
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{people_url}/gallery#/search/{quote('鲍勃')}")
+    grid = "#view ul.grid a[data-photo]"
+    expect(page.locator(grid)).to_have_count(len(theirs), timeout=60_000)
+    ids = [int(x) for x in page.locator(grid).evaluate_all("a => a.map(x => x.dataset.photo)")]
+    assert set(ids) == theirs
+    select(page, [f"{grid}[data-photo='{i}']" for i in ids], phone=False)
+    expect(page.locator("#selection-count")).to_have_text(f"{len(ids)} selected")
+    page.click("#selection-favourite")
+    expect(page.locator(".heart[aria-pressed=true]")).to_have_count(len(ids))
+    assert set(api(people_url, "/api/favourites")["ids"]) == theirs
+    page.context.close()

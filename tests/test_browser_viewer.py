@@ -1,7 +1,8 @@
 """The full-screen viewer in a real headless Chromium: a tile opens it, the keyboard and swipes
-move through the grid, the wheel zooms, the original replaces the thumbnail, the panel hides,
-the address names the photo (a reload opens it, Back closes it), a video plays. And on this
-day, at the top of the first screen, on a fixed day."""
+move through the grid, the wheel and a two-finger pinch zoom, the original replaces the
+thumbnail, the panel hides, the address names the photo (a reload opens it, Back closes it),
+a video plays (a real one plays to its frames in test_browser_video.py). And on this day, at
+the top of the first screen, on a fixed day."""
 
 from __future__ import annotations
 
@@ -193,4 +194,46 @@ def test_on_this_day_heads_the_first_screen(browser: Any, trips_url: str, width:
     expect(page.locator(".albums-grid")).to_be_visible()
     page.wait_for_timeout(500)  # the answer (no years) has come back by now
     expect(memories).to_be_hidden()
+    context.close()
+
+
+def pinch(page: Any, center: tuple[float, float], start: float, end: float) -> None:
+    """Two fingers on the screen, from ``start`` to ``end`` pixels apart about ``center``, as
+    the phone's touch screen sends them (CDP's Input.dispatchTouchEvent: real touch input,
+    turned into pointer events by Chromium as on a phone)."""
+    cdp = page.context.new_cdp_session(page)
+    x, y = center
+
+    def fingers(gap: float) -> list[dict[str, float]]:
+        return [{"x": x - gap / 2, "y": y, "id": 0}, {"x": x + gap / 2, "y": y, "id": 1}]
+
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": fingers(start)})
+    steps = 8
+    for step in range(1, steps + 1):
+        gap = start + (end - start) * step / steps
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": fingers(gap)})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def test_a_pinch_zooms_in_and_out_on_a_phone(browser: Any, library_url: str) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 375, "height": 812}, has_touch=True)
+    page = context.new_page()
+    _, ids = open_grid(page, library_url)
+    page.locator(f".grid a[data-photo='{ids[0]}']").click()
+    box = page.locator("#lightbox")
+    expect(page.locator(SHOWN)).to_have_attribute("data-full", "1")
+    assert box.evaluate("(b) => Number(b.dataset.zoom || 1)") == 1
+    shown = page.locator(SHOWN).bounding_box()
+    middle = (shown["x"] + shown["width"] / 2, shown["y"] + shown["height"] / 2)
+    pinch(page, middle, 60, 180)  # fingers apart: three times as large
+    wait_until(page, "() => Number(document.getElementById('lightbox').dataset.zoom) > 2.5")
+    assert 2.5 < float(box.get_attribute("data-zoom") or 0) < 3.5
+    expect(box).to_have_attribute("data-photo", str(ids[0]))  # a pinch is no swipe
+    pinch(page, middle, 180, 90)  # together again: half of that
+    wait_until(page, "() => Number(document.getElementById('lightbox').dataset.zoom) < 1.8")
+    assert 1.2 < float(box.get_attribute("data-zoom") or 0) < 1.8
+    expect(box).to_have_attribute("data-photo", str(ids[0]))
     context.close()

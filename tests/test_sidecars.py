@@ -5,7 +5,9 @@ photos): the command writes every photo's, a correction rewrites one when the se
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -85,3 +87,47 @@ def test_keywords_rating_and_title_come_in_with_the_photo(
         "keywords": ["Grandma", "garden party"], "rating": 4, "title": "Grandma's garden",
     }  # fmt: skip
     assert plain["xmp"] == {"keywords": [], "rating": None, "title": None}
+
+
+def ids_of(catalog: Path) -> dict[str, int]:
+    """Each photo's id by its file name, from the catalog."""
+    with sqlite3.connect(catalog) as db:
+        return {Path(path).name: i for i, path in db.execute("SELECT id, path FROM photos")}
+
+
+def test_hearts_and_albums_people_make_reach_the_sidecars(
+    library: tuple[Path, Path], settings: Settings
+) -> None:
+    catalog, folder = library
+    ids = ids_of(catalog)
+    own = settings.with_overrides(library=str(catalog), xmp_write=True)
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as client:
+
+        def post(route: str, body: dict[str, Any]) -> dict[str, Any]:
+            answer = client.post(route, json=body)
+            assert answer.status_code in (200, 201), answer.text
+            found: dict[str, Any] = answer.json()
+            return found
+
+        post("/api/selection/favourite", {"ids": [ids[CAT], ids[DAISY]]})
+        cat, daisy = exiftool(folder / f"{CAT}.xmp"), exiftool(folder / f"{DAISY}.xmp")
+        assert cat["Rating"] == 5 and daisy["Rating"] == 5  # digiKam's 4 replaced, remembered
+        holiday = {"title": "Holiday", "title_zh": "假期", "ids": [ids[DOG]]}
+        album = post("/api/user-albums", holiday)
+        dog = exiftool(folder / f"{DOG}.xmp")
+        assert {"Holiday", "假期"} <= set(listed(dog["Subject"]))
+        assert "smartalbum|albums|Holiday" in listed(dog["HierarchicalSubject"])
+        assert "Rating" not in dog  # no heart, no rating
+        post(f"/api/user-albums/{album['id']}/photos", {"ids": [ids[DAISY]]})
+        answer = client.patch(f"/api/user-albums/{album['id']}", json={"title": "Summer"})
+        assert answer.status_code == 200, answer.text
+        for name in (DOG, DAISY):
+            subjects = set(listed(exiftool(folder / f"{name}.xmp")["Subject"]))
+            assert "Summer" in subjects and "Holiday" not in subjects, (name, subjects)
+        post(f"/api/user-albums/{album['id']}/photos/remove", {"ids": [ids[DOG]]})
+        assert "Summer" not in listed(exiftool(folder / f"{DOG}.xmp")["Subject"])
+        post("/api/selection/favourite", {"ids": [ids[CAT], ids[DAISY]], "on": False})
+        assert client.delete(f"/api/user-albums/{album['id']}").status_code == 200
+    cat, daisy = exiftool(folder / f"{CAT}.xmp"), exiftool(folder / f"{DAISY}.xmp")
+    assert "Rating" not in cat and daisy["Rating"] == 4  # each as it was before the heart
+    assert "Summer" not in listed(daisy["Subject"]) and "Grandma" in listed(daisy["Subject"])

@@ -170,3 +170,35 @@ def test_an_embedded_packet_is_read_with_the_sidecars(tmp_path: Path) -> None:
     facts, warnings = read_facts(tmp_path / "p.jpg", embedded_packet(data))
     assert facts.keywords == ("Grandma", "garden party", "picnic") and warnings == []
     assert facts.rating == 4  # the embedded packet's, read first
+
+
+def test_a_favourite_is_five_stars_and_unfavourite_gives_back_only_ours(tmp_path: Path) -> None:
+    sidecar = tmp_path / "new.jpg.xmp"
+    write_sidecar(sidecar, OURS, favourite=True)
+    assert exiftool(sidecar)["Rating"] == 5
+    assert read_facts(tmp_path / "new.jpg")[0].rating is None  # our 5 is no other tool's
+    write_sidecar(sidecar, OURS, favourite=False)
+    assert "Rating" not in exiftool(sidecar)  # there was none before the heart
+
+    rated = tmp_path / "grandma.jpg.xmp"  # digiKam's 4 stars, as an attribute
+    rated.write_text(DIGIKAM, "utf-8")
+    write_sidecar(rated, OURS, favourite=True)
+    write_sidecar(rated, OURS, favourite=True)  # twice: still the 4 it replaced remembered
+    assert exiftool(rated)["Rating"] == 5
+    assert read_facts(tmp_path / "grandma.jpg")[0].rating == 4
+    write_sidecar(rated, OURS, favourite=False)
+    found = exiftool(rated)
+    assert found["Rating"] == 4 and found["ColorLabel"] == 3
+
+    write_sidecar(rated, OURS, favourite=True)  # then Lightroom rates it 3 while it is a heart
+    rated.write_text(rated.read_text("utf-8").replace('xmp:Rating="5"', 'xmp:Rating="3"'), "utf-8")
+    write_sidecar(rated, OURS, favourite=False)
+    assert exiftool(rated)["Rating"] == 3  # not ours any more: left as that tool set it
+
+    five = tmp_path / "five.jpg.xmp"  # five stars before the heart: the heart changes nothing
+    five.write_text(DIGIKAM.replace('xmp:Rating="4"', 'xmp:Rating="5"'), "utf-8")
+    write_sidecar(five, OURS, favourite=True)
+    write_sidecar(five, OURS, favourite=False)
+    assert exiftool(five)["Rating"] == 5
+    write_sidecar(five, OURS)  # favourite not given: the rating is not touched
+    assert exiftool(five)["Rating"] == 5

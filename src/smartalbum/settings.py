@@ -154,8 +154,8 @@ class Settings:
     )
     xmp_write: bool = _setting(
         False,
-        "Write each photo's labels, corrections and album names (English and Chinese) to its "
-        "XMP sidecar after a correction, merged with what other tools wrote there.",
+        "Write each photo's labels, corrections, album names (English and Chinese) and hearts to "
+        "its XMP sidecar after a correction, heart or album change, merged with what is there.",
     )
     xmp_threshold: float = _setting(0.5, "Lowest probability of a label written to a sidecar.")
     xmp_naming: str = _setting(

@@ -40,8 +40,12 @@ NS = {
     "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
     "exif": "http://ns.adobe.com/exif/1.0/",
     "tiff": "http://ns.adobe.com/tiff/1.0/",
+    # Ours: what a write-back must remember in the file itself (the rating a favourite replaced)
+    "smartalbum": "urn:smartalbum:xmp:1.0/",
 }
-_RDF, _DC, _LR, _XMP = (f"{{{NS[k]}}}" for k in ("rdf", "dc", "lr", "xmp"))
+_RDF, _DC, _LR, _XMP, _OURS = (f"{{{NS[k]}}}" for k in ("rdf", "dc", "lr", "xmp", ROOT))
+FAVOURITE_RATING = 5  # a heart is a keeper: five stars in digiKam, darktable and Lightroom
+_BEFORE = f"{_OURS}RatingBefore"  # present: the rating is ours; its text: the one it replaced
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 NAMINGS = ("append", "replace")  # photo.jpg.xmp (digiKam, darktable) or photo.xmp (Lightroom)
 
@@ -112,7 +116,7 @@ def facts_of(root: ET.Element) -> XmpFacts:
     for description in root.iter(f"{_RDF}Description"):
         subjects += _items(description, f"{_DC}subject")
         hierarchy += _items(description, f"{_LR}hierarchicalSubject")
-        rating = rating if rating is not None else _rating(description)
+        rating = rating if rating is not None else _theirs(description)
         titles = _items(description, f"{_DC}title")
         title = title or (titles[0] if titles else None)
     ours = {h.split("|")[-1] for h in hierarchy if h.startswith(ROOT + "|")}
@@ -169,6 +173,18 @@ def _items(description: ET.Element, tag: str) -> list[str]:
     return items if items else [prop.text or ""]
 
 
+def _theirs(description: ET.Element) -> int | None:
+    """The rating another tool gave: a favourite's 5 we wrote reads as the one it replaced."""
+    marker = description.find(_BEFORE)
+    now = _rating(description)
+    return now if marker is None or now != FAVOURITE_RATING else _theirs_before(marker)
+
+
+def _theirs_before(marker: ET.Element) -> int | None:
+    before = (marker.text or "").strip()
+    return int(before) if before.lstrip("-").isdigit() else None
+
+
 def _rating(description: ET.Element) -> int | None:
     prop = description.find(f"{_XMP}Rating")
     text = prop.text if prop is not None else description.get(f"{_XMP}Rating")
@@ -192,12 +208,14 @@ def write_sidecar(
     path: Path,
     keywords: Sequence[tuple[str, str]],
     rating: int | None = None,
+    favourite: bool | None = None,
 ) -> list[str]:
     """Merge smartalbum's keywords (and a rating) into the sidecar at ``path``; its keywords.
 
     ``keywords``: (hierarchy under "smartalbum|", keyword), e.g. ("labels", "cat"). An
     existing sidecar keeps every other tool's elements and keywords; a refused one
-    (unsafe, or not XMP) raises XmpError and is left as it is.
+    (unsafe, or not XMP) raises XmpError and is left as it is. ``favourite``: see
+    ``_favourite_rating`` (None leaves the rating alone).
     """
     root = parse(path.read_bytes(), path.name) if path.exists() else fromstring(_EMPTY)
     description = _description(root)
@@ -214,6 +232,8 @@ def write_sidecar(
     _set_bag(description, f"{_LR}hierarchicalSubject", others + sorted(ours))
     if rating is not None:
         _set_rating(description, rating)
+    if favourite is not None:
+        _favourite_rating(description, favourite)
     _save(path, root)
     return list(dict.fromkeys(subjects + words))
 
@@ -239,14 +259,42 @@ def _set_bag(description: ET.Element, tag: str, values: Iterable[str]) -> None:
         ET.SubElement(bag, f"{_RDF}li").text = value
 
 
-def _set_rating(description: ET.Element, rating: int) -> None:
+def _set_rating(description: ET.Element, rating: int | None) -> None:
+    """Set xmp:Rating in the form it has (attribute or element); None removes it."""
     if f"{_XMP}Rating" in description.attrib:
-        description.set(f"{_XMP}Rating", str(rating))
+        if rating is None:
+            del description.attrib[f"{_XMP}Rating"]
+        else:
+            description.set(f"{_XMP}Rating", str(rating))
         return
     prop = description.find(f"{_XMP}Rating")
+    if rating is None:
+        if prop is not None:
+            description.remove(prop)
+        return
     if prop is None:
         prop = ET.SubElement(description, f"{_XMP}Rating")
     prop.text = str(rating)
+
+
+def _favourite_rating(description: ET.Element, favourite: bool) -> None:
+    """A favourite is rated 5; taking the heart off gives back the rating it replaced, but
+    only while the 5 is still ours (another tool's rating since, or before, is left alone).
+
+    smartalbum:RatingBefore marks a 5 we wrote and keeps what was there ("": none).
+    """
+    now = _rating(description)
+    marker = description.find(_BEFORE)
+    if favourite:
+        if marker is None and now != FAVOURITE_RATING:
+            ET.SubElement(description, _BEFORE).text = "" if now is None else str(now)
+            _set_rating(description, FAVOURITE_RATING)
+        return
+    if marker is None:
+        return
+    description.remove(marker)
+    if now == FAVOURITE_RATING:  # still ours: give back what it replaced
+        _set_rating(description, _theirs_before(marker))
 
 
 def _save(path: Path, root: ET.Element) -> None:

@@ -17,6 +17,7 @@ KINDS = {
     "where": ("where", "地点"),
     "what": ("what", "内容"),
     "text": ("text", "文字"),
+    "keyword": ("keyword", "关键词"),  # another tool's XMP keyword
     "unknown": ("not understood", "未识别"),
 }
 

@@ -1,4 +1,4 @@
-"""``smartalbum xmp write [ID...]``: labels, corrections and albums into XMP sidecars."""
+"""``smartalbum xmp write [ID...]``: labels, corrections, albums and hearts into XMP sidecars."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ def add_parsers(sub: Any) -> None:
     xmp = sub.add_parser(
         "xmp", parents=[flags], help="XMP sidecars for digiKam, darktable and Lightroom",
         description="`smartalbum xmp write` merges each photo's labels (SMARTALBUM_XMP_THRESHOLD "
-        "and up, corrections applied) and albums, in English and Chinese, into its sidecar "
-        "(SMARTALBUM_XMP_NAMING), keeping what other tools wrote there.",
+        "and up, corrections applied), albums (in English and Chinese) and hearts (5 stars) "
+        "into its sidecar (SMARTALBUM_XMP_NAMING), keeping what other tools wrote there.",
     )  # fmt: skip
     actions = xmp.add_subparsers(dest="action", metavar="ACTION", required=True)
     write = actions.add_parser("write", parents=[flags], help="write the sidecars")

@@ -1,9 +1,12 @@
-"""Write-back to XMP sidecars: each photo's labels (above a threshold, corrections applied) and
-albums, in English and Chinese, merged into ``photo.jpg.xmp`` for digiKam, darktable and
-Lightroom (smartalbum.xmp does the merging; nothing another tool wrote is lost).
+"""Write-back to XMP sidecars: each photo's labels (above a threshold, corrections applied),
+albums (smart ones and those people made), in English and Chinese, and favourites as a
+rating, merged into ``photo.jpg.xmp`` for digiKam, darktable and Lightroom (smartalbum.xmp
+does the merging; nothing another tool wrote is lost).
 
-Runs when asked (``smartalbum xmp write``) and, with ``SMARTALBUM_XMP_WRITE`` on, after each
-correction. A folder that cannot be written to is that photo's warning, never an error.
+A favourite is rated five stars when anyone put a heart on it: a file has one rating, and
+a heart in a shared library marks a keeper. Runs when asked (``smartalbum xmp write``) and,
+with ``SMARTALBUM_XMP_WRITE`` on, after each correction, heart and album change. A folder
+that cannot be written to is that photo's warning, never an error.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy import select
 
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import AlbumMember, Photo, live
+from smartalbum.catalog.schema import Favourite, UserAlbum, UserAlbumPhoto
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.settings import Settings
 from smartalbum.xmp import XmpError, sidecar_path, write_sidecar
@@ -48,10 +52,25 @@ def keywords_of(
             if probability >= threshold:
                 name = library.labels[index]
                 words[photo_id] += [("labels", name.en), ("labels", name.zh)]
+        made = session.execute(
+            select(UserAlbumPhoto.photo_id, UserAlbum.title, UserAlbum.title_zh)
+            .join(UserAlbum, UserAlbum.id == UserAlbumPhoto.album_id)
+            .where(UserAlbumPhoto.photo_id.in_(photo_ids))
+            .order_by(UserAlbum.id)
+        ).all()
     for photo_id, album_id in sorted(rows):
         if album_id in titles:
             words[photo_id] += [("albums", titles[album_id][0]), ("albums", titles[album_id][1])]
+    for photo_id, title, title_zh in made:
+        words[photo_id] += [("albums", name) for name in (title, title_zh) if name]
     return words
+
+
+def hearted(library: PhotoLibrary, photo_ids: Sequence[int]) -> set[int]:
+    """Those of these photos that anyone put a heart on."""
+    with library.sessions() as session:
+        query = select(Favourite.photo_id).where(Favourite.photo_id.in_(photo_ids)).distinct()
+        return set(session.scalars(query))
 
 
 def write_back(
@@ -68,10 +87,11 @@ def write_back(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         words = keywords_of(library, chunk, settings.xmp_threshold)
+        hearts = hearted(library, chunk)
         for photo_id in chunk:
             target = sidecar_path(Path(paths[photo_id]), settings.xmp_naming)
             try:
-                write_sidecar(target, words.get(photo_id, []))
+                write_sidecar(target, words.get(photo_id, []), favourite=photo_id in hearts)
                 report.written += 1
             except XmpError as exc:
                 report.warnings.append(exc.message)

@@ -25,7 +25,7 @@ from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.people.directory import PERSON_PREFIX, person_concepts
 from smartalbum.places import stored as stored_place
-from smartalbum.search import in_text, marks, matching
+from smartalbum.search import in_text, keywords, marks, matching, ratings
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
@@ -81,6 +81,12 @@ def _places(key: _Catalog) -> matching.PlaceIndex:
         return matching.place_index(session)
 
 
+@functools.lru_cache(maxsize=4)
+def _keywords(key: _Catalog) -> keywords.KeywordIndex:
+    with key.library.sessions() as session:
+        return keywords.keyword_index(session)
+
+
 def _stamp(library: PhotoLibrary) -> tuple[Any, ...]:
     """The state of the catalog, as the timeline fingerprints it, when there is no timeline."""
     with library.sessions() as session:
@@ -111,14 +117,17 @@ def search(
     user: str | None = None,
 ) -> dict[str, Any]:
     """Photos matching every part of a sentence and of the structured filters, best first
-    (archived ones only with ``is:archived``; ``is:favourite``: ``user``'s hearts)."""
+    (archived ones only with ``is:archived``; ``is:favourite``: ``user``'s hearts;
+    ``rating>=4``: the stars, a heart of ``user``'s being five)."""
     filters = filters or Filters()
+    text, stars = ratings.split(text)
     text, wanted = marks.split(text)
-    if not text.strip() and filters.empty and not wanted:
+    if not text.strip() and filters.empty and not wanted and stars is None:
         raise RequestError(t("give something to search for, e.g. 'cat' or '猫'"))
     groups = moments.groups() if moments is not None else []
     stamp = moments.stamp() if moments is not None else _stamp(library)
     index = _places(_Catalog(library, id(library), stamp))
+    tags = _keywords(_Catalog(library, id(library), stamp))
     places = index.parsed
     with library.sessions() as session:
         words = vocabulary(library, places)
@@ -127,15 +136,19 @@ def search(
         phrases, rest = in_text.quoted(text)  # a quoted phrase is text, whatever it names
         understood = understand(rest, words, day) if rest.strip() else None
         parts = list(understood.parts) if understood else []
-        if understood is not None and not understood.understood:
+        if understood is not None and any(p.kind == "unknown" for p in parts):
+            parts = keywords.whole(tags, rest) or parts  # "garden party": a keyword as tagged
+        if understood is not None and all(p.kind == "unknown" for p in parts):
             parts = _by_keyword(library, rest, places) or parts
+        parts = keywords.unknown_as_keyword(tags, parts)
         parts = in_text.unknown_as_text(session, parts) + [in_text.text_part(p) for p in phrases]
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
-        found = [_found(session, p, index, groups, times) for p in parts]
+        found = [_tagged(p, _found(session, p, index, groups, times), tags, times) for p in parts]
         marks_only = not text.strip() and filters.empty  # "is:favourite" alone lists them all
         hits = _combined(parts, found, times) if not marks_only else None
         hits = marks.kept(session, hits, wanted, user)
+        hits = ratings.kept(session, hits, stars, user)
         page = list(page_of(hits, offset, limit))
         answer = _answer(session, library, page, parts, places)
         extra = relaxed(parts, found, times) if not hits else None
@@ -190,13 +203,23 @@ def _found(
     return {}  # a word we do not know constrains nothing
 
 
+def _tagged(
+    part: Part, found: matching.Found, tags: keywords.KeywordIndex, times: dict[int, str]
+) -> matching.Found:
+    """What a part finds, with the photos another tool tagged with its words (a keyword, a
+    "what", a quoted phrase)."""
+    if part.kind not in (keywords.KIND, "what", "text"):
+        return found
+    return {**found, **keywords.tagged(tags, keywords.names(part), times)}
+
+
 def _combined(
     parts: list[Part], found: list[matching.Found], times: dict[int, str]
 ) -> list[tuple[int, float]]:
     """Photos every known part finds, scored by the mean of the "what" scores, best first."""
     return matching.combine(
         [f for p, f in zip(parts, found, strict=True) if p.kind != "unknown"],
-        [p.kind in ("what", "text") for p in parts if p.kind != "unknown"],  # text scores too
+        [p.kind in ("what", "text", keywords.KIND) for p in parts if p.kind != "unknown"],
         times,
     )
 

@@ -7,7 +7,7 @@ is made (library/download.py); a share link gives one only when its sharer allow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -22,7 +22,13 @@ from smartalbum.library import download
 from smartalbum.library.user_albums import UserAlbums, parse_album_id
 from smartalbum.web.category_routes import PhotoId as BodyPhotoId
 from smartalbum.web.errors import error_responses
-from smartalbum.web.library_routes import LibraryHolder, Offset, PageSize, author_of
+from smartalbum.web.library_routes import (
+    LibraryHolder,
+    Offset,
+    PageSize,
+    author_of,
+    sidecars_follow,
+)
 from smartalbum.web.share_routes import SharedView, ShareRequest, new_link
 from smartalbum.web.trash_routes import Ids
 from smartalbum.web.zips import ZIP, every_id, zip_response
@@ -85,7 +91,9 @@ def album_router(holder: LibraryHolder) -> APIRouter:
     @router.post("/api/user-albums", status_code=201, responses=error_responses(400, 404, 422, 503))
     def create(body: NewAlbum, request: Request) -> dict[str, Any]:
         """Make an album (with photos, if given); the signed-in account owns it."""
-        return albums().create(body.title, body.title_zh, author_of(request), body.ids)
+        made = albums().create(body.title, body.title_zh, author_of(request), body.ids)
+        sidecars_follow(holder, body.ids)  # the album's name, a keyword of its photos
+        return made
 
     @router.get("/api/user-albums/{album_id}", responses=error_responses(404, 422, 503))
     def album(album_id: AlbumId, offset: Offset = 0, limit: PageSize = 100) -> dict[str, Any]:
@@ -96,22 +104,33 @@ def album_router(holder: LibraryHolder) -> APIRouter:
     def change(album_id: AlbumId, body: AlbumChange, request: Request) -> dict[str, Any]:
         """Rename it (English, Chinese), choose its cover or its order."""
         given = body.model_dump(exclude_none=True)
-        return albums().update(parse_album_id(album_id), author_of(request), **given)
+        number = parse_album_id(album_id)
+        changed = albums().update(number, author_of(request), **given)
+        if "title" in given or "title_zh" in given:
+            sidecars_follow(holder, albums().ids(number))
+        return changed
 
-    install_album_writes(router, albums)
+    install_album_writes(router, albums, lambda ids: sidecars_follow(holder, ids))
     install_album_shares(router, holder, albums)
     install_downloads(router, holder, albums)
     return router
 
 
-def install_album_writes(router: APIRouter, albums: Callable[[], UserAlbums]) -> None:
-    """Deleting an album, and putting photos in, out and in order."""
+def install_album_writes(
+    router: APIRouter,
+    albums: Callable[[], UserAlbums],
+    follow: Callable[[Sequence[int]], None],
+) -> None:
+    """Deleting an album, and putting photos in, out and in order (``follow``: the photos
+    whose albums changed, for their sidecars)."""
 
     @router.delete("/api/user-albums/{album_id}", responses=error_responses(404, 503))
     def remove_album(album_id: AlbumId, request: Request) -> dict[str, Any]:
         """Delete the album; its photos stay in the library."""
         number = parse_album_id(album_id)
+        held = albums().ids(number)
         albums().delete(number, author_of(request))
+        follow(held)
         return {"deleted": number}
 
     @router.post(
@@ -119,13 +138,17 @@ def install_album_writes(router: APIRouter, albums: Callable[[], UserAlbums]) ->
     )
     def add(album_id: AlbumId, body: Photos, request: Request) -> dict[str, Any]:
         """Put photos in the album (one transaction, one activity entry)."""
-        return albums().add(parse_album_id(album_id), body.ids, author_of(request))
+        added = albums().add(parse_album_id(album_id), body.ids, author_of(request))
+        follow(body.ids)
+        return added
 
     @router.post("/api/user-albums/{album_id}/photos/remove",
                  responses=error_responses(400, 404, 422, 503))  # fmt: skip
     def take_out(album_id: AlbumId, body: Photos, request: Request) -> dict[str, Any]:
         """Take photos out of the album (they stay in the library)."""
-        return albums().remove(parse_album_id(album_id), body.ids, author_of(request))
+        taken = albums().remove(parse_album_id(album_id), body.ids, author_of(request))
+        follow(body.ids)
+        return taken
 
     @router.post("/api/user-albums/{album_id}/order", responses=error_responses(400, 404, 422, 503))
     def reorder(album_id: AlbumId, body: Photos, request: Request) -> dict[str, Any]:

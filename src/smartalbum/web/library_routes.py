@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -318,10 +319,16 @@ def correct(
     """
     by = author_of(request)
     photo = holder.get().correct(parse_photo_id(photo_id), body.action, body.wnid, by)
-    if holder.settings.xmp_write:  # the correction reaches digiKam, darktable, Lightroom
-        for warning in write_back(holder.get(), holder.settings, [photo["id"]]).warnings:
-            log.warning("XMP sidecar not written: %s", warning)
+    sidecars_follow(holder, [photo["id"]])
     return _with_moment(holder, photo)
+
+
+def sidecars_follow(holder: LibraryHolder, ids: Sequence[int]) -> None:
+    """With SMARTALBUM_XMP_WRITE on, rewrite these photos' sidecars (each failure logged):
+    a correction, a heart or an album reaches digiKam, darktable and Lightroom."""
+    if holder.settings.xmp_write and ids:
+        for warning in write_back(holder.get(), holder.settings, list(ids)).warnings:
+            log.warning("XMP sidecar not written: %s", warning)
 
 
 def author_of(request: Request) -> str | None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from smartalbum.library import marks
 from smartalbum.library.selection import relabel
 from smartalbum.web.errors import error_responses
-from smartalbum.web.library_routes import LibraryHolder, author_of
+from smartalbum.web.library_routes import LibraryHolder, author_of, sidecars_follow
 from smartalbum.web.trash_routes import Ids
 
 
@@ -58,6 +58,7 @@ def selection_router(holder: LibraryHolder) -> APIRouter:
         changed = marks.set_favourite(
             library.sessions, author_of(request), body.ids, body.on, library.rules
         )
+        sidecars_follow(holder, changed)  # five stars, or the rating the heart replaced
         return {"changed": changed, "favourite": body.on}
 
     @router.post("/api/selection/archive", responses=error_responses(400, 404, 422, 503))
@@ -74,6 +75,7 @@ def selection_router(holder: LibraryHolder) -> APIRouter:
     def labels(body: Relabel, request: Request) -> dict[str, Any]:
         """Set, confirm, reject or clear one class on every photo named."""
         done = relabel(holder.get(), body.ids, body.action, body.wnid, author_of(request))
+        sidecars_follow(holder, body.ids)
         return {"corrected": done, "action": body.action}
 
     return router

@@ -7,7 +7,7 @@ const TEXT = {
         searchHint: "cat, 猫, snow, beach…", photos: "{n} photos", photos1: "1 photo", noPhotos: "No photos yet — import a folder on the Recognize page.",
         empty: "Nothing here yet.", results: "{n} photos found", labels: "What the model sees", inAlbums: "Albums",
         labelsBy: "Labels (corrected by {n})", labelsCorrected: "Labels (corrected)",
-        noAlbums: "In no album", facts: "Details", taken: "Taken", camera: "Camera", size: "Size", file: "File",
+        noAlbums: "In no album", facts: "Details", taken: "Taken", camera: "Camera", size: "Size", file: "File", xmpTitle: "Title", rating: "Rating", keywords: "Keywords",
         place: "GPS", setLabel: "Correct the label", setHint: "type a class, e.g. tabby or 虎斑猫", set: "Set",
         confirm: "Right", reject: "Not this", yourCorrections: "Your corrections", undo: "undo",
         confirmed: "confirmed", setByYou: "set by you", rejected: "rejected", set_: "set", confirm_: "confirmed",
@@ -20,7 +20,7 @@ const TEXT = {
         searchHint: "猫、cat、雪、海边…", photos: "{n} 张照片", noPhotos: "还没有照片——请在“识别照片”页面导入文件夹。",
         empty: "这里还没有照片。", results: "找到 {n} 张照片", labels: "识别结果", inAlbums: "所在相册",
         labelsBy: "标签（由 {n} 更正）", labelsCorrected: "标签（已更正）",
-        noAlbums: "不在任何相册中", facts: "照片信息", taken: "拍摄时间", camera: "相机", size: "尺寸", file: "文件",
+        noAlbums: "不在任何相册中", facts: "照片信息", taken: "拍摄时间", camera: "相机", size: "尺寸", file: "文件", xmpTitle: "标题", rating: "评分", keywords: "关键词",
         place: "GPS", setLabel: "更正标签", setHint: "输入类别，例如 虎斑猫 或 tabby", set: "更正",
         confirm: "正确", reject: "不是", yourCorrections: "你的更正", undo: "撤销",
         confirmed: "已确认", setByYou: "你设定的", rejected: "已排除", set_: "设定为", confirm_: "已确认",
@@ -314,6 +314,10 @@ async function photoView(id) {
     fact("where", photo.place ? placeLine(photo.place) : null);
     fact("place", photo.gps ? `${photo.gps.lat.toFixed(4)}, ${photo.gps.lon.toFixed(4)}` : null);
     fact("file", photo.path);
+    const xmp = photo.xmp || {};  // what digiKam, darktable or Lightroom said of it
+    fact("xmpTitle", xmp.title);
+    fact("rating", xmp.rating > 0 ? "★".repeat(xmp.rating) + "☆".repeat(5 - xmp.rating) : null);
+    fact("keywords", xmp.keywords?.length ? xmp.keywords.join(lang === "zh" ? "、" : ", ") : null);
     show(el("div", { class: "detail" },
       isVideo(photo)  // video.js
         ? el("div", { class: "photo" }, videoPlayer(`/api/photos/${id}/original`, thumb(id), photo.labels.length ? label(photo.labels[0]) : photo.name))

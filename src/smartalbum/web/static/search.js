@@ -4,10 +4,10 @@
 "use strict";
 
 const SEARCH_TEXT = {
-  en: { when: "when", where: "where", what: "what", text: "text", unknown: "not understood", remove: "Remove {x}",
+  en: { when: "when", where: "where", what: "what", text: "text", keyword: "keyword", unknown: "not understood", remove: "Remove {x}",
         understood: "Understood as", noMoment: "Without a moment", results: "{n} photos", results1: "1 photo",
         loadMore: "More", none: "No photos match." },
-  zh: { when: "时间", where: "地点", what: "内容", text: "文字", unknown: "未识别", remove: "去掉“{x}”",
+  zh: { when: "时间", where: "地点", what: "内容", text: "文字", keyword: "关键词", unknown: "未识别", remove: "去掉“{x}”",
         understood: "理解为", noMoment: "不属于任何时刻", results: "{n} 张照片", results1: "{n} 张照片",
         loadMore: "更多", none: "没有符合的照片。" },
 };
@@ -21,7 +21,7 @@ function searchText(key, value) {
 
 // The query without one part: the other parts' own words, which read back the same way.
 function withoutPart(parts, index) {
-  return parts.filter((_, i) => i !== index).map((p) => p.kind === "text" ? `"${p.text}"` : p.text).join(" ").trim();
+  return parts.filter((_, i) => i !== index).map((p) => p.kind === "text" || (p.kind === "keyword" && p.text.includes(" ")) ? `"${p.text}"` : p.text).join(" ").trim();
 }
 
 function searchChips(parts) {
