@@ -95,4 +95,4 @@ function deleteButton(id) {
 // The nav link's words, in the page's language now and after each switch.
 function labelTrashLink() { for (const a of document.querySelectorAll("[data-trash-i18n]")) a.textContent = trt(a.dataset.trashI18n); }
 for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setTimeout(labelTrashLink));
-setTimeout(labelTrashLink);
+document.addEventListener("DOMContentLoaded", labelTrashLink);  // once gallery.js has defined lang
