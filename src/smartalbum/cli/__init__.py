@@ -14,6 +14,7 @@ from smartalbum import __version__
 from smartalbum.cli import (
     account_commands,
     album_commands,
+    backup_commands,
     category_commands,
     library_commands,
     model_commands,
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     album_commands.add_parsers(sub)
     xmp_commands.add_parsers(sub)
     people_commands.add_parsers(sub)
+    backup_commands.add_parsers(sub)
     return parser
 
 
@@ -83,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | album_commands.COMMANDS
             | xmp_commands.COMMANDS
             | people_commands.COMMANDS
+            | backup_commands.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))
