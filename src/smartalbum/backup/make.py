@@ -24,7 +24,7 @@ from smartalbum import __version__
 from smartalbum.backup import postgres
 from smartalbum.backup.manifest import MANIFEST, read_manifest, write_manifest
 from smartalbum.catalog import open_engine, session_factory, shown, sqlite_file
-from smartalbum.catalog.database import schema_version
+from smartalbum.catalog.database import library_url, schema_version
 from smartalbum.categories.space import features_folder
 from smartalbum.errors import ConfigError
 from smartalbum.i18n import t
@@ -50,8 +50,10 @@ def backup_dir(settings: Settings) -> Path:
 
 
 def features_home(settings: Settings, library: str) -> Path:
-    """The folder of a library's feature spaces, one sub-folder per model."""
-    return features_folder(settings, library, settings.model).parent
+    """The folder of a library's feature spaces, one sub-folder per model (named as the
+    categories name it: after the catalog's URL as its engine has it)."""
+    url = library_url(library).render_as_string(hide_password=False)
+    return features_folder(settings, url, settings.model).parent
 
 
 def make_backup(

@@ -16,6 +16,7 @@ from smartalbum.cli import (
     album_commands,
     backup_commands,
     category_commands,
+    check_command,
     library_commands,
     model_commands,
     people_commands,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     xmp_commands.add_parsers(sub)
     people_commands.add_parsers(sub)
     backup_commands.add_parsers(sub)
+    check_command.add_parsers(sub)
     return parser
 
 
@@ -86,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             | xmp_commands.COMMANDS
             | people_commands.COMMANDS
             | backup_commands.COMMANDS
+            | check_command.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))
