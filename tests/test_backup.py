@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from smartalbum.settings import Settings
 from tests.conftest import Indexed
 from tests.helpers import (
     LiveServer,
+    assert_error,
+    bearer_headers,
     copy_catalog,
     get_every_route,
     import_job,
@@ -233,3 +236,38 @@ def test_the_kept_backups_are_the_newest(original: tuple[Settings, str], tmp_pat
     assert [b["name"] for b in listing(tmp_path)] == names[::-1]
     assert prune(tmp_path, 2) == [names[0]]
     assert [b["name"] for b in listing(tmp_path)] == names[:0:-1]
+
+
+def test_the_server_backs_up_by_itself_and_admins_back_up_now(
+    original: tuple[Settings, str], tmp_path: Path
+) -> None:
+    made, _ = original
+    served = copy_catalog(Path(made.library), tmp_path / "library.db")
+    headers = bearer_headers(str(served), ["admin", "editor", "viewer"], "a long password 1")
+    every_day = made.with_overrides(
+        library=str(served), backup_hours=24, backup_keep=2, backup_dir=tmp_path / "kept"
+    )
+    with LiveServer(every_day) as url, httpx.Client(base_url=url, timeout=120) as client:
+        for role in ("editor", "viewer"):
+            assert_error(client.get("/api/backups", headers=headers[role]), 403, "forbidden")
+            assert_error(client.post("/api/backups", headers=headers[role]), 403, "forbidden")
+        assert_error(client.get("/api/backups"), 401, "unauthorized")
+        admin = headers["admin"]
+        for _ in range(300):  # the scheduler's first look, 2 s after the start
+            shown = client.get("/api/backups", headers=admin).json()
+            if shown["last_run"] is not None:
+                break
+            time.sleep(0.1)
+        assert shown["last_run"]["ok"], shown
+        assert (shown["every_hours"], shown["keep"], len(shown["backups"])) == (24, 2, 1)
+        names = [shown["backups"][0]["name"]]
+        for _ in range(2):
+            now = client.post("/api/backups", headers=admin)
+            assert now.status_code == 201, now.text
+            names.append(Path(now.json()["folder"]).name)
+        assert now.json()["dropped"] == [names[0]]  # two kept: the oldest went
+        listed = client.get("/api/backups", headers=admin).json()["backups"]
+        assert [b["name"] for b in listed] == names[:0:-1]
+        assert read_manifest(tmp_path / "kept" / names[-1])["backend"] == "sqlite"
+        page = client.get("/backups", headers=admin)
+        assert page.status_code == 200 and "/static/backups.js" in page.text
