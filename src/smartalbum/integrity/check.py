@@ -114,7 +114,11 @@ class Checker:
             rows = session.execute(
                 select(Photo.id, Photo.path)
                 .outerjoin(PhotoBlob, PhotoBlob.photo_id == Photo.id)
-                .where(Photo.status == OK, Photo.trashed_at.is_(None), Photo.kind.is_not("video"))
+                .where(
+                    Photo.status == OK,
+                    Photo.trashed_at.is_(None),
+                    Photo.kind.is_distinct_from("video"),
+                )
                 .where(PhotoBlob.thumbnail.is_(None))
                 .order_by(Photo.id)
             ).all()
