@@ -38,10 +38,10 @@ from tests.helpers import (
     teach_a_category,
 )
 
-# A server process's own state, not the library's: import jobs live in its memory, and the
-# schedule's next runs are counted from its start.
 PIZZA = "n07873807_pizza.JPEG"
-NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule")
+# A server process's own state, not the library's: import jobs live in its memory, the
+# schedule's next runs are counted from its start, and its backups are kept in its home.
+NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule", "/api/backups")
 
 
 def smartalbum(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

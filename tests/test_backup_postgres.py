@@ -41,7 +41,7 @@ pytestmark = pytest.mark.skipif(
     reason="SMARTALBUM_TEST_POSTGRES_URL is not set (scripts/test starts a PostgreSQL server)",
 )
 PIZZA = "n07873807_pizza.JPEG"
-NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule")  # the server process's own state
+NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule", "/api/backups")  # the server process's own state
 
 
 @pytest.fixture(scope="module")

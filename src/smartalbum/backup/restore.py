@@ -79,7 +79,9 @@ def _refuse_unless_empty(settings: Settings) -> None:
     library = settings.library
     file = sqlite_file(library)
     features = features_home(settings, library)
-    full = file is not None and file.exists() and file.stat().st_size > 0
+    # A write-ahead log left beside a new file would be replayed into it.
+    beside = [] if file is None else [file, file.with_name(file.name + "-wal")]
+    full = any(p.exists() and p.stat().st_size > 0 for p in beside)
     full = full or (features.is_dir() and any(features.iterdir()))
     if file is None and not full:
         engine = plain_engine(library)
