@@ -15,12 +15,14 @@
   const words = () => WORDS[language()];
   const status = document.getElementById("status");
   let shown = null;
+  let madeTo = null;  // the folder of the backup just made, said again in a new language
 
   function label() {
     document.documentElement.lang = language() === "zh" ? "zh-CN" : "en";
     for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = words()[el.dataset.i18n];
     for (const b of document.querySelectorAll("[data-lang]")) b.setAttribute("aria-pressed", String(b.dataset.lang === language()));
     if (shown) render(shown);
+    if (madeTo) status.textContent = `${words().done} ${madeTo}`;
   }
 
   function render(data) {
@@ -53,6 +55,7 @@
     try {
       const response = await fetch("/api/backups", { method: "POST", headers: csrfHeaders() });
       const data = await response.json();
+      madeTo = response.ok ? data.folder : null;
       status.textContent = response.ok ? `${words().done} ${data.folder}` : data.error.message;
       await load();
     } finally { event.target.disabled = false; }
