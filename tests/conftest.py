@@ -117,6 +117,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         text=False,
         # No face pass but in the people tests: it would double the cost of every index.
         faces=False,
+        # No daily backup but in the backup tests: each server would copy its catalog.
+        backup_hours=0,
     )
 
 

@@ -6,6 +6,7 @@ built on these live in conftest.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -241,14 +242,18 @@ ROUTE_QUERIES: dict[str, list[dict[str, str]]] = {
 
 
 def get_every_route(
-    client: httpx.Client, job_id: str, share_token: str | None = None
+    client: httpx.Client,
+    job_id: str,
+    share_token: str | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """GET every GET operation of the served schema, ids filled from the library; the statuses.
 
     Path parameters take a real photo, album (and a person's album, if there is one), moment,
     the given job and share link (to the cat's album, downloads allowed); searches ask for a
     class, a group in Chinese and a place. The library
-    must hold a cat and a moment.
+    must hold a cat and a moment. ``answers``, if given, gets each answer's JSON (or, for
+    another type, its bytes' sha256).
     """
     schema = client.get("/openapi.json").json()
     photo = client.get("/api/search", params={"q": "cat"}).json()["photos"][0]["id"]
@@ -287,8 +292,18 @@ def get_every_route(
             continue
         url = path.format(**(own if mine and own else fill))
         for query in _queries(path, photo):
-            statuses[f"{url}?{query}"] = client.get(url, params=query).status_code
+            response = client.get(url, params=query)
+            statuses[f"{url}?{query}"] = response.status_code
+            if answers is not None:
+                answers[f"{url}?{query}"] = _answer(response)
     return statuses
+
+
+def _answer(response: httpx.Response) -> Any:
+    """A response as a comparable value: its status and JSON, or its bytes' sha256."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return [response.status_code, response.json()]
+    return [response.status_code, hashlib.sha256(response.content).hexdigest()]
 
 
 def _people_ids(client: httpx.Client) -> dict[str, str]:

@@ -26,6 +26,9 @@ LAYERS: list[set[str]] = [
     {"albums"},
     {"library"},
     {"ingest"},  # uploads, watched folders, the trash: over the indexer and the catalog
+    # backup: the catalog, features and rules copied, restored into an empty home;
+    # integrity: the catalog checked against the files (repairs go through ingest's trash)
+    {"backup", "integrity"},
     {"search", "moments"},
     {"distributed"},  # Celery workers and their coordinator, over library's parts
     {"web", "bench"},

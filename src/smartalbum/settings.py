@@ -26,7 +26,7 @@ _AT_LEAST_ONE = (
     "batch_size", "threads", "decode_threads", "max_pixels", "max_upload_mb",
     "moment_gap_hours", "moment_distance_km", "home_radius_km",
     "session_idle_hours", "session_max_days", "broker_visibility_timeout", "max_file_mb",
-    "trash_days",
+    "trash_days", "backup_keep",
 )  # fmt: skip
 ENHANCE_MODES = ("off", "auto", "always")  # smartalbum.enhance.MODES (a layer above)
 XMP_NAMINGS = ("append", "replace")  # smartalbum.xmp.NAMINGS (a layer above)
@@ -162,6 +162,13 @@ class Settings:
         "append",
         "Sidecar names: append (photo.jpg.xmp: digiKam, darktable) or replace (photo.xmp).",
     )
+    backup_dir: Path | None = _setting(
+        None, "Where backups are made (unset: a 'backups' folder in the library's home)."
+    )
+    backup_hours: int = _setting(
+        24, "Hours between the server's own backups of the library (0: never)."
+    )
+    backup_keep: int = _setting(7, "How many of the server's backups are kept (the newest).")
     broker: str | None = _setting(
         None,
         "Celery broker for distributed indexing, such as redis://host:6379/0: `index` and "
@@ -286,7 +293,7 @@ class Settings:
                     value=self.top_k,
                 )
             )
-        for name in ("index_processes", "rescan_minutes"):
+        for name in ("index_processes", "rescan_minutes", "backup_hours"):
             if getattr(self, name) < 0:
                 raise ConfigError(
                     t(

@@ -14,7 +14,9 @@ from smartalbum import __version__
 from smartalbum.cli import (
     account_commands,
     album_commands,
+    backup_commands,
     category_commands,
+    check_command,
     library_commands,
     model_commands,
     people_commands,
@@ -64,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     album_commands.add_parsers(sub)
     xmp_commands.add_parsers(sub)
     people_commands.add_parsers(sub)
+    backup_commands.add_parsers(sub)
+    check_command.add_parsers(sub)
     return parser
 
 
@@ -83,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             | album_commands.COMMANDS
             | xmp_commands.COMMANDS
             | people_commands.COMMANDS
+            | backup_commands.COMMANDS
+            | check_command.COMMANDS
         )
         command = commands[args.command]
         code = command(args, _settings(args))

@@ -13,6 +13,7 @@ from smartalbum.settings import Settings
 from smartalbum.web import library_routes, memory_routes, people_routes
 from smartalbum.web.album_routes import album_router
 from smartalbum.web.auth import install_auth
+from smartalbum.web.backup_routes import backup_router
 from smartalbum.web.category_routes import CategoryCache, category_router
 from smartalbum.web.errors import error_responses, install_error_handlers
 from smartalbum.web.explain_routes import explain_router
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(trash_router(state.library, settings))
     app.include_router(upload_router(state))
     app.include_router(album_router(state.library))
+    app.include_router(backup_router(state))  # admins: the backups and "back up now"
     app.include_router(selection_router(state.library))
     install_openapi(app, settings, state.gate.required)
     return app

@@ -77,7 +77,12 @@ PUBLIC = {
     ("DELETE", "/api/shared/{token}/uploads/{upload_id}"),
     ("GET", "/api/shared/{token}/download"),  # when the sharer allows it
 }  # fmt: skip
-PAGES = {"/", "/gallery", "/people"}  # a browser that is not signed in is sent to the sign-in page
+PAGES = {
+    "/",
+    "/gallery",
+    "/people",
+    "/backups",
+}  # a browser that is not signed in is sent to the sign-in page
 # The role a route needs when it is not the default (GET: viewer; any other method: admin).
 ROLE_OF = {
     ("POST", "/predict"): VIEWER,
@@ -121,6 +126,7 @@ ROLE_OF = {
     ("GET", "/api/jobs/{job_id}"): ADMIN,
     ("GET", "/api/schedule"): ADMIN,  # what the server does by itself, and how it went
     ("GET", "/api/activity"): ADMIN,  # who imported what, from where
+    ("GET", "/api/backups"): ADMIN,  # where the library's copies are, and "back up now" (POST)
     # Albums people make: editors make and change them (anyone's); viewers look.
     ("POST", "/api/user-albums"): EDITOR,
     ("PATCH", "/api/user-albums/{album_id}"): EDITOR,

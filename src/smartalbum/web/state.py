@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from smartalbum.backup import kept_backup
 from smartalbum.catalog import Root
 from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.engines.explain import LazyExplainer
@@ -62,6 +63,7 @@ class AppState:
         self.schedule = Scheduler(settings.library, lambda: self.library.get().sessions)
         self.schedule.add("rescan", settings.rescan_minutes * 60.0, self.rescan_all)
         self.schedule.add("trash.purge", DAY, self.purge_trash)
+        self.schedule.add("backup", settings.backup_hours * 3600.0, lambda: kept_backup(settings))
         self._uploads: UploadStore | None = None
         self._uploads_lock = threading.Lock()
 
