@@ -119,9 +119,63 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
      [("when", "2026-01-01", "2026-01-31"), ("where", "JP", "Hokkaido", "Sapporo")]),
     ("冰激凌", {"tr-ice-cream"}, [("what", "n07614500")]),
     ("去年国庆", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
-    ("情人节的猫", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14"), ("what", "cat")]),
+    ("情人节的猫", {"b-cat-1"},
+     [("when", "every", "2026-02-14", "2025-02-14", "2024-02-14", "2023-02-14"), ("what", "cat")]),
     ("valentine's day 2026", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14")]),
     ("cathedrals", {"it-church", "jp-tokyo-church"}, [CHURCH]),
+]  # fmt: skip
+
+DOGS = {"b-pug", "au-dog", "fr-dog"}
+EVERY = {
+    "b-cat-1", "b-cat-2", "b-cat-3", "b-pug", "jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled",
+    "jp-tokyo-church", "jp-old-ski", "ch-ski", "ch-alp", "nz-ski", "nz-lake", "au-beach-1",
+    "au-beach-2", "au-dog", "au-jan-beach", "fr-beach", "fr-dog", "it-pizza", "it-church",
+    "tr-mosque", "tr-ice-cream", "nogps-daisy",
+}  # fmt: skip
+JP_IT = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church", "jp-old-ski",
+         "it-pizza", "it-church"}  # fmt: skip
+ITALY, JAPAN = ("where", "IT", None, None), ("where", "JP", None, None)
+# Logic (issue 28): ("any", alternatives...) is one part finding either; ("not", part) excludes.
+LOGIC: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
+    ("cats or dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫或狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("cats and dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫和狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("cats/dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫或者狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("Japan and Italy", JP_IT, [("any", JAPAN, ITALY)]),
+    ("日本跟意大利", JP_IT, [("any", JAPAN, ITALY)]),
+    ("pizza or Japan", JP_IT - {"it-church"}, [("any", PIZZA, JAPAN)]),
+    ("披萨或日本", JP_IT - {"it-church"}, [("any", PIZZA, JAPAN)]),
+    ("cats and Beijing", CATS, [("what", "cat"), BEIJING]),  # different kinds: both hold
+    ("猫与北京", CATS, [("what", "cat"), BEIJING]),
+    ("dogs not on the beach", {"b-pug"}, [("what", "dog"), ("not", ("what", "seaside"))]),
+    ("不要海边的狗", {"b-pug"}, [("not", ("what", "seaside")), ("what", "dog")]),
+    ("not cats", EVERY - CATS, [("not", ("what", "cat"))]),
+    ("不要猫", EVERY - CATS, [("not", ("what", "cat"))]),
+    ("Japan without skiing", {"jp-alp", "jp-dogsled", "jp-tokyo-church"},
+     [JAPAN, ("not", SKIING)]),
+    ("日本没有滑雪板", {"jp-alp", "jp-dogsled", "jp-tokyo-church"}, [JAPAN, ("not", SKIING)]),
+    ("except Japan or Italy", EVERY - JP_IT, [("not", ("any", JAPAN, ITALY))]),
+    ("除了日本或意大利", EVERY - JP_IT, [("not", ("any", JAPAN, ITALY))]),
+    ("churches not in 2023", {"jp-tokyo-church"},
+     [CHURCH, ("not", ("when", "2023-01-01", "2023-12-31"))]),
+    ("除了2023年的教堂", {"jp-tokyo-church"},
+     [("not", ("when", "2023-01-01", "2023-12-31")), CHURCH]),
+]  # fmt: skip
+
+NATIONAL_DAYS = ("when", "every", "2025-10-01", "2024-10-01", "2023-09-30")
+# Time (issue 28): a holiday without a year is every year's the library has, "last" one year.
+TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
+    ("national day", {"b-pug", "it-pizza", "it-church"}, [NATIONAL_DAYS]),
+    ("国庆节", {"b-pug", "it-pizza", "it-church"}, [NATIONAL_DAYS]),
+    ("last national day", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
+    ("去年国庆", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
+    ("national day 2023", {"it-pizza", "it-church"}, [("when", "2023-09-30", "2023-10-06")]),
+    ("2023年国庆节", {"it-pizza", "it-church"}, [("when", "2023-09-30", "2023-10-06")]),
+    ("labour day holiday", {"nogps-daisy"},
+     [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29")]),
+    ("五一假期", {"nogps-daisy"}, [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29")]),
 ]  # fmt: skip
 
 # Queries that find nothing: with an interpretation, and what the rest finds.
@@ -156,6 +210,17 @@ def found_names(answer: dict[str, Any], ids: dict[str, int]) -> set[str]:
 
 def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
     kind, *detail = expected
+    if kind == "not":
+        assert part["negated"], part
+        check_part({**part, "negated": False}, detail[0])
+        return
+    assert not part.get("negated"), part
+    if kind == "any":
+        assert len(part["alternatives"]) == len(detail), part
+        for alternative, wanted in zip(part["alternatives"], detail, strict=True):
+            check_part(alternative, wanted)
+        return
+    assert not part.get("alternatives"), part
     assert part["kind"] == kind, part
     if kind == "what":
         assert detail[0] in {c["id"] for c in part["concepts"]}, part
@@ -163,6 +228,8 @@ def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
         assert any(
             (p["country_code"], p["region"], p["city"]) == tuple(detail) for p in part["places"]
         ), part
+    elif detail[0] == "every":  # every year's holiday: the first day of each, newest first
+        assert [r["from"] for r in part["ranges"]] == detail[1:], part
     elif detail[0] == "months":
         assert part["months"] == detail[1:], part
     else:
@@ -186,6 +253,26 @@ def test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(
     for part, expected in zip(read, parts, strict=True):
         check_part(part, expected)
     assert all(p["kind"] != "unknown" for p in answer["interpretation"]), answer["interpretation"]
+
+
+@pytest.mark.parametrize(("query", "photos", "parts"), LOGIC, ids=[q for q, _, _ in LOGIC])
+def test_or_and_not_find_either_or_exclude(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+    query: str,
+    photos: set[str],
+    parts: list[tuple[Any, ...]],
+) -> None:
+    test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
+
+
+@pytest.mark.parametrize(("query", "photos", "parts"), TIMES, ids=[q for q, _, _ in TIMES])
+def test_times_people_say(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+    query: str,
+    photos: set[str],
+    parts: list[tuple[Any, ...]],
+) -> None:
+    test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
 
 
 def test_the_queries_cover_both_languages() -> None:

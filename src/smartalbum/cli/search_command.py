@@ -17,6 +17,7 @@ KINDS = {
     "where": ("where", "地点"),
     "what": ("what", "内容"),
     "text": ("text", "文字"),
+    "any": ("any of", "任一"),
     "unknown": ("not understood", "未识别"),
 }
 

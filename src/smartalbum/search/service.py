@@ -13,7 +13,7 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import labels_of
@@ -25,7 +25,7 @@ from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.people.directory import PERSON_PREFIX, person_concepts
 from smartalbum.places import stored as stored_place
-from smartalbum.search import in_text, marks, matching
+from smartalbum.search import found_logic, in_text, marks, matching
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
@@ -92,10 +92,20 @@ def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Voca
     with library.sessions() as session:
         taught = tuple(category_names(session))
         people = tuple(person_concepts(session))
+        taken = select(func.min(Photo.taken_at), func.max(Photo.taken_at))
+        first, last = session.execute(taken).one()
     key = _Rules(
         library, id(library.labels), id(library.groups), library.rules.digest, taught, people
     )
-    return Vocabulary(_what(key), library_places(places.values()), known_places())
+    years = _years(first, last)
+    return Vocabulary(_what(key), library_places(places.values()), known_places(), years=years)
+
+
+def _years(first: str | None, last: str | None) -> tuple[int, ...]:
+    """The years from the first photo's to the last's (at most a lifetime: a stray 1800)."""
+    if not (first and last and first[:4].isdigit() and last[:4].isdigit()):
+        return ()
+    return tuple(range(max(int(first[:4]), int(last[:4]) - 100), int(last[:4]) + 1))
 
 
 def search(
@@ -134,11 +144,17 @@ def search(
         times: dict[int, str] = {}
         found = [_found(session, p, index, groups, times) for p in parts]
         marks_only = not text.strip() and filters.empty  # "is:favourite" alone lists them all
-        hits = _combined(parts, found, times) if not marks_only else None
+        wanted_parts = [(p, f) for p, f in zip(parts, found, strict=True) if not p.negated]
+        # Only exclusions ("不要猫"): every photo, less theirs (found_logic.without).
+        listed = marks_only or (not wanted_parts and len(parts) > 0)
+        hits = _combined(*_unzip(wanted_parts), times) if not listed else None
         hits = marks.kept(session, hits, wanted, user)
+        hits = found_logic.without(
+            hits, [f for p, f in zip(parts, found, strict=True) if p.negated]
+        )
         page = list(page_of(hits, offset, limit))
-        answer = _answer(session, library, page, parts, places)
-        extra = relaxed(parts, found, times) if not hits else None
+        answer = _answer(session, library, page, [p for p, _ in wanted_parts], places)
+        extra = relaxed(*_unzip(wanted_parts), times) if not hits else None
     answer.update(
         query=text,
         interpretation=[
@@ -179,6 +195,10 @@ def _found(
     moments: list[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
 ) -> matching.Found:
+    if part.alternatives:  # "cats or dogs": either (understand/logic.py)
+        return found_logic.union(
+            _found(session, a, index, moments, times) for a in part.alternatives
+        )
     if part.kind == "what":
         return matching.what_found(session, part, index, moments, times)
     if part.kind == "where":
@@ -190,13 +210,18 @@ def _found(
     return {}  # a word we do not know constrains nothing
 
 
+def _unzip(pairs: list[tuple[Part, matching.Found]]) -> tuple[list[Part], list[matching.Found]]:
+    return [p for p, _ in pairs], [f for _, f in pairs]
+
+
 def _combined(
     parts: list[Part], found: list[matching.Found], times: dict[int, str]
 ) -> list[tuple[int, float]]:
     """Photos every known part finds, scored by the mean of the "what" scores, best first."""
     return matching.combine(
         [f for p, f in zip(parts, found, strict=True) if p.kind != "unknown"],
-        [p.kind in ("what", "text") for p in parts if p.kind != "unknown"],  # text scores too
+        # text scores too, and alternatives of mixed kinds ("any")
+        [p.kind in ("what", "text", "any") for p in parts if p.kind != "unknown"],
         times,
     )
 
