@@ -120,7 +120,8 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("冰激凌", {"tr-ice-cream"}, [("what", "n07614500")]),
     ("去年国庆", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
     ("情人节的猫", {"b-cat-1"},
-     [("when", "every", "2026-02-14", "2025-02-14", "2024-02-14", "2023-02-14"), ("what", "cat")]),
+     [("when", "every", "2026-02-14", "2025-02-14", "2024-02-14", "2023-02-14",
+               "2022-02-14"), ("what", "cat")]),
     ("valentine's day 2026", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14")]),
     ("cathedrals", {"it-church", "jp-tokyo-church"}, [CHURCH]),
 ]  # fmt: skip
@@ -130,7 +131,7 @@ EVERY = {
     "b-cat-1", "b-cat-2", "b-cat-3", "b-pug", "jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled",
     "jp-tokyo-church", "jp-old-ski", "ch-ski", "ch-alp", "nz-ski", "nz-lake", "au-beach-1",
     "au-beach-2", "au-dog", "au-jan-beach", "fr-beach", "fr-dog", "it-pizza", "it-church",
-    "tr-mosque", "tr-ice-cream", "nogps-daisy",
+    "tr-mosque", "tr-ice-cream", "nogps-daisy", "b-sunset", "b-night", "b-morning",
 }  # fmt: skip
 JP_IT = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church", "jp-old-ski",
          "it-pizza", "it-church"}  # fmt: skip
@@ -164,7 +165,7 @@ LOGIC: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
      [("not", ("when", "2023-01-01", "2023-12-31")), CHURCH]),
 ]  # fmt: skip
 
-NATIONAL_DAYS = ("when", "every", "2025-10-01", "2024-10-01", "2023-09-30")
+NATIONAL_DAYS = ("when", "every", "2025-10-01", "2024-10-01", "2023-09-30", "2022-10-01")
 # Time (issue 28): a holiday without a year is every year's the library has, "last" one year.
 TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("national day", {"b-pug", "it-pizza", "it-church"}, [NATIONAL_DAYS]),
@@ -174,8 +175,41 @@ TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("national day 2023", {"it-pizza", "it-church"}, [("when", "2023-09-30", "2023-10-06")]),
     ("2023年国庆节", {"it-pizza", "it-church"}, [("when", "2023-09-30", "2023-10-06")]),
     ("labour day holiday", {"nogps-daisy"},
-     [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29")]),
-    ("五一假期", {"nogps-daisy"}, [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29")]),
+     [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29", "2022-04-30")]),
+    ("五一假期", {"nogps-daisy"},
+     [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29", "2022-04-30")]),
+    ("2 years ago", {"fr-beach", "fr-dog", "tr-mosque", "tr-ice-cream"},
+     [("when", "2024-01-01", "2024-12-31")]),
+    ("两年前", {"fr-beach", "fr-dog", "tr-mosque", "tr-ice-cream"},
+     [("when", "2024-01-01", "2024-12-31")]),
+    ("three years ago", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("三年前", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("大前年", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("8 months ago", {"nz-ski", "nz-lake"}, [("when", "2025-07-01", "2025-07-31")]),
+    ("八个月前", {"nz-ski", "nz-lake"}, [("when", "2025-07-01", "2025-07-31")]),
+    ("the month before last", {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church"},
+     [("when", "2026-01-01", "2026-01-31")]),
+    ("1 week ago", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
+    ("一周前", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
+    ("8 days ago", {"b-cat-2"}, [("when", "2026-03-07", "2026-03-07")]),
+    ("8天前", {"b-cat-2"}, [("when", "2026-03-07", "2026-03-07")]),
+    ("a year ago today", set(), [("when", "2025-03-15", "2025-03-15")]),
+    ("去年今天", set(), [("when", "2025-03-15", "2025-03-15")]),
+    # Times of day: the clock (a photo without GPS too), the sun where the photo was.
+    ("Beijing at night", {"b-sunset", "b-night"}, [BEIJING, ("when", "day", "night")]),
+    ("北京的晚上", {"b-sunset", "b-night"}, [BEIJING, ("when", "day", "night")]),
+    ("sunset", {"b-sunset", "b-cat-3"}, [("when", "day", "sunset")]),  # 18:00 on 14 March
+    ("日落", {"b-sunset", "b-cat-3"}, [("when", "day", "sunset")]),
+    ("sunrise", set(), [("when", "day", "sunrise")]),  # not Sunrise, Florida
+    ("日出", set(), [("when", "day", "sunrise")]),
+    ("cats in the evening", {"b-cat-3"}, [("what", "cat"), ("when", "day", "evening")]),
+    ("傍晚的猫", {"b-cat-3"}, [("when", "day", "evening"), ("what", "cat")]),
+    ("flowers in the morning", {"nogps-daisy"}, [("what", "flower"), ("when", "day", "morning")]),
+    ("早上的花", {"nogps-daisy"}, [("when", "day", "morning"), ("what", "flower")]),
+    ("morning in Beijing 4 years ago", {"b-morning"},
+     [("when", "day", "morning"), BEIJING, ("when", "2022-01-01", "2022-12-31")]),
+    ("四年前北京的早上", {"b-morning"},
+     [("when", "2022-01-01", "2022-12-31"), BEIJING, ("when", "day", "morning")]),
 ]  # fmt: skip
 
 # Queries that find nothing: with an interpretation, and what the rest finds.
@@ -228,6 +262,8 @@ def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
         assert any(
             (p["country_code"], p["region"], p["city"]) == tuple(detail) for p in part["places"]
         ), part
+    elif detail[0] == "day":  # a time of day
+        assert part["day_part"] == detail[1], part
     elif detail[0] == "every":  # every year's holiday: the first day of each, newest first
         assert [r["from"] for r in part["ranges"]] == detail[1:], part
     elif detail[0] == "months":
@@ -406,4 +442,4 @@ def test_days_at_the_ends_of_the_calendar_answer_without_an_error(
     for query, today in (("yesterday", date.min), ("this winter", date.max), ("上个月", date.min)):
         assert search(lib, query, today=today, moments=timeline)["total"] == 0
     every = search(lib, "", filters=Filters(date_from=date.min, date_to=date.max), limit=500)
-    assert every["total"] == 25  # every photo has a time
+    assert every["total"] == 28  # every photo has a time

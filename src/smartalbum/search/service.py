@@ -26,6 +26,7 @@ from smartalbum.library.service import PhotoLibrary
 from smartalbum.people.directory import PERSON_PREFIX, person_concepts
 from smartalbum.places import stored as stored_place
 from smartalbum.search import found_logic, in_text, marks, matching
+from smartalbum.search.daytime import daytime_found
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
@@ -203,6 +204,8 @@ def _found(
         return matching.what_found(session, part, index, moments, times)
     if part.kind == "where":
         return matching.where_found(index, matching.place_texts(part, index.parsed), times)
+    if part.kind == "when" and part.span is not None and part.span.day_part:
+        return daytime_found(session, part.span.day_part, times)
     if part.kind == "when" and part.span is not None:
         return matching.when_found(session, part.span, times)
     if part.kind == "text":

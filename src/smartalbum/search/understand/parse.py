@@ -87,9 +87,8 @@ def understand(text: str, vocabulary: Vocabulary, today: date) -> Understanding:
     """The parts of a query, read against the vocabulary, times against ``today``."""
     query = normalize(text)
     whole = vocabulary.meaning(query)
-    if (
-        whole and whole[0].kind != "op"
-    ):  # the whole query names something: "Winter travel" is an album, not a season
+    # The whole query names something: "Winter travel" is an album, not a season.
+    if whole and _whole_wins(query, whole, vocabulary, today):
         return Understanding(text, tuple(whole))
     found: list[tuple[int, Part]] = []
     times, rest = find_times(query, today, vocabulary.years)
@@ -105,6 +104,17 @@ def understand(text: str, vocabulary: Vocabulary, today: date) -> Understanding:
     found.sort(key=lambda item: item[0])
     parts, dropped = structure([part for _, part in found])
     return Understanding(text, tuple(parts), tuple(skipped + dropped))
+
+
+def _whole_wins(query: str, whole: list[Part], vocabulary: Vocabulary, today: date) -> bool:
+    """Whether a query read as one name is that name: not a connector, and not a town far
+    away whose name is a time ("sunrise" is Sunrise, Florida only among the library's)."""
+    if whole[0].kind == "op":
+        return False
+    if all(p.kind == "where" for p in whole) and key(query) not in vocabulary.library:
+        times, rest = find_times(query, today, vocabulary.years)
+        return not times or bool(rest.strip())
+    return True
 
 
 def _runs(text: str) -> Iterator[tuple[int, str]]:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from smartalbum.search.understand import ago
+from smartalbum.search.understand.daytime import daytime_readers
 from smartalbum.search.understand.holidays import NAMES as HOLIDAYS
 from smartalbum.search.understand.holidays import every_year, holiday_span, latest_year
 from smartalbum.search.understand.spans import (
@@ -141,6 +143,14 @@ def _holiday(m: re.Match[str], today: date, years: tuple[int, ...] = ()) -> Time
 
 
 _READERS: list[tuple[str, Reader]] = [
+    (ago.YEAR_AGO_TODAY, lambda m, today: ago.year_ago_today(today)),
+    (ago.EN_AGO, lambda m, today: ago.ago(ago.number(m[1]), m[2], today)),
+    (ago.ZH_AGO, lambda m, today: ago.ago(ago.number(m[1]), ago.ZH_UNITS[m[2]], today)),
+    (ago.BEFORE_LAST, lambda m, today: ago.ago(2, m[1], today)),
+    (r"大前年", lambda m, today: ago.ago(3, "year", today)),
+    (r"大前天", lambda m, today: ago.ago(3, "day", today)),
+    (r"上上个?(?:周|星期|礼拜)", lambda m, today: ago.ago(2, "week", today)),
+    *daytime_readers(),
     (r"(?:" + YEAR + r"\s*年?\s*的?\s*)?(?:(今年|去年|前年|this|last)\s*的?\s*)?" + _HOLIDAY
      + r"(?:\s*" + YEAR + r"(?![0-9]))?", _holiday),
     (_DATE + _TO + _DATE, _range),
