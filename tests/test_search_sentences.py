@@ -184,10 +184,13 @@ TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
      [("when", "2024-01-01", "2024-12-31")]),
     ("three years ago", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
     ("三年前", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("3 years ago", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
     ("大前年", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
     ("8 months ago", {"nz-ski", "nz-lake"}, [("when", "2025-07-01", "2025-07-31")]),
     ("八个月前", {"nz-ski", "nz-lake"}, [("when", "2025-07-01", "2025-07-31")]),
     ("the month before last", {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church"},
+     [("when", "2026-01-01", "2026-01-31")]),
+    ("上上个月", {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church"},
      [("when", "2026-01-01", "2026-01-31")]),
     ("1 week ago", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
     ("一周前", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
@@ -212,6 +215,31 @@ TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
      [("when", "2022-01-01", "2022-12-31"), BEIJING, ("when", "day", "morning")]),
 ]  # fmt: skip
 
+MOUNTAINS = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "ch-ski", "ch-alp"}
+# Mistakes forgiven (issue 28): small typos in English names, full-width characters.
+MISTAKES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
+    ("restaraunt", {"b-night"}, [("what", "n04081281")]),
+    ("餐厅", {"b-night"}, [("what", "n04081281")]),
+    ("moutains", MOUNTAINS, [("what", "mountain")]),
+    ("山", MOUNTAINS, [("what", "mountain")]),
+    ("chruch in Tokyo", {"jp-tokyo-church"}, [CHURCH, ("where", "JP", "Tokyo", None)]),
+    ("东京的教堂", {"jp-tokyo-church"}, [("where", "JP", "Tokyo", "Tokyo"), CHURCH]),
+    ("pizaa", {"it-pizza"}, [PIZZA]),
+    ("披萨", {"it-pizza"}, [PIZZA]),
+    ("ｃａｔｓ ｏｒ ｄｏｇｓ", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫／狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("ｓｕｍｍｅｒ ２０２４", {"fr-beach", "fr-dog", "au-jan-beach"},
+     [("when", "2024-06-01", "2024-08-31")]),
+    ("２０２４年夏天", {"fr-beach", "fr-dog", "au-jan-beach"},
+     [("when", "2024-06-01", "2024-08-31")]),
+]  # fmt: skip
+
+# Each English query of the tables above beside its Chinese translation: the same photos.
+PAIRS = [(LOGIC[i][0], LOGIC[i + 1][0]) for i in range(0, len(LOGIC), 2)] + [
+    (TIMES[i][0], TIMES[i + 1][0]) for i in range(0, len(TIMES), 2)
+]
+PAIRS += [(MISTAKES[i][0], MISTAKES[i + 1][0]) for i in range(0, len(MISTAKES), 2)]
+
 # Queries that find nothing: with an interpretation, and what the rest finds.
 NOTHING = [
     ("dogs in Japan", "dogs", {"b-pug", "au-dog", "fr-dog"}),
@@ -220,7 +248,9 @@ NOTHING = [
     ("this summer", None, set()),
     ("Cape Town", None, set()),
 ]
-NONSENSE = [";;;", "a" * 500, "🐱🐶🎿", "'; DROP TABLE photos; --", "' OR 1=1 --", "%_\\", "\x00"]
+NONSENSE = [";;;", "a" * 500, "🐱🐶🎿", "'; DROP TABLE photos; --", "' OR 1=1 --", "%_\\", "\x00",
+            "or or or", "not", "不要", "/ / /", "和和和", "99999 years ago", "一千年前",
+            "zzzzzzz or qqqqqqq", "ｚ" * 500, "restaraunt" * 50, "2030年的晚上"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -309,6 +339,31 @@ def test_times_people_say(
     parts: list[tuple[Any, ...]],
 ) -> None:
     test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
+
+
+@pytest.mark.parametrize(("query", "photos", "parts"), MISTAKES, ids=[q for q, _, _ in MISTAKES])
+def test_small_mistakes_are_forgiven(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+    query: str,
+    photos: set[str],
+    parts: list[tuple[Any, ...]],
+) -> None:
+    test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
+
+
+@pytest.mark.parametrize(("english", "chinese"), PAIRS, ids=[e for e, _ in PAIRS])
+def test_a_query_and_its_translation_find_the_same_photos(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path], english: str, chinese: str
+) -> None:
+    lib, timeline, ids, _ = sentences
+    assert (
+        any("\u4e00" <= ch <= "\u9fff" for ch in chinese) or english.isascii() != chinese.isascii()
+    )
+
+    def found(query: str) -> set[str]:
+        return found_names(search(lib, query, limit=500, today=TODAY, moments=timeline), ids)
+
+    assert found(english) == found(chinese)
 
 
 def test_the_queries_cover_both_languages() -> None:

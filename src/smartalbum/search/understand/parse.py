@@ -166,7 +166,14 @@ def _with_singular(term: str, vocabulary: Vocabulary) -> list[Part] | None:
             found = vocabulary.meaning(term[: -len(plural)] + singular)
             if found is not None:
                 return found
+    if " " not in term and (meant := vocabulary.what.typo(term)) is not None:
+        return [_as_typed(p, term) for p in vocabulary.meaning(meant) or []]  # "moutains"
     return None
+
+
+def _as_typed(part: Part, typed: str) -> Part:
+    """A part read from a misspelt word: the words are the query's, the names the right ones."""
+    return Part(part.kind, typed, part.en, part.zh, concepts=part.concepts, places=part.places)
 
 
 def _chinese(run: str, vocabulary: Vocabulary, skipped: list[str]) -> Iterator[tuple[int, Part]]:
