@@ -196,6 +196,8 @@ TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("一周前", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
     ("8 days ago", {"b-cat-2"}, [("when", "2026-03-07", "2026-03-07")]),
     ("8天前", {"b-cat-2"}, [("when", "2026-03-07", "2026-03-07")]),
+    ("the weekend before last", set(), [("when", "2026-02-28", "2026-03-01")]),
+    ("上上周末", set(), [("when", "2026-02-28", "2026-03-01")]),
     ("a year ago today", set(), [("when", "2025-03-15", "2025-03-15")]),
     ("去年今天", set(), [("when", "2025-03-15", "2025-03-15")]),
     # Times of day: the clock (a photo without GPS too), the sun where the photo was.

@@ -63,6 +63,12 @@ def ago(count: int | None, unit: str, today: date) -> TimeSpan | None:
         return None
 
 
+def weekend_before_last(today: date) -> TimeSpan:
+    """The Saturday and Sunday of the week before last (上上周末)."""
+    saturday = week_start(today) - timedelta(days=9)
+    return days_span(saturday, saturday + timedelta(days=1))
+
+
 def year_ago_today(today: date) -> TimeSpan:
     """Today's date a year back (the 28th for a 29 February)."""
     if (today.month, today.day) == (2, 29):
@@ -78,3 +84,4 @@ YEAR_AGO_TODAY = (
     + r"|(?:去年|一年前)的?(?:今天|今日|这一?天)"
 )  # fmt: skip
 BEFORE_LAST = _W + r"the\s+(week|month|year)\s+before\s+last" + _E
+WEEKEND_BEFORE_LAST = _W + r"the\s+weekend\s+before\s+last" + _E + r"|上上个?周末"

@@ -146,6 +146,7 @@ _READERS: list[tuple[str, Reader]] = [
     (ago.YEAR_AGO_TODAY, lambda m, today: ago.year_ago_today(today)),
     (ago.EN_AGO, lambda m, today: ago.ago(ago.number(m[1]), m[2], today)),
     (ago.ZH_AGO, lambda m, today: ago.ago(ago.number(m[1]), ago.ZH_UNITS[m[2]], today)),
+    (ago.WEEKEND_BEFORE_LAST, lambda m, today: ago.weekend_before_last(today)),
     (ago.BEFORE_LAST, lambda m, today: ago.ago(2, m[1], today)),
     (r"大前年", lambda m, today: ago.ago(3, "year", today)),
     (r"大前天", lambda m, today: ago.ago(3, "day", today)),
