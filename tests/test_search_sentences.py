@@ -136,6 +136,8 @@ EVERY = {
 JP_IT = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church", "jp-old-ski",
          "it-pizza", "it-church"}  # fmt: skip
 ITALY, JAPAN = ("where", "IT", None, None), ("where", "JP", None, None)
+# The seaside group, and photos in a moment at the seaside (Queenstown's lake).
+SEASIDE = AU | {"fr-beach", "fr-dog", "nz-lake", "nz-ski"}
 # Logic (issue 28): ("any", alternatives...) is one part finding either; ("not", part) excludes.
 LOGIC: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("cats or dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
@@ -159,6 +161,14 @@ LOGIC: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
     ("日本没有滑雪板", {"jp-alp", "jp-dogsled", "jp-tokyo-church"}, [JAPAN, ("not", SKIING)]),
     ("except Japan or Italy", EVERY - JP_IT, [("not", ("any", JAPAN, ITALY))]),
     ("除了日本或意大利", EVERY - JP_IT, [("not", ("any", JAPAN, ITALY))]),
+    ("snowy mountains or beach", SNOWY_MOUNTAINS | SEASIDE,
+     [("any", ("all", ("what", "mountain"), ("what", "winter")), ("what", "seaside"))]),
+    ("雪山或海滩", SNOWY_MOUNTAINS | SEASIDE,
+     [("any", ("all", ("what", "mountain"), ("what", "winter")), ("what", "seaside"))]),
+    ("not snowy mountains", EVERY - SNOWY_MOUNTAINS,
+     [("not", ("all", ("what", "mountain"), ("what", "winter")))]),
+    ("不要雪山", EVERY - SNOWY_MOUNTAINS,
+     [("not", ("all", ("what", "mountain"), ("what", "winter")))]),
     ("churches not in 2023", {"jp-tokyo-church"},
      [CHURCH, ("not", ("when", "2023-01-01", "2023-12-31"))]),
     ("除了2023年的教堂", {"jp-tokyo-church"},
@@ -274,19 +284,27 @@ def found_names(answer: dict[str, Any], ids: dict[str, int]) -> set[str]:
     return {names[p["id"]] for p in answer["photos"]}
 
 
-def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
-    kind, *detail = expected
+def check_logic(part: dict[str, Any], kind: str, detail: list[Any]) -> bool:
+    """Check an excluded part, alternatives or an AND synonym kept whole; False: none."""
     if kind == "not":
         assert part["negated"], part
         check_part({**part, "negated": False}, detail[0])
-        return
+        return True
     assert not part.get("negated"), part
-    if kind == "any":
-        assert len(part["alternatives"]) == len(detail), part
-        for alternative, wanted in zip(part["alternatives"], detail, strict=True):
-            check_part(alternative, wanted)
+    for wanted_kind, key in (("any", "alternatives"), ("all", "all_of")):
+        if kind == wanted_kind:
+            assert len(part[key]) == len(detail), part
+            for member, wanted in zip(part[key], detail, strict=True):
+                check_part(member, wanted)
+            return True
+        assert not part.get(key), part
+    return False
+
+
+def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
+    kind, *detail = expected
+    if check_logic(part, kind, detail):
         return
-    assert not part.get("alternatives"), part
     assert part["kind"] == kind, part
     if kind == "what":
         assert detail[0] in {c["id"] for c in part["concepts"]}, part

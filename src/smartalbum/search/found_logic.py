@@ -23,6 +23,14 @@ def union(found: Iterable[Found]) -> Found:
     return merged
 
 
+def every(found: Sequence[Found]) -> Found:
+    """The photos every part finds, each scored by the mean of their scores."""
+    if not found:
+        return {}
+    ids = set(found[0]).intersection(*found[1:])
+    return {i: sum(f[i] for f in found) / len(found) for i in ids}
+
+
 def without(hits: Hits, excluded: Sequence[Found]) -> Hits:
     """The hits no excluded part finds, in their order."""
     if not excluded:

@@ -196,6 +196,8 @@ def _found(
     moments: list[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
 ) -> matching.Found:
+    if part.all_of:  # "snowy mountains or beach": the synonym's parts together
+        return found_logic.every([_found(session, a, index, moments, times) for a in part.all_of])
     if part.alternatives:  # "cats or dogs": either (understand/logic.py)
         return found_logic.union(
             _found(session, a, index, moments, times) for a in part.alternatives

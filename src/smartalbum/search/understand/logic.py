@@ -40,8 +40,30 @@ def operator(word: str) -> Part:
 def structure(parts: Sequence[Part]) -> tuple[list[Part], list[str]]:
     """The parts with their connectors applied, and the connectors left with nothing to join."""
     dropped: list[str] = []
-    joined = _alternatives(parts, dropped)
+    joined = _alternatives(_bundled(parts), dropped)
     return _negations(joined, dropped), dropped
+
+
+def _bundled(parts: Sequence[Part]) -> list[Part]:
+    """The parts, an AND synonym's ("snowy mountains": mountain + winter) as one part when a
+    connector is beside it, so "snowy mountains or beach" and "不要雪山" take it whole."""
+    found: list[Part] = []
+    i = 0
+    while i < len(parts):
+        j = i + 1
+        while j < len(parts) and parts[j].kind == "what" == parts[i].kind \
+                and parts[j].text == parts[i].text:  # fmt: skip
+            j += 1
+        beside = (i > 0 and parts[i - 1].kind == "op") or (j < len(parts) and parts[j].kind == "op")
+        if j - i > 1 and beside:
+            run = tuple(parts[i:j])
+            found.append(Part("what", run[0].text, " + ".join(p.en for p in run),
+                              "+".join(p.zh for p in run), all_of=run,
+                              concepts=tuple(c for p in run for c in p.concepts)))  # fmt: skip
+        else:
+            found.extend(parts[i:j])
+        i = j
+    return found
 
 
 def _alternatives(parts: Sequence[Part], dropped: list[str]) -> list[Part]:
@@ -123,5 +145,6 @@ def negated(part: Part, word: str) -> Part:
         places=part.places,
         span=part.span,
         alternatives=part.alternatives,
+        all_of=part.all_of,
         negated=word,
     )

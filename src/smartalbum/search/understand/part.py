@@ -23,6 +23,7 @@ class Part:
     places: tuple[PlaceRef, ...] = ()  # where (or, for a what that is also a place, either)
     span: TimeSpan | None = None  # when
     alternatives: tuple[Part, ...] = ()  # any of these ("cats or dogs"): see logic.py
+    all_of: tuple[Part, ...] = ()  # every one of these: an AND synonym beside a connector
     negated: str = ""  # the word that excludes the part's photos ("not", "不要"), if any
 
     @property
@@ -52,6 +53,8 @@ class Part:
         }
         if self.alternatives:
             found["alternatives"] = [a.to_dict() for a in self.alternatives]
+        if self.all_of:
+            found["all_of"] = [a.to_dict() for a in self.all_of]
         if self.concepts:
             found["concepts"] = [c.to_dict() for c in self.concepts]
             found["scene"] = self.scene
