@@ -7,7 +7,7 @@ import pytest
 from smartalbum.search.understand.typos import by_initial, nearest, osa
 
 NAMES = by_initial(["restaurant", "mountain", "mountains", "church", "pizza", "cat", "bat",
-                    "beach", "bench", "monkey", "donkey", "butterfly"])  # fmt: skip
+                    "beach", "bench", "monkey", "donkey", "butterfly", "dessert"])  # fmt: skip
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -18,6 +18,8 @@ NAMES = by_initial(["restaurant", "mountain", "mountains", "church", "pizza", "c
     ("donkye", "donkey"), ("mnokey", "monkey"),
     ("xestaurant", None),  # the first letter is kept
     ("restaurantrestaurant", None), ("mount4in", None),
+    ("money", None), ("desert", None),  # real words, not typos of monkey and dessert
+    ("dessrt", "dessert"),
 ])  # fmt: skip
 def test_the_one_nearest_name_within_the_edits_allowed(typed: str, meant: str | None) -> None:
     assert nearest(typed, NAMES) == meant

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 MIN_LETTERS, MAX_LETTERS = 5, 24
+# Real words one edit from a name, never corrected: found by trying ~300 common words of
+# photo searches against our names (money is no monkey, a desert no dessert).
+REAL_WORDS = frozenset({"money", "corner", "desert", "deserts", "canyon", "canyons"})
 
 
 def allowed(word: str) -> int:
@@ -32,7 +35,7 @@ def by_initial(terms: Iterable[str]) -> dict[str, list[str]]:
 def nearest(word: str, names: Mapping[str, list[str]]) -> str | None:
     """The one name within the edits forgiven, or None (none, or two as near)."""
     limit = allowed(word)
-    if not limit or len(word) > MAX_LETTERS or not word.isalpha():
+    if not limit or len(word) > MAX_LETTERS or not word.isalpha() or word in REAL_WORDS:
         return None
     best: list[tuple[int, str]] = []
     for name in names.get(word[0], ()):
