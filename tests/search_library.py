@@ -4,7 +4,9 @@
 skiing in Hokkaido, a church in Tokyo, skiing in Zermatt; the winter before, one ski
 day in Sapporo. Winter in the south in July 2025 (Queenstown), summer there at
 Christmas (a dog on Sydney's beach) and in January 2025. A dog on the beach in Nice
-in July 2024, Istanbul in April 2024, Florence in October 2023, and a daisy without GPS.
+in July 2024, Istanbul in April 2024, Florence in October 2023, a daisy without GPS, and
+a June day in Beijing in 2022: a fountain at sunset, a restaurant at night, an umbrella in
+the morning.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ PIZZA, MOSQUE, ICE_CREAM, DAISY = (
     "n11939491_daisy",
 )
 
+FOUNTAIN, RESTAURANT, UMBRELLA = (
+    "n03388043_fountain",
+    "n04081281_restaurant",
+    "n04507155_umbrella",
+)
+
 SHOTS = [
     Shot("b-cat-1", TABBY, "", "2026-02-14 10:00", "+08:00", BEIJING),
     Shot("b-cat-2", EGYPTIAN, "", "2026-03-07 11:00", "+08:00", BEIJING),
@@ -62,6 +70,10 @@ SHOTS = [
     Shot("tr-mosque", MOSQUE, "", "2024-04-12 10:00", "+03:00", ISTANBUL),
     Shot("tr-ice-cream", ICE_CREAM, "", "2024-04-12 15:00", "+03:00", ISTANBUL),
     Shot("nogps-daisy", DAISY, "", "2025-05-01 10:00", "+08:00", None),
+    # A June day in Beijing, 2022: the sun sets at 19:46 there.
+    Shot("b-sunset", FOUNTAIN, "", "2022-06-15 19:40", "+08:00", BEIJING),
+    Shot("b-night", RESTAURANT, "", "2022-06-15 22:30", "+08:00", BEIJING),
+    Shot("b-morning", UMBRELLA, "", "2022-06-16 07:30", "+08:00", BEIJING),
 ]
 
 

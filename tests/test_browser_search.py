@@ -68,6 +68,12 @@ def test_chips_widen_the_search_and_results_come_as_moments(
     expect(chips.locator(".kind")).to_have_text(["内容", "地点"])
     expect(results).to_contain_text("2025–26年冬 · 日本北海道 · 滑雪")
 
+    page.locator(".query-chip.where .flip").click()  # Japan flipped: skiing anywhere else
+    expect(page).to_have_url(f"{search_url}/gallery#/search/{quote('skiing not japan')}")
+    expect(page.locator(".query-chip.where.negated .name")).to_have_text("不含日本")
+    expect(page.locator(".result-moment .grid a")).to_have_count(2)  # Zermatt, Queenstown
+    expect(results).not_to_contain_text("日本")
+
     page.fill("#q", "日本的狗")  # no dog was ever in Japan: say so, and what the rest finds
     page.locator("#search button[type=submit]").click()
     expect(page.locator(".instead")).to_contain_text("没有同时符合“日本 + 狗”的照片")

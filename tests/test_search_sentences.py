@@ -119,10 +119,138 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
      [("when", "2026-01-01", "2026-01-31"), ("where", "JP", "Hokkaido", "Sapporo")]),
     ("冰激凌", {"tr-ice-cream"}, [("what", "n07614500")]),
     ("去年国庆", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
-    ("情人节的猫", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14"), ("what", "cat")]),
+    ("情人节的猫", {"b-cat-1"},
+     [("when", "every", "2026-02-14", "2025-02-14", "2024-02-14", "2023-02-14",
+               "2022-02-14"), ("what", "cat")]),
     ("valentine's day 2026", {"b-cat-1"}, [("when", "2026-02-14", "2026-02-14")]),
     ("cathedrals", {"it-church", "jp-tokyo-church"}, [CHURCH]),
 ]  # fmt: skip
+
+DOGS = {"b-pug", "au-dog", "fr-dog"}
+EVERY = {
+    "b-cat-1", "b-cat-2", "b-cat-3", "b-pug", "jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled",
+    "jp-tokyo-church", "jp-old-ski", "ch-ski", "ch-alp", "nz-ski", "nz-lake", "au-beach-1",
+    "au-beach-2", "au-dog", "au-jan-beach", "fr-beach", "fr-dog", "it-pizza", "it-church",
+    "tr-mosque", "tr-ice-cream", "nogps-daisy", "b-sunset", "b-night", "b-morning",
+}  # fmt: skip
+JP_IT = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church", "jp-old-ski",
+         "it-pizza", "it-church"}  # fmt: skip
+ITALY, JAPAN = ("where", "IT", None, None), ("where", "JP", None, None)
+# The seaside group, and photos in a moment at the seaside (Queenstown's lake).
+SEASIDE = AU | {"fr-beach", "fr-dog", "nz-lake", "nz-ski"}
+# Logic (issue 28): ("any", alternatives...) is one part finding either; ("not", part) excludes.
+LOGIC: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
+    ("cats or dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫或狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("cats and dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫和狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("cats/dogs", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫或者狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("Japan and Italy", JP_IT, [("any", JAPAN, ITALY)]),
+    ("日本跟意大利", JP_IT, [("any", JAPAN, ITALY)]),
+    ("pizza or Japan", JP_IT - {"it-church"}, [("any", PIZZA, JAPAN)]),
+    ("披萨或日本", JP_IT - {"it-church"}, [("any", PIZZA, JAPAN)]),
+    ("cats and Beijing", CATS, [("what", "cat"), BEIJING]),  # different kinds: both hold
+    ("猫与北京", CATS, [("what", "cat"), BEIJING]),
+    ("dogs not on the beach", {"b-pug"}, [("what", "dog"), ("not", ("what", "seaside"))]),
+    ("不要海边的狗", {"b-pug"}, [("not", ("what", "seaside")), ("what", "dog")]),
+    ("not cats", EVERY - CATS, [("not", ("what", "cat"))]),
+    ("不要猫", EVERY - CATS, [("not", ("what", "cat"))]),
+    ("Japan without skiing", {"jp-alp", "jp-dogsled", "jp-tokyo-church"},
+     [JAPAN, ("not", SKIING)]),
+    ("日本没有滑雪板", {"jp-alp", "jp-dogsled", "jp-tokyo-church"}, [JAPAN, ("not", SKIING)]),
+    ("except Japan or Italy", EVERY - JP_IT, [("not", ("any", JAPAN, ITALY))]),
+    ("除了日本或意大利", EVERY - JP_IT, [("not", ("any", JAPAN, ITALY))]),
+    ("snowy mountains or beach", SNOWY_MOUNTAINS | SEASIDE,
+     [("any", ("all", ("what", "mountain"), ("what", "winter")), ("what", "seaside"))]),
+    ("雪山或海滩", SNOWY_MOUNTAINS | SEASIDE,
+     [("any", ("all", ("what", "mountain"), ("what", "winter")), ("what", "seaside"))]),
+    ("not snowy mountains", EVERY - SNOWY_MOUNTAINS,
+     [("not", ("all", ("what", "mountain"), ("what", "winter")))]),
+    ("不要雪山", EVERY - SNOWY_MOUNTAINS,
+     [("not", ("all", ("what", "mountain"), ("what", "winter")))]),
+    ("churches not in 2023", {"jp-tokyo-church"},
+     [CHURCH, ("not", ("when", "2023-01-01", "2023-12-31"))]),
+    ("除了2023年的教堂", {"jp-tokyo-church"},
+     [("not", ("when", "2023-01-01", "2023-12-31")), CHURCH]),
+]  # fmt: skip
+
+NATIONAL_DAYS = ("when", "every", "2025-10-01", "2024-10-01", "2023-09-30", "2022-10-01")
+# Time (issue 28): a holiday without a year is every year's the library has, "last" one year.
+TIMES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
+    ("national day", {"b-pug", "it-pizza", "it-church"}, [NATIONAL_DAYS]),
+    ("国庆节", {"b-pug", "it-pizza", "it-church"}, [NATIONAL_DAYS]),
+    ("last national day", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
+    ("去年国庆", {"b-pug"}, [("when", "2025-10-01", "2025-10-08")]),
+    ("national day 2023", {"it-pizza", "it-church"}, [("when", "2023-09-30", "2023-10-06")]),
+    ("2023年国庆节", {"it-pizza", "it-church"}, [("when", "2023-09-30", "2023-10-06")]),
+    ("labour day holiday", {"nogps-daisy"},
+     [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29", "2022-04-30")]),
+    ("五一假期", {"nogps-daisy"},
+     [("when", "every", "2025-05-01", "2024-05-01", "2023-04-29", "2022-04-30")]),
+    ("2 years ago", {"fr-beach", "fr-dog", "tr-mosque", "tr-ice-cream"},
+     [("when", "2024-01-01", "2024-12-31")]),
+    ("两年前", {"fr-beach", "fr-dog", "tr-mosque", "tr-ice-cream"},
+     [("when", "2024-01-01", "2024-12-31")]),
+    ("three years ago", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("三年前", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("3 years ago", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("大前年", {"it-pizza", "it-church"}, [("when", "2023-01-01", "2023-12-31")]),
+    ("8 months ago", {"nz-ski", "nz-lake"}, [("when", "2025-07-01", "2025-07-31")]),
+    ("八个月前", {"nz-ski", "nz-lake"}, [("when", "2025-07-01", "2025-07-31")]),
+    ("the month before last", {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church"},
+     [("when", "2026-01-01", "2026-01-31")]),
+    ("上上个月", {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "jp-tokyo-church"},
+     [("when", "2026-01-01", "2026-01-31")]),
+    ("1 week ago", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
+    ("一周前", {"b-cat-2"}, [("when", "2026-03-02", "2026-03-08")]),
+    ("8 days ago", {"b-cat-2"}, [("when", "2026-03-07", "2026-03-07")]),
+    ("8天前", {"b-cat-2"}, [("when", "2026-03-07", "2026-03-07")]),
+    ("the weekend before last", set(), [("when", "2026-02-28", "2026-03-01")]),
+    ("上上周末", set(), [("when", "2026-02-28", "2026-03-01")]),
+    ("a year ago today", set(), [("when", "2025-03-15", "2025-03-15")]),
+    ("去年今天", set(), [("when", "2025-03-15", "2025-03-15")]),
+    # Times of day: the clock (a photo without GPS too), the sun where the photo was.
+    ("Beijing at night", {"b-sunset", "b-night"}, [BEIJING, ("when", "day", "night")]),
+    ("北京的晚上", {"b-sunset", "b-night"}, [BEIJING, ("when", "day", "night")]),
+    ("sunset", {"b-sunset", "b-cat-3"}, [("when", "day", "sunset")]),  # 18:00 on 14 March
+    ("日落", {"b-sunset", "b-cat-3"}, [("when", "day", "sunset")]),
+    ("sunrise", set(), [("when", "day", "sunrise")]),  # not Sunrise, Florida
+    ("日出", set(), [("when", "day", "sunrise")]),
+    ("cats in the evening", {"b-cat-3"}, [("what", "cat"), ("when", "day", "evening")]),
+    ("傍晚的猫", {"b-cat-3"}, [("when", "day", "evening"), ("what", "cat")]),
+    ("flowers in the morning", {"nogps-daisy"}, [("what", "flower"), ("when", "day", "morning")]),
+    ("早上的花", {"nogps-daisy"}, [("when", "day", "morning"), ("what", "flower")]),
+    ("morning in Beijing 4 years ago", {"b-morning"},
+     [("when", "day", "morning"), BEIJING, ("when", "2022-01-01", "2022-12-31")]),
+    ("四年前北京的早上", {"b-morning"},
+     [("when", "2022-01-01", "2022-12-31"), BEIJING, ("when", "day", "morning")]),
+]  # fmt: skip
+
+MOUNTAINS = {"jp-ski-1", "jp-ski-2", "jp-alp", "jp-dogsled", "ch-ski", "ch-alp"}
+# Mistakes forgiven (issue 28): small typos in English names, full-width characters.
+MISTAKES: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
+    ("restaraunt", {"b-night"}, [("what", "n04081281")]),
+    ("餐厅", {"b-night"}, [("what", "n04081281")]),
+    ("moutains", MOUNTAINS, [("what", "mountain")]),
+    ("山", MOUNTAINS, [("what", "mountain")]),
+    ("chruch in Tokyo", {"jp-tokyo-church"}, [CHURCH, ("where", "JP", "Tokyo", None)]),
+    ("东京的教堂", {"jp-tokyo-church"}, [("where", "JP", "Tokyo", "Tokyo"), CHURCH]),
+    ("pizaa", {"it-pizza"}, [PIZZA]),
+    ("披萨", {"it-pizza"}, [PIZZA]),
+    ("ｃａｔｓ ｏｒ ｄｏｇｓ", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("猫／狗", CATS | DOGS, [("any", ("what", "cat"), ("what", "dog"))]),
+    ("ｓｕｍｍｅｒ ２０２４", {"fr-beach", "fr-dog", "au-jan-beach"},
+     [("when", "2024-06-01", "2024-08-31")]),
+    ("２０２４年夏天", {"fr-beach", "fr-dog", "au-jan-beach"},
+     [("when", "2024-06-01", "2024-08-31")]),
+]  # fmt: skip
+
+# Each English query of the tables above beside its Chinese translation: the same photos.
+PAIRS = [(LOGIC[i][0], LOGIC[i + 1][0]) for i in range(0, len(LOGIC), 2)] + [
+    (TIMES[i][0], TIMES[i + 1][0]) for i in range(0, len(TIMES), 2)
+]
+PAIRS += [(MISTAKES[i][0], MISTAKES[i + 1][0]) for i in range(0, len(MISTAKES), 2)]
 
 # Queries that find nothing: with an interpretation, and what the rest finds.
 NOTHING = [
@@ -132,7 +260,9 @@ NOTHING = [
     ("this summer", None, set()),
     ("Cape Town", None, set()),
 ]
-NONSENSE = [";;;", "a" * 500, "🐱🐶🎿", "'; DROP TABLE photos; --", "' OR 1=1 --", "%_\\", "\x00"]
+NONSENSE = [";;;", "a" * 500, "🐱🐶🎿", "'; DROP TABLE photos; --", "' OR 1=1 --", "%_\\", "\x00",
+            "or or or", "not", "不要", "/ / /", "和和和", "99999 years ago", "一千年前",
+            "zzzzzzz or qqqqqqq", "ｚ" * 500, "restaraunt" * 50, "2030年的晚上"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +284,27 @@ def found_names(answer: dict[str, Any], ids: dict[str, int]) -> set[str]:
     return {names[p["id"]] for p in answer["photos"]}
 
 
+def check_logic(part: dict[str, Any], kind: str, detail: list[Any]) -> bool:
+    """Check an excluded part, alternatives or an AND synonym kept whole; False: none."""
+    if kind == "not":
+        assert part["negated"], part
+        check_part({**part, "negated": False}, detail[0])
+        return True
+    assert not part.get("negated"), part
+    for wanted_kind, key in (("any", "alternatives"), ("all", "all_of")):
+        if kind == wanted_kind:
+            assert len(part[key]) == len(detail), part
+            for member, wanted in zip(part[key], detail, strict=True):
+                check_part(member, wanted)
+            return True
+        assert not part.get(key), part
+    return False
+
+
 def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
     kind, *detail = expected
+    if check_logic(part, kind, detail):
+        return
     assert part["kind"] == kind, part
     if kind == "what":
         assert detail[0] in {c["id"] for c in part["concepts"]}, part
@@ -163,6 +312,10 @@ def check_part(part: dict[str, Any], expected: tuple[Any, ...]) -> None:
         assert any(
             (p["country_code"], p["region"], p["city"]) == tuple(detail) for p in part["places"]
         ), part
+    elif detail[0] == "day":  # a time of day
+        assert part["day_part"] == detail[1], part
+    elif detail[0] == "every":  # every year's holiday: the first day of each, newest first
+        assert [r["from"] for r in part["ranges"]] == detail[1:], part
     elif detail[0] == "months":
         assert part["months"] == detail[1:], part
     else:
@@ -186,6 +339,51 @@ def test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(
     for part, expected in zip(read, parts, strict=True):
         check_part(part, expected)
     assert all(p["kind"] != "unknown" for p in answer["interpretation"]), answer["interpretation"]
+
+
+@pytest.mark.parametrize(("query", "photos", "parts"), LOGIC, ids=[q for q, _, _ in LOGIC])
+def test_or_and_not_find_either_or_exclude(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+    query: str,
+    photos: set[str],
+    parts: list[tuple[Any, ...]],
+) -> None:
+    test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
+
+
+@pytest.mark.parametrize(("query", "photos", "parts"), TIMES, ids=[q for q, _, _ in TIMES])
+def test_times_people_say(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+    query: str,
+    photos: set[str],
+    parts: list[tuple[Any, ...]],
+) -> None:
+    test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
+
+
+@pytest.mark.parametrize(("query", "photos", "parts"), MISTAKES, ids=[q for q, _, _ in MISTAKES])
+def test_small_mistakes_are_forgiven(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path],
+    query: str,
+    photos: set[str],
+    parts: list[tuple[Any, ...]],
+) -> None:
+    test_a_sentence_finds_exactly_its_photos_for_the_right_reasons(sentences, query, photos, parts)
+
+
+@pytest.mark.parametrize(("english", "chinese"), PAIRS, ids=[e for e, _ in PAIRS])
+def test_a_query_and_its_translation_find_the_same_photos(
+    sentences: tuple[PhotoLibrary, Timeline, dict[str, int], Path], english: str, chinese: str
+) -> None:
+    lib, timeline, ids, _ = sentences
+    assert (
+        any("\u4e00" <= ch <= "\u9fff" for ch in chinese) or english.isascii() != chinese.isascii()
+    )
+
+    def found(query: str) -> set[str]:
+        return found_names(search(lib, query, limit=500, today=TODAY, moments=timeline), ids)
+
+    assert found(english) == found(chinese)
 
 
 def test_the_queries_cover_both_languages() -> None:
@@ -319,4 +517,4 @@ def test_days_at_the_ends_of_the_calendar_answer_without_an_error(
     for query, today in (("yesterday", date.min), ("this winter", date.max), ("上个月", date.min)):
         assert search(lib, query, today=today, moments=timeline)["total"] == 0
     every = search(lib, "", filters=Filters(date_from=date.min, date_to=date.max), limit=500)
-    assert every["total"] == 25  # every photo has a time
+    assert every["total"] == 28  # every photo has a time

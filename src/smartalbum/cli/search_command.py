@@ -18,6 +18,7 @@ KINDS = {
     "what": ("what", "内容"),
     "text": ("text", "文字"),
     "keyword": ("keyword", "关键词"),  # another tool's XMP keyword
+    "any": ("any of", "任一"),
     "unknown": ("not understood", "未识别"),
 }
 

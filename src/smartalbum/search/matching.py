@@ -101,6 +101,8 @@ def _span_clause(span: TimeSpan) -> ColumnElement[bool]:
             and_(or_(Photo.gps_lat.is_(None), ~south), month.in_(north_months)),
             and_(south, month.in_(south_months)),
         )
+    if span.ranges:  # every year's holiday: any of its days
+        return or_(*(and_(taken >= a.isoformat(), taken < b.isoformat()) for a, b in span.ranges))
     assert span.start is not None and span.end is not None
     north = and_(taken >= span.start.isoformat(), taken < span.end.isoformat())
     if span.south is None:

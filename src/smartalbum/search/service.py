@@ -13,7 +13,7 @@ import functools
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import labels_of
@@ -25,7 +25,8 @@ from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.people.directory import PERSON_PREFIX, person_concepts
 from smartalbum.places import stored as stored_place
-from smartalbum.search import in_text, keywords, marks, matching, ratings
+from smartalbum.search import found_logic, in_text, keywords, marks, matching, ratings
+from smartalbum.search.daytime import daytime_found
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
@@ -98,10 +99,20 @@ def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Voca
     with library.sessions() as session:
         taught = tuple(category_names(session))
         people = tuple(person_concepts(session))
+        taken = select(func.min(Photo.taken_at), func.max(Photo.taken_at))
+        first, last = session.execute(taken).one()
     key = _Rules(
         library, id(library.labels), id(library.groups), library.rules.digest, taught, people
     )
-    return Vocabulary(_what(key), library_places(places.values()), known_places())
+    years = _years(first, last)
+    return Vocabulary(_what(key), library_places(places.values()), known_places(), years=years)
+
+
+def _years(first: str | None, last: str | None) -> tuple[int, ...]:
+    """The years from the first photo's to the last's (at most a lifetime: a stray 1800)."""
+    if not (first and last and first[:4].isdigit() and last[:4].isdigit()):
+        return ()
+    return tuple(range(max(int(first[:4]), int(last[:4]) - 100), int(last[:4]) + 1))
 
 
 def search(
@@ -146,12 +157,18 @@ def search(
         times: dict[int, str] = {}
         found = [_tagged(p, _found(session, p, index, groups, times), tags, times) for p in parts]
         marks_only = not text.strip() and filters.empty  # "is:favourite" alone lists them all
-        hits = _combined(parts, found, times) if not marks_only else None
+        wanted_parts = [(p, f) for p, f in zip(parts, found, strict=True) if not p.negated]
+        # Only exclusions ("不要猫"): every photo, less theirs (found_logic.without).
+        listed = marks_only or (not wanted_parts and len(parts) > 0)
+        hits = _combined(*_unzip(wanted_parts), times) if not listed else None
         hits = marks.kept(session, hits, wanted, user)
         hits = ratings.kept(session, hits, stars, user)
+        hits = found_logic.without(
+            hits, [f for p, f in zip(parts, found, strict=True) if p.negated]
+        )
         page = list(page_of(hits, offset, limit))
-        answer = _answer(session, library, page, parts, places)
-        extra = relaxed(parts, found, times) if not hits else None
+        answer = _answer(session, library, page, [p for p, _ in wanted_parts], places)
+        extra = relaxed(*_unzip(wanted_parts), times) if not hits else None
     answer.update(
         query=text,
         interpretation=[
@@ -192,10 +209,18 @@ def _found(
     moments: list[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
 ) -> matching.Found:
+    if part.all_of:  # "snowy mountains or beach": the synonym's parts together
+        return found_logic.every([_found(session, a, index, moments, times) for a in part.all_of])
+    if part.alternatives:  # "cats or dogs": either (understand/logic.py)
+        return found_logic.union(
+            _found(session, a, index, moments, times) for a in part.alternatives
+        )
     if part.kind == "what":
         return matching.what_found(session, part, index, moments, times)
     if part.kind == "where":
         return matching.where_found(index, matching.place_texts(part, index.parsed), times)
+    if part.kind == "when" and part.span is not None and part.span.day_part:
+        return daytime_found(session, part.span.day_part, times)
     if part.kind == "when" and part.span is not None:
         return matching.when_found(session, part.span, times)
     if part.kind == "text":
@@ -213,13 +238,18 @@ def _tagged(
     return {**found, **keywords.tagged(tags, keywords.names(part), times)}
 
 
+def _unzip(pairs: list[tuple[Part, matching.Found]]) -> tuple[list[Part], list[matching.Found]]:
+    return [p for p, _ in pairs], [f for _, f in pairs]
+
+
 def _combined(
     parts: list[Part], found: list[matching.Found], times: dict[int, str]
 ) -> list[tuple[int, float]]:
     """Photos every known part finds, scored by the mean of the "what" scores, best first."""
     return matching.combine(
         [f for p, f in zip(parts, found, strict=True) if p.kind != "unknown"],
-        [p.kind in ("what", "text", keywords.KIND) for p in parts if p.kind != "unknown"],
+        # text and keywords score too, and alternatives of mixed kinds ("any")
+        [p.kind in ("what", "text", "any", keywords.KIND) for p in parts if p.kind != "unknown"],
         times,
     )
 

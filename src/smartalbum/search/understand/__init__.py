@@ -2,7 +2,8 @@
 
 ``understand(text, vocabulary, today)`` gives the parts; ``what.py`` is the one place
 "what" concepts are resolved (custom categories join there), ``where.py`` names places,
-``when.py`` times, ``parse.py`` reads the words.
+``when.py`` times (``ago.py`` counts back, ``daytime.py`` times of day), ``parse.py``
+reads the words, ``logic.py`` applies "or", "and" and "not", ``typos.py`` forgives typos.
 
 Libraries measured on the test queries (tests/test_search_sentences.py):
 

@@ -3,12 +3,14 @@
 China's holidays move with the lunar calendar and the State Council's yearly notice;
 ``chinese-calendar`` knows each year's days off (2004 to its last update). A holiday
 of a year it does not know is not read as a time. Christmas, Valentine's Day and
-Halloween fall on the same days every year.
+Halloween fall on the same days every year. A holiday named without a year ("国庆节",
+"christmas") is every year's, over the years the library has photos from.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 import chinese_calendar  # type: ignore[import-untyped]
@@ -81,3 +83,18 @@ def holiday_span(name: str, year: int) -> TimeSpan:
         )
     span = days_span(*days) if days[0] != days[1] else day_span(days[0])
     return TimeSpan(f"{en} {year} ({span.en})", f"{year}年{zh}（{span.zh}）", span.start, span.end)
+
+
+def every_year(name: str, years: Iterable[int], today: date) -> TimeSpan | None:
+    """The holiday in each of these years whose days are known and had begun by ``today``,
+    newest first (None: not one)."""
+    key = NAMES[name]
+    en, zh = OFFICIAL[key][:2] if key in OFFICIAL else FIXED[key][:2]
+    found = [days for year in sorted(set(years), reverse=True)
+             if (days := holiday_days(key, year)) is not None and days[0] <= today]  # fmt: skip
+    if not found:
+        return None
+    ranges = tuple((first, last + timedelta(1)) for first, last in found)
+    shown = ", ".join(str(first.year) for first, _ in found)
+    return TimeSpan(f"every {en} ({shown})", f"每年{zh}（{shown}）", ranges[-1][0], ranges[0][1],
+                    ranges=ranges)  # fmt: skip

@@ -13,58 +13,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
+from smartalbum.search.understand.logic import OPERATORS, operator, structure
 from smartalbum.search.understand.normalize import key, normalize
-from smartalbum.search.understand.spans import TimeSpan
+from smartalbum.search.understand.part import Part
 from smartalbum.search.understand.what import Concept, WhatVocabulary, noise_words
 from smartalbum.search.understand.when import find_times
 from smartalbum.search.understand.where import PlaceRef, Places, country_refs
+
+__all__ = ["Part", "Understanding", "Vocabulary", "understand"]
 from smartalbum.text import has_chinese
 
-_TOKEN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9\u00c0-\u024f][a-z0-9\u00c0-\u024f'’.\-]*")
+_TOKEN = re.compile(r"[\u3400-\u9fff]+|/|[a-z0-9\u00c0-\u024f][a-z0-9\u00c0-\u024f'’.\-]*")
 MAX_WORDS = 5  # the longest English name read as one: "united states of america"
 MAX_CHARS = 12  # the longest Chinese one
-
-
-@dataclass(frozen=True)
-class Part:
-    """One understood part of a query: a "what", "where" or "when", or a word we do not know."""
-
-    kind: str  # "what", "where", "when" or "unknown"
-    text: str  # the words of the query it was read from (normalized)
-    en: str
-    zh: str
-    concepts: tuple[Concept, ...] = ()  # what: any of these
-    places: tuple[PlaceRef, ...] = ()  # where (or, for a what that is also a place, either)
-    span: TimeSpan | None = None  # when
-
-    @property
-    def classes(self) -> frozenset[int]:
-        """Every class the part's concepts name."""
-        return frozenset().union(*(c.classes for c in self.concepts))
-
-    @property
-    def albums(self) -> tuple[str, ...]:
-        """Every album the part's concepts name."""
-        return tuple(dict.fromkeys(a for c in self.concepts for a in c.albums))
-
-    @property
-    def scene(self) -> bool:
-        """Whether the part also matches the photos of a moment with its scene."""
-        return any(c.scene for c in self.concepts)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON: kind, text, names and what the part stands for."""
-        found: dict[str, Any] = {"kind": self.kind, "text": self.text, "en": self.en, "zh": self.zh}
-        if self.concepts:
-            found["concepts"] = [c.to_dict() for c in self.concepts]
-            found["scene"] = self.scene
-        if self.places:
-            found["places"] = [p.to_dict() for p in self.places]
-        if self.span is not None:
-            found |= self.span.to_dict()
-        return found
 
 
 @dataclass(frozen=True)
@@ -93,10 +55,13 @@ class Vocabulary:
     library: Places
     known: Places
     noise: frozenset[str] = field(default_factory=noise_words)
+    years: tuple[int, ...] = ()  # the years the library has photos from (every year's holiday)
 
     def meaning(self, term: str) -> list[Part] | None:
         """The parts a term names, or None; the library's places before the world's."""
         name = key(term)
+        if name in OPERATORS:  # "or", "不要": applied by logic.structure
+            return [operator(name)]
         if name in self.noise:
             return []
         if name in self.what.terms:
@@ -122,21 +87,34 @@ def understand(text: str, vocabulary: Vocabulary, today: date) -> Understanding:
     """The parts of a query, read against the vocabulary, times against ``today``."""
     query = normalize(text)
     whole = vocabulary.meaning(query)
-    if whole:  # the whole query names something: "Winter travel" is an album, not a season
+    # The whole query names something: "Winter travel" is an album, not a season.
+    if whole and _whole_wins(query, whole, vocabulary, today):
         return Understanding(text, tuple(whole))
     found: list[tuple[int, Part]] = []
-    times, rest = find_times(query, today)
+    times, rest = find_times(query, today, vocabulary.years)
     position = 0
     for words, span in times:
         position = query.find(words, position)
         found.append((position, Part("when", words, span.en, span.zh, span=span)))
     skipped: list[str] = []
     for start, token in _runs(rest):
-        reader = _chinese if has_chinese(token) else _english
+        reader = _chinese if has_chinese(token) or token == "/" else _english
         for offset, part in reader(token, vocabulary, skipped):
             found.append((start + offset, part))
     found.sort(key=lambda item: item[0])
-    return Understanding(text, tuple(part for _, part in found), tuple(skipped))
+    parts, dropped = structure([part for _, part in found])
+    return Understanding(text, tuple(parts), tuple(skipped + dropped))
+
+
+def _whole_wins(query: str, whole: list[Part], vocabulary: Vocabulary, today: date) -> bool:
+    """Whether a query read as one name is that name: not a connector, and not a town far
+    away whose name is a time ("sunrise" is Sunrise, Florida only among the library's)."""
+    if whole[0].kind == "op":
+        return False
+    if all(p.kind == "where" for p in whole) and key(query) not in vocabulary.library:
+        times, rest = find_times(query, today, vocabulary.years)
+        return not times or bool(rest.strip())
+    return True
 
 
 def _runs(text: str) -> Iterator[tuple[int, str]]:
@@ -144,10 +122,11 @@ def _runs(text: str) -> Iterator[tuple[int, str]]:
     english: list[re.Match[str]] = []
     for m in _TOKEN.finditer(text):
         gap = text[english[-1].end() : m.start()] if english else ""
-        if english and (has_chinese(m.group()) or gap.strip()):  # punctuation ends a run
+        # punctuation ends a run
+        if english and (has_chinese(m.group()) or m.group() == "/" or gap.strip()):
             yield english[0].start(), text[english[0].start() : english[-1].end()]
             english = []
-        if has_chinese(m.group()):
+        if has_chinese(m.group()) or m.group() == "/":  # "/" is "or": a run of its own
             yield m.start(), m.group()
         else:
             english.append(m)
@@ -187,7 +166,14 @@ def _with_singular(term: str, vocabulary: Vocabulary) -> list[Part] | None:
             found = vocabulary.meaning(term[: -len(plural)] + singular)
             if found is not None:
                 return found
+    if " " not in term and (meant := vocabulary.what.typo(term)) is not None:
+        return [_as_typed(p, term) for p in vocabulary.meaning(meant) or []]  # "moutains"
     return None
+
+
+def _as_typed(part: Part, typed: str) -> Part:
+    """A part read from a misspelt word: the words are the query's, the names the right ones."""
+    return Part(part.kind, typed, part.en, part.zh, concepts=part.concepts, places=part.places)
 
 
 def _chinese(run: str, vocabulary: Vocabulary, skipped: list[str]) -> Iterator[tuple[int, Part]]:

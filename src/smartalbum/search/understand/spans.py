@@ -28,6 +28,8 @@ class TimeSpan:
     south: tuple[date, date] | None = None  # the same season in the south
     months: tuple[int, ...] = ()  # any year: these months (north) ...
     south_months: tuple[int, ...] = ()  # ... and these in the south
+    ranges: tuple[tuple[date, date], ...] = ()  # any of these [start, end), newest first
+    day_part: str = ""  # a time of day (daytime.py): "morning", "sunset"...; no dates then
 
     def to_dict(self) -> dict[str, Any]:
         """JSON: from and to (inclusive days), the south's when it differs, or the months."""
@@ -38,6 +40,10 @@ class TimeSpan:
             found["south"] = {"from": self.south[0].isoformat(), "to": _last(self.south[1])}
         if self.months:
             found |= {"months": list(self.months), "south_months": list(self.south_months)}
+        if self.ranges:
+            found["ranges"] = [{"from": a.isoformat(), "to": _last(b)} for a, b in self.ranges]
+        if self.day_part:
+            found["day_part"] = self.day_part
         return found
 
 

@@ -16,6 +16,7 @@ from smartalbum.albums.groups import Groups
 from smartalbum.albums.rules import RuleSet
 from smartalbum.models.labels import LabelSet
 from smartalbum.search.understand.normalize import key
+from smartalbum.search.understand.typos import by_initial, nearest
 
 # Groups that are a setting more than a thing: they also match a photo through its moment
 # (the dog in a moment at the seaside is on the beach although its labels say only dog).
@@ -49,6 +50,13 @@ class WhatVocabulary:
 
     terms: dict[str, Meaning] = field(default_factory=dict)
     place_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> countries
+    _spellings: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
+    def typo(self, word: str) -> str | None:
+        """The one name a misspelt English word means ("moutain": mountain), or None."""
+        if self._spellings is None:  # built at the first typo, kept with the vocabulary
+            self._spellings = by_initial(self.terms)
+        return nearest(word, self._spellings)
 
     def add(self, term: str, concepts: Iterable[Concept]) -> None:
         """One more name for concepts: a name already known means all of them (OR)."""

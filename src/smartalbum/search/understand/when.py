@@ -15,8 +15,10 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from smartalbum.search.understand import ago
+from smartalbum.search.understand.daytime import daytime_readers
 from smartalbum.search.understand.holidays import NAMES as HOLIDAYS
-from smartalbum.search.understand.holidays import holiday_span, latest_year
+from smartalbum.search.understand.holidays import every_year, holiday_span, latest_year
 from smartalbum.search.understand.spans import (
     MONTHS_EN,
     TimeSpan,
@@ -122,8 +124,9 @@ _ZH_RELATIVE = {
 _HOLIDAY = "(" + "|".join(re.escape(n) for n in sorted(HOLIDAYS, key=len, reverse=True)) + ")"
 
 
-def _holiday(m: re.Match[str], today: date) -> TimeSpan | None:
-    """ "2025年春节", "christmas 2024", "去年国庆", "last christmas", or the latest one: "春节"."""
+def _holiday(m: re.Match[str], today: date, years: tuple[int, ...] = ()) -> TimeSpan | None:
+    """ "2025年春节", "christmas 2024", "去年国庆", "last christmas" (the latest to have begun);
+    "春节" alone: every year's in ``years`` up to today's (the latest without years)."""
     year_before, relative, name, year_after = m.group(1, 2, 3, 4)
     latest = latest_year(name, today)
     if year_before or year_after:
@@ -132,12 +135,23 @@ def _holiday(m: re.Match[str], today: date) -> TimeSpan | None:
         year = today.year - RELATIVE_ZH[relative]
     elif relative == "this":
         year = today.year
-    else:  # "last christmas", or "春节" alone: the latest to have begun
+    elif relative is None and years:
+        return every_year(name, years, today)
+    else:
         year = latest
     return holiday_span(name, year) if year is not None else None
 
 
 _READERS: list[tuple[str, Reader]] = [
+    (ago.YEAR_AGO_TODAY, lambda m, today: ago.year_ago_today(today)),
+    (ago.EN_AGO, lambda m, today: ago.ago(ago.number(m[1]), m[2], today)),
+    (ago.ZH_AGO, lambda m, today: ago.ago(ago.number(m[1]), ago.ZH_UNITS[m[2]], today)),
+    (ago.WEEKEND_BEFORE_LAST, lambda m, today: ago.weekend_before_last(today)),
+    (ago.BEFORE_LAST, lambda m, today: ago.ago(2, m[1], today)),
+    (r"大前年", lambda m, today: ago.ago(3, "year", today)),
+    (r"大前天", lambda m, today: ago.ago(3, "day", today)),
+    (r"上上个?(?:周|星期|礼拜)", lambda m, today: ago.ago(2, "week", today)),
+    *daytime_readers(),
     (r"(?:" + YEAR + r"\s*年?\s*的?\s*)?(?:(今年|去年|前年|this|last)\s*的?\s*)?" + _HOLIDAY
      + r"(?:\s*" + YEAR + r"(?![0-9]))?", _holiday),
     (_DATE + _TO + _DATE, _range),
@@ -186,12 +200,15 @@ _READERS: list[tuple[str, Reader]] = [
 READERS = [(re.compile(pattern), reader) for pattern, reader in _READERS]
 
 
-def find_times(text: str, today: date) -> tuple[list[tuple[str, TimeSpan]], str]:
-    """The time expressions in a normalized query, in order, and the text left without them."""
+def find_times(
+    text: str, today: date, years: tuple[int, ...] = ()
+) -> tuple[list[tuple[str, TimeSpan]], str]:
+    """The time expressions in a normalized query, in order, and the text left without them
+    (``years``: the library's, which a holiday named without a year means)."""
     found: list[tuple[int, str, TimeSpan]] = []
     for pattern, reader in READERS:
         for m in pattern.finditer(text):
-            span = reader(m, today)
+            span = _holiday(m, today, years) if reader is _holiday else reader(m, today)
             if span is None:
                 continue
             found.append((m.start(), m.group(0).strip(), span))

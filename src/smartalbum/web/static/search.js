@@ -4,10 +4,12 @@
 "use strict";
 
 const SEARCH_TEXT = {
-  en: { when: "when", where: "where", what: "what", text: "text", keyword: "keyword", unknown: "not understood", remove: "Remove {x}",
+  en: { when: "when", where: "where", what: "what", text: "text", keyword: "keyword", any: "any of", unknown: "not understood", remove: "Remove {x}",
+        flip: "Exclude or include {x}",
         understood: "Understood as", noMoment: "Without a moment", results: "{n} photos", results1: "1 photo",
         loadMore: "More", none: "No photos match." },
-  zh: { when: "时间", where: "地点", what: "内容", text: "文字", keyword: "关键词", unknown: "未识别", remove: "去掉“{x}”",
+  zh: { when: "时间", where: "地点", what: "内容", text: "文字", keyword: "关键词", any: "任一", unknown: "未识别", remove: "去掉“{x}”",
+        flip: "排除或包含“{x}”",
         understood: "理解为", noMoment: "不属于任何时刻", results: "{n} 张照片", results1: "{n} 张照片",
         loadMore: "更多", none: "没有符合的照片。" },
 };
@@ -21,7 +23,16 @@ function searchText(key, value) {
 
 // The query without one part: the other parts' own words, which read back the same way.
 function withoutPart(parts, index) {
-  return parts.filter((_, i) => i !== index).map((p) => p.kind === "text" || (p.kind === "keyword" && p.text.includes(" ")) ? `"${p.text}"` : p.text).join(" ").trim();
+  return parts.filter((_, i) => i !== index).map(partWords).join(" ").trim();
+}
+
+function partWords(p) {
+  return p.kind === "text" || (p.kind === "keyword" && p.text.includes(" ")) ? `"${p.text}"` : p.text;
+}
+
+// The query with one part's exclusion flipped ("cats" <-> "not cats"): the server says how.
+function flippedPart(parts, index) {
+  return parts.map((p, i) => i === index ? p.flip : partWords(p)).join(" ").trim();
 }
 
 function searchChips(parts) {
@@ -29,10 +40,13 @@ function searchChips(parts) {
     ...parts.map((part, i) => {
       const name = lang === "zh" ? part.zh : part.en;
       const rest = withoutPart(parts, i);
-      return el("li", { class: `query-chip ${part.kind}`, "data-kind": part.kind },
+      const flips = part.flip && ["what", "where", "when", "any"].includes(part.kind);
+      return el("li", { class: `query-chip ${part.kind}${part.negated ? " negated" : ""}`, "data-kind": part.kind },
         el("span", { class: "kind", text: searchText(part.kind) }),
         el("span", { class: "name", text: name }),
         el("span", { class: "matched", text: `· ${part.matched}` }),
+        flips ? el("button", { type: "button", class: "flip", "aria-label": searchText("flip", name), text: "¬",
+                               onclick: () => { location.hash = `#/search/${encodeURIComponent(flippedPart(parts, i))}`; } }) : null,
         el("button", { type: "button", class: "remove", "aria-label": searchText("remove", name), text: "×",
                        onclick: () => { location.hash = rest ? `#/search/${encodeURIComponent(rest)}` : "#/"; } }));
     }));
