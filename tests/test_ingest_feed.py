@@ -15,8 +15,10 @@ from sqlalchemy import select, update
 from smartalbum.albums import class_groups, load_rules
 from smartalbum.catalog import MISSING, Photo, PhotoLabel, open_engine, session_factory
 from smartalbum.engines.classifier import Classifier
-from smartalbum.ingest.feed import UploadFeed, index_feed
-from smartalbum.library.indexer import Indexer
+from smartalbum.ingest.feed import UploadFeed, _Writes, index_feed
+from smartalbum.library.analysis import Analysis
+from smartalbum.library.indexer import Indexer, IndexReport
+from smartalbum.library.writer import Written
 from smartalbum.settings import Settings
 from tests.helpers import SAMPLES
 
@@ -88,8 +90,10 @@ def test_files_that_arrive_one_by_one_are_indexed_by_one_run_with_its_workers(
             feed.submit([folder / name])
             if i == 5:
                 feed.submit([folder / "broken.jpg"])
-            while i >= 10 and not workers and time.monotonic() < deadline:
-                workers.extend(grandchildren())  # up while the files keep coming
+            # Up while the files keep coming (the fork server forks them one after the
+            # other: on a busy machine the second can come a moment after the first).
+            while i >= 10 and len(workers) < 2 and time.monotonic() < deadline:
+                workers[:] = grandchildren()
                 time.sleep(0.05)
             time.sleep(0.05)
 
@@ -133,3 +137,35 @@ def test_a_moved_file_keeps_its_photo_and_a_recorded_one_is_left_alone(
         assert session.scalar(select(Photo.path).where(Photo.id == tench)) == str(new / "tench.jpg")
         assert session.scalar(select(Photo.status).where(Photo.id == tench)) != MISSING
     engine.dispose()
+
+
+def test_batches_that_come_while_one_is_written_are_written_together() -> None:
+    written: list[list[str]] = []
+    writing, go_on = threading.Event(), threading.Event()
+
+    def write(group: list[Analysis]) -> Written:
+        written.append([a.path for a in group])
+        writing.set()
+        go_on.wait(10)  # the first write is slow: the next batches queue meanwhile
+        return Written(added=len(group))
+
+    report = IndexReport()
+    writes = _Writes(write, report)
+    writes.put([Analysis("a", 1, 0.0)])
+    assert writing.wait(10)
+    for name in ("b", "c", "d"):
+        writes.put([Analysis(name, 1, 0.0)])
+    go_on.set()
+    writes.close()
+    assert written == [["a"], ["b", "c", "d"]], "one transaction for what waited"
+    assert report.added == 4
+
+
+def test_a_failed_write_is_raised_in_the_run() -> None:
+    def write(group: list[Analysis]) -> Written:
+        raise OSError("disk full")
+
+    writes = _Writes(write, IndexReport())
+    writes.put([Analysis("a", 1, 0.0)])
+    with pytest.raises(OSError, match="disk full"):
+        writes.close()

@@ -16,6 +16,7 @@ photo, as a folder's re-scan would have it.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 IDLE = 3.0  # seconds without a new file before the run (and its workers) ends
 GATHER = 0.1  # seconds a run waits for a whole batch when it has nothing else to do
+WRITE_AT_MOST = 64  # files one transaction of the run writes
+WRITES_WAITING = 8  # analysed batches waiting for the writer before the analysis waits
 
 Take = Callable[[int, bool], list[Path]]
 Start = Callable[[], None]
@@ -119,22 +122,67 @@ def index_feed(
     report = IndexReport()
     writer = CatalogWriter(sessions, classifier, rules)
     classified = 0
-    with LibraryLock(library), ThreadPoolExecutor(1, "smartalbum-feed-writer") as thread:
-        pending = None
-        for batch in _analysed(classifier, sessions, take):
-            report.scanned += len(batch)
-            classified += sum(a.probabilities is not None for a in batch)
-            if pending is not None:  # one write at a time, the next batch analysed meanwhile
-                report.add(pending.result())
-            pending = thread.submit(_write, writer, sessions, batch)
-            done(len(batch))
-        if pending is not None:
-            report.add(pending.result())
+    with LibraryLock(library):
+        writes = _Writes(lambda group: _write(writer, sessions, group), report)
+        try:
+            for batch in _analysed(classifier, sessions, take):
+                report.scanned += len(batch)
+                classified += sum(a.probabilities is not None for a in batch)
+                writes.put(batch)
+                done(len(batch))
+        finally:
+            writes.close()  # what is in hand is written, and a failed write raised, here
         writer.finish()
     report.seconds = round(time.perf_counter() - started, 2)
     report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
     log.info("indexed %d uploaded file(s) in %.1f s", report.scanned, report.seconds)
     return report
+
+
+class _Writes:
+    """The run's writer thread: each batch written as it comes, and the batches that came
+    while it wrote joined into one transaction. A burst of uploads comes in batches of a
+    few files, and a transaction's ~10 statements cost as much for 8 photos as for 64."""
+
+    def __init__(self, write: Callable[[list[Analysis]], Written], report: IndexReport) -> None:
+        self._write = write
+        self._report = report
+        self._queue: queue.Queue[list[Analysis] | None] = queue.Queue(WRITES_WAITING)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="smartalbum-feed-writer")
+        self._thread.start()
+
+    def put(self, batch: list[Analysis]) -> None:
+        """Write this batch soon; raises the error of a write that failed meanwhile."""
+        self._raise()
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        """Write what waits, end the thread; raises the error of a write that failed."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (group := self._queue.get()) is not None:
+            last = False
+            while len(group) < WRITE_AT_MOST and not self._queue.empty():
+                more = self._queue.get()
+                if more is None:
+                    last = True
+                    break
+                group += more
+            if self._error is None:  # after a failure, the rest is drained unwritten
+                try:
+                    self._report.add(self._write(group))
+                except BaseException as exc:  # raised in the run's thread by put or close
+                    self._error = exc
+            if last:
+                return
 
 
 def _write(
@@ -162,6 +210,7 @@ def _fresh(sessions: sessionmaker[Session], paths: list[Path]) -> tuple[list[Ana
         )
         recorded = {path: (size, mtime) for path, size, mtime in rows}
     new: list[Path] = []
+    sizes_of: dict[Path, int] = {}
     for path in paths:
         try:
             stat = path.stat()
@@ -170,10 +219,16 @@ def _fresh(sessions: sessionmaker[Session], paths: list[Path]) -> tuple[list[Ana
             continue
         if recorded.get(str(path)) != (stat.st_size, stat.st_mtime):
             new.append(path)
-    gone = {k.sha256: k.id for k in scan.missing_elsewhere(sessions, []) if k.sha256}
-    if not gone:
+            sizes_of[path] = stat.st_size
+    elsewhere = [k for k in scan.missing_elsewhere(sessions, []) if k.sha256]
+    if not elsewhere:
         return [], new
-    return scan.find_moves(new, gone)
+    # Only a file as large as a missing record can be its copy: few get hashed (here, in
+    # the run's thread).
+    sizes = {k.size for k in elsewhere}
+    candidates = [p for p in new if sizes_of.get(p) in sizes]
+    moves, rest = scan.find_moves(candidates, {k.sha256: k.id for k in elsewhere if k.sha256})
+    return moves, rest + [p for p in new if sizes_of.get(p) not in sizes]
 
 
 def _analysed(
@@ -182,8 +237,9 @@ def _analysed(
     """Batches of analysed files (and moves found) as ``take`` hands the files out."""
     settings, engine = classifier.settings, classifier.engine
     decoding = Decoding(
-        classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance
-    )
+        classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance,
+        settings.text, settings.faces,
+    )  # fmt: skip
     moves: list[Analysis] = []
 
     def fresh(size: int, wait: bool) -> list[Path]:
@@ -204,7 +260,7 @@ def _analysed(
     if processes > 1 and engine.shared is not None:
         source = ModelSource(
             engine.shared, settings.max_pixels, settings.fast_decode, settings.batch_size,
-            settings.enhance,
+            settings.enhance, settings.text, settings.faces,
         )  # fmt: skip
         with WorkerPool(source, processes) as workers:
             for batch in workers.batches(iter(()), settings.batch_size, local, fresh):

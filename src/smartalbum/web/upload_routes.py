@@ -270,7 +270,20 @@ class UploadHandlers:
         """
         _tus(version)
         store = self.store()
-        created = await run_in_threadpool(self._create, request, length, metadata)
+        first: bytes | None = None  # a small photo's whole body, received before the thread trip
+        more = False
+        if _chunk_type(kind) and length > 0:
+            stream = request.stream()
+            first, more = await _block(stream)
+        if first is not None and not more:
+            # One trip to a thread for the creation, the bytes and the store: each trip
+            # costs the event loop a wake-up, and this is most photos' only request.
+            created, headers = await run_in_threadpool(
+                self._create_whole, request, length, metadata, first
+            )
+        else:
+            created = await run_in_threadpool(self._create, request, length, metadata)
+            headers = {}
         if created.upload is None:
             photo = "" if created.photo_id is None else str(created.photo_id)
             return _json(
@@ -278,14 +291,30 @@ class UploadHandlers:
                 {"Smartalbum-Photo": photo, "Tus-Resumable": TUS_VERSION},
             )  # fmt: skip
         upload = created.upload
-        headers = {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION}
+        headers.update(
+            {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION}
+        )
         offset = store.offset(upload)
-        if _chunk_type(kind) and offset == 0 and length > 0:
-            headers.update(await self._receive(request, upload, 0))
-        else:
+        if first is not None and more and offset == 0:
+            headers.update(await self._receive(request, upload, 0, (first, stream)))
+        elif "Upload-Offset" not in headers:
             headers["Upload-Offset"] = str(offset)
         # Just created or stored: not indexed yet, nothing to look up.
         return _json(self._shown(store.describe(upload, look=False)), 201, headers)
+
+    def _create_whole(
+        self, request: Request, length: int, metadata: str | None, body: bytes
+    ) -> tuple[Created, dict[str, str]]:
+        """A creation whose body came whole: the upload, then its bytes written and stored
+        (or, when an upload of it is under way already, its offset: it resumes by PATCH)."""
+        created = self._create(request, length, metadata)
+        upload = created.upload
+        if upload is None:
+            return created, {}
+        offset = self.store().offset(upload)
+        if offset != 0:
+            return created, {"Upload-Offset": str(offset)}
+        return created, self._append(upload, 0, [body])
 
     def _create(self, request: Request, length: int, metadata: str | None) -> Created:
         who, budget = self.who(request, True)
@@ -313,15 +342,26 @@ class UploadHandlers:
         headers = {"Tus-Resumable": TUS_VERSION, **await self._receive(request, upload, offset)}
         return Response(status_code=204, headers=headers)
 
-    async def _receive(self, request: Request, upload: Upload, offset: int) -> dict[str, str]:
+    async def _receive(
+        self,
+        request: Request,
+        upload: Upload,
+        offset: int,
+        started: tuple[bytes, AsyncIterator[bytes]] | None = None,
+    ) -> dict[str, str]:
         """The request's body appended to the upload from ``offset``, fsynced; the last
         byte stores the photo and sends it to be indexed. The headers that say so.
 
         A body of one block (a photo, mostly) is received first and then written, stored
         and answered in one trip to a thread: each trip costs the event loop a wake-up.
+        ``started``: the body's first block, received already, and the rest of its stream.
         """
-        stream = request.stream()
-        block, more = await _block(stream)
+        stream: AsyncIterator[bytes]
+        if started is None:
+            stream = request.stream()
+            block, more = await _block(stream)
+        else:
+            (block, stream), more = started, True
         if not more:
             return await run_in_threadpool(self._append, upload, offset, [block])
         appender = await run_in_threadpool(self.store().appender, upload, offset)
