@@ -21,7 +21,7 @@ from sqlalchemy import insert
 
 from smartalbum.bench.text_set import CHINESE, ENGLISH, MIXED
 from smartalbum.catalog import OK, Photo, open_engine, session_factory, table
-from smartalbum.catalog.texts import PhotoText
+from smartalbum.catalog.texts import PhotoText, PhotoTextChar, char_rows
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
 from smartalbum.ocr import photos_saying, read_photo
@@ -96,7 +96,7 @@ def _fill(engine: Any, count: int) -> None:
     """``count`` photos, each read; a third say one to three phrases and a number."""
     rng = random.Random(25)
     phrases = CHINESE + ENGLISH + MIXED
-    photos, texts = table(Photo), table(PhotoText)
+    photos, texts, chars = table(Photo), table(PhotoText), table(PhotoTextChar)
     with engine.begin() as connection:
         for start in range(0, count, CHUNK):
             rows = [
@@ -118,3 +118,5 @@ def _fill(engine: Any, count: int) -> None:
                 body = "\n".join(fold(line) for line in lines)
                 said.append({"photo_id": photo_id, "version": 1, "body": body, "read_at": 0.0})
             connection.execute(insert(texts), said)
+            listed = [c for row in said for c in char_rows(row["photo_id"], row["body"])]
+            connection.execute(insert(chars), listed)

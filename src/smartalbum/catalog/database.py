@@ -56,7 +56,7 @@ from smartalbum.catalog.schema import (
     live,
     table,
 )
-from smartalbum.catalog.texts import create_text_tables
+from smartalbum.catalog.texts import create_char_index, create_text_tables
 from smartalbum.errors import CatalogUnavailableError, ConfigError
 from smartalbum.i18n import t
 
@@ -199,6 +199,10 @@ def _people_tables(connection: Any) -> None:
     Base.metadata.create_all(connection, tables=_tables(Person, Face, FaceRejection, FaceScan))
 
 
+def _photo_text_chars(connection: Any) -> None:
+    create_char_index(connection)  # one- and two-character text search without a scan
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -214,6 +218,7 @@ MIGRATIONS: list[Step] = [
     _user_albums_favourites_archive,
     _xmp_columns,
     _people_tables,
+    _photo_text_chars,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
