@@ -10,7 +10,8 @@ run ends once no file came for ``idle`` seconds; the next upload starts another.
 The run is the caller's (``start``: an import job, so it has an id, progress and the
 library's lock, one job at a time with the others). What it writes goes through the same
 writer as any import; a file that moved here (the content of a missing photo) keeps its
-photo, as a folder's re-scan would have it.
+photo, as a folder's re-scan would have it. It is indexing's first phase: the text and faces
+of the photos are read after the run, by the job runner's second phase (``later_passes``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.ocr.reader import Line, read_photo
 from smartalbum.ocr.store import count_unread, unread, write_text
 
-BATCH = 16  # photos a transaction
+BATCH = 4  # photos a transaction: a run asked to stop (an import waits) ends within seconds
 
 
 @dataclass
