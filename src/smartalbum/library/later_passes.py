@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import RuleSet
 from smartalbum.catalog import LibraryLock
 from smartalbum.library.text_pass import read_text
+from smartalbum.library.workers import usable_cores
 from smartalbum.ocr.backfill import Backfilled
 from smartalbum.settings import Settings
 
@@ -34,8 +35,8 @@ Progress = Callable[[str, int, int], bool]
 class LaterReport:
     """What one run of the second phase did: each pass's figures (None: the pass is off)."""
 
-    text: dict[str, Any] | None = None  # total, read, with_text, failed, seconds, cpu_seconds
-    faces: dict[str, Any] | None = None  # photos, faces, failed, seconds, cpu_seconds
+    text: dict[str, Any] | None = None  # total, read, with_text, failed, seconds
+    faces: dict[str, Any] | None = None  # photos, faces, failed, seconds
     stopped: bool = False  # stopped before the end (asked to, or giving way)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,11 +73,10 @@ def run_later_passes(
 
 
 def _timed(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """A pass's figures, with its wall and CPU seconds (this process's, all threads)."""
-    started, cpu = time.perf_counter(), time.process_time()
+    """A pass's figures, with the seconds it took."""
+    started = time.perf_counter()
     figures = work()
     figures["seconds"] = round(time.perf_counter() - started, 2)
-    figures["cpu_seconds"] = round(time.process_time() - cpu, 2)
     return figures
 
 
@@ -92,9 +92,9 @@ def _text(
         report.stopped = report.stopped or not going
         return going
 
-    # One thread: two read no faster on a busy machine and cost a quarter more CPU
-    # (docs/text.md), and the other core stays free for the server and new photos.
-    return asdict(read_text(sessions, settings, rules, told))
+    # A process a core, as the first phase (one reader's threads do not use two cores).
+    processes = settings.index_processes or len(usable_cores())
+    return asdict(read_text(sessions, settings, rules, told, processes))
 
 
 def _faces(

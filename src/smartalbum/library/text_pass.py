@@ -29,12 +29,14 @@ def read_text(
     settings: Settings,
     rules: RuleSet,
     progress: Callable[[Backfilled], bool] = lambda _done: True,
+    processes: int = 1,
 ) -> Backfilled:
-    """``read_library_text`` on a catalog's sessions, grouping the photos under ``rules``."""
+    """``read_library_text`` on a catalog's sessions, grouping the photos under ``rules``,
+    in up to ``processes`` processes."""
 
     def regroup(session: Session, ids: list[int]) -> None:
         claim_photos(session, ids)  # the one order every writer of photo rows claims them
         write_members(session, ids, rules)
 
     fast = settings.fast_decode
-    return backfill(sessions, settings.max_pixels, fast, progress, regroup)
+    return backfill(sessions, settings.max_pixels, fast, progress, regroup, processes)
