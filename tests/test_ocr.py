@@ -58,7 +58,10 @@ def said(engine: Engine) -> sessionmaker[Session]:
 CASES = [
     ("发", {1}),  # one Chinese character: the fallback under FTS5's trigrams
     ("发票", {1}),
+    ("普通发", {1}),  # three: the trigram index from here on
     ("普通发票", {1}),
+    ("税电子普通", {1}),
+    ("值税电子普通发票", {1}),  # eight
     ("增值税电子普通发票", {1}),
     ("發票", {1}),  # Traditional query, Simplified text
     ("台北", {3}),  # Simplified query, Traditional text
