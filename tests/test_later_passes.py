@@ -28,6 +28,7 @@ from smartalbum.library.text_pass import read_text
 from smartalbum.ocr import backfill, photos_saying
 from smartalbum.ocr.store import count_unread
 from smartalbum.settings import Settings
+from smartalbum.web.jobs import LATER, JobRunner
 from tests.helpers import LiveServer
 
 pytestmark = pytest.mark.skipif(bool(fonts_missing()), reason="needs fonts-noto-cjk, dejavu")
@@ -186,3 +187,31 @@ def _finished(client: httpx.Client, job_id: str) -> dict[str, Any]:
         if job["status"] not in ("queued", "running") or time.monotonic() > deadline:
             return job
         time.sleep(0.2)
+
+
+def test_the_second_phase_gives_way_to_a_job_that_waits(
+    settings: Settings, rendered: tuple[Path, list[Sample]], tmp_path: Path
+) -> None:
+    photos = _photos(rendered, tmp_path / "photos")
+    library = str(tmp_path / "library.db")
+    off = dataclasses.replace(settings, text=False, index_processes=1, library=library)
+    engine = open_engine(library)
+    try:
+        Indexer(Classifier.from_settings(off), session_factory(engine), library).run([photos])
+    finally:
+        engine.dispose()
+    on = dataclasses.replace(off, text=True)
+    rules = load_rules(None, Classifier.from_settings(off).labels, class_groups())
+    runner = JobRunner(library, lambda: rules)
+    try:
+        later = runner.submit_work(LATER, runner._later(on))
+        waiting = runner.submit_work("other", lambda _job: {})  # an import, say
+        for job in (later, waiting):
+            deadline = time.monotonic() + 300
+            while not job.over and time.monotonic() < deadline:
+                time.sleep(0.1)
+        assert later.status == "done" and waiting.status == "done"
+        assert later.report is not None and later.report["stopped"]
+        assert later.report["text"]["read"] == backfill.BATCH < 6  # one batch, then gave way
+    finally:
+        runner.shutdown()
