@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.bench.text_set import Sample, fonts_missing, make_set
 from smartalbum.catalog import OK, Photo, open_engine, session_factory
-from smartalbum.catalog.texts import FTS, PhotoText, PhotoTextLine
+from smartalbum.catalog.texts import FTS, PhotoText, PhotoTextChar, PhotoTextLine, create_char_index
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
 from smartalbum.ocr import Line, TextReader, lines_of, photos_saying, write_text
@@ -58,7 +58,10 @@ def said(engine: Engine) -> sessionmaker[Session]:
 CASES = [
     ("发", {1}),  # one Chinese character: the fallback under FTS5's trigrams
     ("发票", {1}),
+    ("普通发", {1}),  # three: the trigram index from here on
     ("普通发票", {1}),
+    ("税电子普通", {1}),
+    ("值税电子普通发票", {1}),  # eight
     ("增值税电子普通发票", {1}),
     ("發票", {1}),  # Traditional query, Simplified text
     ("台北", {3}),  # Simplified query, Traditional text
@@ -74,6 +77,9 @@ CASES = [
     ("42.50", {5}),
     ("Recipt", {5}),  # one letter missing: OCR-style tolerance
     ("总计", set()),
+    ("票发", set()),  # both characters in photo 1, never side by side (票 ends a line)
+    ("车", {3}),  # one character, Traditional in the photo
+    ("码", {1, 4}),
 ]
 
 
@@ -119,11 +125,36 @@ def test_a_trashed_photo_is_not_found_and_a_deleted_one_leaves_the_index(
         assert lines_of(session, 1) is None
         fts = session.scalar(text(f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH '\"发票代\"'"))
         assert fts == 0
+        chars = select(func.count()).select_from(PhotoTextChar).where(PhotoTextChar.photo_id == 1)
+        assert session.scalar(chars) == 0
     with catalog.begin() as session:  # back as it was, for the other tests
         session.add(Photo(id=1, path="/p/1.jpg", size=1, mtime=0, status=OK, indexed_at=0))
         session.flush()
         box = (0.0,) * 8
         write_text(session, {1: [Line(s, box, 0.9) for s in SAID[1]]})
+
+
+def test_short_chinese_queries_read_the_index_of_characters(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "library.db")
+    try:
+        sessions = said(engine)
+        with sessions() as session:
+            assert photos_saying(session, "码") == {1: 1.0, 4: 1.0}
+        # A catalog whose text was read before the index: the migration lists its characters.
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE photo_text_chars"))
+            create_char_index(connection)
+        with sessions() as session:
+            assert set(photos_saying(session, "码")) == {1, 4}
+            assert set(photos_saying(session, "发票")) == {1}
+        # The index answers, not a scan: a photo it does not list is not found.
+        with sessions.begin() as session:
+            session.execute(delete(PhotoTextChar).where(PhotoTextChar.photo_id == 4))
+        with sessions() as session:
+            assert set(photos_saying(session, "码")) == {1}
+            assert set(photos_saying(session, "密码")) == set()
+    finally:
+        engine.dispose()
 
 
 def test_lines_of_a_photo(catalog: sessionmaker[Session]) -> None:

@@ -4,6 +4,7 @@ with a place and a time, through the served app."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from smartalbum.catalog import Photo, open_engine, session_factory
+from smartalbum.cli import main
 from smartalbum.ocr import Line, write_text
 from smartalbum.places import geocoder
 from smartalbum.places import stored as stored_place
@@ -32,10 +34,10 @@ SAYS = {
 
 
 @pytest.fixture(scope="module")
-def served(
+def said(
     settings: Settings, samples: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, dict[int, int]]]:
-    """A served library of five photos; four say SAYS, one nothing. The photo ids by index."""
+) -> tuple[Path, list[int]]:
+    """A library of five photos; four say SAYS, one nothing: its path and the photo ids in order."""
     folder = copy_samples(samples, tmp_path_factory.mktemp("text") / "photos", "n0[12]*.JPEG", 5)
     library = tmp_path_factory.mktemp("library") / "library.db"
     index_folder(settings, folder, library)
@@ -48,6 +50,15 @@ def served(
             _say(session, ids)
     finally:
         engine.dispose()
+    return library, ids
+
+
+@pytest.fixture(scope="module")
+def served(
+    settings: Settings, said: tuple[Path, list[int]]
+) -> Iterator[tuple[str, dict[int, int]]]:
+    """The library served; the photo ids by index."""
+    library, ids = said
     with LiveServer(dataclasses.replace(settings, library=str(library))) as url:
         yield url, dict(enumerate(ids))
 
@@ -127,3 +138,22 @@ def test_a_photo_s_text_for_its_page(served: tuple[str, dict[int, int]]) -> None
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     # The photo's own JSON names no text: the text has its one route behind the gate.
     assert "lines" not in httpx.get(f"{url}/api/photos/{ids[2]}", timeout=60).json()
+
+
+def test_the_command_line_searches_text(
+    said: tuple[Path, list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    library, ids = said
+    monkeypatch.setenv("SMARTALBUM_LIBRARY", str(library))
+    for args, photos in (
+        (["--text", "发票"], {0}),
+        (["--text", "收据"], {0, 1}),
+        (["--text", "boarding pass"], {2}),  # a phrase, not two words
+        (["在北京", "--text", "收据"], {1}),  # with a sentence: both
+    ):
+        assert main(["search", *args, "--json", "--today", TODAY]) == 0
+        answer = json.loads(capsys.readouterr().out)
+        assert {ids.index(p["id"]) for p in answer["photos"]} == photos, args
+        assert answer["interpretation"][-1]["kind"] == "text"

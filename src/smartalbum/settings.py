@@ -80,7 +80,9 @@ class Settings:
         "auto (photos whose histogram says dark or washed out) or always.",
     )
     text: bool = _setting(
-        True, "Read the text in photos as they are indexed, to find them by it (`smartalbum text`)."
+        True,
+        "Read the text in photos in indexing's second phase, to find them by it "
+        "(`smartalbum text`).",
     )
     # Off by default for now: an index of 200 samples with it on stalled for over 400 s here
     # (20 samples took 1.5 s), not yet understood; `smartalbum people scan` fills faces later.

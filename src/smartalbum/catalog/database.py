@@ -56,7 +56,7 @@ from smartalbum.catalog.schema import (
     live,
     table,
 )
-from smartalbum.catalog.texts import create_text_tables
+from smartalbum.catalog.texts import create_char_index, create_text_tables
 from smartalbum.errors import CatalogUnavailableError, ConfigError
 from smartalbum.i18n import t
 
@@ -203,6 +203,10 @@ def _task_leases(connection: Any) -> None:
     _add_columns(connection, "index_tasks", {"beat": "INTEGER"})
 
 
+def _photo_text_chars(connection: Any) -> None:
+    create_char_index(connection)  # one- and two-character text search without a scan
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -219,6 +223,7 @@ MIGRATIONS: list[Step] = [
     _xmp_columns,
     _people_tables,
     _task_leases,
+    _photo_text_chars,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

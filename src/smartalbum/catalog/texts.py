@@ -4,17 +4,20 @@
 says nothing) and holds what it says, folded for search (``ocr.normalize``), one line a
 row of text. Search runs on the database's own machinery: SQLite's FTS5 with its trigram
 tokenizer (substrings in any script, kept in step by triggers), PostgreSQL's ``pg_trgm``
-(a GIN index that LIKE uses).
+(a GIN index that LIKE uses). Both answer three characters or more; for one or two
+(发, 发票), ``photo_text_chars`` lists the photos holding each character outside ASCII, so
+such a query reads only the photos that hold its characters, not every one that says
+something.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, Text, text
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartalbum.catalog.schema import Base
+from smartalbum.catalog.schema import Base, table
 
 FTS = "photo_text_fts"  # SQLite's trigram index of photo_texts.body
 
@@ -44,6 +47,29 @@ class PhotoTextLine(Base):
     text: Mapped[str] = mapped_column(Text)
     box: Mapped[str] = mapped_column(Text)  # JSON: x1, y1, ... x4, y4 in fractions of the photo
     confidence: Mapped[float] = mapped_column(Float)
+
+
+class PhotoTextChar(Base):
+    """A character outside ASCII that a photo's folded text holds (once, wherever it is)."""
+
+    __tablename__ = "photo_text_chars"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # the key is the row: half the pages
+
+    char: Mapped[str] = mapped_column(String(1), primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photo_texts.photo_id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def indexed_chars(body: str) -> set[str]:
+    """The characters of a folded text that ``photo_text_chars`` lists: all but ASCII (whose
+    short queries are word starts, answered otherwise) and spaces."""
+    return {c for c in body if not c.isascii() and not c.isspace()}
+
+
+def char_rows(photo_id: int, body: str) -> list[dict[str, Any]]:
+    """A photo's ``photo_text_chars`` rows."""
+    return [{"char": c, "photo_id": photo_id} for c in sorted(indexed_chars(body))]
 
 
 _SQLITE = [
@@ -95,3 +121,13 @@ def _postgres_trigrams(connection: Any) -> None:
         savepoint.rollback()
     else:
         savepoint.commit()
+
+
+def create_char_index(connection: Any) -> None:
+    """``photo_text_chars``, filled from the text read before it."""
+    Base.metadata.create_all(connection, tables=[Base.metadata.tables["photo_text_chars"]])
+    said = table(PhotoText)
+    rows = connection.execute(select(said.c.photo_id, said.c.body).where(said.c.body != ""))
+    found = [row for photo_id, body in rows for row in char_rows(photo_id, body)]
+    if found:
+        connection.execute(insert(table(PhotoTextChar)), found)

@@ -117,7 +117,9 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
     from smartalbum.albums import RulesWatcher, class_groups
     from smartalbum.catalog import open_engine, session_factory
+    from smartalbum.cli.later_command import print_second_phase, second_phase
     from smartalbum.engines.classifier import Classifier
+    from smartalbum.library import later_passes
     from smartalbum.library.indexer import Indexer
 
     classifier = Classifier.from_settings(settings)
@@ -125,9 +127,15 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     if rules.error is not None:  # the photos still go in; `albums --reload` regroups them
         say(t("smartalbum: warning: {message}; built-in albums used", message=rules.error.text))
     sessions = session_factory(open_engine(settings.library))
-    indexer = Indexer(classifier, sessions, settings.library, rules=rules.current())
+    indexer = Indexer(classifier, sessions, settings.library, rules=rules.current(), later=False)
     report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
-    code = _print_index(args, report)
+    if not later_passes.wanted(settings):
+        code = _print_index(args, report)
+    else:  # the first phase's figures, then text and faces (see library.later_passes)
+        if not args.json:
+            _print_index(args, report)
+        later = second_phase(settings, sessions, rules.current())
+        code = print_second_phase(report, later, args.json)
     if settings.engine == "auto":
         _int8_from_the_library(settings, sessions)
     return code

@@ -24,8 +24,13 @@ KINDS = {
 
 
 def add_search_arguments(search: argparse.ArgumentParser) -> None:
-    """The query, how many photos to list and the day relative times count from."""
-    search.add_argument("query", metavar="QUERY")
+    """The query, the text wanted, how many photos to list and the day relative times count from."""
+    search.add_argument("query", metavar="QUERY", nargs="?", default="")
+    search.add_argument(
+        "--text",
+        metavar="WORDS",
+        help="what the photo says (发票, 'boarding pass'); with QUERY: both",
+    )
     search.add_argument("--limit", type=int, default=50, help="photos to list")
     search.add_argument(
         "--today",
@@ -39,10 +44,14 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     """Print the interpretation, the moments it names, then the photos (or both as JSON)."""
     from smartalbum.cli.library_commands import open_library, open_timeline
     from smartalbum.search.service import search
+    from smartalbum.search.structured import Filters
 
     library = open_library(settings)
     timeline = open_timeline(settings, library)
-    found = search(library, args.query, limit=args.limit, today=args.today, moments=timeline)
+    filters = Filters(text=args.text) if args.text is not None else None
+    found = search(
+        library, args.query, limit=args.limit, today=args.today, moments=timeline, filters=filters
+    )
     keys = ("id", "path", "score", "label", "label_zh", "place", "moment", "category")
     photos = [{k: p.get(k) for k in keys} for p in found["photos"]]
     if args.json:
@@ -74,7 +83,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
             "{count} photos match {query!r}",
             found["total"],
             count=found["total"],
-            query=args.query,
+            query=" ".join(filter(None, (args.query, args.text))),
         )
     )
     return EXIT_OK

@@ -10,7 +10,8 @@ run ends once no file came for ``idle`` seconds; the next upload starts another.
 The run is the caller's (``start``: an import job, so it has an id, progress and the
 library's lock, one job at a time with the others). What it writes goes through the same
 writer as any import; a file that moved here (the content of a missing photo) keeps its
-photo, as a folder's re-scan would have it.
+photo, as a folder's re-scan would have it. It is indexing's first phase: the text and faces
+of the photos are read after the run, by the job runner's second phase (``later_passes``).
 """
 
 from __future__ import annotations
@@ -236,10 +237,10 @@ def _analysed(
 ) -> Iterator[list[Analysis]]:
     """Batches of analysed files (and moves found) as ``take`` hands the files out."""
     settings, engine = classifier.settings, classifier.engine
+    # No text, no faces: the second phase reads them (later_passes), as after an index.
     decoding = Decoding(
-        classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance,
-        settings.text, settings.faces,
-    )  # fmt: skip
+        classifier.preprocess, settings.max_pixels, settings.fast_decode, settings.enhance
+    )
     moves: list[Analysis] = []
 
     def fresh(size: int, wait: bool) -> list[Path]:
@@ -260,7 +261,7 @@ def _analysed(
     if processes > 1 and engine.shared is not None:
         source = ModelSource(
             engine.shared, settings.max_pixels, settings.fast_decode, settings.batch_size,
-            settings.enhance, settings.text, settings.faces,
+            settings.enhance,
         )  # fmt: skip
         with WorkerPool(source, processes) as workers:
             for batch in workers.batches(iter(()), settings.batch_size, local, fresh):

@@ -5,6 +5,9 @@ Crash-safe by construction: each written batch is one transaction, a file is
 run killed at any moment resumes where its last commit ended, with no duplicate.
 ``scan`` decides the work, ``analysis`` (here in threads, or in ``workers``
 processes) does it, and ``writer`` is the one place it reaches the catalog.
+
+This is the first phase: the model's, at its speed. The passes that cost a second a photo
+(text, faces) run after it, over the photos it wrote (``later_passes``).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from smartalbum.albums import RuleSet, class_groups, load_rules
 from smartalbum.catalog import LibraryLock
 from smartalbum.engines.classifier import Classifier
 from smartalbum.engines.pipeline import batches_ahead
-from smartalbum.library import scan
+from smartalbum.library import later_passes, scan
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
+from smartalbum.library.later_passes import Progress, run_later_passes
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.library.writer import CatalogWriter, Written, grouped
 
@@ -53,6 +57,7 @@ class IndexReport:
     seconds: float = 0.0
     images_per_second: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    later: dict[str, Any] | None = None  # the second phase's figures (text, faces), if it ran
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON summary (warnings included)."""
@@ -77,8 +82,11 @@ class Indexer:
         processes: int | None = None,
         *,
         rules: RuleSet | None = None,
+        later: bool = True,
     ) -> None:
         self.classifier = classifier
+        # True: ``run`` ends with the second phase; False: the caller runs it (later_passes)
+        self.later = later
         self.sessions = sessions
         self.library = library
         # 0: one worker process per core when it pays off; None: as the settings say
@@ -93,8 +101,10 @@ class Indexer:
         reclassify: bool = False,
         wrap: Wrap = lambda it, _n: it,
         confine: Sequence[Path] | None = None,
+        progress: Progress = lambda _name, _done, _total: True,
     ) -> IndexReport:
         """Scan, classify what changed, mark what vanished; one transaction per written batch.
+        Then, unless the caller runs it, the second phase (text, faces; told to ``progress``).
 
         ``wrap`` sees the files to analyse go by (a progress bar); when it stops early,
         the run writes what it has in hand and ends. With ``confine`` (a web import's
@@ -113,6 +123,11 @@ class Indexer:
             self.writer.finish()  # categories trained on another model learn again
         report.seconds = round(time.perf_counter() - started, 2)
         report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
+        settings = self.classifier.settings
+        if self.later and later_passes.wanted(settings):
+            rules, library = self.writer.rules, str(self.library)
+            later = run_later_passes(self.sessions, library, settings, rules, progress)
+            report.later = later.to_dict()
         return report
 
     def _write_all(
@@ -138,9 +153,10 @@ class Indexer:
     def _analysed(self, paths: list[Path], wrap: Wrap) -> Iterator[list[Analysis]]:
         """Batches of analysed, embedded files: in worker processes when that pays off."""
         settings, engine = self.classifier.settings, self.classifier.engine
+        # No text, no faces: they are the second phase's (later_passes), after every photo is in.
         decoding = Decoding(
             self.classifier.preprocess, settings.max_pixels, settings.fast_decode,
-            settings.enhance, settings.text, settings.faces,
+            settings.enhance,
         )  # fmt: skip
         processes = self.processes or len(usable_cores())
         enough = len(paths) >= MIN_FILES_PER_PROCESS * processes
@@ -148,7 +164,7 @@ class Indexer:
         if processes > 1 and enough and shared is not None:
             source = ModelSource(
                 shared, settings.max_pixels, settings.fast_decode, settings.batch_size,
-                settings.enhance, settings.text, settings.faces,
+                settings.enhance,
             )  # fmt: skip
             with ThreadPoolExecutor(settings.decode_threads, "smartalbum-index") as pool:
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.albums import RuleSet
 from smartalbum.albums.membership import write_members
 from smartalbum.catalog import claim_photos
 from smartalbum.library.service import PhotoLibrary
@@ -20,9 +21,22 @@ def read_library_text(
     progress: Callable[[Backfilled], bool] = lambda _done: True,
 ) -> Backfilled:
     """Read every live photo the text pass has not read; ``progress`` may stop it (False)."""
+    return read_text(library.sessions, settings, library.rules, progress)
+
+
+def read_text(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    rules: RuleSet,
+    progress: Callable[[Backfilled], bool] = lambda _done: True,
+    processes: int = 1,
+) -> Backfilled:
+    """``read_library_text`` on a catalog's sessions, grouping the photos under ``rules``,
+    in up to ``processes`` processes."""
 
     def regroup(session: Session, ids: list[int]) -> None:
         claim_photos(session, ids)  # the one order every writer of photo rows claims them
-        write_members(session, ids, library.rules)
+        write_members(session, ids, rules)
 
-    return backfill(library.sessions, settings.max_pixels, settings.fast_decode, progress, regroup)
+    fast = settings.fast_decode
+    return backfill(sessions, settings.max_pixels, fast, progress, regroup, processes)

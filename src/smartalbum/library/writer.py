@@ -38,6 +38,7 @@ from smartalbum.catalog import (
     claim_photos,
     table,
 )
+from smartalbum.catalog.people import FaceScan
 from smartalbum.categories.indexing import CategoryUpkeep
 from smartalbum.engines.classifier import Classifier
 from smartalbum.filedates import fallback_time
@@ -154,6 +155,7 @@ class CatalogWriter:
             self._write_faces(session, batch, ids, now)  # before albums: a rule may name people
             if ids:
                 write_members(session, list(ids.values()), self.rules)
+            _unscanned(session, batch, rows.updates)
             back = [row["id"] for row in rows.moves] + [row["id"] for row in rows.updates]
             _returned(session, back)
             if then is not None:
@@ -308,6 +310,15 @@ class CatalogWriter:
                 subject = activity.photos_subject(trashed)
                 activity.record(session, None, activity.TRASH_VANISHED, subject)
         return len(ids)
+
+
+def _unscanned(session: Session, batch: Sequence[Analysis], updates: list[dict[str, Any]]) -> None:
+    """Changed files whose faces were not looked for (the second phase's) lose their face
+    scan's record, so that ``people.scan`` looks at them again."""
+    unseen = {a.path for a in batch if a.faces is None}
+    ids = [row["id"] for row in updates if row["path"] in unseen]
+    if ids:
+        session.execute(delete(FaceScan).where(FaceScan.photo_id.in_(ids)))
 
 
 def _returned(session: Session, ids: Sequence[int]) -> None:

@@ -3,12 +3,20 @@
 Resumable by construction: each photo read is recorded with the pass's version in the
 same transaction as its lines, so a run stopped at any point carries on with the photos
 still unread. A file that cannot be read now is left for the next run.
+
+With many photos to read the work goes to a few processes, a photo each at a time: one
+reader's threads do not use two cores (docs/text.md), and two readers in one process
+would take turns on their models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.ocr.reader import Line, read_photo
 from smartalbum.ocr.store import count_unread, unread, write_text
 
-BATCH = 16  # photos a transaction
+BATCH = 4  # photos a transaction (a process): a run asked to stop ends within seconds
+MIN_PER_PROCESS = 16  # photos a process at least: each loads the models (~2-6 s) first
+
+Reader = Callable[[list[str]], list[list[Line] | None]]
 
 
 @dataclass
@@ -29,42 +40,69 @@ class Backfilled:
     failed: int = 0
 
 
+def read_file(path: str, max_pixels: int, fast: bool) -> list[Line] | None:
+    """The lines of a photo file; None when it cannot be read now."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    return read_photo(data, path, max_pixels, fast)
+
+
+@contextlib.contextmanager
+def readers(processes: int, max_pixels: int, fast: bool) -> Iterator[Reader]:
+    """Read a list of files here (``processes`` 1) or in that many processes."""
+    read = partial(read_file, max_pixels=max_pixels, fast=fast)
+    if processes <= 1:
+        yield lambda paths: [read(p) for p in paths]
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        yield lambda paths: list(pool.map(read, paths))
+
+
 def backfill(
     sessions: sessionmaker[Session],
     max_pixels: int,
     fast: bool,
     progress: Callable[[Backfilled], bool] = lambda _done: True,
     then: Callable[[Session, list[int]], None] | None = None,
+    processes: int = 1,
 ) -> Backfilled:
     """Read the text of every live photo the pass has not read; ``progress`` is told after
     each batch and stops the run by answering False. ``then`` runs in each batch's
-    transaction with the photos read (their albums are brought up to date there)."""
+    transaction with the photos read (their albums are brought up to date there). Up to
+    ``processes`` processes read, when there are enough photos for them."""
     with sessions() as session:
         done = Backfilled(total=count_unread(session))
+    processes = max(1, min(processes, done.total // MIN_PER_PROCESS))
     after = 0
-    while True:
-        with sessions() as session:
-            batch = unread(session, after, BATCH)
-        if not batch:
-            return done
-        found: dict[int, list[Line]] = {}
-        for photo_id, path in batch:
-            try:
-                data = Path(path).read_bytes()
-            except OSError:
-                done.failed += 1
-                continue
-            lines = read_photo(data, path, max_pixels, fast)
-            if lines is None:
-                done.failed += 1
-                continue
-            found[photo_id] = lines
-        with sessions.begin() as session:
-            write_text(session, found)
-            if then is not None and found:
-                then(session, sorted(found))
-        done.read += len(found)
-        done.with_text += sum(bool(lines) for lines in found.values())
-        after = batch[-1][0]
-        if not progress(done):
-            return done
+    with readers(processes, max_pixels, fast) as read:
+        while True:
+            with sessions() as session:
+                batch = unread(session, after, BATCH * processes)
+            if not batch:
+                return done
+            _write(sessions, batch, read([path for _, path in batch]), done, then)
+            after = batch[-1][0]
+            if not progress(done):
+                return done
+
+
+def _write(
+    sessions: sessionmaker[Session],
+    batch: list[tuple[int, str]],
+    lines: list[list[Line] | None],
+    done: Backfilled,
+    then: Callable[[Session, list[int]], None] | None,
+) -> None:
+    """One batch's lines in one transaction; the files that could not be read counted."""
+    found = {i: said for (i, _), said in zip(batch, lines, strict=True) if said is not None}
+    with sessions.begin() as session:
+        write_text(session, found)
+        if then is not None and found:
+            then(session, sorted(found))
+    done.failed += len(batch) - len(found)
+    done.read += len(found)
+    done.with_text += sum(bool(said) for said in found.values())

@@ -2,11 +2,12 @@
 
 A query is folded as the photos' text was (case, width, Traditional). Three characters
 or more are looked up in the database's trigram index (SQLite FTS5, PostgreSQL pg_trgm);
-one or two (发票, 茶) are found by reading every text row, which is only the photos that
-say something. An English query matches at the start of a word ("board" finds "Boarding
-Pass", "oard" does not). When nothing matches exactly, a query of four characters or more
-is tried again with one character in four wrong at most, the mistakes OCR makes (0/O,
-rn/m, a dropped stroke), scored lower.
+one or two outside ASCII (发票, 茶) in the index of characters (``photo_text_chars``): the
+photos holding both, then the pair checked side by side in them; one or two in ASCII
+(12, a) by reading the text of the photos that say something. An English query matches at
+the start of a word ("board" finds "Boarding Pass", "oard" does not). When nothing matches
+exactly, a query of four characters or more is tried again with one character in four
+wrong at most, the mistakes OCR makes (0/O, rn/m, a dropped stroke), scored lower.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import ColumnElement, TextClause, null, or_, select, text
+from sqlalchemy import ColumnElement, TextClause, and_, intersect, null, or_, select, text
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, live
-from smartalbum.catalog.texts import FTS, PhotoText
+from smartalbum.catalog.texts import FTS, PhotoText, PhotoTextChar, indexed_chars
 from smartalbum.ocr.normalize import fold
 
 MAX_QUERY = 100  # characters of a query looked for (a longer one is cut here)
@@ -48,18 +49,7 @@ def photos_saying(session: Session, query: str) -> dict[int, float]:
 
 def _exact(session: Session, wanted: str) -> list[tuple[int, str | None]]:
     """(id, body) of the live photos whose folded text holds ``wanted``."""
-    where: ColumnElement[bool] | TextClause
-    if session.get_bind().dialect.name == "sqlite" and len(wanted) >= 3:
-        phrase = '"' + wanted.replace('"', '""') + '"'  # one literal phrase: no FTS syntax
-        ids = select(text("rowid")).select_from(text(FTS)).where(text(f"{FTS} MATCH :phrase"))
-        where = PhotoText.photo_id.in_(ids)
-        params: dict[str, str] = {"phrase": phrase}
-    elif session.get_bind().dialect.name == "sqlite":
-        where, params = text("instr(photo_texts.body, :wanted) > 0"), {}
-    else:
-        escaped = re.sub(r"([\\%_])", r"\\\1", wanted)
-        where = PhotoText.body.like(f"%{escaped}%", escape="\\")
-        params = {}
+    where, params = _holding(session, wanted)
     # The text itself only where a word's start is checked: the ids alone are half the work.
     body = PhotoText.body if _WORDY.match(wanted) else null()
     query = (
@@ -68,6 +58,30 @@ def _exact(session: Session, wanted: str) -> list[tuple[int, str | None]]:
         .where(where, live())
     )
     return [(i, b) for i, b in session.execute(query, {"wanted": wanted, **params})]
+
+
+def _holding(
+    session: Session, wanted: str
+) -> tuple[ColumnElement[bool] | TextClause, dict[str, str]]:
+    """Where a ``photo_texts`` row holds ``wanted``, from the quickest index that answers."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite and len(wanted) >= 3:
+        phrase = '"' + wanted.replace('"', '""') + '"'  # one literal phrase: no FTS syntax
+        ids = select(text("rowid")).select_from(text(FTS)).where(text(f"{FTS} MATCH :phrase"))
+        return PhotoText.photo_id.in_(ids), {"phrase": phrase}
+    contains = text("instr(photo_texts.body, :wanted) > 0") if sqlite else _like(wanted)
+    if len(wanted) < 3 and indexed_chars(wanted) == set(wanted):
+        # 发, 发票: the photos holding each character, then (two) the pair side by side
+        holders = [select(PhotoTextChar.photo_id).where(PhotoTextChar.char == c) for c in wanted]
+        both = holders[0] if len(holders) == 1 else intersect(*holders)
+        where = PhotoText.photo_id.in_(both)
+        return (where if len(wanted) == 1 else and_(where, contains)), {}
+    return contains, {}
+
+
+def _like(wanted: str) -> ColumnElement[bool]:
+    escaped = re.sub(r"([\\%_])", r"\\\1", wanted)
+    return PhotoText.body.like(f"%{escaped}%", escape="\\")
 
 
 def says(body: str, phrase: str) -> bool:

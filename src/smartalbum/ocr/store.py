@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, live
-from smartalbum.catalog.texts import PhotoText, PhotoTextLine
+from smartalbum.catalog.texts import PhotoText, PhotoTextChar, PhotoTextLine, char_rows
 from smartalbum.ocr.normalize import fold
 from smartalbum.ocr.reader import TEXT_VERSION, Line
 
@@ -27,16 +27,20 @@ def write_text(
     ids = list(read) + list(unread)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        for model in (PhotoText, PhotoTextLine):
+        for model in (PhotoTextChar, PhotoText, PhotoTextLine):
             session.execute(delete(model).where(model.photo_id.in_(chunk)))
     if not read:
         return
     now = time.time()
+    bodies = {i: body(lines) for i, lines in read.items()}
     rows = [
-        {"photo_id": i, "version": TEXT_VERSION, "body": body(lines), "read_at": now}
-        for i, lines in read.items()
+        {"photo_id": i, "version": TEXT_VERSION, "body": said, "read_at": now}
+        for i, said in bodies.items()
     ]
     session.execute(insert(PhotoText), rows)
+    chars = [c for i, said in bodies.items() for c in char_rows(i, said)]
+    if chars:
+        session.execute(insert(PhotoTextChar), chars)
     lines = [
         {"photo_id": i, "line": n, "text": line.text, "box": line.box_json(),
          "confidence": line.confidence}

@@ -24,10 +24,14 @@ from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import JobFinishedError, SmartalbumError
 from smartalbum.i18n import t
 from smartalbum.ingest.feed import UploadFeed, index_feed
-from smartalbum.library import activity
+from smartalbum.library import activity, later_passes
 from smartalbum.library.indexer import IndexReport
+from smartalbum.library.later_passes import run_later_passes
+from smartalbum.settings import Settings
 
 log = logging.getLogger(__name__)
+
+LATER = "later"  # the kind of the jobs that run indexing's second phase (text, faces)
 
 
 @dataclass
@@ -45,7 +49,7 @@ class Job:
     finished: float | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     by: str | None = None  # the account that started it (None: nobody signs in)
-    kind: str = "index"  # or another pass over the library ("text")
+    kind: str = "index"  # or another pass over the library ("text"; "later": text and faces)
 
     @property
     def over(self) -> bool:
@@ -185,12 +189,46 @@ class JobRunner:
             job.error = {"code": "error", "message": f"indexing failed: {exc}"}
         else:
             job.report = report.to_dict()
+            self._queue_later(job, classifier.settings)
             job.status = "cancelled" if job.cancel_requested.is_set() else "done"
         finally:
             if engine is not None:
                 engine.dispose()  # a server catalog's connections go back to the server
         job.finished = time.time()
         self._after(job, classifier)
+
+    def _queue_later(self, job: Job, settings: Settings) -> None:
+        """After photos went in, the second phase (text, faces) as a job of its own, queued
+        unless one already waits; the import's report names it (``later_job``)."""
+        if not later_passes.wanted(settings):
+            return
+        with self._lock:
+            waiting = [j for j in self.jobs.values() if j.kind == LATER and j.status == "queued"]
+        later = waiting[0] if waiting else self.submit_work(LATER, self._later(settings), job.by)
+        if job.report is not None:
+            job.report["later_job"] = later.id
+
+    def _later(self, settings: Settings) -> Callable[[Job], dict[str, Any]]:
+        """The second phase's work: it gives way (ends, and carries on in the job queued
+        after the next import) as soon as another job waits, so new photos go in first."""
+        from smartalbum.catalog import open_engine, session_factory
+
+        def work(job: Job) -> dict[str, Any]:
+            def progress(_name: str, done: int, total: int) -> bool:
+                job.done, job.total = done, total
+                with self._lock:
+                    waiting = any(j.status == "queued" for j in self.jobs.values())
+                return not (waiting or job.cancel_requested.is_set())
+
+            engine = open_engine(self.library)
+            try:
+                sessions = session_factory(engine)
+                rules = self.rules()
+                return run_later_passes(sessions, self.library, settings, rules, progress).to_dict()
+            finally:
+                engine.dispose()
+
+        return work
 
     def _import(
         self,
@@ -219,7 +257,9 @@ class JobRunner:
             return distributed.run(
                 folders, wrap=count, confine=self.confine, job_id=job.id, by=job.by
             )
-        indexer = Indexer(classifier, sessions, self.library, rules=self.rules())
+        # The second phase is a job of its own (``_queue_later``): the import ends at the
+        # model's speed, and the next one need not wait for the text of this one.
+        indexer = Indexer(classifier, sessions, self.library, rules=self.rules(), later=False)
         return indexer.run(folders, wrap=count, confine=self.confine)
 
     def _feed(
