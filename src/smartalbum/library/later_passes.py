@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.albums import RuleSet
-from smartalbum.catalog import LibraryLock
+from smartalbum.albums.membership import write_members
+from smartalbum.catalog import LibraryLock, claim_photos
 from smartalbum.library.text_pass import read_text
 from smartalbum.library.workers import usable_cores
 from smartalbum.ocr.backfill import Backfilled
@@ -68,7 +69,7 @@ def run_later_passes(
         if settings.text:
             report.text = _timed(lambda: _text(sessions, settings, rules, progress, report))
         if settings.faces and not report.stopped:
-            report.faces = _timed(lambda: _faces(sessions, settings, progress, report))
+            report.faces = _timed(lambda: _faces(sessions, settings, rules, progress, report))
     return report
 
 
@@ -98,9 +99,20 @@ def _text(
 
 
 def _faces(
-    sessions: sessionmaker[Session], settings: Settings, progress: Progress, report: LaterReport
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    rules: RuleSet,
+    progress: Progress,
+    report: LaterReport,
 ) -> dict[str, Any]:
     from smartalbum.people.scan import scan  # the face models' imports: only when faces are on
+
+    def regroup(session: Session, ids: list[int]) -> None:
+        """A rule may name people: the batch's photos join their albums in its transaction."""
+        if ids and rules.reads_people:
+            claim_photos(session, ids)  # the one order every writer of photo rows claims them
+            session.flush()
+            write_members(session, ids, rules)
 
     def told(items: Iterator[Any], total: int) -> Iterator[Any]:
         for done, item in enumerate(items):
@@ -110,4 +122,4 @@ def _faces(
             yield item
         progress("faces", total, total)
 
-    return scan(sessions, settings.max_pixels, told).to_dict()
+    return scan(sessions, settings.max_pixels, told, regroup).to_dict()
