@@ -84,10 +84,8 @@ class Settings:
         "Read the text in photos in indexing's second phase, to find them by it "
         "(`smartalbum text`).",
     )
-    # Off by default for now: an index of 200 samples with it on stalled for over 400 s here
-    # (20 samples took 1.5 s), not yet understood; `smartalbum people scan` fills faces later.
     faces: bool = _setting(
-        False,
+        True,
         "Find faces while indexing and group them into people. Off: no face, box or "
         "embedding is stored (turning it on later fills them with `smartalbum people scan`).",
     )
