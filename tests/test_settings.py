@@ -68,7 +68,7 @@ def readme_table() -> dict[str, str]:
     `A` / `B`, with defaults x / y)."""
     text = (REPO / "README.md").read_text("utf-8")
     section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
-    table = {}
+    table: dict[str, str] = {}
     for line in section.splitlines():
         if line.startswith("| `"):
             names_cell, default_cell = line.split("|")[1:3]
