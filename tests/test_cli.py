@@ -113,18 +113,29 @@ def test_resnet18_without_weights_explains_instead_of_crashing(
     assert json.loads(proc.stdout)["error"]["code"] == "model_unavailable"
 
 
+CHOSEN = 817  # "sports car": nothing like the cat photo it is shown
+
+
 def test_resnet18_with_user_weights_runs(samples: Path, tmp_path: Path) -> None:
     import torch
 
     from smartalbum.models.zoo import get_model
 
+    # Untrained weights whose last layer answers one way whatever the photo: a class by bias
+    # alone, the others at 0. Only a model that loaded these weights can answer with it.
+    state = get_model("resnet18").build().state_dict()
+    state["fc.weight"] = torch.zeros_like(state["fc.weight"])
+    state["fc.bias"] = torch.zeros_like(state["fc.bias"])
+    state["fc.bias"][CHOSEN] = 20.0
     weights = tmp_path / "r18.pth"
-    torch.save(get_model("resnet18").build().state_dict(), weights)
+    torch.save(state, weights)
     proc = run(
         "classify", "--json", "--model", "resnet18", "--weights", str(weights), str(samples / CAT)
     )
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)[0]["predictions"]) == 5
+    predictions = json.loads(proc.stdout)[0]["predictions"]
+    assert len(predictions) == 5
+    assert predictions[0]["index"] == CHOSEN and predictions[0]["probability"] > 0.99
 
 
 def test_models_lists_the_zoo() -> None:
