@@ -209,7 +209,13 @@ def test_bench_times_the_engine_end_to_end_on_real_photos(samples: Path, tmp_pat
     assert proc.returncode == 0, proc.stderr
     (row,) = json.loads(proc.stdout)
     assert (row["engine"], row["weights"], row["images"]) == ("onnx", "official", 16)
-    assert row["batch1_ms"] > 0 and row["batch8_ips"] > 0 and row["end_to_end_ips"] > 0
+    # Numbers that can be wrong: a Lite0 call on a core or two takes milliseconds, not
+    # microseconds or seconds; a batch of eight is no slower an image than one alone is (at
+    # worst twice, on a loaded machine); decoding too, end to end cannot beat the model alone.
+    assert 1 < row["batch1_ms"] < 5000
+    single_ips = 1000 / row["batch1_ms"]
+    assert row["batch8_ips"] > single_ips / 2, (row["batch8_ips"], single_ips)
+    assert 0 < row["end_to_end_ips"] < row["batch8_ips"] * 1.5
 
 
 def test_bench_catalog_rescans_a_synthetic_library_and_queries_a_label() -> None:
