@@ -36,7 +36,10 @@ from smartalbum.web import create_app
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts" / "screenshots"  # screenshots the browser tests leave
 # 1000 ImageNet photos, one per class, beside the checkout (scripts/test says where).
-SAMPLES = REPO.parent / "shared" / "imagenet-samples"
+# SMARTALBUM_TEST_SAMPLES names them for a copy of the tests elsewhere (scripts/mutation's).
+SAMPLES = Path(
+    os.environ.get("SMARTALBUM_TEST_SAMPLES") or REPO.parent / "shared" / "imagenet-samples"
+)
 CAT = "n02124075_Egyptian_cat.JPEG"
 
 # Real photos for the library tests: (file in SAMPLES, the album the model puts it in).

@@ -295,3 +295,64 @@ def test_heic_decodes_through_pi_heif() -> None:
     imaging.configure_pillow()
     with Image.open(io.BytesIO(encode(quadrants(), "HEIF"))) as img:
         assert type(img).__module__.startswith("pi_heif.")
+
+
+# Display P3's colorants and white as ICC profiles store them (D50-adapted, as Apple's
+# "Display P3" profile has them), and sRGB's (as LittleCMS's built-in sRGB stores them).
+P3_D50 = np.array([[0.5151, 0.2920, 0.1571], [0.2412, 0.6922, 0.0666], [-0.0011, 0.0419, 0.7841]])
+SRGB_D50 = np.array([[0.4361, 0.3851, 0.1431], [0.2225, 0.7169, 0.0606], [0.0139, 0.0971, 0.7141]])
+P3_GAMMA = 2.2  # a plain power curve keeps the hand-made profile short
+
+
+def icc_tag(signature: bytes, body: bytes) -> tuple[bytes, bytes]:
+    """One tag: its signature and its data, padded to four bytes."""
+    return signature, body + b"\0" * (-len(body) % 4)
+
+
+def s15(value: float) -> bytes:
+    return struct.pack(">i", round(value * 65536))
+
+
+def wide_gamut_profile() -> bytes:
+    """A v2 matrix/TRC RGB profile with Display P3's primaries, built by hand (nothing here
+    ships one, and ImageCms makes only sRGB, LAB and XYZ)."""
+    xyz = [b"XYZ \0\0\0\0" + b"".join(s15(v) for v in col) for col in P3_D50.T]
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(P3_GAMMA * 256))
+    text = b"P3 test\0"
+    tags = [
+        icc_tag(b"desc", b"desc\0\0\0\0" + struct.pack(">I", len(text)) + text + bytes(12 + 67)),
+        icc_tag(b"wtpt", b"XYZ \0\0\0\0" + s15(0.9642) + s15(1.0) + s15(0.8249)),
+        icc_tag(b"rXYZ", xyz[0]), icc_tag(b"gXYZ", xyz[1]), icc_tag(b"bXYZ", xyz[2]),
+        icc_tag(b"rTRC", curve), icc_tag(b"gTRC", curve), icc_tag(b"bTRC", curve),
+        icc_tag(b"cprt", b"text\0\0\0\0none\0"),
+    ]  # fmt: skip
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = struct.pack(">I", len(tags)), b""
+    for signature, body in tags:
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = struct.pack(">I4sI4s4s4s", size, b"lcms", 0x02100000, b"mntr", b"RGB ", b"XYZ ")
+    header += bytes(12) + b"acsp" + bytes(24) + struct.pack(">I", 0)  # date, platform..., intent
+    header += s15(0.9642) + s15(1.0) + s15(0.8249)  # the PCS illuminant, D50
+    header += bytes(128 - len(header))
+    return header + table + data
+
+
+def srgb_encoded(linear: np.ndarray) -> np.ndarray:
+    linear = np.clip(linear, 0, 1)
+    return np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255
+
+
+def test_a_wide_gamut_profile_is_converted_to_known_srgb_values() -> None:
+    """A Display P3 photo's pixels come out as sRGB's numbers for the same colours, worked out
+    here from the primaries (an unconverted photo would be off by tens of levels)."""
+    colours = [(200, 60, 60), (60, 160, 90), (90, 110, 210), (128, 128, 128)]
+    img = Image.new("RGB", (len(colours), 1))
+    for x, colour in enumerate(colours):
+        img.putpixel((x, 0), colour)
+    got = np.asarray(decode(encode(img, "PNG", icc_profile=wide_gamut_profile())), dtype=float)
+    linear = (np.array(colours, dtype=float) / 255) ** P3_GAMMA
+    expected = srgb_encoded(linear @ (np.linalg.inv(SRGB_D50) @ P3_D50).T)
+    assert np.abs(got[0] - expected).max() <= 2, (got[0], expected)
+    assert np.abs(np.array(colours[:3]) - expected[:3]).max() > 15  # the test can tell

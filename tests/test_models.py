@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from smartalbum.bench import calibration
+from smartalbum.bench.accuracy import labelled_images
+from smartalbum.engines.classifier import Classifier, softmax
 from smartalbum.errors import ConfigError, ModelUnavailableError
 from smartalbum.models.efficientnet_lite import LITE
 from smartalbum.models.weights import find_weights, resolve_weights, sha256_of
@@ -136,3 +140,27 @@ def test_resnet18_hub_cache_file_is_checked(torch_home: Path) -> None:
     # A random state_dict is not the official file: its checksum gives it away.
     with pytest.raises(ModelUnavailableError, match="checksum mismatch"):
         resolve_weights(get_model("resnet18"), allow_download=False)
+
+
+def test_lite0s_temperature_is_pinned_by_the_sample_photos(
+    classifier: Classifier, samples: Path
+) -> None:
+    """The shipped temperature (0.70) still calibrates: on 100 sample photos other than the
+    ones test_report fits on, it is near their own best fit and beats no temperature (1.0),
+    and it takes the calibration error under half of what 1.0 leaves."""
+    assert classifier.spec.name == "efficientnet_lite0"
+    paths = labelled_images(samples)[7::10]
+    logits = classifier.engine.run(np.stack([classifier.load(p) for p, _ in paths]))
+    truth = np.array([classifier.labels.index_of(w) for _, w in paths])
+    shipped = classifier.spec.temperature
+    fitted = calibration.fit_temperature(logits, truth)
+    assert abs(shipped - fitted) < 0.15, fitted
+    nll = calibration.negative_log_likelihood
+    assert nll(logits, truth, shipped) < nll(logits, truth, 1.0) - 0.02
+
+    def ece(temperature: float) -> float:
+        probabilities = softmax(logits / temperature)
+        correct = probabilities.argmax(axis=1) == truth
+        return calibration.expected_calibration_error(probabilities.max(axis=1), correct)
+
+    assert ece(shipped) < ece(1.0) / 2, (ece(shipped), ece(1.0))

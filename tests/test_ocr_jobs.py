@@ -29,7 +29,7 @@ def test_a_text_job_reads_the_photos_indexed_before(
     index_folder(off, photos, off.library)
     with LiveServer(off) as url, httpx.Client(base_url=url, timeout=60) as client:
         assert client.get("/api/text").json() == {"enabled": False, "unread": 2}
-        assert_error(client.post("/api/text/read"), 422, "invalid_request")  # the pass is off
+        assert_error(client.post("/api/text/read"), 409, "pass_off")  # the server's state
     on = dataclasses.replace(off, text=True)
     with LiveServer(on) as url, httpx.Client(base_url=url, timeout=60) as client:
         assert client.get("/api/text").json() == {"enabled": True, "unread": 2}

@@ -135,7 +135,7 @@ def test_a_scan_job_finds_the_faces_of_a_library_indexed_without(
             assert len(people) >= 2 and people[0]["faces"] >= 3
     off = LiveServer(settings.with_overrides(library=own, faces=False))
     with off as url, httpx.Client(base_url=url, timeout=60, headers=headers["editor"]) as editor:
-        assert_error(editor.post("/api/faces/scan"), 422, "invalid_request")
+        assert_error(editor.post("/api/faces/scan"), 409, "pass_off")
 
 
 def _finished(client: httpx.Client) -> dict[str, Any]:

@@ -57,18 +57,62 @@ def test_out_of_range_values_are_refused() -> None:
         Settings.from_env({"SMARTALBUM_XMP_THRESHOLD": "1.5"})
 
 
-def readme_settings() -> set[str]:
-    """The variables the README's settings table names (a row may name two: `A` / `B`)."""
+# Variables the product reads that are no setting: a retired one is refused with a message.
+RETIRED = {"SMARTALBUM_PROXY_HEADERS"}
+# Defaults the README describes, where the field's default (None) means "derived".
+DESCRIBED_DEFAULTS = {"lang": "from `LANG`", "upload_root": "beside the catalog: `uploads/`"}
+
+
+def readme_table() -> dict[str, str]:
+    """The README's settings table: each variable and its default cell (a row may name two:
+    `A` / `B`, with defaults x / y)."""
     text = (REPO / "README.md").read_text("utf-8")
     section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
-    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
-    return {name for cell in rows for name in re.findall(r"`(SMARTALBUM_[A-Z0-9_]+)`", cell)}
+    table: dict[str, str] = {}
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            names_cell, default_cell = line.split("|")[1:3]
+            names = re.findall(r"`(SMARTALBUM_[A-Z0-9_]+)`", names_cell)
+            defaults = default_cell.strip().split(" / ") if len(names) > 1 else [default_cell]
+            assert len(defaults) == len(names), line
+            table.update(zip(names, (d.strip() for d in defaults), strict=True))
+    return table
+
+
+def readme_settings() -> set[str]:
+    """The variables the README's settings table names."""
+    return set(readme_table())
 
 
 def test_every_setting_is_documented_in_the_readme_table() -> None:
     fields = dataclasses.fields(Settings)
-    assert readme_settings() == {"SMARTALBUM_" + f.name.upper() for f in fields}
+    assert readme_settings() == {"SMARTALBUM_" + f.name.upper() for f in fields} | RETIRED
     assert all(f.metadata["help"] for f in fields)
+
+
+def test_every_variable_the_product_names_is_in_the_readme_table() -> None:
+    """Not the table against the Settings it was written from: every SMARTALBUM_ name in the
+    source (read, refused or told to a user) is a row."""
+    named = set()
+    for path in (REPO / "src" / "smartalbum").rglob("*.py"):
+        text = path.read_text("utf-8")
+        named |= set(re.findall(r"\bSMARTALBUM_[A-Z0-9_]*[A-Z0-9]\b", text))
+        named |= {"SMARTALBUM_" + n for n in re.findall(r'ENV_PREFIX \+ "([A-Z0-9_]+)"', text)}
+    assert named - {"SMARTALBUM_TEST_WORKERS"} <= readme_settings()
+    for name in RETIRED:
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: "1"})
+
+
+def test_the_readme_table_gives_each_setting_its_real_default() -> None:
+    table = readme_table()
+    for f in dataclasses.fields(Settings):
+        if f.default is dataclasses.MISSING:
+            continue  # made by a factory (a user folder): the README says where
+        value = f.default
+        shown = "—" if value is None else str(value).lower() if isinstance(value, bool) else value
+        expected = DESCRIBED_DEFAULTS.get(f.name, str(shown))
+        assert table["SMARTALBUM_" + f.name.upper()] == expected, f.name
 
 
 def test_the_library_is_a_file_path_or_a_url_kept_whole() -> None:

@@ -133,6 +133,14 @@ class LibraryBusyError(SmartalbumError):
     status = 409
 
 
+class PassOffError(SmartalbumError):
+    """Work asked of a pass the server runs with off (say the text pass): its state, not the
+    request, is why."""
+
+    code = "pass_off"
+    status = 409
+
+
 class JobFinishedError(SmartalbumError):
     """A job that has already finished cannot be cancelled."""
 

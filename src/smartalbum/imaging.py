@@ -196,6 +196,14 @@ def _open_image(label: str, stream: IO[bytes], min_side: int | None = None) -> I
 
 def _sniff(head: bytes) -> Message:
     """Say what a file we cannot open looks like, for the error message."""
+    formats = ", ".join(SUPPORTED_FORMATS)
+    unknown = t("not a supported image type (we decode {formats})", formats=formats)
+    return recognised(head) or unknown
+
+
+def recognised(head: bytes) -> Message | None:
+    """What a file no decoder opens is, when its first bytes tell (text, PDF, SVG...); None
+    when they tell nothing (broken or unknown bytes)."""
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
             return t("not a supported image: {what}", what=what)
@@ -209,8 +217,7 @@ def _sniff(head: bytes) -> Message:
             pass
         else:
             return t("not an image: a text file")
-    formats = ", ".join(SUPPORTED_FORMATS)
-    return t("not a supported image type (we decode {formats})", formats=formats)
+    return None
 
 
 def _reason(exc: Exception) -> Message:

@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 from smartalbum.albums.membership import labels_of
 from smartalbum.catalog import Photo, photos_stamp
 from smartalbum.categories.store import CONCEPT_PREFIX, best_category, category_names
-from smartalbum.errors import RequestError
-from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.people.directory import PERSON_PREFIX, person_concepts
@@ -133,8 +131,6 @@ def search(
     filters = filters or Filters()
     text, stars = ratings.split(text)
     text, wanted = marks.split(text)
-    if not text.strip() and filters.empty and not wanted and stars is None:
-        raise RequestError(t("give something to search for, e.g. 'cat' or '猫'"))
     groups = moments.groups() if moments is not None else []
     stamp = moments.stamp() if moments is not None else _stamp(library)
     index = _places(_Catalog(library, id(library), stamp))
@@ -156,7 +152,10 @@ def search(
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
         found = [_tagged(p, _found(session, p, index, groups, times), tags, times) for p in parts]
-        marks_only = not text.strip() and filters.empty  # "is:favourite" alone lists them all
+        # Nothing to look for (no words, no filters; "is:favourite" alone or only ?today=):
+        # every photo with the marks asked for, newest first, as the schema's all-optional
+        # parameters promise an answer.
+        marks_only = not text.strip() and filters.empty
         wanted_parts = [(p, f) for p, f in zip(parts, found, strict=True) if not p.negated]
         # Only exclusions ("不要猫"): every photo, less theirs (found_logic.without).
         listed = marks_only or (not wanted_parts and len(parts) > 0)

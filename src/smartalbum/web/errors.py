@@ -103,9 +103,9 @@ def _from_http(
             ),
         )
     if exc.status_code == 400:
-        return HTTPError(
-            400, "bad_request", t("the request cannot be read: {detail}", detail=exc.detail)
-        )
+        # FastAPI's only 400: a body it cannot parse (say JSON that is not UTF-8). That is an
+        # invalid body, the 422 every operation with a body documents, not an undocumented 400.
+        return RequestError(t("the request cannot be read: {detail}", detail=exc.detail))
     return HTTPError(exc.status_code, "error", t("{detail}", detail=exc.detail))
 
 

@@ -10,7 +10,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from smartalbum.catalog.people import Face
-from smartalbum.errors import NotFoundError, RequestError
+from smartalbum.errors import NotFoundError, PassOffError
 from smartalbum.i18n import t
 from smartalbum.library.people_pass import edit_people, scan_library_faces
 from smartalbum.people import directory
@@ -146,14 +146,14 @@ def face_scan_router(state: AppState) -> APIRouter:
             "job": None if job is None else job.to_dict(),
         }
 
-    @scans.post("/faces/scan", status_code=202, responses=error_responses(403, 422, 503))
+    @scans.post("/faces/scan", status_code=202, responses=error_responses(403, 409, 503))
     def scan_faces(holder: Holder, request: Request) -> dict[str, Any]:
         """Look for faces in the photos indexed before the face pass (editors), as a job: its
         progress is in ``GET /api/faces`` (admins also ``GET /api/jobs/{id}``, and cancel it
         there); a stopped scan carries on from there next time. A scan already running is
         answered instead of a second one. Refused while recognition is off."""
         if not state.settings.faces:
-            raise RequestError(
+            raise PassOffError(
                 t("face recognition is off (SMARTALBUM_FACES=false): no face is looked for")
             )
         running = latest()

@@ -13,7 +13,13 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartalbum import imaging, video
 from smartalbum.engines.classifier import Prediction
-from smartalbum.errors import RequestError, SmartalbumError, error_body
+from smartalbum.errors import (
+    ImageDecodeError,
+    RequestError,
+    SmartalbumError,
+    UnsupportedImageError,
+    error_body,
+)
 from smartalbum.i18n import t
 from smartalbum.media import raw
 from smartalbum.models.zoo import MODELS
@@ -33,6 +39,7 @@ IMAGE_TYPES = ", ".join(
      "image/heic", "image/heif", "image/avif", *sorted(set(raw.MEDIA_TYPES.values())),
      *sorted(set(video.MEDIA_TYPES.values()))]
 )  # fmt: skip
+_DECODED_TYPES = frozenset(IMAGE_TYPES.split(", "))
 _PHOTO = {"type": "string", "format": "binary"}
 
 # The form is read by hand (one photo or several, per-file errors), so its schema is spelled
@@ -250,6 +257,21 @@ async def _several(
 
 
 async def _classify_upload(
+    state: AppState, upload: UploadFile, top_k: int, explain: bool, taught: CategoryCache | None
+) -> Outcome:
+    try:
+        return await _classify_as_sent(state, upload, top_k, explain, taught)
+    except UnsupportedImageError as exc:
+        declared = (upload.content_type or "").split(";")[0].strip().lower()
+        await upload.seek(0)
+        if declared in _DECODED_TYPES and imaging.recognised(await upload.read(4096)) is None:
+            # Sent as a type we decode, and the bytes are nothing else: broken, not another type.
+            reason = t("corrupt image data ({error})", error=declared)
+            raise ImageDecodeError(exc.name, reason) from None
+        raise
+
+
+async def _classify_as_sent(
     state: AppState, upload: UploadFile, top_k: int, explain: bool, taught: CategoryCache | None
 ) -> Outcome:
     if explain:  # the heat-maps' own model call: no embedding, so no categories

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from smartalbum.errors import RequestError
+from smartalbum.errors import PassOffError
 from smartalbum.i18n import t
 from smartalbum.library.text_pass import read_library_text
 from smartalbum.ocr import lines_of
@@ -46,13 +46,13 @@ def text_router(state: AppState) -> APIRouter:
             unread = count_unread(session)
         return {"enabled": state.settings.text, "unread": unread}
 
-    @router.post("/text/read", status_code=202, responses=error_responses(403, 422, 503))
+    @router.post("/text/read", status_code=202, responses=error_responses(403, 409, 503))
     def read_text(holder: Holder, request: Request) -> dict[str, Any]:
         """Read the text of the photos indexed before the text pass (admins), as a job: follow
         it at ``GET /api/jobs/{id}`` (done of total), stop it with its cancel; a stopped run
         carries on from there next time. Refused while the text pass is off."""
         if not state.settings.text:
-            raise RequestError(t("the text pass is off (SMARTALBUM_TEXT=false): no text is read"))
+            raise PassOffError(t("the text pass is off (SMARTALBUM_TEXT=false): no text is read"))
         library = holder.get()
 
         def work(job: Job) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerHour, RateLimitItemPerMinute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.convertors import Convertor, register_url_convertor
 
 from smartalbum.catalog import Upload
@@ -56,6 +57,7 @@ MAX_CHECK = 1000  # files one "already here?" check may ask about
 # A guest link's creations and checks per address (the budget bounds the bytes).
 GUEST_LIMITS = (RateLimitItemPerMinute(120), RateLimitItemPerHour(2000))
 
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*")
 UploadId = Annotated[
     str,
     PathParam(description="An upload's id: 32 hex digits",
@@ -135,13 +137,21 @@ CHUNK_BODY: dict[str, Any] = {
 }
 
 
+def _number(value: object) -> object:
+    if isinstance(value, (bool, str)):
+        raise ValueError("a size is a number of bytes")  # pydantic reports a ValueError
+    return value
+
+
 class FileCheck(BaseModel):
     """One file a client means to upload, named by its content."""
 
     model_config = ConfigDict(strict=True)  # a size of ``false`` is not 0
 
     name: str = Field(default="", max_length=1024)
-    size: int = Field(default=0, ge=0, le=2**62)
+    # 2**53: a bound a JSON number holds exactly (a fuzzer's 2**62 + 95 is 2**62 as a double).
+    # A whole number however written (JSON Schema's integer takes 5.0), but never false or "5".
+    size: Annotated[int, Field(ge=0, le=2**53, strict=False), BeforeValidator(_number)] = 0
     sha256: str = Field(pattern="^[0-9a-f]{64}$", description="Lowercase hex")
 
 
@@ -188,8 +198,11 @@ def announced(length: int, metadata: dict[str, str]) -> NewUpload:
 
 
 def _tus(version: str | None) -> None:
-    if version is not None and version != TUS_VERSION:
-        raise TusVersionError(t("this server speaks tus 1.0.0, not {version}", version=version))
+    if version is None or version == TUS_VERSION:
+        return
+    if not _VERSION.fullmatch(version):  # no version at all ("null"): a bad header, not a 412
+        raise RequestError(t("Tus-Resumable must be a tus version such as 1.0.0"))
+    raise TusVersionError(t("this server speaks tus 1.0.0, not {version}", version=version))
 
 
 class UploadIdConvertor(Convertor[str]):
