@@ -14,6 +14,8 @@ RANK = {PUBLIC: 0, VIEWER: 1, EDITOR: 2, ADMIN: 3}
 EXPECTED_ROLE = {
     ("GET", "/api/activity"): ADMIN,
     ("GET", "/api/albums"): VIEWER,
+    ("GET", "/api/backups"): ADMIN,
+    ("POST", "/api/backups"): ADMIN,
     ("POST", "/api/albums/reload"): EDITOR,
     ("GET", "/api/albums/{album_id}"): VIEWER,
     ("GET", "/api/albums/{album_id}/download"): VIEWER,
@@ -26,6 +28,8 @@ EXPECTED_ROLE = {
     ("POST", "/api/categories/{category_id}/answers"): EDITOR,
     ("POST", "/api/categories/{category_id}/threshold"): EDITOR,
     ("GET", "/api/classes"): VIEWER,
+    ("GET", "/api/faces"): VIEWER,
+    ("POST", "/api/faces/scan"): EDITOR,
     ("GET", "/api/faces/{face_id}/crop"): VIEWER,
     ("DELETE", "/api/faces/{face_id}/person"): EDITOR,
     ("GET", "/api/favourites"): VIEWER,
