@@ -158,6 +158,22 @@ def _as_probe(movie: mp4.Movie, track: mp4.Track) -> dict[str, Any]:
     return {"format": {"tags": movie.tags, "duration": movie.duration}, "streams": [stream]}
 
 
+def taken_at(path: Path) -> str | None:
+    """When a video says it was shot (local time, ISO 8601), from its container; None if it
+    does not say, or cannot be read."""
+    movie = mp4.read(path) if sniff_file(path) in _ISO_MEDIA else None
+    if movie is not None:
+        return _taken(movie.tags)[0]
+    if decoder() is None:
+        return None
+    try:
+        probe = _probe(path, path.name)
+        stream = _video_stream(probe, path.name)
+    except ImageDecodeError:
+        return None
+    return _taken({**_tags(stream), **_tags(probe.get("format", {}))})[0]
+
+
 def model_input(
     source: imaging.ImageSource,
     preprocess: imaging.Preprocess,
