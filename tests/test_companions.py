@@ -308,3 +308,56 @@ def _rows(library: Any, names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
     found = {Path(row.path).name: tuple(row) for row in rows}
     assert set(found) == set(names)
     return found
+
+
+def _album_of(client: httpx.Client, name: str) -> tuple[str, dict[str, Any]]:
+    """(an album holding the file called ``name``, that album's listing of it)."""
+    for album in client.get("/api/albums").json()["albums"]:
+        for photo in client.get(f"/api/albums/{album['id']}?limit=500").json()["photos"]:
+            if Path(photo["path"]).name == name:
+                return album["id"], photo
+    raise AssertionError(f"{name} is in no album")
+
+
+def test_a_share_link_plays_a_live_photos_motion(client: httpx.Client, library: Library) -> None:
+    album, listed = _album_of(client, "IMG_0010.HEIC")
+    assert listed["motion"] is True  # the grid's LIVE badge
+    assert _album_of(client, "IMG_0011.JPG")[1]["motion"] is False
+    link = client.post(f"/api/albums/{album}/shares", json={}).json()
+    shared = client.get(f"/api/shared/{link['token']}").json()["photos"]
+    motion = {p["id"]: p["motion"] for p in shared}
+    assert motion[listed["id"]] is True and not all(motion.values())
+    mov = (library.folder / "IMG_0010.MOV").read_bytes()
+    base = f"/api/shared/{link['token']}/photos/{listed['id']}/motion"
+    with httpx.Client(base_url=library.url, timeout=60) as stranger:  # no cookie, the token
+        part = stranger.get(base, headers={"Range": "bytes=100-299"})
+        assert part.status_code == 206 and part.content == mov[100:300]
+        still = next(i for i, m in motion.items() if not m)
+        assert_error(
+            stranger.get(f"/api/shared/{link['token']}/photos/{still}/motion"), 404, "not_found"
+        )
+        unknown = f"/api/shared/{'x' * 43}/photos/{listed['id']}/motion"
+        assert_error(stranger.get(unknown), 404, "not_found")
+
+
+@pytest.mark.browser
+def test_live_tiles_are_badged_and_play_on_a_share_page(browser: Any, client: httpx.Client) -> None:
+    from playwright.sync_api import expect
+
+    album, listed = _album_of(client, "IMG_0010.HEIC")
+    context = browser.new_context(viewport={"width": 375, "height": 800}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{client.base_url}/gallery#/album/{album}")
+    tile = page.locator(f'.grid a[data-photo="{listed["id"]}"]')
+    expect(tile.locator(".live-badge")).to_have_text("LIVE")
+    link = client.post(f"/api/albums/{album}/shares", json={}).json()
+    page.goto(f"{client.base_url}{link['url']}")
+    tile = page.locator(f'#photos a[data-photo="{listed["id"]}"]')
+    expect(tile.locator(".live-badge")).to_have_text("LIVE")
+    expect(page.locator("#photos .live-badge")).not_to_have_count(0)
+    tile.hover()
+    expect(tile.locator("video.motion-over")).to_have_count(1)
+    page.wait_for_function("() => document.querySelector('video.motion-over')?.videoWidth > 0")
+    page.mouse.move(370, 790)
+    expect(tile.locator("video.motion-over")).to_have_count(0)
+    context.close()
