@@ -24,15 +24,6 @@ _SUFFIX = {"h264": ".h264", "hevc": ".hevc"}  # what FFmpeg's raw demuxers are t
 _LARGEST_SAMPLE = 64 * 1024 * 1024  # a keyframe past this is a damaged table, not a picture
 
 
-def available() -> str | None:
-    """OpenCV's version when its FFmpeg can decode here, else None."""
-    cv2 = _cv2()
-    if cv2 is None:
-        return None
-    info = cv2.getBuildInformation()
-    return str(cv2.__version__) if "FFMPEG:                      YES" in info else None
-
-
 def frames(
     path: Path, track: mp4.Track, times: list[float], min_side: int
 ) -> list[Image.Image] | None:
