@@ -3,7 +3,8 @@
 Run by scripts/bench-video. It makes ``--distinct`` one-minute 1080p30 H.264 videos with
 ffmpeg (a slow zoom over a sample photo with film grain, a keyframe a second and CABAC, as
 a phone records; x264 "superfast" at 16 Mbit/s), links them ``--videos`` times into a
-folder (links: a run reads them from the page cache, as it reads the photos), and indexes
+folder (links: a run reads them from the page cache, as it reads the photos; nothing in
+the index caches by content, so each link is read, hashed and decoded afresh), and indexes
 four folders into fresh catalogs, each with a ``smartalbum index`` of its own:
 
 1. nothing (the model's start-up, taken off the others' CPU time),

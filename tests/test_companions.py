@@ -16,6 +16,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from smartalbum.catalog import Photo, open_engine, session_factory
+from smartalbum.cli.library_commands import open_library
+from smartalbum.ingest.trash import TRASH_FOLDER, Trash
 from smartalbum.library import companions
 from smartalbum.media import motion
 from smartalbum.metadata import read_metadata
@@ -257,3 +259,105 @@ def test_a_mov_indexed_after_its_still_goes_under_it(
             assert (session.scalar(paired), session.scalar(under)) == (str(mov), still.id)
     finally:
         engine.dispose()
+
+
+def test_a_deleted_item_takes_its_companions_to_the_trash_and_back(
+    samples: Path, settings: Settings, tmp_path: Path
+) -> None:
+    with Image.open(samples / CAT) as opened:
+        cat = opened.convert("RGB")
+    uploads = tmp_path / "uploads"
+    roll = uploads / "editor" / "2024" / "07"
+    roll.mkdir(parents=True)
+    (roll / "IMG_0050.DNG").write_bytes(dng(cat))
+    (roll / "IMG_0050.JPG").write_bytes(jpeg(cat, SHOT))
+    (roll / "IMG_0051.JPG").write_bytes(jpeg(cat, SHOT, apple_maker_note(ID_A)))
+    clip(roll / "IMG_0051.MOV", samples / CAT, content_id=ID_A, created=CREATED)
+    catalog = tmp_path / "library.db"
+    assert index_folder(settings, uploads, catalog) == 4
+    with sqlite3.connect(catalog) as db:  # as the upload route records them
+        db.execute("UPDATE photos SET uploaded_by = 'editor'")
+    served = settings.with_overrides(library=str(catalog), upload_root=uploads)
+    library = open_library(served, regroup=False)
+    names = ("IMG_0050.DNG", "IMG_0050.JPG", "IMG_0051.JPG", "IMG_0051.MOV")
+    try:
+        before = _rows(library, names)
+        assert before["IMG_0050.DNG"][2] == before["IMG_0050.JPG"][0]  # the pairs
+        assert before["IMG_0051.MOV"][2] == before["IMG_0051.JPG"][0]
+        assert before["IMG_0051.JPG"][3] == str(roll / "IMG_0051.MOV")
+        trash = Trash(library, served)
+        trash.delete([before["IMG_0050.JPG"][0], before["IMG_0051.JPG"][0]], "editor")
+        inside = _rows(library, names)
+        for name, (number, path, _, _, trashed_at) in inside.items():
+            assert trashed_at is not None, name
+            assert path == str(uploads / TRASH_FOLDER / str(number) / "editor/2024/07" / name)
+            assert Path(path).is_file() and not (roll / name).exists(), name
+        assert inside["IMG_0051.JPG"][3] == inside["IMG_0051.MOV"][1]  # its motion, moved
+        trash.restore([before["IMG_0050.JPG"][0], before["IMG_0051.JPG"][0]], "editor")
+        assert _rows(library, names) == before
+        assert all((roll / name).is_file() for name in names)
+    finally:
+        library.close()
+
+
+def _rows(library: Any, names: tuple[str, ...]) -> dict[str, tuple[Any, ...]]:
+    """(id, path, companion_of, motion_path, trashed_at) of each file, by its name."""
+    columns = (Photo.id, Photo.path, Photo.companion_of, Photo.motion_path, Photo.trashed_at)
+    with library.sessions() as session:
+        rows = session.execute(select(*columns)).all()
+    found = {Path(row.path).name: tuple(row) for row in rows}
+    assert set(found) == set(names)
+    return found
+
+
+def _album_of(client: httpx.Client, name: str) -> tuple[str, dict[str, Any]]:
+    """(an album holding the file called ``name``, that album's listing of it)."""
+    for album in client.get("/api/albums").json()["albums"]:
+        for photo in client.get(f"/api/albums/{album['id']}?limit=500").json()["photos"]:
+            if Path(photo["path"]).name == name:
+                return album["id"], photo
+    raise AssertionError(f"{name} is in no album")
+
+
+def test_a_share_link_plays_a_live_photos_motion(client: httpx.Client, library: Library) -> None:
+    album, listed = _album_of(client, "IMG_0010.HEIC")
+    assert listed["motion"] is True  # the grid's LIVE badge
+    assert _album_of(client, "IMG_0011.JPG")[1]["motion"] is False
+    link = client.post(f"/api/albums/{album}/shares", json={}).json()
+    shared = client.get(f"/api/shared/{link['token']}").json()["photos"]
+    motion = {p["id"]: p["motion"] for p in shared}
+    assert motion[listed["id"]] is True and not all(motion.values())
+    mov = (library.folder / "IMG_0010.MOV").read_bytes()
+    base = f"/api/shared/{link['token']}/photos/{listed['id']}/motion"
+    with httpx.Client(base_url=library.url, timeout=60) as stranger:  # no cookie, the token
+        part = stranger.get(base, headers={"Range": "bytes=100-299"})
+        assert part.status_code == 206 and part.content == mov[100:300]
+        still = next(i for i, m in motion.items() if not m)
+        assert_error(
+            stranger.get(f"/api/shared/{link['token']}/photos/{still}/motion"), 404, "not_found"
+        )
+        unknown = f"/api/shared/{'x' * 43}/photos/{listed['id']}/motion"
+        assert_error(stranger.get(unknown), 404, "not_found")
+
+
+@pytest.mark.browser
+def test_live_tiles_are_badged_and_play_on_a_share_page(browser: Any, client: httpx.Client) -> None:
+    from playwright.sync_api import expect
+
+    album, listed = _album_of(client, "IMG_0010.HEIC")
+    context = browser.new_context(viewport={"width": 375, "height": 800}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{client.base_url}/gallery#/album/{album}")
+    tile = page.locator(f'.grid a[data-photo="{listed["id"]}"]')
+    expect(tile.locator(".live-badge")).to_have_text("LIVE")
+    link = client.post(f"/api/albums/{album}/shares", json={}).json()
+    page.goto(f"{client.base_url}{link['url']}")
+    tile = page.locator(f'#photos a[data-photo="{listed["id"]}"]')
+    expect(tile.locator(".live-badge")).to_have_text("LIVE")
+    expect(page.locator("#photos .live-badge")).not_to_have_count(0)
+    tile.hover()
+    expect(tile.locator("video.motion-over")).to_have_count(1)
+    page.wait_for_function("() => document.querySelector('video.motion-over')?.videoWidth > 0")
+    page.mouse.move(370, 790)
+    expect(tile.locator("video.motion-over")).to_have_count(0)
+    context.close()

@@ -40,6 +40,7 @@ ANYONE = {
     ("POST", "/api/shared/{token}/unlock"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/thumbnail"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/original"),
+    ("GET", "/api/shared/{token}/photos/{photo_id}/motion"),
     # A link's guests upload with the link's token as their key (403 where it takes none).
     ("OPTIONS", "/api/shared/{token}/uploads"),
     ("POST", "/api/shared/{token}/uploads/check"),

@@ -31,6 +31,7 @@ from smartalbum.catalog import Photo, Upload, open_engine, session_factory
 from smartalbum.settings import Settings
 from tests.helpers import CAT, SAMPLES, LiveServer, assert_error, bearer_headers
 from tests.stills_files import dng
+from tests.videos import SKI, encode, skiing
 
 PASSWORD = "correct horse battery"
 JUNE_2021 = 1623758400000  # 2021-06-15 12:00 UTC, in ms: the photos' "modified"
@@ -387,6 +388,24 @@ def test_a_camera_raw_file_is_sniffed_placed_and_indexed(server: Server, tmp_pat
             assert upload["path"] == str(server.root / "editor" / "2024" / "07" / stored)
             photo = editor.get(f"/api/photos/{upload['photo_id']}").json()
             assert photo["format"] == "DNG" and photo["camera"] == "Canon Canon EOS R5"
+
+
+def test_a_video_is_filed_under_the_date_it_was_shot(server: Server, tmp_path: Path) -> None:
+    # Shot on 1 February 2026 (Apple's creation date in a MOV; MP4's creation time in a WebM,
+    # read by ffprobe); the client says June 2021, its file's date.
+    utc = {"creation_time": "2026-02-01T10:00:00Z"}
+    made = [
+        skiing(tmp_path / "IMG_0200.MOV", SAMPLES),
+        encode(tmp_path / "clip.webm", [SAMPLES / SKI], "vp9", utc, seconds=0.5),
+    ]
+    with server.client("editor") as editor:
+        for path in made:
+            upload = wait_for_photo(
+                editor, tus_upload(server, "/api/uploads", path, server.headers["editor"])
+            )
+            assert upload["path"] == str(server.root / "editor" / "2026" / "02" / path.name)
+            photo = editor.get(f"/api/photos/{upload['photo_id']}").json()
+            assert photo["kind"] == "video" and photo["taken_at"].startswith("2026-02-01")
 
 
 def share(server: Server, **body: Any) -> dict[str, Any]:

@@ -14,8 +14,10 @@ ZERMATT_2D = "+46.0207+007.7491/"
 CODECS = {
     "h264": ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"],
     "mpeg4": ["-c:v", "mpeg4", "-q:v", "5"],
+    "hevc": ["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+             "-tag:v", "hvc1", "-x265-params", "log-level=none"],
     "vp9": ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"],
-}
+}  # fmt: skip
 
 
 def encode(

@@ -30,6 +30,7 @@ from PIL import Image
 from smartalbum import imaging
 from smartalbum.errors import ImageDecodeError, ImageTooLargeError, UnsupportedImageError
 from smartalbum.i18n import Message, t
+from smartalbum.media import keyframes, mp4
 from smartalbum.metadata import PhotoMetadata
 
 FRAMES = 4  # classified per video; docs/performance.md has why four
@@ -47,6 +48,7 @@ _STILL_BRANDS = {
     b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"mif2",
     b"msf1", b"miaf", b"avif", b"avis", b"avio", b"crx ", b"jp2 ", b"jpx ", b"jpm ",
 }  # fmt: skip
+_ISO_MEDIA = frozenset({"MP4", "MOV", "M4V", "3GP"})  # read by media.mp4, the rest by ffprobe
 # Old QuickTime files start with an atom, not ``ftyp``.
 _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 _EARLIEST_YEAR, _LATEST_YEAR = 1971, 2100  # MP4's "unset" is 1904 or 1970
@@ -121,18 +123,55 @@ def read(
     if container is None:
         raise UnsupportedImageError(name, t("not a video we decode ({containers})",
                                             containers=", ".join(CONTAINERS)))  # fmt: skip
+    movie = mp4.read(path) if container in _ISO_MEDIA else None
+    if movie is not None and movie.video is not None:  # a phone's: read here, no ffprobe
+        probe = _as_probe(movie, movie.video)
+        stream = _video_stream(probe, name)
+        meta = _checked(_metadata(probe, stream, container), name, max_pixels)
+        times = spread(movie.duration, count)
+        frames = keyframes.frames(path, movie.video, times, min_side)
+        if frames is not None:
+            return Clip(container, movie.video.codec, movie.duration, meta, frames)
     if decoder() is None:
         raise ImageDecodeError(name, t("cannot decode videos: ffmpeg is not installed"))
     probe = _probe(path, name)
     stream = _video_stream(probe, name)
-    meta = _metadata(probe, stream, container)
+    meta = _checked(_metadata(probe, stream, container), name, max_pixels)
+    duration = _duration(probe, stream)
+    frames = _frames(path, name, spread(duration, count), min_side)
+    return Clip(container, stream.get("codec_name"), duration, meta, frames)
+
+
+def _checked(meta: PhotoMetadata, name: str, max_pixels: int) -> PhotoMetadata:
+    """The facts, or ImageTooLargeError when the frames are over the decoder's limit."""
     if meta.width * meta.height > max_pixels:
         reason = t("video frames are {width}x{height}, over the limit of {limit:.0f} megapixels",
                    width=meta.width, height=meta.height, limit=max_pixels / 1e6)  # fmt: skip
         raise ImageTooLargeError(name, reason)
-    duration = _duration(probe, stream)
-    frames = _frames(path, name, spread(duration, count), min_side)
-    return Clip(container, stream.get("codec_name"), duration, meta, frames)
+    return meta
+
+
+def _as_probe(movie: mp4.Movie, track: mp4.Track) -> dict[str, Any]:
+    """What ffprobe would have said of the movie, for the same readers of its facts."""
+    stream = {"codec_type": "video", "codec_name": track.codec, "width": track.width,
+              "height": track.height, "side_data_list": [{"rotation": track.rotation}]}  # fmt: skip
+    return {"format": {"tags": movie.tags, "duration": movie.duration}, "streams": [stream]}
+
+
+def taken_at(path: Path) -> str | None:
+    """When a video says it was shot (local time, ISO 8601), from its container; None if it
+    does not say, or cannot be read."""
+    movie = mp4.read(path) if sniff_file(path) in _ISO_MEDIA else None
+    if movie is not None:
+        return _taken(movie.tags)[0]
+    if decoder() is None:
+        return None
+    try:
+        probe = _probe(path, path.name)
+        stream = _video_stream(probe, path.name)
+    except ImageDecodeError:
+        return None
+    return _taken({**_tags(stream), **_tags(probe.get("format", {}))})[0]
 
 
 def model_input(

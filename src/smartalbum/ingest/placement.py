@@ -58,8 +58,11 @@ def month_folder(taken_at: str | None, modified: float | None, now: float) -> tu
 
 
 def taken_at_of(path: Path) -> str | None:
-    """The EXIF date of a photo file (its header only), or None if it has none we can read."""
+    """The EXIF date of a photo file (its header only), or a video's from its container; None
+    if it has none we can read."""
     try:
+        if video.sniff_file(path) is not None:  # not the client's file date: the video's own
+            return video.taken_at(path)
         return read_metadata(path).taken_at
     except Exception:  # no date is not an error: the upload falls back to the file's time
         return None

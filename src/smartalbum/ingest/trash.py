@@ -172,10 +172,10 @@ class Trash:
                 photos = _photos(session, ids)
                 fresh = [p for p in photos if p.trashed_at is None]
                 now = time.time()
-                for photo in fresh:
+                for photo in fresh + self._companions(session, fresh, ids, waiting=False):
                     photo.trashed_at, photo.trashed_by = now, by
                     photo.trash_reason = TRASH_DELETED
-                    self._into_trash(photo, moves)
+                    self._into_trash(session, photo, moves)
                 if fresh:
                     subject = activity.photos_subject([p.id for p in fresh])
                     activity.record(session, by, activity.TRASH_DELETE, subject)
@@ -187,7 +187,21 @@ class Trash:
         trashed = {p.id for p in fresh}
         return {"trashed": sorted(trashed), "already": [i for i in ids if i not in trashed]}
 
-    def _into_trash(self, photo: Photo, moves: _Moves) -> None:
+    def _companions(
+        self, session: Session, items: list[Photo], ids: Sequence[int], *, waiting: bool
+    ) -> list[Photo]:
+        """The companions (RAW, Live MOV) of these items that go into the trash with them
+        (``waiting`` False) or come back out with them (True); those named themselves excepted."""
+        found = [i for i in companions.of(session, [p.id for p in items]) if i not in set(ids)]
+        claim_photos(session, found)
+        return [
+            photo
+            for photo in _photos(session, found)
+            if (photo.trashed_at is not None) == waiting
+            and photo.trash_reason in (None, TRASH_DELETED)
+        ]
+
+    def _into_trash(self, session: Session, photo: Photo, moves: _Moves) -> None:
         """An uploaded file inside the upload root goes to its trash folder; others stay."""
         source = Path(photo.path)
         root = os.path.realpath(self.upload_root)
@@ -198,6 +212,7 @@ class Trash:
         target = Path(root, TRASH_FOLDER, str(photo.id), source.relative_to(root))
         moves.planned.append((source, target))
         photo.path = photo.trash_path = str(target)
+        companions.moved(session, str(source), str(target))
 
     def restore(self, ids: Sequence[int], by: str | None) -> dict[str, Any]:
         """Take these photos out of the trash, whole: files back, albums as they were."""
@@ -207,6 +222,13 @@ class Trash:
             with self.sessions.begin() as session:
                 claim_photos(session, ids)
                 photos = self._in_trash(session, ids)
+                followers = [
+                    c
+                    for c in self._companions(session, photos, ids, waiting=True)
+                    if Path(c.path).is_file()  # a companion whose file is gone stays behind
+                ]
+                photos += followers
+                ids = sorted(ids + [c.id for c in followers])
                 for photo in photos:
                     self._back(session, photo, moves)
                     photo.trashed_at = photo.trashed_by = photo.trash_reason = None
@@ -240,6 +262,7 @@ class Trash:
         if photo.trash_path is not None:
             target = _free(session, original_path(photo.trash_path, photo.id))
             moves.planned.append((Path(photo.path), target))
+            companions.moved(session, photo.path, str(target))
             photo.path = str(target)
 
     # -- purge ------------------------------------------------------------------------------
@@ -249,7 +272,9 @@ class Trash:
         ids = sorted(set(ids))
         with self.sessions.begin() as session:
             claim_photos(session, ids)
-            folders = _purge(session, self._in_trash(session, ids))
+            photos = self._in_trash(session, ids)
+            photos += self._companions(session, photos, ids, waiting=True)  # gone with them
+            folders = _purge(session, photos)
             activity.record(session, by, activity.TRASH_PURGE, activity.photos_subject(ids))
         _remove(folders)
         return {"purged": ids}

@@ -91,6 +91,19 @@ _PAIRING = select(
 )
 
 
+def of(session: Session, items: Sequence[int]) -> list[int]:
+    """The ids of these items' companions (their RAWs, their MOVs), lowest first."""
+    if not items:
+        return []
+    found = session.scalars(select(Photo.id).where(Photo.companion_of.in_(list(items))))
+    return sorted(found)
+
+
+def moved(session: Session, before: str, after: str) -> None:
+    """A companion MOV's file moved (into the trash folder or back): the still plays it there."""
+    session.execute(update(Photo).where(Photo.motion_path == before).values(motion_path=after))
+
+
 def release(session: Session, items: Sequence[int]) -> None:
     """The companions of items that are gone for good (purged, vanished) stand alone again."""
     if items:

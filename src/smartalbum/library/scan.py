@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import imaging, video
 from smartalbum.catalog import MISSING, TRASH_PURGED, Photo
-from smartalbum.library.analysis import Analysis, read_and_hash
+from smartalbum.library.analysis import Analysis, file_sha256
 from smartalbum.library.roots import inside
 
 SUFFIXES = imaging.SUPPORTED_SUFFIXES | video.SUFFIXES  # the files a walk picks up
@@ -187,7 +187,7 @@ def find_moves(candidates: list[Path], gone: dict[str, int]) -> tuple[list[Analy
     rest: list[Path] = []
     moves = []
     with ThreadPoolExecutor(2, "smartalbum-hash") as pool:
-        hashed = pool.map(lambda path: read_and_hash(path)[0], candidates)  # bytes dropped
+        hashed = pool.map(hashed_file, candidates)
         for path, analysis in zip(candidates, hashed, strict=True):
             record = gone.pop(analysis.sha256, None) if analysis.sha256 else None
             if record is None:
@@ -196,6 +196,19 @@ def find_moves(candidates: list[Path], gone: dict[str, int]) -> tuple[list[Analy
                 analysis.moved_from = record
                 moves.append(analysis)
     return moves, rest
+
+
+def hashed_file(path: Path) -> Analysis:
+    """A file's size, mtime and sha256, read a chunk at a time (a video can be gigabytes);
+    without a sha256 when it cannot be read (it is then analysed, which says why)."""
+    try:
+        stat = path.stat()
+        digest = file_sha256(path)
+    except OSError:
+        return Analysis(str(path), 0, 0.0)
+    analysis = Analysis(str(path), stat.st_size, stat.st_mtime)
+    analysis.sha256 = digest
+    return analysis
 
 
 def _under(path: str, roots: Sequence[Path]) -> bool:

@@ -258,11 +258,14 @@ class PhotoLibrary:
 
 def _album_photos(session: Session, album_id: str, offset: int, limit: int) -> list[dict[str, Any]]:
     rows = session.execute(
-        select(Photo.id, Photo.path, AlbumMember.score)
+        select(Photo.id, Photo.path, AlbumMember.score, Photo.motion_path)
         .join(Photo, Photo.id == AlbumMember.photo_id)
         .where(AlbumMember.album_id == album_id, live())
         .order_by(AlbumMember.score.desc(), Photo.id)
         .offset(max(0, offset))
         .limit(limit)
     )
-    return [{"id": i, "path": path, "score": round(score, 4)} for i, path, score in rows]
+    return [
+        {"id": i, "path": path, "score": round(score, 4), "motion": motion is not None}
+        for i, path, score, motion in rows
+    ]

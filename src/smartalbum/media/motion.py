@@ -81,17 +81,17 @@ def motion_photo_offset(data: bytes) -> int | None:
 def clip(path: Path) -> Clip:
     """The content identifier and time of a MOV/MP4 file; nothing when it has neither."""
     try:
-        moov = _moov(path)
+        moov = read_moov(path)
     except (OSError, struct.error):
         return Clip(None, None)
     if moov is None:
         return Clip(None, None)
-    values = _apple_keys(moov)
+    values = apple_keys(moov)
     taken = _local_time(values.get(_KEY_DATE)) or _header_time(moov)
     return Clip(values.get(_KEY_ID), taken)
 
 
-def _boxes(data: bytes, start: int = 0, end: int | None = None) -> list[tuple[bytes, int, int]]:
+def boxes(data: bytes, start: int = 0, end: int | None = None) -> list[tuple[bytes, int, int]]:
     """(type, start of body, end) of each box in data[start:end]."""
     end = len(data) if end is None else end
     found = []
@@ -110,7 +110,7 @@ def _boxes(data: bytes, start: int = 0, end: int | None = None) -> list[tuple[by
     return found
 
 
-def _moov(path: Path) -> bytes | None:
+def read_moov(path: Path) -> bytes | None:
     """The movie box of a QuickTime/MP4 file (read alone, wherever it is in the file)."""
     with path.open("rb") as stream:
         while header := stream.read(8):
@@ -130,7 +130,7 @@ def _moov(path: Path) -> bytes | None:
     return None
 
 
-def _apple_keys(moov: bytes) -> dict[bytes, str]:
+def apple_keys(moov: bytes) -> dict[bytes, str]:
     """The moov's meta keys and their text values (QuickTime's ``mdta`` metadata)."""
     meta = _meta(moov)
     if meta is None:
@@ -138,15 +138,15 @@ def _apple_keys(moov: bytes) -> dict[bytes, str]:
     start, end = meta
     if moov[start : start + 4] == b"\x00\x00\x00\x00":  # an MP4 meta: version and flags
         start += 4
-    inner = {kind: (s, e) for kind, s, e in _boxes(moov, start, end)}
+    inner = {kind: (s, e) for kind, s, e in boxes(moov, start, end)}
     if b"keys" not in inner or b"ilst" not in inner:
         return {}
     start, end = inner[b"keys"]
-    names = [moov[s:e] for _, s, e in _boxes(moov, start + 8, end)]  # after version, count
+    names = [moov[s:e] for _, s, e in boxes(moov, start + 8, end)]  # after version, count
     values: dict[bytes, str] = {}
-    for kind, s, e in _boxes(moov, *inner[b"ilst"]):
+    for kind, s, e in boxes(moov, *inner[b"ilst"]):
         index = int.from_bytes(kind, "big") - 1  # items are typed by their key's number
-        data = next(((ds, de) for dk, ds, de in _boxes(moov, s, e) if dk == b"data"), None)
+        data = next(((ds, de) for dk, ds, de in boxes(moov, s, e) if dk == b"data"), None)
         if 0 <= index < len(names) and data is not None:
             text = _text(moov[data[0] + 8 : data[1]])  # after type and locale
             if text:
@@ -156,11 +156,11 @@ def _apple_keys(moov: bytes) -> dict[bytes, str]:
 
 def _meta(moov: bytes) -> tuple[int, int] | None:
     """Where the metadata box is: in the movie box (a phone's), or in its user data (ffmpeg's)."""
-    for kind, start, end in _boxes(moov):
+    for kind, start, end in boxes(moov):
         if kind == b"meta":
             return start, end
         if kind == b"udta":
-            inside = [(s, e) for k, s, e in _boxes(moov, start, end) if k == b"meta"]
+            inside = [(s, e) for k, s, e in boxes(moov, start, end) if k == b"meta"]
             if inside:
                 return inside[0]
     return None
@@ -168,7 +168,7 @@ def _meta(moov: bytes) -> tuple[int, int] | None:
 
 def _header_time(moov: bytes) -> str | None:
     """The movie header's creation time (UTC: a phone writes no zone here), or None."""
-    header = next(((s, e) for kind, s, e in _boxes(moov) if kind == b"mvhd"), None)
+    header = next(((s, e) for kind, s, e in boxes(moov) if kind == b"mvhd"), None)
     if header is None:
         return None
     version = moov[header[0]]

@@ -68,6 +68,7 @@ PUBLIC = {
     ("GET", "/s/{token}"), ("GET", "/api/shared/{token}"), ("POST", "/api/shared/{token}/unlock"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/thumbnail"),
     ("GET", "/api/shared/{token}/photos/{photo_id}/original"),
+    ("GET", "/api/shared/{token}/photos/{photo_id}/motion"),  # a Live Photo's MOV
     # A link's guests add photos (when its sharer allows it): the same token is the key.
     ("OPTIONS", "/api/shared/{token}/uploads"), ("POST", "/api/shared/{token}/uploads/check"),
     ("POST", "/api/shared/{token}/uploads"), ("GET", "/api/shared/{token}/uploads"),

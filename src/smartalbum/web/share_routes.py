@@ -34,6 +34,7 @@ from smartalbum.web.library_routes import (
     author_of,
     parse_photo_id,
 )
+from smartalbum.web.ranges import sliced
 from smartalbum.web.zips import ZIP, every_id, zip_response
 
 PASS_COOKIE = "smartalbum_share"
@@ -163,7 +164,7 @@ class SharedView:
             for p in photo["labels"][:SHOWN_LABELS]
             if p["probability"] >= GUEST_FLOOR
         ]
-        keep = ("id", "width", "height", "taken_at", "kind", "duration")
+        keep = ("id", "width", "height", "taken_at", "kind", "duration", "motion")
         return {**{k: photo[k] for k in keep}, "labels": labels}
 
 
@@ -287,6 +288,23 @@ def install_file_routes(router: APIRouter, view: SharedView) -> None:
         view.check_photo(view.opened(token, smartalbum_share), number)
         path, media_type = view.holder.get().original(number)
         return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private"})
+
+    @router.get("/api/shared/{token}/photos/{photo_id}/motion", response_class=Response,
+                responses={200: {"content": {"video/*": {}}}, 206: {},
+                           **error_responses(401, 404, 503)})  # fmt: skip
+    def motion(
+        token: Token, photo_id: PhotoId, request: Request, smartalbum_share: Pass = None
+    ) -> Response:
+        """A shared Live Photo's or Motion Photo's video, with range requests."""
+        number = parse_photo_id(photo_id)
+        view.check_photo(view.opened(token, smartalbum_share), number)
+        found = view.holder.get().motion(number)
+        headers = {"Cache-Control": "private"}
+        if found.start == 0:
+            return FileResponse(found.path, media_type=found.media_type, headers=headers)
+        answer = sliced(request, found.path, found.start, found.length, found.media_type)
+        answer.headers.update(headers)
+        return answer
 
     @router.get("/api/shared/{token}/download", response_class=StreamingResponse,
                 responses={**ZIP, **error_responses(401, 403, 404, 422, 503)})  # fmt: skip

@@ -178,6 +178,7 @@ function photoGrid(fetchPage, caption) {
       el("img", { src: thumb(p.id), alt: cap || p.path.split("/").pop(), loading: "lazy", width: 150, height: 150 }),
       cap ? el("span", { class: "caption", text: cap }) : null);
     if (isVideo(p)) markVideo(link);  // video.js
+    if (p.motion) markLive(link, `/api/photos/${p.id}/motion`);  // video.js
     list.append(el("li", {}, link));
   }
   async function next() {

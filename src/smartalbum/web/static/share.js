@@ -87,6 +87,7 @@ function cell(p) {
   link.append(img);
   if (span.childElementCount) link.append(span);
   if (isVideo(p)) markVideo(link);  // video.js
+  if (p.motion) markLive(link, `${base}/photos/${p.id}/motion`);  // video.js
   link.addEventListener("click", (e) => { e.preventDefault(); view(p); });
   const item = document.createElement("li");
   item.append(link);

@@ -33,3 +33,26 @@ function showInViewer(img, p, src, poster) {
   img.hidden = isVideo(p);
   if (img.hidden) img.after(videoPlayer(src, poster, img.alt));
 }
+
+// A Live Photo's or Motion Photo's tile: a LIVE badge, and its motion played over the
+// thumbnail while hovered or long-pressed (``src``: null where the page cannot play it).
+function markLive(link, src) {
+  link.classList.add("is-live");
+  const badge = document.createElement("span");
+  Object.assign(badge, { className: "live-badge", textContent: "LIVE" });
+  link.append(badge);
+  if (!src) return;
+  let motion = null, timer = null;
+  const play = () => {
+    if (motion) return;
+    motion = document.createElement("video");
+    Object.assign(motion, { src, className: "motion-over", autoplay: true, loop: true, playsInline: true });
+    motion.muted = true;  // a browser plays only a muted video without a click
+    link.append(motion);
+  };
+  const stop = () => { clearTimeout(timer); if (motion) { motion.remove(); motion = null; } };
+  link.addEventListener("mouseenter", play);
+  link.addEventListener("mouseleave", stop);
+  link.addEventListener("touchstart", () => { timer = setTimeout(play, 350); }, { passive: true });
+  for (const end of ["touchend", "touchcancel"]) link.addEventListener(end, stop);
+}

@@ -1,0 +1,125 @@
+"""MP4/QuickTime facts read in Python (media/mp4.py) and keyframes decoded in our process
+(media/keyframes.py), against what ffprobe and ffmpeg say of the same real files."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from smartalbum import video
+from smartalbum.errors import ImageDecodeError
+from smartalbum.media import keyframes, mp4
+from tests.videos import ALP, SKI, ZERMATT_2D, encode, skiing
+
+UTC_TAGS = {"creation_time": "2026-02-01T10:00:00Z", "location": ZERMATT_2D}
+
+
+@pytest.fixture(scope="module")
+def made(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An iPhone-like MOV (Apple's keys), an H.264 MP4 with MP4 tags, an HEVC MP4, an MPEG-4
+    MP4, and a MOV its player turns a quarter."""
+    folder = tmp_path_factory.mktemp("mp4")
+    turned = encode(folder / "upright.mov", [samples / SKI, samples / ALP], "h264")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(turned), "-c", "copy",
+         "-metadata:s:v", "rotate=90", str(folder / "turned.mov")],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return {
+        "skiing": skiing(folder / "skiing.mov", samples),
+        "h264": encode(folder / "alp.mp4", [samples / ALP, samples / SKI], "h264", UTC_TAGS),
+        "hevc": encode(folder / "ski.mp4", [samples / SKI, samples / ALP], "hevc", UTC_TAGS),
+        "mpeg4": encode(folder / "old.mp4", [samples / ALP], "mpeg4", UTC_TAGS),
+        "turned": folder / "turned.mov",
+    }
+
+
+@pytest.mark.parametrize("name", ["skiing", "h264", "hevc", "mpeg4", "turned"])
+def test_the_facts_are_what_ffprobe_says(made: dict[str, Path], name: str) -> None:
+    movie = mp4.read(made[name])
+    assert movie is not None and movie.video is not None
+    probe = video._probe(made[name], name)
+    stream = video._video_stream(probe, name)
+    ours = video._as_probe(movie, movie.video)
+    assert (movie.video.codec, movie.video.width, movie.video.height) == (
+        stream["codec_name"], stream["width"], stream["height"]
+    )  # fmt: skip
+    assert movie.duration == video._duration(probe, stream)
+    theirs = video._metadata(probe, stream, "MP4")
+    assert video._metadata(ours, ours["streams"][0], "MP4") == theirs
+    if name != "turned":  # made without tags
+        assert theirs.taken_at is not None and theirs.gps_lat is not None
+
+
+def test_keyframes_are_decoded_here_in_their_order(made: dict[str, Path], samples: Path) -> None:
+    for name, order in (("skiing", [SKI, ALP, SKI, ALP]), ("hevc", [SKI, ALP])):
+        movie = mp4.read(made[name])
+        assert movie is not None and movie.video is not None
+        times = video.spread(movie.duration, len(order))
+        frames = keyframes.frames(made[name], movie.video, times, 256)
+        assert frames is not None, name
+        assert [f.size for f in frames] == [(342, 256)] * len(order), name
+        assert [_nearest(f, samples) for f in frames] == order, name
+
+
+def test_a_turned_video_is_shown_as_ffmpeg_shows_it(made: dict[str, Path]) -> None:
+    movie = mp4.read(made["turned"])
+    assert movie is not None and movie.video is not None
+    assert movie.video.rotation in (90, 270)
+    ours = keyframes.frames(made["turned"], movie.video, [0.5, 1.5], 240)
+    theirs = video._frames(made["turned"], "turned.mov", [0.5, 1.5], 240)  # ffmpeg's rotation
+    assert ours is not None
+    assert [f.size for f in ours] == [f.size for f in theirs] == [(240, 320)] * 2
+    for mine, ffmpeg in zip(ours, theirs, strict=True):
+        assert _difference(mine, ffmpeg) < 8  # the same picture, resized a little apart
+
+
+@pytest.fixture
+def no_ffmpeg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """A machine without ffmpeg or ffprobe on its PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    video.decoder.cache_clear()
+    yield
+    video.decoder.cache_clear()
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+def test_a_phone_video_needs_no_ffmpeg_and_another_codec_does(made: dict[str, Path]) -> None:
+    clip = video.read(made["skiing"], name="skiing.mov", min_side=224)
+    assert (clip.container, clip.codec, clip.duration, len(clip.frames)) == ("MOV", "h264", 4.0, 4)
+    assert (clip.meta.taken_at, clip.meta.gps_alt) == ("2026-02-01T11:00:00", 1620.0)
+    with pytest.raises(ImageDecodeError, match="ffmpeg is not installed"):
+        video.read(made["mpeg4"], name="old.mp4", min_side=224)
+
+
+def test_a_table_pointing_past_the_end_is_left_to_ffmpeg(
+    made: dict[str, Path], tmp_path: Path
+) -> None:
+    moved = tmp_path / "faststart.mp4"  # the table first, so it survives the cut
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(made["h264"]), "-c", "copy",
+         "-movflags", "faststart", str(moved)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    data = moved.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 3])
+    movie = mp4.read(cut)
+    assert movie is not None and movie.video is not None
+    assert keyframes.frames(cut, movie.video, [0.5, 1.5], 224) is None
+    assert mp4.read(tmp_path / "absent.mp4") is None
+    assert mp4.annex_b(movie.video, [b"\x00\x00\x00\x09short"]) is None  # a NAL past its sample
+
+
+def _nearest(frame: Image.Image, samples: Path) -> str:
+    return min((SKI, ALP), key=lambda n: _difference(frame, Image.open(samples / n)))
+
+
+def _difference(a: Image.Image, b: Image.Image) -> float:
+    small = [np.asarray(i.convert("L").resize((32, 24)), dtype=np.float32) for i in (a, b)]
+    return float(np.abs(small[0] - small[1]).mean())
