@@ -74,6 +74,7 @@ EXPECTED_ROLE = {
     ("POST", "/api/selection/labels"): EDITOR,
     ("GET", "/api/shared/{token}"): PUBLIC,
     ("GET", "/api/shared/{token}/download"): PUBLIC,
+    ("GET", "/api/shared/{token}/photos/{photo_id}/motion"): PUBLIC,
     ("GET", "/api/shared/{token}/photos/{photo_id}/original"): PUBLIC,
     ("GET", "/api/shared/{token}/photos/{photo_id}/thumbnail"): PUBLIC,
     ("POST", "/api/shared/{token}/unlock"): PUBLIC,
