@@ -94,6 +94,7 @@ def test_look_for_faces_then_see_them_named_on_the_photo_and_in_the_viewer(
     page.goto(f"{served.url}/gallery?view={served.both}#/")
     in_viewer = page.locator(f'#lightbox .face-box[data-face="{named["id"]}"]')
     expect(in_viewer).to_have_text("Colin")
+    expect(page.locator("#lightbox .lightbox-people")).to_contain_text("Colin")  # the panel
     page.screenshot(path=str(ARTIFACTS / "faces-viewer-phone.png"))
     in_viewer.click()
     expect(page.locator("#person-name")).to_have_text("Colin")

@@ -9,10 +9,11 @@ const FACE_STRINGS = {
 };
 
 // The boxes of photo ``id``'s faces over ``img`` in ``frame`` (which is positioned); the layer
-// drawn, or null for a photo without faces. The layer covers the image element exactly, so the
+// drawn, or null for a photo without faces; ``found`` sees the faces first. The layer covers the image element exactly, so the
 // viewer can zoom it with the same transform as the image.
-async function photoFaces(id, frame, img) {
+async function photoFaces(id, frame, img, found = () => {}) {
   const { faces } = await api(`/api/photos/${id}/faces`);
+  found(faces);
   if (!faces.length || !img.isConnected) return null;
   const layer = el("div", { class: "face-boxes" });
   const boxes = faces.map((f) => {
@@ -40,4 +41,11 @@ async function photoFaces(id, frame, img) {
   img.addEventListener("load", place);
   new ResizeObserver(place).observe(img);
   return layer;
+}
+
+// The named people among a photo's faces, each once: {name, name_zh}, as the viewer's panel lists them.
+function namedPeople(faces) {
+  const seen = new Map();
+  for (const f of faces) if (f.person_id && (f.name || f.name_zh)) seen.set(f.person_id, { name: f.name, name_zh: f.name_zh });
+  return [...seen.values()];
 }

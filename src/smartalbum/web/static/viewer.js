@@ -144,7 +144,8 @@ async function showPhoto(id) {
     const full = new Image();
     full.onload = () => { if (viewer.id === id) { media.src = full.src; media.dataset.full = "1"; } };
     full.src = `/api/photos/${id}/original`;
-    photoFaces(id, viewer.stage, media).then((layer) => { if (viewer.id === id) { viewer.faces = layer; applyZoom(); } })
+    const named = (faces) => { if (viewer.id === id && viewer.photo) { viewer.photo.people = namedPeople(faces); drawPanel(); } };
+    photoFaces(id, viewer.stage, media, named).then((layer) => { if (viewer.id === id) { viewer.faces = layer; applyZoom(); } })
       .catch(() => {});  // faces.js; the photo shows all the same
   }
   drawPanel();
