@@ -282,7 +282,7 @@ def get_every_route(
     made_by_writes += ("{upload_id}", "/api/shared/{token}/uploads")
     # A photo's motion needs a Live or Motion Photo, which the library has none of: the
     # companion tests' (tests/test_companions.py).
-    made_by_writes += ("/api/photos/{photo_id}/motion",)
+    made_by_writes += ("/api/photos/{photo_id}/motion", "/photos/{photo_id}/motion")
     for path, operations in schema["paths"].items():
         if "get" not in operations or ("{category_id}" in path and not categories):
             continue

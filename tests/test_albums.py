@@ -138,7 +138,7 @@ def test_every_default_album_on_stored_predictions(
     assert album not in album_ids(lib, other)
     shown = lib.album(album)
     assert shown["count"] == 1 and shown["photos"] == [
-        {"id": photo, "path": f"/p/{album}.jpg", "score": 0.9}
+        {"id": photo, "path": f"/p/{album}.jpg", "score": 0.9, "motion": False}
     ]
 
 
@@ -326,8 +326,8 @@ def test_search_by_group_alias_album_title_and_part_of_a_name(
     assert [p["id"] for p in search(lib, "owl")["photos"]] == [photos["owl"]]
     assert [p["id"] for p in search(lib, "披萨")["photos"]] == [photos["pizza"]]
     assert search(lib, "no such thing")["total"] == 0
-    with pytest.raises(RequestError):
-        search(lib, "  ")
+    everything = search(lib, "  ")  # nothing to look for: every photo, newest first
+    assert everything["total"] == len(photos) and not everything["interpretation"]
 
 
 PARIS = {"city": "Paris", "region": "Île-de-France", "country": "France", "country_code": "FR",
