@@ -117,12 +117,18 @@ def test_a_server_commits_nothing_while_it_answers_reads(
             [sys.executable, "-c", WATCH, str(own)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
-        assert watcher.stdout is not None
-        before = watcher.stdout.readline().strip()
-        answered = 0
-        while answered < 200:
-            statuses = get_every_route(client, job, share_token)
-            assert all(status == 200 for status in statuses.values()), statuses
-            answered += len(statuses) + 5  # get_every_route also asks for the ids it fills
-        after, _ = watcher.communicate("\n", timeout=30)
+        try:
+            assert watcher.stdout is not None
+            before = watcher.stdout.readline().strip()
+            answered = 0
+            while answered < 200:
+                statuses = get_every_route(client, job, share_token)
+                failed = {route: status for route, status in statuses.items() if status != 200}
+                assert not failed, failed
+                answered += len(statuses) + 5  # get_every_route also asks for the ids it fills
+            after, _ = watcher.communicate("\n", timeout=30)
+        finally:  # a failure above leaves no process (and its pipes) to the next tests' warnings
+            if watcher.poll() is None:
+                watcher.kill()
+                watcher.communicate(timeout=30)
     assert before and after.strip() == before  # no commit by anyone in between
