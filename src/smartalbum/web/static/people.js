@@ -85,8 +85,9 @@
   }
 
   async function list() {
-    const { people } = await api("/api/people");
+    // The scan's state first: once it says done, the people fetched after it include all it found.
     const scan = await scanPanel();
+    const { people } = await api("/api/people");
     if (!people.length) return [...scan, el("p", { className: "message", textContent: w("none") })];
     const items = people.map((p) => el("li", {},
       el("a", { href: `#/person/${p.id}`, dataset: { person: p.id } },
