@@ -1,10 +1,12 @@
 """Holidays a query can name: China's official ones (春节, 国庆…) and a few fixed dates.
 
 China's holidays move with the lunar calendar and the State Council's yearly notice;
-``chinese-calendar`` knows each year's days off (2004 to its last update). A holiday
-of a year it does not know is not read as a time. Christmas, Valentine's Day and
-Halloween fall on the same days every year. A holiday named without a year ("国庆节",
-"christmas") is every year's, over the years the library has photos from.
+``chinese-calendar`` knows each year's days off (2004 to its last update). For a year it
+does not know, the days come from the festival's rule instead (``lunar-python`` turns a lunar
+date into the solar one; Qingming is a solar term), and the interpretation says so.
+Christmas, Valentine's Day and Halloween fall on the same days every year. A holiday named
+without a year ("国庆节", "christmas") is every year's, over the years the library has photos
+from.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 import chinese_calendar  # type: ignore[import-untyped]
+from lunar_python import Lunar  # type: ignore[import-untyped]
 
 from smartalbum.search.understand.spans import TimeSpan, day_span, days_span
 
@@ -43,12 +46,30 @@ NAMES = {name: key for key, (*_, names) in OFFICIAL.items() for name in names} |
 }
 
 
+# key -> (lunar month, day, days before, days after) of the festival's rule: the days off
+# around it when no notice is known (the notices give about these, moved to meet a weekend).
+LUNAR_RULES = {
+    "spring_festival": (1, 1, 1, 6),  # New Year's Eve to the seventh day
+    "dragon_boat_festival": (5, 5, 1, 1),
+    "mid_autumn_festival": (8, 15, 1, 1),
+}
+# key -> (month, first day, last day) of the solar holidays' rule.
+SOLAR_RULES = {"national_day": (10, 1, 7), "labour_day": (5, 1, 5), "new_years_day": (1, 1, 1)}
+
+
 @functools.lru_cache(maxsize=256)
 def holiday_days(key: str, year: int) -> tuple[date, date] | None:
-    """The first and last day of a holiday in a year, or None when it is not known."""
+    """The first and last day of a holiday in a year: the notice's days off, else the
+    festival's rule (None: neither, e.g. a year outside the lunar calendar's range)."""
     if key in FIXED:
         month, first, last = FIXED[key][3]
         return date(year, month, first), date(year, month, last)
+    noticed = notice_days(key, year)
+    return noticed if noticed is not None or not by_rule(year) else rule_days(key, year)
+
+
+def notice_days(key: str, year: int) -> tuple[date, date] | None:
+    """The days off the State Council's notice gave a holiday in a year, if known."""
     wanted = (True, chinese_calendar.Holiday[key].value)  # a day off, not a make-up workday
     try:
         days = [
@@ -59,6 +80,40 @@ def holiday_days(key: str, year: int) -> tuple[date, date] | None:
     except NotImplementedError:  # a year the package has no notice for
         return None
     return (days[0], days[-1]) if days else None
+
+
+@functools.lru_cache(maxsize=64)
+def by_rule(year: int) -> bool:
+    """Whether a year's official holidays come from the rule (no notice is known for it)."""
+    try:
+        chinese_calendar.is_holiday(date(year, 1, 1))
+    except NotImplementedError:
+        return True
+    return False
+
+
+def rule_days(key: str, year: int) -> tuple[date, date] | None:
+    """A holiday's days in a year by its rule; None outside the lunar calendar's years."""
+    if key in SOLAR_RULES:
+        month, first, last = SOLAR_RULES[key]
+        return date(year, month, first), date(year, month, last)
+    if key == "tomb_sweeping_day":
+        day = qingming(year)
+        return day - timedelta(1), day + timedelta(1)
+    month, lunar_day, before, after = LUNAR_RULES[key]
+    try:
+        solar = Lunar.fromYmd(year, month, lunar_day).getSolar()
+        festival = date(solar.getYear(), solar.getMonth(), solar.getDay())
+    except (IndexError, KeyError, ValueError):  # a year outside its tables or date's
+        return None
+    return festival - timedelta(before), festival + timedelta(after)
+
+
+def qingming(year: int) -> date:
+    """The day of the Qingming solar term (4-6 April), by the usual formula for 1900-2099."""
+    y = year % 100
+    constant = 4.81 if year >= 2000 else 5.59
+    return date(year, 4, int(y * 0.2422 + constant) - y // 4)
 
 
 def latest_year(name: str, today: date) -> int | None:
@@ -82,6 +137,9 @@ def holiday_span(name: str, year: int) -> TimeSpan:
             f"{en} {year} (dates not known)", f"{year}年{zh}（日期未知）", nowhere, nowhere
         )
     span = days_span(*days) if days[0] != days[1] else day_span(days[0])
+    if key in OFFICIAL and by_rule(year):  # no notice: say the days are the rule's
+        return TimeSpan(f"{en} {year} ({span.en}, by the calendar's rule)",
+                        f"{year}年{zh}（{span.zh}，按历法推算）", span.start, span.end)  # fmt: skip
     return TimeSpan(f"{en} {year} ({span.en})", f"{year}年{zh}（{span.zh}）", span.start, span.end)
 
 
