@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from smartalbum import imaging
 from smartalbum.catalog import Photo, open_engine, session_factory
-from smartalbum.engines import build_checked_int8, choice
+from smartalbum.engines import MIN_SURE, build_checked_int8, choice, judge_int8
 from smartalbum.engines.classifier import model_files
 from smartalbum.library import int8
 from smartalbum.settings import Settings
@@ -62,7 +62,8 @@ def test_the_first_big_import_builds_int8_and_the_next_one_serves_with_auto(
     assert "Collecting tensor data" not in first.stdout + first.stderr  # ONNX Runtime's, not ours
     files = model_files(settings.with_overrides(cache_dir=cache))
     verdict = json.loads(int8.verdict_path(files).read_text())
-    assert verdict["kept"] and verdict["agreement"] >= int8.MIN_AGREEMENT
+    assert verdict["kept"] and verdict["sure_agreement"] >= int8.MIN_AGREEMENT
+    assert verdict["sure"] >= MIN_SURE and verdict["agreement"] > 0.9
     assert (verdict["calibrated_on"], verdict["checked_on"], verdict["photos"]) == (60, 60, 120)
     assert files.onnx_path("int8").is_file()
 
@@ -90,6 +91,23 @@ def test_an_int8_model_that_disagrees_with_fp32_is_not_kept(
     assert not refused.kept and 0.8 < refused.agreement <= 1.0 and refused.checked == 20
     assert not files.onnx_path("int8").exists()
     assert list((cache / "models").glob("*.part")) == []  # no half-made file left behind
+
+
+def test_int8_is_judged_where_fp32_is_sure_once_there_are_enough_such_photos(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.onnx"
+    # 40 photos: fp32 sure of 30, INT8 agreeing on all of them and on 5 of the 10 others.
+    same, sure = [True] * 30 + [True] * 5 + [False] * 5, [True] * 30 + [False] * 10
+    judged = judge_int8(path, same, sure, 0.97)
+    assert judged.kept and (judged.agreement, judged.sure_agreement) == (35 / 40, 1.0)
+    assert (judged.checked, judged.sure) == (40, 30)
+    # A flip where fp32 is sure counts: 29 of 30 is under 97 %.
+    assert not judge_int8(path, [False, *same[1:]], sure, 0.97).kept
+    # Too few sure photos: all of them are judged.
+    few = [True] * (MIN_SURE - 1) + [False] * (41 - MIN_SURE)  # 40 in all
+    assert not judge_int8(path, same, few, 0.97).kept
+    assert judge_int8(path, [True] * 40, few, 0.97).kept
 
 
 def test_the_server_switches_to_what_auto_picks_after_an_import_without_a_restart(

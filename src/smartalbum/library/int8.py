@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 MIN_PHOTOS = 100  # decoded photos before an INT8 model is built (half calibrate, half check)
 CALIBRATION = 100  # at most, calibrating on
 CHECK = 200  # at most, other photos the agreement is measured on
-MIN_AGREEMENT = 0.97  # top-1 agreement with fp32 an INT8 model needs to serve
+MIN_AGREEMENT = 0.97  # top-1 agreement with fp32, where fp32 is sure, an INT8 model needs
 SEED = 20261201
 
 
@@ -78,6 +78,8 @@ def auto_int8(
     verdict = {
         "kept": result.kept,
         "agreement": round(result.agreement, 4),
+        "sure_agreement": round(result.sure_agreement, 4),
+        "sure": result.sure,
         "min_agreement": MIN_AGREEMENT,
         "calibrated_on": calibrate,
         "checked_on": result.checked,
@@ -95,18 +97,22 @@ def verdict_message(verdict: dict[str, Any]) -> Message:
     if verdict["kept"]:
         return t(
             "built the INT8 model from {calibrated} of your photos in {seconds:.1f} s: it "
-            "agrees with fp32 on {agreement:.1%} of {checked} others; the fastest engine "
-            "serves from now on",
+            "agrees with fp32 on {sure_agreement:.1%} of the {sure} others fp32 is sure of "
+            "({agreement:.1%} of all {checked}); the fastest engine serves from now on",
             calibrated=verdict["calibrated_on"],
             seconds=verdict["seconds"],
+            sure_agreement=verdict["sure_agreement"],
+            sure=verdict["sure"],
             agreement=verdict["agreement"],
             checked=verdict["checked_on"],
         )
     return t(
         "INT8 model not used (built and checked in {seconds:.1f} s): it agrees with fp32 on "
-        "only {agreement:.1%} of {checked} of your photos (it needs {needed:.0%}); fp32 keeps "
-        "serving",
+        "only {sure_agreement:.1%} of the {sure} of your photos fp32 is sure of "
+        "({agreement:.1%} of all {checked}; it needs {needed:.0%}); fp32 keeps serving",
         seconds=verdict["seconds"],
+        sure_agreement=verdict["sure_agreement"],
+        sure=verdict["sure"],
         agreement=verdict["agreement"],
         checked=verdict["checked_on"],
         needed=verdict["min_agreement"],
