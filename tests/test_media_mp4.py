@@ -79,6 +79,38 @@ def test_a_turned_video_is_shown_as_ffmpeg_shows_it(made: dict[str, Path]) -> No
         assert _difference(mine, ffmpeg) < 8  # the same picture, resized a little apart
 
 
+def test_a_video_of_one_scene_costs_two_frames_and_of_two_scenes_four(
+    made: dict[str, Path], samples: Path, tmp_path: Path
+) -> None:
+    # Its first and last frames look alike (the same sample): the two between are not decoded.
+    still = encode(tmp_path / "still.mp4", [samples / SKI], "h264", seconds=4)
+    assert [_nearest(f, samples) for f in video.read(still, name="s", min_side=224).frames] == [
+        SKI, SKI
+    ]  # fmt: skip
+    # Ski and alp in turn: its ends differ, so every frame is taken, in its order.
+    frames = video.read(made["skiing"], name="skiing.mov", min_side=224).frames
+    assert [_nearest(f, samples) for f in frames] == [SKI, ALP, SKI, ALP]
+    # Half a second, a keyframe: one frame, not the same one four times.
+    short = encode(tmp_path / "short.mp4", [samples / ALP], "h264", seconds=0.4)
+    assert len(video.read(short, name="short.mp4", min_side=224).frames) == 1
+
+
+def test_a_1080p_keyframe_is_shrunk_as_ffmpeg_shrinks_it(samples: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.mp4"  # halved before its last resize (keyframes._shown)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-loop", "1", "-t", "1", "-framerate", "10",
+         "-i", str(samples / SKI), "-vf", "scale=1920:1080,setsar=1", "-g", "5",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(big)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    movie = mp4.read(big)
+    assert movie is not None and movie.video is not None
+    ours = keyframes.frames(big, movie.video, [0.5], 224)
+    theirs = video._frames(big, "big.mp4", [0.5], 224)
+    assert ours is not None and [f.size for f in ours] == [f.size for f in theirs] == [(398, 224)]
+    assert _difference(ours[0], theirs[0]) < 2
+
+
 @pytest.fixture
 def no_ffmpeg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """A machine without ffmpeg or ffprobe on its PATH."""

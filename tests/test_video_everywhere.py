@@ -60,6 +60,10 @@ def test_predict_classifies_a_video_from_its_frames(served: Served) -> None:
         assert error["message"].startswith("cut.mp4: not a readable video (moov atom not found")
         health = client.get("/api/health").json()
         assert health["video_decoder"].startswith("ffmpeg ")
+        decoders = health["decoders"]  # in our process, and the program for the rest
+        assert decoders["video"].startswith("OpenCV ") and "libavcodec" in decoders["video"]
+        assert decoders["video_ffmpeg"] == health["video_decoder"]
+        assert decoders["heic"].startswith("pi-heif ") and decoders["raw"].startswith("rawpy ")
 
 
 def test_an_uploaded_video_is_indexed_as_one(served: Served) -> None:
@@ -105,4 +109,14 @@ def test_classify_and_models_on_the_command_line(served: Served, settings: Setti
         [sys.executable, "-m", "smartalbum", "models", "--json"],
         capture_output=True, text=True, timeout=300, env=env, check=True,
     )  # fmt: skip
-    assert all(row["video_decoder"].startswith("ffmpeg ") for row in json.loads(models.stdout))
+    rows = json.loads(models.stdout)
+    assert all(row["video_decoder"].startswith("ffmpeg ") for row in rows)
+    assert all(row["decoders"]["video"].startswith("OpenCV ") for row in rows)
+    listed = subprocess.run(
+        [sys.executable, "-m", "smartalbum", "models"],
+        capture_output=True, text=True, timeout=300, env=env, check=True,
+    )  # fmt: skip
+    lines = listed.stdout.splitlines()  # a line for each decoder, the in-process one named
+    assert any(line.startswith("videos in MP4, MOV, M4V, 3GP (H.264, HEVC): OpenCV ")
+               for line in lines)  # fmt: skip
+    assert any(line.startswith(("HEIC: pi-heif ", "RAW: rawpy ")) for line in lines)

@@ -1,12 +1,14 @@
 """Videos: which files are videos (by their first bytes), their facts and a few frames.
 
-Decoded by Debian's ``ffmpeg`` and ``ffprobe`` in a subprocess, never in our process:
-PyAV's wheels link libx264 and libx265 (GPLv2+) into the libavcodec they load, the
-licence problem pillow-heif had (docs/performance.md has the measurement and the
-call). A video yields its facts (duration, codec, size, when and where it was shot,
-from the container's tags) and ``count`` frames spread over it, each the keyframe at
-or before its time: a keyframe decodes alone, so a one-minute 1080p video costs a
-handful of frame decodes, not a minute of them.
+A phone's MP4 or MOV (H.264, HEVC) is read in our process: its facts from the ``moov`` box
+(media/mp4.py), its keyframes cut out by the sample table and decoded by the LGPL FFmpeg
+inside OpenCV's headless wheel (media/keyframes.py). Anything else goes to Debian's
+``ffmpeg`` and ``ffprobe`` in a subprocess: PyAV's wheels link libx264 and libx265
+(GPLv2+) into the libavcodec they load, the licence problem pillow-heif had
+(docs/performance.md has the measurements and the call). A video yields its facts
+(duration, codec, size, when and where it was shot) and up to ``count`` frames spread over
+it, each the keyframe at or before its time: a keyframe decodes alone, so a one-minute
+1080p video costs a handful of frame decodes, not a minute of them.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from smartalbum.i18n import Message, t
 from smartalbum.media import keyframes, mp4
 from smartalbum.metadata import PhotoMetadata
 
-FRAMES = 4  # classified per video; docs/performance.md has why four
+FRAMES = 4  # classified per video, two when its ends look alike; docs/performance.md has why
+ALIKE = 0.5  # the L1 distance (0 to 2) of two frames' colour histograms under which they are alike
 TIMEOUT = 120.0  # seconds ffprobe or ffmpeg may take on one file
 HEAD = 64  # bytes read to tell a video from a photo
 SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".mkv", ".webm", ".avi"})
@@ -115,6 +118,12 @@ def decoder() -> str | None:
     return f"ffmpeg {words[2]}" if len(words) > 2 else "ffmpeg"
 
 
+def decoders() -> dict[str, str | None]:
+    """What decodes videos here (None: not available): in our process, a phone's H.264 and
+    HEVC MP4s and MOVs (``video``); the ``ffmpeg`` program, every other video."""
+    return {"video": keyframes.decoder(), "video_ffmpeg": decoder()}
+
+
 def read(
     path: Path, *, name: str, min_side: int, count: int = FRAMES, max_pixels: int = 250_000_000
 ) -> Clip:
@@ -128,8 +137,7 @@ def read(
         probe = _as_probe(movie, movie.video)
         stream = _video_stream(probe, name)
         meta = _checked(_metadata(probe, stream, container), name, max_pixels)
-        times = spread(movie.duration, count)
-        frames = keyframes.frames(path, movie.video, times, min_side)
+        frames = _keyframes(path, movie.video, spread(movie.duration, count), min_side)
         if frames is not None:
             return Clip(container, movie.video.codec, movie.duration, meta, frames)
     if decoder() is None:
@@ -140,6 +148,32 @@ def read(
     duration = _duration(probe, stream)
     frames = _frames(path, name, spread(duration, count), min_side)
     return Clip(container, stream.get("codec_name"), duration, meta, frames)
+
+
+def _keyframes(
+    path: Path, track: mp4.Track, times: list[float], min_side: int
+) -> list[Image.Image] | None:
+    """The keyframes at the first and last of these times, and at those between only when
+    these two do not look alike: one scene throughout costs two decodes, not four."""
+    ends = keyframes.frames(path, track, [times[0], times[-1]], min_side)
+    if ends is None or len(ends) < 2 or _alike(ends[0], ends[1]):
+        return ends
+    known = {track.keyframe(times[0]), track.keyframe(times[-1])}
+    between = [at for at in times[1:-1] if track.keyframe(at) not in known]
+    middle = keyframes.frames(path, track, between, min_side) if between else []
+    return None if middle is None else [ends[0], *middle, ends[1]]
+
+
+def _alike(one: Image.Image, other: Image.Image) -> bool:
+    """Whether two frames show the same scene: their colours (64 bins) differ by under
+    ALIKE. Framing does not count: a zoom from 1.1x to 1.6x over one photo differs by
+    0.26, the ski and alp samples by 1.3."""
+    histograms = []
+    for frame in (one, other):
+        levels = np.asarray(frame.convert("RGB").resize((64, 36), Image.Resampling.BOX)) // 64
+        bins = (levels[..., 0] * 16 + levels[..., 1] * 4 + levels[..., 2]).ravel()
+        histograms.append(np.bincount(bins, minlength=64) / bins.size)
+    return float(np.abs(histograms[0] - histograms[1]).sum()) < ALIKE
 
 
 def _checked(meta: PhotoMetadata, name: str, max_pixels: int) -> PhotoMetadata:

@@ -387,7 +387,7 @@ def _serving_engine(settings: Settings) -> dict[str, Any] | None:
 
 
 def _models(args: argparse.Namespace, settings: Settings) -> int:
-    from smartalbum import video
+    from smartalbum import imaging, video
     from smartalbum.models.weights import find_weights
     from smartalbum.models.zoo import MODELS
 
@@ -413,9 +413,11 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         )
     serving = _serving_engine(settings)
     decoder = video.decoder()  # the install's, the same for every model
+    decoders = {**imaging.decoders(), **video.decoders()}
     for row in rows:
         row["engine"] = serving if row["default"] else None
         row["video_decoder"] = decoder
+        row["decoders"] = decoders
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -426,12 +428,26 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{mark} {row['name']:<20} {row['title']}\n    {status}")
         if row["engine"]:
             show(t("    engine {reason}", reason=row["engine"]["reason"]))
+    _show_decoders(decoders)
+    return EXIT_OK
+
+
+def _show_decoders(decoders: dict[str, str | None]) -> None:
+    """A line for each kind of file beyond JPEG, PNG and the like: what decodes it here."""
+    from smartalbum import video
+
+    missing = t("not available").render(language())
+    for kind, key in (("HEIC", "heic"), ("AVIF", "avif"), ("RAW", "raw")):
+        show(t("{kind}: {decoder}", kind=kind, decoder=decoders[key] or missing))
+    phones = t("videos in MP4, MOV, M4V, 3GP (H.264, HEVC): {decoder}, in this process",
+               decoder=decoders["video"] or missing)  # fmt: skip
+    show(phones)
     kinds = ", ".join(video.CONTAINERS)
-    if decoder is None:
+    if decoders["video_ffmpeg"] is None:
         show(t("videos ({containers}): not decoded, ffmpeg is not installed", containers=kinds))
     else:
-        show(t("videos ({containers}): {decoder}", containers=kinds, decoder=decoder))
-    return EXIT_OK
+        show(t("videos ({containers}): {decoder}", containers=kinds,
+               decoder=decoders["video_ffmpeg"]))  # fmt: skip
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {

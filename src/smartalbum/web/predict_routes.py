@@ -150,7 +150,8 @@ def predict_router(state: AppState, categories: CategoryCache | None = None) -> 
             "engine_choice": classifier.engine_info(lang) if classifier else None,
             "error": error.to_dict(lang) if error else None,
             "video_decoder": video.decoder(),
-            "decoders": imaging.decoders(),  # HEIC, AVIF, RAW: which library, or None
+            # HEIC, AVIF, RAW, videos in process and through ffmpeg: which library, or None
+            "decoders": {**imaging.decoders(), **video.decoders()},
         }
 
     @router.get("/api/models")
