@@ -1,0 +1,106 @@
+"""XMP sidecars written as photos are indexed, with SMARTALBUM_XMP_WRITE on: by the command
+line's ``index``, by a server's import job and by its uploads' run; read back by exiftool.
+A sidecar digiKam wrote beside a new photo keeps its keywords and rating; with the setting
+off (the default) indexing writes nothing beside the photos."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smartalbum.cli import main
+from smartalbum.settings import Settings
+from tests.helpers import CAT, SAMPLES, LiveServer, import_job
+from tests.test_sidecars import DAISY, DOG
+from tests.test_uploads import create, patch, wait_for_photo
+from tests.test_xmp import DIGIKAM, exiftool, listed
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    """A folder of the cat, the dog and the daisy, none indexed; the daisy has digiKam's
+    sidecar."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in (CAT, DOG, DAISY):
+        (folder / name).write_bytes((SAMPLES / name).read_bytes())
+    (folder / f"{DAISY}.xmp").write_text(DIGIKAM, "utf-8")
+    return folder
+
+
+def assert_sidecars(folder: Path) -> None:
+    """Each photo's labels and albums in its sidecar, in English and Chinese, and digiKam's
+    keywords and rating still in the daisy's."""
+    cat = exiftool(folder / f"{CAT}.xmp")
+    assert {"Egyptian cat", "埃及猫", "My pets", "我的宠物"} <= set(listed(cat["Subject"]))
+    assert "smartalbum|labels|Egyptian cat" in listed(cat["HierarchicalSubject"])
+    dog = exiftool(folder / f"{DOG}.xmp")
+    assert {"golden retriever", "金毛寻回犬", "My pets"} <= set(listed(dog["Subject"]))
+    daisy = exiftool(folder / f"{DAISY}.xmp")
+    assert {"Grandma", "garden party", "daisy", "雏菊"} <= set(listed(daisy["Subject"]))
+    assert "Family|Grandma" in listed(daisy["HierarchicalSubject"])
+    assert "smartalbum|labels|daisy" in listed(daisy["HierarchicalSubject"])
+    assert daisy["Rating"] == 4 and daisy["Title"] == "Grandma's garden"
+
+
+def test_the_command_line_index_writes_each_photos_sidecar(
+    settings: Settings,
+    photos: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SMARTALBUM_XMP_WRITE", "true")
+    monkeypatch.setenv("SMARTALBUM_INDEX_PROCESSES", "1")
+    library = str(tmp_path / "library.db")
+    assert main(["index", str(photos), "--library", library, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 3
+    assert_sidecars(photos)
+
+
+def test_with_the_setting_off_an_index_writes_nothing_beside_the_photos(
+    settings: Settings,
+    photos: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SMARTALBUM_INDEX_PROCESSES", "1")
+    before = {p.name: p.read_bytes() for p in photos.iterdir()}
+    library = str(tmp_path / "library.db")
+    assert main(["index", str(photos), "--library", library, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 3
+    assert {p.name: p.read_bytes() for p in photos.iterdir()} == before
+
+
+def test_a_servers_import_writes_each_photos_sidecar(
+    settings: Settings, photos: Path, tmp_path: Path
+) -> None:
+    own = settings.with_overrides(library=str(tmp_path / "library.db"), xmp_write=True)
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as client:
+        job = client.get(f"/api/jobs/{import_job(client, photos)}").json()
+        assert job["status"] == "done" and job["report"]["added"] == 3, job
+    assert_sidecars(photos)
+
+
+def test_an_uploaded_photo_gets_its_sidecar(settings: Settings, tmp_path: Path) -> None:
+    own = settings.with_overrides(
+        library=str(tmp_path / "library.db"), upload_root=tmp_path / "uploads", xmp_write=True
+    )
+    data = (SAMPLES / CAT).read_bytes()
+    with LiveServer(own) as url, httpx.Client(base_url=url, timeout=60) as client:
+        created = create(client, "/api/uploads", "cat.jpg", data)
+        assert created.status_code == 201, created.text
+        done = patch(client, created.headers["Location"], 0, data)
+        assert done.status_code == 204, done.text
+        stored = Path(wait_for_photo(client, created.headers["Location"])["path"])
+        sidecar = stored.with_name(f"{stored.name}.xmp")
+        deadline = time.monotonic() + 30  # written just after the batch's commit
+        while not sidecar.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    cat = exiftool(sidecar)
+    assert {"Egyptian cat", "埃及猫", "My pets", "我的宠物"} <= set(listed(cat["Subject"]))
