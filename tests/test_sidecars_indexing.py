@@ -1,17 +1,20 @@
 """XMP sidecars written as photos are indexed, with SMARTALBUM_XMP_WRITE on: by the command
-line's ``index``, by a server's import job and by its uploads' run; read back by exiftool.
+line's ``index``, by a server's import job and by its uploads' run, and again when the text
+pass fills an album; read back by exiftool.
 A sidecar digiKam wrote beside a new photo keeps its keywords and rating; with the setting
 off (the default) indexing writes nothing beside the photos."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from smartalbum.bench.text_set import fonts_missing, make_set
 from smartalbum.cli import main
 from smartalbum.settings import Settings
 from tests.helpers import CAT, SAMPLES, LiveServer, import_job
@@ -104,3 +107,31 @@ def test_an_uploaded_photo_gets_its_sidecar(settings: Settings, tmp_path: Path) 
             time.sleep(0.1)
     cat = exiftool(sidecar)
     assert {"Egyptian cat", "埃及猫", "My pets", "我的宠物"} <= set(listed(cat["Subject"]))
+
+
+@pytest.mark.skipif(bool(fonts_missing()), reason="needs fonts-noto-cjk, dejavu")
+def test_an_album_the_text_pass_fills_reaches_the_sidecars(
+    settings: Settings,
+    samples: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    made = make_set(samples, tmp_path / "set", count=3, seed=3)
+    # An album of the photos that say the first photo's first word: known after the text pass.
+    word = made[0].lines[0].split()[0][:2]
+    rules = tmp_path / "albums.toml"
+    rules.write_text(f'[albums.said]\ntitle = "Said"\ntitle_zh = "文字"\ntext = ["{word}"]\n')
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for sample in made:
+        shutil.copy(tmp_path / "set" / sample.file, photos / sample.file)
+    for name, value in (("ALBUMS_FILE", str(rules)), ("TEXT", "true"), ("XMP_WRITE", "true"),
+                        ("INDEX_PROCESSES", "1")):  # fmt: skip
+        monkeypatch.setenv(f"SMARTALBUM_{name}", value)
+    library = str(tmp_path / "library.db")
+    assert main(["index", str(photos), "--library", library, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["later"]["text"]["read"] == 3
+    said = exiftool(photos / f"{made[0].file}.xmp")
+    assert {"Said", "文字"} <= set(listed(said["Subject"]))
+    assert "smartalbum|albums|Said" in listed(said["HierarchicalSubject"])
