@@ -110,13 +110,17 @@ def test_an_uploaded_photo_gets_its_sidecar(settings: Settings, tmp_path: Path) 
 
 
 @pytest.mark.skipif(bool(fonts_missing()), reason="needs fonts-noto-cjk, dejavu")
+@pytest.mark.parametrize("later", [False, True], ids=["index", "text-command"])
 def test_an_album_the_text_pass_fills_reaches_the_sidecars(
     settings: Settings,
     samples: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    later: bool,
 ) -> None:
+    """The text read by the index's second phase, or ``smartalbum text`` after an index
+    without it."""
     made = make_set(samples, tmp_path / "set", count=3, seed=3)
     # An album of the photos that say the first photo's first word: known after the text pass.
     word = made[0].lines[0].split()[0][:2]
@@ -126,12 +130,19 @@ def test_an_album_the_text_pass_fills_reaches_the_sidecars(
     photos.mkdir()
     for sample in made:
         shutil.copy(tmp_path / "set" / sample.file, photos / sample.file)
-    for name, value in (("ALBUMS_FILE", str(rules)), ("TEXT", "true"), ("XMP_WRITE", "true"),
-                        ("INDEX_PROCESSES", "1")):  # fmt: skip
+    for name, value in (("ALBUMS_FILE", str(rules)), ("TEXT", "false" if later else "true"),
+                        ("XMP_WRITE", "true"), ("INDEX_PROCESSES", "1")):  # fmt: skip
         monkeypatch.setenv(f"SMARTALBUM_{name}", value)
     library = str(tmp_path / "library.db")
     assert main(["index", str(photos), "--library", library, "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["later"]["text"]["read"] == 3
+    indexed = json.loads(capsys.readouterr().out)
+    if later:  # no text read yet: the sidecar names no album that counts text
+        assert indexed["later"] is None or indexed["later"]["text"] is None
+        monkeypatch.setenv("SMARTALBUM_TEXT", "true")
+        assert main(["text", "--library", library, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["read"] == 3
+    else:
+        assert indexed["later"]["text"]["read"] == 3
     said = exiftool(photos / f"{made[0].file}.xmp")
     assert {"Said", "文字"} <= set(listed(said["Subject"]))
     assert "smartalbum|albums|Said" in listed(said["HierarchicalSubject"])

@@ -11,7 +11,7 @@ from smartalbum.albums import RuleSet
 from smartalbum.albums.membership import write_members
 from smartalbum.catalog import claim_photos
 from smartalbum.library.service import PhotoLibrary
-from smartalbum.library.sidecars import Landed
+from smartalbum.library.sidecars import Landed, landing
 from smartalbum.ocr.backfill import Backfilled, backfill
 from smartalbum.settings import Settings
 
@@ -21,8 +21,10 @@ def read_library_text(
     settings: Settings,
     progress: Callable[[Backfilled], bool] = lambda _done: True,
 ) -> Backfilled:
-    """Read every live photo the text pass has not read; ``progress`` may stop it (False)."""
-    return read_text(library.sessions, settings, library.rules, progress)
+    """Read every live photo the text pass has not read; ``progress`` may stop it (False).
+    With SMARTALBUM_XMP_WRITE on, the photos it moves between albums get their sidecars."""
+    landed = landing(settings, library.sessions, library.rules)
+    return read_text(library.sessions, settings, library.rules, progress, landed=landed)
 
 
 def read_text(
