@@ -302,6 +302,19 @@ def get_every_route(
     return statuses
 
 
+# A server process's own state, not the library's: import jobs live in its memory, the
+# schedule's next runs are counted from its start, and its backups are kept in its home.
+NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule", "/api/backups")
+
+
+def library_answers(client: httpx.Client, job_id: str, share_token: str) -> dict[str, Any]:
+    """Each GET route's answer (``get_every_route``'s), but the server's own state: what a
+    backup of the library must restore the same."""
+    answers: dict[str, Any] = {}
+    get_every_route(client, job_id, share_token, answers)
+    return {k: v for k, v in answers.items() if not k.startswith(NOT_THE_LIBRARY)}
+
+
 def _answer(response: httpx.Response) -> Any:
     """A response as a comparable value: its status and JSON, or its bytes' sha256."""
     if response.headers.get("content-type", "").startswith("application/json"):

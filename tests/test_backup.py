@@ -35,13 +35,11 @@ from tests.helpers import (
     copy_catalog,
     get_every_route,
     import_job,
+    library_answers,
     teach_a_category,
 )
 
 PIZZA = "n07873807_pizza.JPEG"
-# A server process's own state, not the library's: import jobs live in its memory, the
-# schedule's next runs are counted from its start, and its backups are kept in its home.
-NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule", "/api/backups")
 
 
 def smartalbum(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -79,10 +77,8 @@ def original(
 def every_answer(settings: Settings, token: str) -> dict[str, Any]:
     """Each GET route's status and JSON from a server on ``settings``' library (but the
     server's own state)."""
-    answers: dict[str, Any] = {}
     with LiveServer(settings) as url, httpx.Client(base_url=url, timeout=60) as client:
-        get_every_route(client, "no-job", token, answers)  # an import would be logged
-    return {k: v for k, v in answers.items() if not k.startswith(NOT_THE_LIBRARY)}
+        return library_answers(client, "no-job", token)  # an import would be logged
 
 
 def test_a_running_servers_backup_restores_to_the_same_answers(
@@ -90,10 +86,9 @@ def test_a_running_servers_backup_restores_to_the_same_answers(
 ) -> None:
     made, token = original
     (tmp_path / "empty").mkdir()
-    before: dict[str, Any] = {}
     with LiveServer(made) as url, httpx.Client(base_url=url, timeout=60) as client:
         job = import_job(client, tmp_path / "empty")
-        get_every_route(client, job, token, before)
+        before = library_answers(client, job, token)
         backup = smartalbum(
             "backup", str(tmp_path / "backups"), "--library", made.library, "--json"
         )
@@ -103,7 +98,6 @@ def test_a_running_servers_backup_restores_to_the_same_answers(
     restored = smartalbum("restore", str(folder), "--library", str(tmp_path / "b" / "library.db"))
     assert restored.returncode == 0, restored.stderr
     after = every_answer(made.with_overrides(library=str(tmp_path / "b" / "library.db")), token)
-    before = {k: v for k, v in before.items() if not k.startswith(NOT_THE_LIBRARY)}
     assert len(before) >= 20
     assert any("/api/shared/" in k for k in before) and any("/api/categories/" in k for k in before)
     assert any("/api/user-albums/" in k for k in before)

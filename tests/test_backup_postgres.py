@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -29,9 +28,9 @@ from tests.conftest import Indexed
 from tests.helpers import (
     POSTGRES_URL,
     LiveServer,
-    get_every_route,
     import_job,
     index_folder,
+    library_answers,
     new_database,
     teach_a_category,
 )
@@ -41,7 +40,6 @@ pytestmark = pytest.mark.skipif(
     reason="SMARTALBUM_TEST_POSTGRES_URL is not set (scripts/test starts a PostgreSQL server)",
 )
 PIZZA = "n07873807_pizza.JPEG"
-NOT_THE_LIBRARY = ("/api/jobs/", "/api/schedule", "/api/backups")  # the server process's own state
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +68,6 @@ def original(
         yield made, str(link["token"])
 
 
-def answers_of(client: httpx.Client, job: str, token: str) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    get_every_route(client, job, token, answers)
-    return {k: v for k, v in answers.items() if not k.startswith(NOT_THE_LIBRARY)}
-
-
 def test_a_running_servers_backup_restores_into_an_empty_database(
     original: tuple[Settings, str], tmp_path: Path
 ) -> None:
@@ -84,7 +76,7 @@ def test_a_running_servers_backup_restores_into_an_empty_database(
     env = {**os.environ, "SMARTALBUM_CACHE_DIR": str(made.cache_dir)}
     with LiveServer(made) as url, httpx.Client(base_url=url, timeout=60) as client:
         job = import_job(client, tmp_path / "empty")
-        before = answers_of(client, job, token)
+        before = library_answers(client, job, token)
         backup = subprocess.run(
             [sys.executable, "-m", "smartalbum", "backup", str(tmp_path), "--library",
              made.library, "--json"],
@@ -99,7 +91,7 @@ def test_a_running_servers_backup_restores_into_an_empty_database(
         with pytest.raises(ConfigError, match="a library is already there"):
             restore_backup(target, folder)
         with LiveServer(target) as url, httpx.Client(base_url=url, timeout=60) as client:
-            after = answers_of(client, "no-job", token)
+            after = library_answers(client, "no-job", token)
     assert len(before) >= 20 and any("/api/categories/" in k for k in before)
     differing = sorted(k for k in before if before[k] != after.get(k))
     assert differing == [], {k: (before[k], after.get(k)) for k in differing[:3]}

@@ -51,6 +51,9 @@ from tests.helpers import (
     new_database,
     redis_db,
 )
+from tests.test_sidecars import DAISY, DOG
+from tests.test_sidecars_indexing import assert_sidecars
+from tests.test_xmp import DIGIKAM
 
 REDIS_URL = redis_db(os.environ.get("SMARTALBUM_TEST_REDIS_URL", ""))
 pytestmark = pytest.mark.slow
@@ -527,6 +530,25 @@ def test_the_web_import_goes_through_the_workers(
     with connected(catalog) as c:  # the catalog's job record is the web's job
         record = c.execute(select(IndexJob).where(IndexJob.id == job["id"])).one()
     assert record.status == "done" and record.total == 20
+
+
+def test_a_distributed_run_writes_the_sidecars_beside_the_catalogs_photos(
+    fleet: Fleet, catalog: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for name in (CAT, DOG, DAISY):
+        shutil.copy(SAMPLES / name, folder / name)
+    (folder / f"{DAISY}.xmp").write_text(DIGIKAM, "utf-8")
+    fleet.two(REDIS_URL, catalog)  # the workers write no sidecar: the coordinator does
+    run = subprocess.Popen(
+        [sys.executable, "-m", "smartalbum", "index", str(folder), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=environment(REDIS_URL, catalog, fleet.visibility, SMARTALBUM_XMP_WRITE="true"),
+    )  # fmt: skip
+    fleet.coordinators.append(run)
+    assert finish(run)["added"] == 3
+    assert_sidecars(folder)
 
 
 def test_compose_runs_the_commands_these_tests_run() -> None:

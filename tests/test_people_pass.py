@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, open_engine, session_factory
-from smartalbum.catalog.people import Face
+from smartalbum.catalog.people import Face, FaceScan
+from smartalbum.cli import main
+from smartalbum.cli.common import EXIT_FAILED
 from smartalbum.engines.classifier import Classifier
 from smartalbum.library.indexer import Indexer
 from smartalbum.library.people_pass import edit_people, scan_library_faces
@@ -213,13 +215,33 @@ def test_a_video_s_frames_give_each_person_once(settings: Settings, tmp_path: Pa
     assert found[True] == found[False] == ["one.mp4", "two.mp4", "two.mp4"], found
 
 
+def test_the_command_line_refuses_to_scan_while_recognition_is_off(
+    few: Few, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = copy_catalog(few.without, tmp_path / "library.db")
+    monkeypatch.setenv("SMARTALBUM_FACES", "false")
+    assert main(["people", "scan", "--library", str(own), "--json"]) == EXIT_FAILED
+    refused = json.loads(capsys.readouterr().out)["error"]
+    assert refused["code"] == "pass_off" and "SMARTALBUM_FACES=false" in refused["message"]
+    monkeypatch.setenv("SMARTALBUM_LANG", "zh_CN")
+    assert main(["people", "scan", "--library", str(own)]) == EXIT_FAILED
+    assert "人脸识别已关闭（SMARTALBUM_FACES=false）" in capsys.readouterr().err
+    engine = open_engine(str(own))
+    try:
+        with session_factory(engine)() as session:  # nothing looked at
+            assert session.scalar(select(func.count()).select_from(FaceScan)) == 0
+    finally:
+        engine.dispose()
+
+
 def test_the_command_line_scans_once_and_keeps_the_albums_in_step(
     few: Few, settings: Settings, tmp_path: Path
 ) -> None:
     own = copy_catalog(few.without, tmp_path / "library.db")
     rules = tmp_path / "albums.toml"
     rules.write_text(RULES, encoding="utf-8")
-    env = {**os.environ, "SMARTALBUM_LIBRARY": str(own), "SMARTALBUM_ALBUMS_FILE": str(rules)}
+    env = {**os.environ, "SMARTALBUM_LIBRARY": str(own), "SMARTALBUM_ALBUMS_FILE": str(rules),
+           "SMARTALBUM_FACES": "true"}  # fmt: skip
 
     def people(*args: str) -> Any:
         done = subprocess.run(

@@ -155,7 +155,8 @@ class Settings:
     xmp_write: bool = _setting(
         False,
         "Write each photo's labels, corrections, album names (English and Chinese) and hearts to "
-        "its XMP sidecar after a correction, heart or album change, merged with what is there.",
+        "its XMP sidecar as it is indexed and after a correction, heart or album change, merged "
+        "with what is there.",
     )
     xmp_threshold: float = _setting(0.5, "Lowest probability of a label written to a sidecar.")
     xmp_naming: str = _setting(

@@ -13,13 +13,18 @@ from smartalbum.cli.common import EXIT_OK, show
 from smartalbum.i18n import t
 from smartalbum.library.indexer import IndexReport
 from smartalbum.library.later_passes import LaterReport, run_later_passes
+from smartalbum.library.sidecars import Landed
 from smartalbum.settings import Settings
 
 
 def second_phase(
-    settings: Settings, sessions: sessionmaker[Session], rules: RuleSet
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    rules: RuleSet,
+    landed: Landed | None = None,
 ) -> LaterReport:
-    """The passes after the model's, each with its progress bar on stderr."""
+    """The passes after the model's, each with its progress bar on stderr; ``landed`` is told
+    the photos they moved between albums."""
     from tqdm import tqdm
 
     bars: dict[str, Any] = {}
@@ -35,7 +40,7 @@ def second_phase(
         return True
 
     try:
-        return run_later_passes(sessions, settings.library, settings, rules, shown)
+        return run_later_passes(sessions, settings.library, settings, rules, shown, landed)
     finally:
         for bar in bars.values():
             bar.close()

@@ -121,20 +121,24 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     from smartalbum.engines.classifier import Classifier
     from smartalbum.library import later_passes
     from smartalbum.library.indexer import Indexer
+    from smartalbum.library.sidecars import landing
 
     classifier = Classifier.from_settings(settings)
     rules = RulesWatcher(settings.albums_file, classifier.labels, class_groups())
     if rules.error is not None:  # the photos still go in; `albums --reload` regroups them
         say(t("smartalbum: warning: {message}; built-in albums used", message=rules.error.text))
     sessions = session_factory(open_engine(settings.library))
-    indexer = Indexer(classifier, sessions, settings.library, rules=rules.current(), later=False)
+    landed = landing(settings, sessions, rules.current())  # XMP sidecars, when on
+    indexer = Indexer(
+        classifier, sessions, settings.library, rules=rules.current(), later=False, landed=landed
+    )
     report = indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
     if not later_passes.wanted(settings):
         code = _print_index(args, report)
     else:  # the first phase's figures, then text and faces (see library.later_passes)
         if not args.json:
             _print_index(args, report)
-        later = second_phase(settings, sessions, rules.current())
+        later = second_phase(settings, sessions, rules.current(), landed)
         code = print_second_phase(report, later, args.json)
     if settings.engine == "auto":
         _int8_from_the_library(settings, sessions)

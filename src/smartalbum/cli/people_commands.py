@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.cli.common import EXIT_OK, progress
+from smartalbum.errors import PassOffError
+from smartalbum.i18n import t
 from smartalbum.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,7 +50,8 @@ def add_parsers(sub: Any) -> None:
         ("delete", "delete a person and their faces' embeddings"),
     ):
         actions.add_parser(action, parents=[flags], help=text).add_argument("id", type=int)
-    actions.add_parser("scan", parents=[flags], help="look for faces in photos not yet scanned")
+    scan_help = "look for faces in photos not yet scanned (SMARTALBUM_FACES on)"
+    actions.add_parser("scan", parents=[flags], help=scan_help)
     actions.add_parser("regroup", parents=[flags], help="group every face again")
     actions.add_parser("forget", parents=[flags], help="delete every face and person")
     evaluate = sub.add_parser(
@@ -76,6 +79,10 @@ def _people(args: argparse.Namespace, settings: Settings) -> int:
     if action in ("list", "show"):
         with _sessions(settings) as sessions:
             return _print(args, _read(action, args, sessions))
+    if action == "scan" and not settings.faces:  # as the server's scan job refuses it
+        raise PassOffError(
+            t("face recognition is off (SMARTALBUM_FACES=false): no face is looked for")
+        )
     from smartalbum.cli.library_commands import open_library
 
     library = open_library(settings)  # changes keep the albums that name people in step

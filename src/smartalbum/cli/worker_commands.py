@@ -65,6 +65,7 @@ def distributed_index(args: argparse.Namespace, settings: Settings) -> IndexRepo
     from smartalbum.albums import RulesWatcher, class_groups
     from smartalbum.catalog import open_engine, session_factory
     from smartalbum.distributed import DistributedIndexer
+    from smartalbum.library.sidecars import landing
     from smartalbum.models.labels import load_labels
 
     labels = load_labels(overrides=settings.labels_file)
@@ -73,8 +74,10 @@ def distributed_index(args: argparse.Namespace, settings: Settings) -> IndexRepo
         say(t("smartalbum: warning: {message}; built-in albums used", message=rules.error.text))
     engine = open_engine(settings.library)
     try:
+        sessions = session_factory(engine)
+        landed = landing(settings, sessions, rules.current())  # XMP sidecars, when on
         indexer = DistributedIndexer(
-            settings, session_factory(engine), settings.library, rules=rules.current()
+            settings, sessions, settings.library, rules=rules.current(), landed=landed
         )
         return indexer.run(args.folders, reclassify=args.reclassify, wrap=progress)
     finally:

@@ -34,6 +34,7 @@ from smartalbum.errors import CatalogUnavailableError
 from smartalbum.i18n import t
 from smartalbum.library import scan
 from smartalbum.library.indexer import IndexReport, Wrap
+from smartalbum.library.sidecars import Landed
 from smartalbum.library.writer import CatalogWriter
 from smartalbum.models.labels import load_labels
 from smartalbum.settings import Settings
@@ -58,8 +59,10 @@ class DistributedIndexer:
         *,
         rules: RuleSet | None = None,
         app: Celery | None = None,
+        landed: Landed | None = None,
     ) -> None:
         self.settings = settings
+        self.landed = landed  # told the run's photos once the workers wrote them (sidecars)
         self.sessions = sessions
         self.library = library
         if rules is None:  # the built-in albums
@@ -94,7 +97,8 @@ class DistributedIndexer:
                     )
                 plan = scan.plan(self.sessions, roots, reclassify, confine)
                 report = IndexReport(plan.scanned, unchanged=plan.unchanged, warnings=plan.warnings)
-                writer = CatalogWriter(self.sessions, None, self.rules)  # moves need no model
+                # moves need no model
+                writer = CatalogWriter(self.sessions, None, self.rules, self.landed)
                 writer.remember_roots([r for r in roots if r.is_dir()])
                 if plan.moves:
                     report.add(writer.write(plan.moves, plan.known))
@@ -110,6 +114,7 @@ class DistributedIndexer:
                     report.failed += final.failed
                     report.missing = writer.mark_missing(plan.vanished)
                     regroup_strays(self.sessions, self.rules)
+                    self._tell_landed(plan.work)
                 except Exception as exc:
                     self._record_failure(self.job_id, exc)
                     raise
@@ -123,6 +128,18 @@ class DistributedIndexer:
             if self._owns_app:  # a server runs many jobs: no broker connection left behind
                 self.app.close()
         return report
+
+    def _tell_landed(self, paths: Sequence[Path]) -> None:
+        """The workers wrote these files' photos: their ids to ``landed``, a chunk at a time
+        (the workers may see the files under other paths; the sidecars go beside the catalog's)."""
+        if self.landed is None:
+            return
+        names = [str(p) for p in paths]
+        for start in range(0, len(names), REGROUP_CHUNK):
+            chunk = names[start : start + REGROUP_CHUNK]
+            with self.sessions() as session:
+                ids = list(session.scalars(select(Photo.id).where(Photo.path.in_(chunk))))
+            self.landed(ids)
 
     def _follow(self, job_id: str, total: int, wrap: Wrap) -> str:
         """Send the job's batches and follow it until every one is done or it is cancelled."""

@@ -33,6 +33,7 @@ from smartalbum.engines.classifier import Classifier
 from smartalbum.library import scan
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.library.indexer import IndexReport
+from smartalbum.library.sidecars import Landed
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.library.writer import CatalogWriter, Written
 
@@ -116,12 +117,14 @@ def index_feed(
     rules: RuleSet,
     take: Take,
     done: Callable[[int], None] = lambda _n: None,
+    landed: Landed | None = None,
 ) -> IndexReport:
     """One run over the files ``take`` hands out until it hands out none: analysed (in
-    worker processes when the engine can be shared), each batch written as it comes back."""
+    worker processes when the engine can be shared), each batch written as it comes back
+    (and its photos told to ``landed``)."""
     started = time.perf_counter()
     report = IndexReport()
-    writer = CatalogWriter(sessions, classifier, rules)
+    writer = CatalogWriter(sessions, classifier, rules, landed)
     classified = 0
     with LibraryLock(library):
         writes = _Writes(lambda group: _write(writer, sessions, group), report)

@@ -30,6 +30,7 @@ from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.library import later_passes, scan
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.library.later_passes import Progress, run_later_passes
+from smartalbum.library.sidecars import Landed
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
 from smartalbum.library.writer import CatalogWriter, Written, grouped
 
@@ -83,6 +84,7 @@ class Indexer:
         *,
         rules: RuleSet | None = None,
         later: bool = True,
+        landed: Landed | None = None,
     ) -> None:
         self.classifier = classifier
         # True: ``run`` ends with the second phase; False: the caller runs it (later_passes)
@@ -93,7 +95,8 @@ class Indexer:
         self.processes = classifier.settings.index_processes if processes is None else processes
         if rules is None:  # the built-in albums
             rules = load_rules(None, classifier.labels, class_groups())
-        self.writer = CatalogWriter(sessions, classifier, rules)
+        # ``landed``: told each written batch's photos (library.sidecars.landing)
+        self.writer = CatalogWriter(sessions, classifier, rules, landed)
 
     def run(
         self,
@@ -126,7 +129,8 @@ class Indexer:
         settings = self.classifier.settings
         if self.later and later_passes.wanted(settings):
             rules, library = self.writer.rules, str(self.library)
-            later = run_later_passes(self.sessions, library, settings, rules, progress)
+            landed = self.writer.landed
+            later = run_later_passes(self.sessions, library, settings, rules, progress, landed)
             report.later = later.to_dict()
         return report
 

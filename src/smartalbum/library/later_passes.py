@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import RuleSet
 from smartalbum.albums.membership import write_members
 from smartalbum.catalog import LibraryLock, claim_photos
+from smartalbum.library.sidecars import Landed
 from smartalbum.library.text_pass import read_text
 from smartalbum.library.workers import usable_cores
 from smartalbum.ocr.backfill import Backfilled
@@ -61,15 +62,18 @@ def run_later_passes(
     settings: Settings,
     rules: RuleSet,
     progress: Progress = lambda _name, _done, _total: True,
+    landed: Landed | None = None,
 ) -> LaterReport:
     """Read the text, then look for the faces, of the live photos those passes have not seen,
-    under the library's lock (one indexer at a time, as the first phase)."""
+    under the library's lock (one indexer at a time, as the first phase). ``landed`` is told
+    the photos a pass moved between albums (rules that count text or people: their sidecars)."""
     report = LaterReport()
+    told = landed or (lambda _ids: None)
     with LibraryLock(library):
         if settings.text:
-            report.text = _timed(lambda: _text(sessions, settings, rules, progress, report))
+            report.text = _timed(lambda: _text(sessions, settings, rules, progress, report, told))
         if settings.faces and not report.stopped:
-            report.faces = _timed(lambda: _faces(sessions, settings, rules, progress, report))
+            report.faces = _timed(lambda: _faces(sessions, settings, rules, progress, report, told))
     return report
 
 
@@ -87,6 +91,7 @@ def _text(
     rules: RuleSet,
     progress: Progress,
     report: LaterReport,
+    landed: Landed,
 ) -> dict[str, Any]:
     def told(done: Backfilled) -> bool:
         going = progress("text", done.read + done.failed, done.total)
@@ -95,7 +100,7 @@ def _text(
 
     # A process a core, as the first phase (one reader's threads do not use two cores).
     processes = settings.index_processes or len(usable_cores())
-    return asdict(read_text(sessions, settings, rules, told, processes))
+    return asdict(read_text(sessions, settings, rules, told, processes, landed))
 
 
 def _faces(
@@ -104,8 +109,11 @@ def _faces(
     rules: RuleSet,
     progress: Progress,
     report: LaterReport,
+    landed: Landed,
 ) -> dict[str, Any]:
     from smartalbum.people.scan import scan  # the face models' imports: only when faces are on
+
+    regrouped: list[int] = []
 
     def regroup(session: Session, ids: list[int]) -> None:
         """A rule may name people: the batch's photos join their albums in its transaction."""
@@ -113,6 +121,7 @@ def _faces(
             claim_photos(session, ids)  # the one order every writer of photo rows claims them
             session.flush()
             write_members(session, ids, rules)
+            regrouped.extend(ids)
 
     def told(items: Iterator[Any], total: int) -> Iterator[Any]:
         for done, item in enumerate(items):
@@ -122,4 +131,6 @@ def _faces(
             yield item
         progress("faces", total, total)
 
-    return scan(sessions, settings.max_pixels, told, regroup).to_dict()
+    scanned = scan(sessions, settings.max_pixels, told, regroup).to_dict()
+    landed(regrouped)  # after their transactions: the sidecars name the albums committed
+    return scanned

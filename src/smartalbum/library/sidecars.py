@@ -5,25 +5,61 @@ does the merging; nothing another tool wrote is lost).
 
 A favourite is rated five stars when anyone put a heart on it: a file has one rating, and
 a heart in a shared library marks a keeper. Runs when asked (``smartalbum xmp write``) and,
-with ``SMARTALBUM_XMP_WRITE`` on, after each correction, heart and album change. A folder
-that cannot be written to is that photo's warning, never an error.
+with ``SMARTALBUM_XMP_WRITE`` on, after each correction, heart and album change, and for
+photos as they are indexed (``landing``: after each written batch of an index, an import or
+the uploads' run, after a distributed run, and after a later pass moved photos between
+albums). A folder that cannot be written to is that photo's warning, never an error.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.albums import RuleSet
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import AlbumMember, Photo, live
 from smartalbum.catalog.schema import Favourite, UserAlbum, UserAlbumPhoto
-from smartalbum.library.service import PhotoLibrary
+from smartalbum.models.labels import LabelSet, load_labels
 from smartalbum.settings import Settings
 from smartalbum.xmp import XmpError, sidecar_path, write_sidecar
+
+log = logging.getLogger(__name__)
+
+# Told the ids of photos just written (indexed, moved, regrouped); see ``landing``.
+Landed = Callable[[Sequence[int]], None]
+
+
+class Catalog(Protocol):
+    """What a write-back reads: a PhotoLibrary, or ``Keywords`` beside an indexer."""
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The catalog's sessions."""
+
+    @property
+    def labels(self) -> LabelSet:
+        """The label names (English and Chinese)."""
+
+    @property
+    def rules(self) -> RuleSet:
+        """The album rules, for the albums' titles."""
+
+
+@dataclass(frozen=True)
+class Keywords:
+    """A catalog and the names of its labels and albums, without a PhotoLibrary."""
+
+    sessions: sessionmaker[Session]
+    labels: LabelSet
+    rules: RuleSet
 
 
 @dataclass
@@ -35,7 +71,7 @@ class SidecarReport:
 
 
 def keywords_of(
-    library: PhotoLibrary, photo_ids: Sequence[int], threshold: float
+    library: Catalog, photo_ids: Sequence[int], threshold: float
 ) -> dict[int, list[tuple[str, str]]]:
     """(branch, keyword) of each photo: its labels at ``threshold`` or above, its albums."""
     titles = {a.id: (a.title, a.title_zh) for a in library.rules.albums}
@@ -47,17 +83,17 @@ def keywords_of(
                 AlbumMember.photo_id.in_(photo_ids)
             )
         ).all()
-    for photo_id in photo_ids:
-        for index, probability in labels.get(photo_id, []):
-            if probability >= threshold:
-                name = library.labels[index]
-                words[photo_id] += [("labels", name.en), ("labels", name.zh)]
-        made = session.execute(
+        made = session.execute(  # once for the chunk, not once a photo
             select(UserAlbumPhoto.photo_id, UserAlbum.title, UserAlbum.title_zh)
             .join(UserAlbum, UserAlbum.id == UserAlbumPhoto.album_id)
             .where(UserAlbumPhoto.photo_id.in_(photo_ids))
             .order_by(UserAlbum.id)
         ).all()
+    for photo_id in photo_ids:
+        for index, probability in labels.get(photo_id, []):
+            if probability >= threshold:
+                name = library.labels[index]
+                words[photo_id] += [("labels", name.en), ("labels", name.zh)]
     for photo_id, album_id in sorted(rows):
         if album_id in titles:
             words[photo_id] += [("albums", titles[album_id][0]), ("albums", titles[album_id][1])]
@@ -66,7 +102,7 @@ def keywords_of(
     return words
 
 
-def hearted(library: PhotoLibrary, photo_ids: Sequence[int]) -> set[int]:
+def hearted(library: Catalog, photo_ids: Sequence[int]) -> set[int]:
     """Those of these photos that anyone put a heart on."""
     with library.sessions() as session:
         query = select(Favourite.photo_id).where(Favourite.photo_id.in_(photo_ids)).distinct()
@@ -74,7 +110,7 @@ def hearted(library: PhotoLibrary, photo_ids: Sequence[int]) -> set[int]:
 
 
 def write_back(
-    library: PhotoLibrary, settings: Settings, photo_ids: Sequence[int] | None = None
+    library: Catalog, settings: Settings, photo_ids: Sequence[int] | None = None
 ) -> SidecarReport:
     """Write the sidecars of these photos (all present ones when None)."""
     report = SidecarReport()
@@ -98,3 +134,18 @@ def write_back(
             except OSError as exc:
                 report.warnings.append(f"{target}: {exc.strerror or exc}")
     return report
+
+
+def landing(settings: Settings, sessions: sessionmaker[Session], rules: RuleSet) -> Landed | None:
+    """With SMARTALBUM_XMP_WRITE on, what writes the sidecars of photos as they land (each
+    photo's failure logged, never the indexing's); None when it is off."""
+    if not settings.xmp_write:
+        return None
+    catalog = Keywords(sessions, load_labels(overrides=settings.labels_file), rules)
+
+    def landed(photo_ids: Sequence[int]) -> None:
+        if photo_ids:
+            for warning in write_back(catalog, settings, photo_ids).warnings:
+                log.warning("XMP sidecar not written: %s", warning)
+
+    return landed

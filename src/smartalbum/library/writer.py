@@ -97,9 +97,14 @@ class CatalogWriter:
     """Writes analysed batches, the folders indexed and what went missing, for one indexer."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], classifier: Classifier | None, rules: RuleSet
+        self,
+        sessions: sessionmaker[Session],
+        classifier: Classifier | None,
+        rules: RuleSet,
+        landed: Callable[[Sequence[int]], None] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.landed = landed  # told each committed batch's photos (their XMP sidecars)
         # None: a distributed run's coordinator, which writes only moves, folders and missing
         self.classifier = classifier
         self.rules = rules  # the album rules each batch is grouped under
@@ -160,9 +165,14 @@ class CatalogWriter:
             _returned(session, back)
             if then is not None:
                 then(session, written)
+        self._committed([row["id"] for row in rows.moves] + list(ids.values()))
+        return written
+
+    def _committed(self, photo_ids: list[int]) -> None:
         if self.categories is not None:  # the features, once their photos are committed
             self.categories.store()
-        return written
+        if self.landed is not None:
+            self.landed(photo_ids)
 
     def _write_faces(
         self, session: Session, batch: Sequence[Analysis], ids: Mapping[str, int], now: float

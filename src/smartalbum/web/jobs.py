@@ -27,6 +27,7 @@ from smartalbum.ingest.feed import UploadFeed, index_feed
 from smartalbum.library import activity, later_passes
 from smartalbum.library.indexer import IndexReport
 from smartalbum.library.later_passes import run_later_passes
+from smartalbum.library.sidecars import landing
 from smartalbum.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,9 @@ class JobRunner:
             try:
                 sessions = session_factory(engine)
                 rules = self.rules()
-                return run_later_passes(sessions, self.library, settings, rules, progress).to_dict()
+                landed = landing(settings, sessions, rules)
+                later = run_later_passes(sessions, self.library, settings, rules, progress, landed)
+                return later.to_dict()
             finally:
                 engine.dispose()
 
@@ -248,18 +251,22 @@ class JobRunner:
                 yield item
                 job.done += 1
 
+        rules = self.rules()
+        landed = landing(classifier.settings, sessions, rules)  # XMP sidecars, when on
         if classifier.settings.broker:  # the work goes to `smartalbum worker` processes
             from smartalbum.distributed import DistributedIndexer
 
             distributed = DistributedIndexer(
-                classifier.settings, sessions, self.library, rules=self.rules()
+                classifier.settings, sessions, self.library, rules=rules, landed=landed
             )
             return distributed.run(
                 folders, wrap=count, confine=self.confine, job_id=job.id, by=job.by
             )
         # The second phase is a job of its own (``_queue_later``): the import ends at the
         # model's speed, and the next one need not wait for the text of this one.
-        indexer = Indexer(classifier, sessions, self.library, rules=self.rules(), later=False)
+        indexer = Indexer(
+            classifier, sessions, self.library, rules=rules, later=False, landed=landed
+        )
         return indexer.run(folders, wrap=count, confine=self.confine)
 
     def _feed(
@@ -273,8 +280,10 @@ class JobRunner:
         def done(n: int) -> None:
             job.done += n
 
+        rules = self.rules()
+        landed = landing(classifier.settings, sessions, rules)  # XMP sidecars, when on
         try:
-            return index_feed(classifier, sessions, self.library, self.rules(), take, done)
+            return index_feed(classifier, sessions, self.library, rules, take, done, landed)
         except BaseException:
             feed.ended()  # the next upload starts another run
             raise
