@@ -18,7 +18,14 @@ import pytest
 
 from smartalbum.engines.classifier import Classifier
 from smartalbum.settings import Settings
+from tests import scheduling
 from tests.helpers import CAT, LIBRARY_PHOTOS, SAMPLES, LiveServer, copy_catalog
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``, one group a file (or a test's own), longest first."""
+    scheduling.group_longest_first(config, items)
 
 
 def _user_folders() -> list[Path]:
