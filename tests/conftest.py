@@ -22,10 +22,9 @@ from tests import scheduling
 from tests.helpers import CAT, LIBRARY_PHOTOS, SAMPLES, LiveServer, copy_catalog
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup``, one group a file (or a test's own), longest first."""
-    scheduling.group_longest_first(config, items)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest test files first (tests/scheduling.py): xdist hands them out in this order."""
+    scheduling.longest_first(items)
 
 
 def _user_folders() -> list[Path]:

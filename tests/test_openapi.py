@@ -234,7 +234,6 @@ PHOTO_BODIES = (
 )
 
 
-@pytest.mark.xdist_group("openapi-fuzz-bare")  # each fuzz run on either worker: tests/scheduling.py
 def test_schemathesis_without_our_configuration_or_hooks_finds_no_failure(
     library_settings: Settings, tmp_path: Path
 ) -> None:
@@ -280,12 +279,10 @@ def schemathesis(url: str, *extra: str, cwd: Path = REPO) -> str:
     return run.stdout
 
 
-@pytest.mark.xdist_group("openapi-fuzz-photos")
 def test_schemathesis_finds_no_failure_on_real_photos(library_url: str) -> None:
     schemathesis(library_url)
 
 
-@pytest.mark.xdist_group("openapi-fuzz-signed-in")
 def test_schemathesis_finds_no_failure_signed_in_with_a_token(
     library_settings: Settings, tmp_path: Path
 ) -> None:
