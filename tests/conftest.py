@@ -16,9 +16,16 @@ from typing import NamedTuple
 import platformdirs
 import pytest
 
-from smartalbum.engines.classifier import Classifier
+from smartalbum.engines.classifier import Classifier, model_files
 from smartalbum.settings import Settings
+from tests import reference, scheduling
 from tests.helpers import CAT, LIBRARY_PHOTOS, SAMPLES, LiveServer, copy_catalog
+from tests.reference import TorchReference
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest test files first (tests/scheduling.py): xdist hands them out in this order."""
+    scheduling.longest_first(items)
 
 
 def _user_folders() -> list[Path]:
@@ -126,6 +133,19 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def classifier(settings: Settings) -> Iterator[Classifier]:
     """The embedded default model with real weights on the torch engine."""
     yield Classifier.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def torch_reference(
+    settings: Settings, samples: Path, tmp_path_factory: pytest.TempPathFactory
+) -> TorchReference:
+    """PyTorch's fp32 logits and embeddings on every sample, computed once per run (see
+    tests/reference.py): the reference each faster engine is checked against."""
+    decoding = reference.Decoding(settings.fast_decode, settings.enhance)
+    folder = reference.run_folder(tmp_path_factory)
+    return reference.torch_reference(
+        model_files(settings), decoding, samples, folder, settings.threads
+    )
 
 
 @pytest.fixture(scope="session")

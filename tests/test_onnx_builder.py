@@ -21,6 +21,7 @@ from smartalbum.errors import ModelUnavailableError
 from smartalbum.models.weights import resolve_weights
 from smartalbum.models.zoo import ModelSpec, get_model
 from tests.helpers import CAT, SAMPLES, run_python
+from tests.reference import TorchReference
 
 OPSET = 17
 TOLERANCE = 1e-4  # max abs difference of logits and embeddings against torch
@@ -55,28 +56,39 @@ def run_graph(path: Path, batch: np.ndarray) -> list[np.ndarray]:
     return session.run(None, {"input": batch})  # type: ignore[no-any-return]
 
 
+def graphs(spec: ModelSpec, weights: Path, tmp_path: Path) -> tuple[Any, Any]:
+    """ONNX Runtime sessions of the built graph, plain and with class maps."""
+    return tuple(
+        ort.InferenceSession(
+            str(build_onnx(spec, weights, tmp_path / f"{name}.onnx", OPSET, class_maps=maps)),
+            providers=["CPUExecutionProvider"],
+        )
+        for name, maps in (("plain", False), ("cam", True))
+    )
+
+
+def record(
+    worst: list[float], plain: Any, cam: Any, batch: np.ndarray, reference: list[np.ndarray]
+) -> None:
+    """Run both graphs on a batch and keep the largest differences from ``reference``'s
+    outputs (logits, embedding and, when given, class maps)."""
+    ours = cam.run(None, {"input": batch})[: len(reference)]
+    assert [a.shape for a in ours] == [r.shape for r in reference]
+    np.testing.assert_array_equal(plain.run(["logits"], {"input": batch})[0], ours[0])
+    assert (ours[0].argmax(1) == reference[0].argmax(1)).all()
+    for i, (a, b) in enumerate(zip(ours, reference, strict=True)):
+        worst[i] = max(worst[i], float(np.abs(a - b).max()))
+
+
 def worst_differences(spec: ModelSpec, weights: Path, tmp_path: Path, step: int) -> list[float]:
     """Max abs differences of logits, embedding (plain graph) and class maps (cam graph)."""
     model = load_state_dict(spec, weights)
-    plain = ort.InferenceSession(
-        str(build_onnx(spec, weights, tmp_path / "plain.onnx", OPSET)),
-        providers=["CPUExecutionProvider"],
-    )
-    cam = ort.InferenceSession(
-        str(build_onnx(spec, weights, tmp_path / "cam.onnx", OPSET, class_maps=True)),
-        providers=["CPUExecutionProvider"],
-    )
+    plain, cam = graphs(spec, weights, tmp_path)
     paths = every(step)
     worst = [0.0, 0.0, 0.0]
     for start in range(0, len(paths), 50):  # a few photos at a time: torch's activations
         batch = photos(spec, paths[start : start + 50])
-        reference = torch_outputs(model, batch)
-        ours = cam.run(None, {"input": batch})
-        assert [a.shape for a in ours] == [r.shape for r in reference]
-        np.testing.assert_array_equal(plain.run(["logits"], {"input": batch})[0], ours[0])
-        assert (ours[0].argmax(1) == reference[0].argmax(1)).all()
-        for i, (a, b) in enumerate(zip(ours, reference, strict=True)):
-            worst[i] = max(worst[i], float(np.abs(a - b).max()))
+        record(worst, plain, cam, batch, torch_outputs(model, batch))
     return worst
 
 
@@ -206,8 +218,17 @@ def test_serving_never_imports_torch(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_lite0_on_every_sample_within_tolerance(tmp_path: Path) -> None:
-    spec = get_model("efficientnet_lite0")
-    weights = resolve_weights(spec, None, allow_download=False)
-    logits, embedding, _ = worst_differences(spec, weights, tmp_path, step=1)
+def test_lite0_on_every_sample_within_tolerance(
+    torch_reference: TorchReference, tmp_path: Path
+) -> None:
+    """Logits and embedding on all 1000 samples, against the run's one torch pass over them
+    (conftest.torch_reference: the same module, in the torch engine)."""
+    spec, weights = torch_reference.files.spec, torch_reference.files.weights
+    assert spec.name == "efficientnet_lite0" and len(torch_reference.paths) == 1000
+    plain, cam = graphs(spec, weights, tmp_path)
+    worst = [0.0, 0.0]
+    for rows, batch in torch_reference.batches():
+        reference = [torch_reference.logits[rows], torch_reference.features[rows]]
+        record(worst, plain, cam, batch, reference)
+    logits, embedding = worst
     assert logits <= TOLERANCE and embedding <= TOLERANCE

@@ -33,6 +33,7 @@ from smartalbum.models.labels import load_labels
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
 from tests.helpers import CAT, SAMPLES, run_python
+from tests.reference import TorchReference
 
 BF16_AGREEMENT, BF16_MAX_DIFFERENCE = 0.98, 0.15
 TOP1_POINTS = 0.01  # each engine's top-1 on the 1000 within one point of torch fp32
@@ -224,28 +225,27 @@ def passes(
     files: ModelFiles,
     classifier: Classifier,
     samples: Path,
+    torch_reference: TorchReference,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Passes:
-    """One pass over the 1000 samples: each batch decoded once, then run by every engine."""
+    """One pass over the 1000 samples: each batch decoded once, then run by every engine;
+    torch's own pass is the run's shared reference (conftest.torch_reference)."""
     int8 = _int8_files(files, classifier, samples, tmp_path_factory.mktemp("int8-cache"))
     f32 = OpenVinoEngine(files.spec, files.onnx_path("fp32"), threads=2, precision="f32")
     engines: dict[str, Engine] = {
-        "torch": load_engine(files, "torch", threads=2),
         "openvino-f32": f32,
         "openvino-int8": load_engine(int8, "openvino-int8", threads=2),
         "onnx-int8": load_engine(int8, "onnx-int8", threads=2),
     }
     if default_precision() == "bf16":
         engines["openvino-bf16"] = load_engine(files, "openvino", threads=2)
-    labelled = labelled_images(samples)
     out: dict[str, list[np.ndarray]] = {name: [] for name in engines}
-    for start in range(0, len(labelled), 40):
-        batch = np.stack([classifier.load(p) for p, _ in labelled[start : start + 40]])
+    for _, batch in torch_reference.batches(40):
         for name, engine in engines.items():
             out[name].append(softmax(engine.run(batch)))
-    labels = load_labels()
-    truth = np.array([labels.index_of(wnid) for _, wnid in labelled])
-    return Passes({name: np.concatenate(rows) for name, rows in out.items()}, truth)
+    probabilities = {name: np.concatenate(rows) for name, rows in out.items()}
+    probabilities["torch"] = softmax(torch_reference.logits)
+    return Passes(probabilities, torch_reference.truth)
 
 
 @pytest.mark.slow

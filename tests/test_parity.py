@@ -19,6 +19,7 @@ from smartalbum.models.labels import load_labels
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
 from tests.helpers import CAT, SAMPLES, run_python
+from tests.reference import TorchReference
 
 
 def test_resnet18_random_weights_onnx_matches_torch(tmp_path: Path) -> None:
@@ -65,19 +66,17 @@ def test_calibration_needs_fifty_photos(settings: Settings, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_onnx_agrees_with_torch_on_every_sample(
-    classifier: Classifier, settings: Settings, samples: Path
+    classifier: Classifier, torch_reference: TorchReference
 ) -> None:
     assert classifier.engine.name == "onnx"  # the tests' engine (see conftest.settings)
-    reference = Classifier.from_settings(dataclasses.replace(settings, engine="torch"))
-    paths = [p for p, _ in labelled_images(samples)]
     agree, worst = 0, 0.0
-    for start in range(0, len(paths), 50):
-        batch = np.stack([classifier.load(p) for p in paths[start : start + 50]])
+    for rows, batch in torch_reference.batches():
         ours = softmax(classifier.engine.run(batch))
-        theirs = softmax(reference.engine.run(batch))
+        theirs = softmax(torch_reference.logits[rows])
         agree += int((ours.argmax(1) == theirs.argmax(1)).sum())
         worst = max(worst, float(np.abs(ours - theirs).max()))
-    assert agree / len(paths) >= 0.995, agree
+    assert len(torch_reference.paths) == 1000
+    assert agree / len(torch_reference.paths) >= 0.995, agree
     assert worst <= 1e-3, worst
 
 
