@@ -29,6 +29,7 @@ from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
 from smartalbum.search.understand import Part, Vocabulary, understand
+from smartalbum.search.understand.colours import beside_things, colour_terms
 from smartalbum.search.understand.what import Concept, WhatVocabulary, what_vocabulary
 from smartalbum.search.understand.where import PlaceRef, known_places, library_places
 
@@ -62,6 +63,7 @@ def _what(key: _Rules) -> WhatVocabulary:
         for name in (en, zh)
         if name
     ]
+    taught += colour_terms()  # "red", "白色": the photos a colour dominates
     return what_vocabulary(lib.labels, lib.groups, lib.rules, taught)
 
 
@@ -148,6 +150,7 @@ def search(
         if understood is not None and all(p.kind == "unknown" for p in parts):
             parts = _by_keyword(library, rest, places) or parts
         parts = keywords.unknown_as_keyword(tags, parts)
+        parts = beside_things(parts)  # "red car": red as the car's colour
         parts = in_text.unknown_as_text(session, parts) + [in_text.text_part(p) for p in phrases]
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
@@ -294,9 +297,12 @@ def _answer(
     return {
         "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
         "albums": list(
-            dict.fromkeys(a for c in what if c.kind not in ("category", "person") for a in c.albums)
+            dict.fromkeys(
+                a for c in what if c.kind not in ("category", "person", "colour") for a in c.albums
+            )
         ),
         "people": list(dict.fromkeys(c.id for c in what if c.kind == "person")),
+        "colours": list(dict.fromkeys(c.id for c in what if c.kind == "colour")),
         "categories": list(dict.fromkeys(c.id for c in what if c.kind == "category")),
         "places": [places[raw] for raw in sorted(named)],
         "photos": photos,
