@@ -24,7 +24,7 @@ from smartalbum.colours import NAMES, parse
 from smartalbum.search.understand.colours import OF_A_THING, PREFIX
 
 DOMINANT = 0.15
-THRESHOLDS = {"white": 0.25, "black": 0.3, "brown": 0.3, "green": 0.3, "grey": 0.5}
+THRESHOLDS = {"yellow": 0.2, "white": 0.25, "black": 0.3, "brown": 0.3, "green": 0.3, "grey": 0.5}
 OF_A_THING_SHARE = 0.6  # of the threshold, for a thing's colour
 STORED = 0.10  # the least share stored (smartalbum.colours.MIN_SHARE)
 
