@@ -28,6 +28,7 @@ from smartalbum.search.daytime import daytime_found
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
+from smartalbum.search.taught import category_terms
 from smartalbum.search.understand import Part, Vocabulary, understand
 from smartalbum.search.understand.colours import beside_things, colour_terms
 from smartalbum.search.understand.what import Concept, WhatVocabulary, what_vocabulary
@@ -49,13 +50,9 @@ class _Rules:
 @functools.lru_cache(maxsize=8)
 def _what(key: _Rules) -> WhatVocabulary:
     lib = key.library
-    taught = [  # a taught category is named like a class, its photos found like an album's
-        (name, Concept("category", ref, en, zh or en, albums=(ref,)))
-        for i, en, zh in key.categories
-        for ref in [f"{CONCEPT_PREFIX}{i}"]
-        for name in (en, zh)
-        if name
-    ]
+    # A taught category is named like a class, its photos found like an album's; the classes
+    # its name names too ("terriers": the category or any terrier, search/taught.py).
+    taught = list(category_terms(key.categories, lib.labels, lib.groups, lib.rules))
     taught += [  # a named person: their photos found like an album's
         (name, Concept("person", ref, en, zh or en, albums=(ref,)))
         for i, en, zh in key.people
@@ -170,7 +167,7 @@ def search(
         )
         page = list(page_of(hits, offset, limit))
         answer = _answer(session, library, page, [p for p, _ in wanted_parts], places)
-        extra = relaxed(*_unzip(wanted_parts), times) if not hits else None
+        extra = None if hits else _wider(session, library, wanted_parts, (index, tags), times)
     answer.update(
         query=text,
         interpretation=[
@@ -185,6 +182,33 @@ def search(
     if groups:
         _with_moments(answer, groups, by_moment)
     return answer
+
+
+def _wider(
+    session: Session,
+    library: PhotoLibrary,
+    wanted: list[tuple[Part, matching.Found]],
+    indexes: tuple[matching.PlaceIndex, keywords.KeywordIndex],
+    times: dict[int, str],
+) -> dict[str, Any] | None:
+    """When nothing matches: what the rest of the query finds (search/explain.py), by what the
+    photos themselves show, captioned as an answer's photos are.
+
+    A scene word finds a photo through its moment beside the place and time the query named
+    (the lake photo of a ski trip); a wider search without them would show any moment's (a
+    blue sky, a sweater), so its parts are looked for again without moments.
+    """
+    index, tags = indexes
+    alone = [
+        (p, _tagged(p, _found(session, p, index, [], times), tags, times) if p.scene else f)
+        for p, f in wanted
+    ]
+    extra = relaxed(*_unzip(alone), times)
+    if extra is not None and extra["photos"]:
+        shown = [(p["id"], p["score"]) for p in extra["photos"]]
+        parts = [p for p, _ in wanted]
+        extra["photos"] = _answer(session, library, shown, parts, index.parsed)["photos"]
+    return extra
 
 
 def _by_keyword(library: PhotoLibrary, text: str, places: dict[str, dict[str, Any]]) -> list[Part]:
