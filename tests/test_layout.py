@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"settings"},
     {"enhance"},  # hard-light correction of the model's crop (imaging applies it)
     {"media"},  # decoders Pillow lacks (RAW through LibRaw; Motion Photos), for imaging
-    {"imaging"},
+    {"imaging", "colours"},  # colours: a photo's dominant colours, from its thumbnail
     {"metadata", "filedates", "places", "xmp"},
     {"video"},  # videos through ffmpeg: their frames and facts
     {"models"},

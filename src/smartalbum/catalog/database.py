@@ -207,6 +207,10 @@ def _photo_text_chars(connection: Any) -> None:
     create_char_index(connection)  # one- and two-character text search without a scan
 
 
+def _colour_column(connection: Any) -> None:
+    _add_columns(connection, "photos", {"colours": "VARCHAR(64)"})
+
+
 MIGRATIONS: list[Step] = [
     _v1_create_tables,
     _v2_albums_corrections_metadata_blobs,
@@ -224,6 +228,7 @@ MIGRATIONS: list[Step] = [
     _people_tables,
     _task_leases,
     _photo_text_chars,
+    _colour_column,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

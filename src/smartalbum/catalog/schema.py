@@ -63,6 +63,9 @@ class Photo(Base):
     model: Mapped[str | None] = mapped_column(String(64))
     engine: Mapped[str | None] = mapped_column(String(32))
     dhash: Mapped[str | None] = mapped_column(String(16))  # 64-bit difference hash, hex
+    # Dominant colours from the thumbnail, "red:0.42 white:0.31" (smartalbum.colours); None:
+    # not computed yet (library/colour_pass.py), "": no colour covers a tenth of the photo.
+    colours: Mapped[str | None] = mapped_column(String(64))
     indexed_at: Mapped[float] = mapped_column(Float)
     # Digest of the album rules this photo's album rows were computed with; the indexer
     # clears it whenever it writes new predictions, so the albums know what to redo.

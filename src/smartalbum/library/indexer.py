@@ -29,6 +29,7 @@ from smartalbum.engines.classifier import Classifier
 from smartalbum.engines.pipeline import batches_ahead
 from smartalbum.library import later_passes, scan
 from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
+from smartalbum.library.colour_pass import colour_backfill
 from smartalbum.library.later_passes import Progress, run_later_passes
 from smartalbum.library.sidecars import Landed
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
@@ -124,6 +125,7 @@ class Indexer:
             classified = self._write_all(batches, plan.known, report)
             report.missing = self.writer.mark_missing(plan.vanished)
             self.writer.finish()  # categories trained on another model learn again
+            colour_backfill(self.sessions)  # photos indexed before colours were: from thumbnails
         report.seconds = round(time.perf_counter() - started, 2)
         report.images_per_second = round(classified / report.seconds, 1) if report.seconds else 0
         settings = self.classifier.settings

@@ -236,7 +236,7 @@ class CatalogWriter:
         row: dict[str, Any] = {
             "path": a.path, "size": a.size, "mtime": a.mtime, "sha256": a.sha256,
             "indexed_at": now, "status": OK, "error": None,
-            "model": None, "engine": None, "dhash": None,
+            "model": None, "engine": None, "dhash": None, "colours": None,
             "width": None, "height": None, "format": None, "taken_at": None, "orientation": None,
             "camera_make": None, "camera_model": None, "gps_lat": None, "gps_lon": None,
             "gps_alt": None, "taken_at_offset": None, "time_source": None, "warnings": None,
@@ -250,7 +250,10 @@ class CatalogWriter:
             return row
         assert self.classifier is not None, "only moves are written without a classifier"
         row.update(
-            model=self.classifier.spec.name, engine=self.classifier.engine.name, dhash=a.dhash
+            model=self.classifier.spec.name,
+            engine=self.classifier.engine.name,
+            dhash=a.dhash,
+            colours=a.colours,
         )
         if a.meta is not None:
             m = a.meta

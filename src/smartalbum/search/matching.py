@@ -21,6 +21,8 @@ from smartalbum.catalog import AlbumMember, Correction, Photo, PhotoLabel, is_li
 from smartalbum.categories.store import CONCEPT_PREFIX, concept_scores
 from smartalbum.people.directory import PERSON_PREFIX, person_photos
 from smartalbum.places import stored
+from smartalbum.search.colour_match import colour_scores
+from smartalbum.search.understand.colours import PREFIX
 from smartalbum.search.understand.parse import Part
 from smartalbum.search.understand.spans import TimeSpan
 
@@ -184,7 +186,10 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
     for photo_id, taken_at in person_photos(session, albums):  # a person named: certain
         found[photo_id] = 1.0
         times[photo_id] = taken_at or ""
-    albums = [a for a in albums if not a.startswith((CONCEPT_PREFIX, PERSON_PREFIX))]
+    for photo_id, share, taken_at in colour_scores(session, albums):  # a colour: its share
+        found[photo_id] = max(found.get(photo_id, 0.0), share)
+        times[photo_id] = taken_at or ""
+    albums = [a for a in albums if not a.startswith((CONCEPT_PREFIX, PERSON_PREFIX, PREFIX))]
     if not albums:
         return found
     best = (

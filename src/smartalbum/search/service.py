@@ -28,7 +28,9 @@ from smartalbum.search.daytime import daytime_found
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
 from smartalbum.search.structured import EARLIEST, LATEST, Filters, structured_parts
+from smartalbum.search.taught import category_terms
 from smartalbum.search.understand import Part, Vocabulary, understand
+from smartalbum.search.understand.colours import beside_things, colour_terms
 from smartalbum.search.understand.what import Concept, WhatVocabulary, what_vocabulary
 from smartalbum.search.understand.where import PlaceRef, known_places, library_places
 
@@ -48,13 +50,9 @@ class _Rules:
 @functools.lru_cache(maxsize=8)
 def _what(key: _Rules) -> WhatVocabulary:
     lib = key.library
-    taught = [  # a taught category is named like a class, its photos found like an album's
-        (name, Concept("category", ref, en, zh or en, albums=(ref,)))
-        for i, en, zh in key.categories
-        for ref in [f"{CONCEPT_PREFIX}{i}"]
-        for name in (en, zh)
-        if name
-    ]
+    # A taught category is named like a class, its photos found like an album's; the classes
+    # its name names too ("terriers": the category or any terrier, search/taught.py).
+    taught = list(category_terms(key.categories, lib.labels, lib.groups, lib.rules))
     taught += [  # a named person: their photos found like an album's
         (name, Concept("person", ref, en, zh or en, albums=(ref,)))
         for i, en, zh in key.people
@@ -62,6 +60,7 @@ def _what(key: _Rules) -> WhatVocabulary:
         for name in (en, zh)
         if name
     ]
+    taught += colour_terms()  # "red", "白色": the photos a colour dominates
     return what_vocabulary(lib.labels, lib.groups, lib.rules, taught)
 
 
@@ -148,6 +147,7 @@ def search(
         if understood is not None and all(p.kind == "unknown" for p in parts):
             parts = _by_keyword(library, rest, places) or parts
         parts = keywords.unknown_as_keyword(tags, parts)
+        parts = beside_things(parts)  # "red car": red as the car's colour
         parts = in_text.unknown_as_text(session, parts) + [in_text.text_part(p) for p in phrases]
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
@@ -167,7 +167,7 @@ def search(
         )
         page = list(page_of(hits, offset, limit))
         answer = _answer(session, library, page, [p for p, _ in wanted_parts], places)
-        extra = relaxed(*_unzip(wanted_parts), times) if not hits else None
+        extra = None if hits else _wider(session, library, wanted_parts, (index, tags), times)
     answer.update(
         query=text,
         interpretation=[
@@ -182,6 +182,33 @@ def search(
     if groups:
         _with_moments(answer, groups, by_moment)
     return answer
+
+
+def _wider(
+    session: Session,
+    library: PhotoLibrary,
+    wanted: list[tuple[Part, matching.Found]],
+    indexes: tuple[matching.PlaceIndex, keywords.KeywordIndex],
+    times: dict[int, str],
+) -> dict[str, Any] | None:
+    """When nothing matches: what the rest of the query finds (search/explain.py), by what the
+    photos themselves show, captioned as an answer's photos are.
+
+    A scene word finds a photo through its moment beside the place and time the query named
+    (the lake photo of a ski trip); a wider search without them would show any moment's (a
+    blue sky, a sweater), so its parts are looked for again without moments.
+    """
+    index, tags = indexes
+    alone = [
+        (p, _tagged(p, _found(session, p, index, [], times), tags, times) if p.scene else f)
+        for p, f in wanted
+    ]
+    extra = relaxed(*_unzip(alone), times)
+    if extra is not None and extra["photos"]:
+        shown = [(p["id"], p["score"]) for p in extra["photos"]]
+        parts = [p for p, _ in wanted]
+        extra["photos"] = _answer(session, library, shown, parts, index.parsed)["photos"]
+    return extra
 
 
 def _by_keyword(library: PhotoLibrary, text: str, places: dict[str, dict[str, Any]]) -> list[Part]:
@@ -294,9 +321,12 @@ def _answer(
     return {
         "groups": list(dict.fromkeys(c.id for c in what if c.kind == "group")),
         "albums": list(
-            dict.fromkeys(a for c in what if c.kind not in ("category", "person") for a in c.albums)
+            dict.fromkeys(
+                a for c in what if c.kind not in ("category", "person", "colour") for a in c.albums
+            )
         ),
         "people": list(dict.fromkeys(c.id for c in what if c.kind == "person")),
+        "colours": list(dict.fromkeys(c.id for c in what if c.kind == "colour")),
         "categories": list(dict.fromkeys(c.id for c in what if c.kind == "category")),
         "places": [places[raw] for raw in sorted(named)],
         "photos": photos,

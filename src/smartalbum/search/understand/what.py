@@ -16,6 +16,7 @@ from smartalbum.albums.groups import Groups
 from smartalbum.albums.rules import RuleSet
 from smartalbum.models.labels import LabelSet
 from smartalbum.search.understand.normalize import key
+from smartalbum.search.understand.parity import agree
 from smartalbum.search.understand.typos import by_initial, nearest
 
 # Groups that are a setting more than a thing: they also match a photo through its moment
@@ -93,6 +94,7 @@ def what_vocabulary(
             vocabulary.add(name, [by_album[a.id]])
     for term, refs in _synonyms():
         _add_synonym(vocabulary, term, refs, labels, by_group, by_album)
+    agree(vocabulary, labels, groups, _synonyms())  # "skiing" and 滑雪 mean the same (parity.py)
     for name, concept in extra:
         vocabulary.add(name, [concept])
     return vocabulary

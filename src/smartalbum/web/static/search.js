@@ -35,6 +35,12 @@ function flippedPart(parts, index) {
   return parts.map((p, i) => i === index ? p.flip : partWords(p)).join(" ").trim();
 }
 
+// A colour's chip shows the colour (search.css: .swatch.colour-red ...).
+function colourSwatch(part) {
+  const colour = (part.concepts || []).find((c) => c.swatch);
+  return colour ? el("span", { class: `swatch ${colour.swatch}`, "aria-hidden": "true" }) : null;
+}
+
 function searchChips(parts) {
   return el("ul", { class: "query-chips", "aria-label": searchText("understood") },
     ...parts.map((part, i) => {
@@ -43,6 +49,7 @@ function searchChips(parts) {
       const flips = part.flip && ["what", "where", "when", "any"].includes(part.kind);
       return el("li", { class: `query-chip ${part.kind}${part.negated ? " negated" : ""}`, "data-kind": part.kind },
         el("span", { class: "kind", text: searchText(part.kind) }),
+        colourSwatch(part),
         el("span", { class: "name", text: name }),
         el("span", { class: "matched", text: `· ${part.matched}` }),
         flips ? el("button", { type: "button", class: "flip", "aria-label": searchText("flip", name), text: "¬",
