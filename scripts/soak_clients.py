@@ -136,6 +136,8 @@ class Client:
     def run(self) -> None:
         """Draw and do operations until the deadline."""
         names, weights = list(OPERATIONS), list(OPERATIONS.values())
+        if self.admin:  # the admin begins by importing a folder, as a library begins
+            self.do_import()  # (it asks again until answered)
         while time.monotonic() < self.shared["deadline"]:
             operation = self.rng.choices(names, weights)[0]
             time.sleep(self.rng.uniform(0, 2 * self.shared["pause"]))  # a person's pace
