@@ -67,6 +67,7 @@ class Ledger:
     shares: dict[str, int] = field(default_factory=dict)  # token -> album
     favourites: dict[str, set[int]] = field(default_factory=dict)  # client -> photos
     trashed: set[int] = field(default_factory=set)
+    maybe_trashed: set[int] = field(default_factory=set)  # asked, never answered
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def summary(self) -> dict[str, int]:
@@ -307,7 +308,12 @@ class Client:
         if len(self.own) < 4:
             return
         photo = self.own.pop(self.rng.randrange(len(self.own)))
-        answer = self.call("delete", "POST", "/api/trash", json={"ids": [photo]})
+        try:
+            answer = self.call("delete", "POST", "/api/trash", json={"ids": [photo]})
+        except Unanswered:
+            with self.ledger.lock:
+                self.ledger.maybe_trashed.add(photo)
+            raise
         if answer.status_code == 200:
             with self.ledger.lock:
                 self.ledger.trashed.add(photo)
