@@ -93,17 +93,11 @@ class JobRunner:
         self._lock = threading.Lock()
         self._thread = ThreadPoolExecutor(1, "smartalbum-jobs")
 
-    def submit(
-        self,
-        classifier: Classifier,
-        folders: list[Path],
-        by: str | None = None,
-        job_id: str | None = None,
-    ) -> Job:
-        """Queue an import (``by`` the account asking; ``job_id``: one a stopped server
-        accepted); its progress is read with ``get``. Kept in the catalog first, if the
-        runner keeps them: an import is accepted only once a restart would run it."""
-        job = Job(id=job_id or uuid.uuid4().hex, folders=[str(f) for f in folders], by=by)
+    def submit(self, classifier: Classifier, folders: list[Path], by: str | None = None) -> Job:
+        """Queue an import (``by`` the account asking); its progress is read with ``get``.
+        Kept in the catalog first, if the runner keeps them: an import is accepted only once
+        a restart would run it."""
+        job = Job(id=uuid.uuid4().hex, folders=[str(f) for f in folders], by=by)
         if self.pending is not None:
             self.pending.add(job.id, job.folders, by)
         with self._lock:

@@ -106,18 +106,22 @@ class AppState:
             self.ingest.submit(folders)
 
     def resume_imports(self) -> None:
-        """At start-up: run again, under their ids, the imports a stop left unfinished."""
-        if self.classifier is None:  # kept: the start that loads a model runs them
+        """At start-up: run again, as new jobs, the imports a stop left unfinished."""
+        pending = self.jobs.pending
+        if self.classifier is None or pending is None:  # kept: a start with a model runs them
             return
         try:
-            left = self.jobs.pending.left() if self.jobs.pending else []
+            left = pending.left()
         except (SmartalbumError, DBAPIError) as exc:  # no catalog yet: the first request says why
             log.error("unfinished imports not resumed: %s", exc)
             return
         for job in left:
-            log.info("running again import %s of %s, left by a stop", job["id"], job["folders"])
+            # A new job: a distributed run's record keeps the old id (marked interrupted).
             folders = [Path(f) for f in job["folders"]]
-            self.jobs.submit(self.classifier, folders, job["by"], job_id=job["id"])
+            again = self.jobs.submit(self.classifier, folders, job["by"])
+            pending.remove(job["id"])
+            log.info("import %s of %s, left by a stop, runs again as %s", job["id"],
+                     job["folders"], again.id)  # fmt: skip
 
     def start(self) -> None:
         """Start micro-batching on the running loop (if the model loaded), the ingest queue,
