@@ -51,6 +51,7 @@ class CategoryUpkeep:
         """In the batch's transaction: these photos' category rows from their new features."""
         ids = list(ids)
         session.execute(delete(CategoryMember).where(CategoryMember.photo_id.in_(ids)))
+        self.space.reload()  # taught (or refitted) since this writer began: score with it
         matrix = self.space.matrix
         features = None
         self._pending = []

@@ -102,6 +102,12 @@ class Space:
             self._basis_stamp = stamp
             self.matrix = FeatureMatrix(self.folder, Basis.load(path))
 
+    def reload(self) -> None:
+        """The basis again if one was fitted on disk since (one stat when none was): a
+        long-lived writer (a worker) started before the first category was taught."""
+        with self._lock:
+            self._load_basis()
+
     @property
     def id(self) -> str | None:
         """``model:basis``: what a category trained here records; None before any basis."""

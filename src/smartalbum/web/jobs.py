@@ -29,6 +29,7 @@ from smartalbum.library.indexer import IndexReport
 from smartalbum.library.later_passes import run_later_passes
 from smartalbum.library.sidecars import landing
 from smartalbum.settings import Settings
+from smartalbum.web.pending_imports import PendingImports
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,10 @@ class JobRunner:
         rules: Callable[[], RuleSet],
         confine: list[Path] | None = None,
         after: Callable[[], None] | None = None,
+        pending: PendingImports | None = None,
     ) -> None:
         self.library = library
+        self.pending = pending  # where accepted imports are kept until they end
         self.after = after  # run on the jobs' thread after each import that finished
         self.rules = rules  # the album rules imported photos are grouped under
         self.confine = confine  # the import roots no walk may leave (None: anywhere)
@@ -92,8 +95,12 @@ class JobRunner:
         self._thread = ThreadPoolExecutor(1, "smartalbum-jobs")
 
     def submit(self, classifier: Classifier, folders: list[Path], by: str | None = None) -> Job:
-        """Queue an import (``by`` the account asking); its progress is read with ``get``."""
+        """Queue an import (``by`` the account asking); its progress is read with ``get``.
+        Kept in the catalog first, if the runner keeps them: an import is accepted only once
+        a restart would run it."""
         job = Job(id=uuid.uuid4().hex, folders=[str(f) for f in folders], by=by)
+        if self.pending is not None:
+            self.pending.add(job.id, job.folders, by)
         with self._lock:
             self.jobs[job.id] = job
         self._thread.submit(self._run, job, classifier, folders)
@@ -171,6 +178,7 @@ class JobRunner:
             if job.over:  # cancelled while queued
                 if isinstance(work, UploadFeed):
                     work.ended()  # the next upload starts another run
+                self._ended(job, work)
                 return
             job.status = "running"
         engine = None
@@ -196,7 +204,13 @@ class JobRunner:
             if engine is not None:
                 engine.dispose()  # a server catalog's connections go back to the server
         job.finished = time.time()
+        self._ended(job, work)
         self._after(job, classifier)
+
+    def _ended(self, job: Job, work: list[Path] | UploadFeed) -> None:
+        """An import that ended is no longer run again at the next start."""
+        if self.pending is not None and not isinstance(work, UploadFeed):
+            self.pending.remove(job.id)
 
     def _queue_later(self, job: Job, settings: Settings) -> None:
         """After photos went in, the second phase (text, faces) as a job of its own, queued

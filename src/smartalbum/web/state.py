@@ -31,6 +31,7 @@ from smartalbum.web.auth import Gate
 from smartalbum.web.batching import MicroBatcher
 from smartalbum.web.jobs import JobRunner
 from smartalbum.web.library_routes import LibraryHolder
+from smartalbum.web.pending_imports import PendingImports
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ class AppState:
         self.gate = Gate(settings, self.library)
         self.import_roots = ImportRoots.from_settings(settings)
         self.jobs = JobRunner(
-            settings.library, self.library.rules, self.confine(), self.after_import
-        )
+            settings.library, self.library.rules, self.confine(), self.after_import,
+            PendingImports(lambda: self.library.get().sessions),
+        )  # fmt: skip
         # Uploads and the watched folders ask here; a burst becomes one import job.
         self.ingest = FolderQueue(self.rescan)
         # Stored uploads, by path, to one run that stays up while they keep coming.
@@ -78,6 +80,7 @@ class AppState:
             self.load_error = exc
         self.library.prepare()
         self.recover_uploads()
+        self.resume_imports()
 
     def upload_store(self) -> UploadStore:
         """The uploads into the upload root (made with the library, when first asked for)."""
@@ -101,6 +104,24 @@ class AppState:
         if folders:
             log.info("indexing %d folder(s) of uploads stored before a stop", len(folders))
             self.ingest.submit(folders)
+
+    def resume_imports(self) -> None:
+        """At start-up: run again, as new jobs, the imports a stop left unfinished."""
+        pending = self.jobs.pending
+        if self.classifier is None or pending is None:  # kept: a start with a model runs them
+            return
+        try:
+            left = pending.left()
+        except (SmartalbumError, DBAPIError) as exc:  # no catalog yet: the first request says why
+            log.error("unfinished imports not resumed: %s", exc)
+            return
+        for job in left:
+            # A new job: a distributed run's record keeps the old id (marked interrupted).
+            folders = [Path(f) for f in job["folders"]]
+            again = self.jobs.submit(self.classifier, folders, job["by"])
+            pending.remove(job["id"])
+            log.info("import %s of %s, left by a stop, runs again as %s", job["id"],
+                     job["folders"], again.id)  # fmt: skip
 
     def start(self) -> None:
         """Start micro-batching on the running loop (if the model loaded), the ingest queue,
