@@ -27,8 +27,12 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Float,
     Integer,
+    String,
+    Text,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -522,18 +526,20 @@ _AS_PHOTO, _AS_STORED, _UNDER_WAY = 1, 2, 3
 def _creation_query(guest: bool) -> Any:
     """The creation's question, for an account's uploads or (``guest``) a link's guests'."""
     kind = literal_column
-    nothing = null()
+    # Typed: PostgreSQL types a union's NULLs branch by branch (an untyped one is text).
+    no_photo, no_path = cast(null(), Integer), cast(null(), Text)
+    no_upload, no_time = cast(null(), String), cast(null(), Float)
     link = Upload.link_id == bindparam("link") if guest else Upload.link_id.is_(None)
     return union_all(
         select(kind(str(_AS_PHOTO), Integer).label("kind"), func.min(Photo.id).label("photo_id"),
-               nothing.label("path"), nothing.label("upload_id"), nothing.label("created_at"))
+               no_path.label("path"), no_upload.label("upload_id"), no_time.label("created_at"))
         .where(Photo.sha256 == bindparam("digest"), Photo.trashed_at.is_(None),
                Photo.status != MISSING)
         .group_by(Photo.sha256),
-        select(kind(str(_AS_STORED), Integer), nothing, Upload.path, nothing, nothing)
+        select(kind(str(_AS_STORED), Integer), no_photo, Upload.path, no_upload, no_time)
         .where(Upload.sha256 == bindparam("digest"), Upload.status == STORED,
                Upload.photo_id.is_(None)),
-        select(kind(str(_UNDER_WAY), Integer), nothing, nothing, Upload.id, Upload.created_at)
+        select(kind(str(_UNDER_WAY), Integer), no_photo, no_path, Upload.id, Upload.created_at)
         .where(Upload.owner == bindparam("owner"), link, Upload.sha256 == bindparam("digest"),
                Upload.size == bindparam("size"), Upload.status == RECEIVING),
     )  # fmt: skip
