@@ -161,6 +161,40 @@ def test_batches_that_come_while_one_is_written_are_written_together() -> None:
     assert report.added == 4
 
 
+def test_batches_that_come_one_after_another_are_written_in_groups_as_an_index_writes() -> None:
+    sizes: list[int] = []
+    alone = threading.Event()
+
+    def write(group: list[Analysis]) -> Written:
+        sizes.append(len(group))
+        alone.set()
+        return Written(added=len(group))
+
+    report = IndexReport()
+    writes = _Writes(write, report, wait=5.0)
+    for i in range(5):  # a steady stream of model batches, the writer idle in between
+        writes.put([Analysis(f"{i}-{j}", 1, 0.0) for j in range(8)])
+        time.sleep(0.05)
+    assert writes_done(sizes, 1), "32 files in hand: written without waiting more"
+    writes.close()
+    assert sizes == [32, 8], "one transaction for 32 files, the rest when the run ends"
+    assert report.added == 40
+    alone.clear()
+    late = _Writes(write, IndexReport(), wait=0.2)
+    late.put([Analysis("lone", 1, 0.0)])
+    assert alone.wait(5), "a lone batch is written once the wait is over, not at the run's end"
+    late.close()
+    assert sizes[-1] == 1
+
+
+def writes_done(sizes: list[int], count: int) -> bool:
+    """Whether ``count`` writes happened within a few seconds."""
+    deadline = time.monotonic() + 5
+    while len(sizes) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(sizes) >= count
+
+
 def test_a_failed_write_is_raised_in_the_run() -> None:
     def write(group: list[Analysis]) -> Written:
         raise OSError("disk full")

@@ -10,9 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
-from smartalbum.catalog import ABANDONED, RECEIVING, STORED, Upload, open_engine, session_factory
+from smartalbum.catalog import (
+    ABANDONED,
+    OK,
+    RECEIVING,
+    STORED,
+    Photo,
+    Upload,
+    open_engine,
+    session_factory,
+    table,
+)
 from smartalbum.ingest import placement
 from smartalbum.ingest.uploads import NewUpload, Uploader, UploadStore
 from tests.helpers import CAT, SAMPLES
@@ -36,6 +46,42 @@ def received(store: UploadStore, name: str, data: bytes, sent: int | None = None
     appender.write(data[:sent])
     appender.close()
     return upload
+
+
+def assert_creations_find_what_is_here_or_under_way(store: UploadStore) -> None:
+    """A creation's one question (tests/test_postgres.py asks it of PostgreSQL too): the
+    upload under way of the same uploader (an account's, or a link's guests') is resumed,
+    stored content and an indexed photo are "already here", anything else is new."""
+    data = (SAMPLES / "n01440764_tench.JPEG").read_bytes()
+    tench = NewUpload("tench.jpg", len(data), hashlib.sha256(data).hexdigest(), time.time())
+    first = store.create(ALICE, tench).upload
+    assert first is not None
+    again = store.create(ALICE, tench).upload
+    assert again is not None and again.id == first.id, "the one under way, to resume"
+    bobs = store.create(Uploader("bob"), tench).upload
+    assert bobs is not None and bobs.id != first.id, "another uploader's is not resumed"
+    guests = store.create(Uploader("alice", 7), tench).upload
+    assert guests is not None and guests.id not in (first.id, bobs.id)
+    guests_again = store.create(Uploader("alice", 7), tench).upload
+    assert guests_again is not None and guests_again.id == guests.id
+    appender = store.appender(first, 0)
+    appender.write(data)
+    appender.sync()
+    store.finish(first, appender.digest())
+    appender.close()
+    stored = store.create(Uploader("carol"), tench)
+    assert stored.exists and stored.photo_id is None, "stored, not yet indexed: here"
+    indexed = NewUpload("x.jpg", 10, hashlib.sha256(b"x" * 10).hexdigest(), time.time())
+    with store.sessions.begin() as session:
+        session.execute(insert(table(Photo)), [{"path": "/p/x.jpg", "size": 10, "mtime": 1.0,
+                        "status": OK, "sha256": indexed.sha256, "indexed_at": 1.0}])  # fmt: skip
+        photo = session.scalar(select(Photo.id).where(Photo.path == "/p/x.jpg"))
+    here = store.create(Uploader("dave"), indexed)
+    assert here.exists and here.photo_id == photo
+
+
+def test_a_creation_finds_what_is_here_or_under_way(store: UploadStore) -> None:
+    assert_creations_find_what_is_here_or_under_way(store)
 
 
 def test_a_start_up_stores_an_upload_whose_bytes_all_arrived(store: UploadStore) -> None:

@@ -56,6 +56,7 @@ from smartalbum.catalog.database import MIGRATIONS, SCHEMA_VERSION, schema_versi
 from smartalbum.catalog.schema import Base
 from smartalbum.engines.classifier import Classifier
 from smartalbum.errors import ConfigError, LibraryBusyError
+from smartalbum.ingest.uploads import UploadStore
 from smartalbum.library.duplicates import find_duplicates
 from smartalbum.library.indexer import Indexer, LibraryLock
 from smartalbum.library.service import PhotoLibrary
@@ -79,6 +80,7 @@ from tests.helpers import (
     new_database,
     r,
 )
+from tests.test_ingest_uploads import assert_creations_find_what_is_here_or_under_way
 
 POSTGRES_URL = os.environ.get("SMARTALBUM_TEST_POSTGRES_URL", "")
 pytestmark = pytest.mark.skipif(
@@ -533,3 +535,10 @@ def test_album_syncs_and_indexer_writes_together_never_deadlock(pg_library: str)
         for t in threads:
             t.join()
         assert errors == []
+
+
+def test_a_creation_finds_what_is_here_or_under_way(pg_library: str, tmp_path: Path) -> None:
+    # One statement of three selects: PostgreSQL types its NULLs where SQLite does not.
+    with opened(pg_library) as engine:
+        store = UploadStore(session_factory(engine), tmp_path / "uploads", 10 * 1024 * 1024)
+        assert_creations_find_what_is_here_or_under_way(store)

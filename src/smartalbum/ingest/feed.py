@@ -35,13 +35,17 @@ from smartalbum.library.analysis import Analysis, Decoding, analyze, embed
 from smartalbum.library.indexer import IndexReport
 from smartalbum.library.sidecars import Landed
 from smartalbum.library.workers import ModelSource, WorkerPool, usable_cores
-from smartalbum.library.writer import CatalogWriter, Written
+from smartalbum.library.writer import WRITE_AT_LEAST, CatalogWriter, Written
 
 log = logging.getLogger(__name__)
 
 IDLE = 3.0  # seconds without a new file before the run (and its workers) ends
 GATHER = 0.1  # seconds a run waits for a whole batch when it has nothing else to do
 WRITE_AT_MOST = 64  # files one transaction of the run writes
+# Seconds the writer waits for more batches to make up WRITE_AT_LEAST files, as an index
+# groups them: written one model batch (8) at a time, a steady stream of uploads cost the
+# writer twice the CPU a photo. A photo shows in the gallery at most this much later.
+GROUP_WAIT = 0.5
 WRITES_WAITING = 8  # analysed batches waiting for the writer before the analysis waits
 
 Take = Callable[[int, bool], list[Path]]
@@ -144,13 +148,20 @@ def index_feed(
 
 
 class _Writes:
-    """The run's writer thread: each batch written as it comes, and the batches that came
-    while it wrote joined into one transaction. A burst of uploads comes in batches of a
-    few files, and a transaction's ~10 statements cost as much for 8 photos as for 64."""
+    """The run's writer thread: the batches joined into groups of WRITE_AT_LEAST files or
+    more (those that came while it wrote, and those that come within ``wait`` seconds of a
+    group's first), one transaction each. A burst of uploads comes in batches of a few
+    files, and a transaction's ~10 statements cost as much for 8 photos as for 64."""
 
-    def __init__(self, write: Callable[[list[Analysis]], Written], report: IndexReport) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[Analysis]], Written],
+        report: IndexReport,
+        wait: float = GROUP_WAIT,
+    ) -> None:
         self._write = write
         self._report = report
+        self._wait = wait
         self._queue: queue.Queue[list[Analysis] | None] = queue.Queue(WRITES_WAITING)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="smartalbum-feed-writer")
@@ -173,13 +184,7 @@ class _Writes:
 
     def _run(self) -> None:
         while (group := self._queue.get()) is not None:
-            last = False
-            while len(group) < WRITE_AT_MOST and not self._queue.empty():
-                more = self._queue.get()
-                if more is None:
-                    last = True
-                    break
-                group += more
+            last = self._gather(group)
             if self._error is None:  # after a failure, the rest is drained unwritten
                 try:
                     self._report.add(self._write(group))
@@ -187,6 +192,21 @@ class _Writes:
                     self._error = exc
             if last:
                 return
+
+    def _gather(self, group: list[Analysis]) -> bool:
+        """Join the batches that wait, and those that come within the wait while the group
+        is smaller than WRITE_AT_LEAST, to ``group``; whether the run ended meanwhile."""
+        deadline = time.monotonic() + self._wait
+        while len(group) < WRITE_AT_MOST:
+            left = deadline - time.monotonic() if len(group) < WRITE_AT_LEAST else 0.0
+            try:
+                more = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if more is None:
+                return True
+            group += more
+        return False
 
 
 def _write(

@@ -24,7 +24,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum import video
@@ -90,6 +107,7 @@ class UploadStore:
 
     def __init__(self, sessions: sessionmaker[Session], root: Path, max_bytes: int) -> None:
         self.sessions = sessions
+        self.engine: Engine = sessions.kw["bind"]  # Core statements: no session's upkeep
         self.root = root
         self.partials = root / ".partial"  # hidden: the scanner skips dot-folders
         self.max_bytes = max_bytes
@@ -173,28 +191,17 @@ class UploadStore:
         # one is an offset of 0 (the first chunk makes it again, and fsyncs its folder).
         row = self._new_row(who, new)
         try:
-            # One transaction for the questions and the row: each costs the request's thread
-            # its own connection and commit otherwise.
-            with self._lock, self.sessions.begin() as session:
-                here = _held(session, [new.sha256])
-                if new.sha256 in here:
-                    self.partial(row.id).unlink()
-                    return Created(None, here[new.sha256])
-                same = select(Upload).where(
-                    Upload.owner == who.owner,
-                    _link_is(who.link_id),
-                    Upload.sha256 == new.sha256,
-                    Upload.size == new.size,
-                    Upload.status == RECEIVING,
-                )
-                found = session.scalars(same.order_by(Upload.created_at)).first()
-                if found is not None:  # a closed tab or a dropped connection asks again
-                    self.partial(row.id).unlink()
-                    return Created(found)
+            # One transaction for the question and the row, on a connection (a session costs
+            # more, for nothing an insert needs): each costs the request's thread its own
+            # connection and commit otherwise.
+            with self._lock, self.engine.begin() as connection:
+                found = _asked(connection, who, new)
+                if found is not None:  # here already, or a closed tab or a dropped connection
+                    self.partial(row.id).unlink()  # asks again for its upload under way
+                    return found
                 if budget_mb is not None and who.link_id is not None:
-                    self._check_budget(session, who.link_id, new, budget_mb)
-                # Core, not session.add: the ORM's flush of one row costs ~1 ms.
-                session.execute(insert(UPLOADS), [_columns(row)])
+                    self._check_budget(connection, who.link_id, new, budget_mb)
+                connection.execute(_INSERT, _columns(row))
         except BaseException:
             self.partial(row.id).unlink(missing_ok=True)
             raise
@@ -233,7 +240,9 @@ class UploadStore:
                   kinds=" ".join(sorted(INDEXED_SUFFIXES))),
             )  # fmt: skip
 
-    def _check_budget(self, session: Session, link_id: int, new: NewUpload, budget: int) -> None:
+    def _check_budget(
+        self, session: Session | Connection, link_id: int, new: NewUpload, budget: int
+    ) -> None:
         """A link's guests may store up to its budget (uploads under way count already)."""
         used = session.scalar(
             select(func.coalesce(func.sum(Upload.size), 0)).where(
@@ -295,11 +304,9 @@ class UploadStore:
         folder, name = self._destination(upload, partial, fmt)
         # Linked already by a run that crashed before it recorded so: the same inode.
         target = _linked_copy(partial, folder, name) or placement.place(partial, folder, name)
-        with self.sessions.begin() as session:  # Core: the ORM's update costs twice as much
-            session.execute(
-                update(UPLOADS)
-                .where(UPLOADS.c.id == upload.id)
-                .values(status=STORED, path=str(target), updated_at=time.time())
+        with self.engine.begin() as connection:  # Core: the ORM's update costs twice as much
+            connection.execute(
+                _STORE, {"upload_id": upload.id, "path": str(target), "now": time.time()}
             )
         # Not fsynced: a temporary name that comes back after a power cut belongs to no
         # upload under way, and start-up removes it.
@@ -400,6 +407,7 @@ class Appender:
     ) -> None:
         self.store = store
         self.upload = upload
+        self.size = upload.size  # read per write and per question: an ORM attribute costs more
         # Made again if a power cut took the unsynced empty file of a creation: offset 0.
         try:
             self.fd = os.open(store.partial(upload.id), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
@@ -427,7 +435,7 @@ class Appender:
 
     def write(self, data: bytes) -> None:
         """Append bytes; past the announced length is a 413 (what fit is kept)."""
-        room = self.upload.size - self.offset
+        room = self.size - self.offset
         keep = data[:room]
         view = memoryview(keep)
         while view:
@@ -446,7 +454,7 @@ class Appender:
     @property
     def complete(self) -> bool:
         """Whether every byte of the upload is here."""
-        return self.offset == self.upload.size
+        return self.offset == self.size
 
     def sync(self) -> int:
         """Make what arrived durable (before it is acknowledged); the offset now.
@@ -507,6 +515,63 @@ def _held(session: Session, wanted: list[str]) -> dict[str, int | None]:
             if path and os.path.exists(path):
                 found.setdefault(digest, None)
     return found
+
+
+# What a creation asks, in one statement built once (a statement built per request costs
+# SQLAlchemy its cache key each time): the content as a photo, as an upload stored and not
+# yet indexed, and as an upload this uploader is still sending.
+_AS_PHOTO, _AS_STORED, _UNDER_WAY = 1, 2, 3
+
+
+def _creation_query(guest: bool) -> Any:
+    """The creation's question, for an account's uploads or (``guest``) a link's guests'."""
+    kind = literal_column
+    # Typed: PostgreSQL types a union's NULLs branch by branch (an untyped one is text).
+    no_photo, no_path = cast(null(), Integer), cast(null(), Text)
+    no_upload, no_time = cast(null(), String), cast(null(), Float)
+    link = Upload.link_id == bindparam("link") if guest else Upload.link_id.is_(None)
+    return union_all(
+        select(kind(str(_AS_PHOTO), Integer).label("kind"), func.min(Photo.id).label("photo_id"),
+               no_path.label("path"), no_upload.label("upload_id"), no_time.label("created_at"))
+        .where(Photo.sha256 == bindparam("digest"), Photo.trashed_at.is_(None),
+               Photo.status != MISSING)
+        .group_by(Photo.sha256),
+        select(kind(str(_AS_STORED), Integer), no_photo, Upload.path, no_upload, no_time)
+        .where(Upload.sha256 == bindparam("digest"), Upload.status == STORED,
+               Upload.photo_id.is_(None)),
+        select(kind(str(_UNDER_WAY), Integer), no_photo, no_path, Upload.id, Upload.created_at)
+        .where(Upload.owner == bindparam("owner"), link, Upload.sha256 == bindparam("digest"),
+               Upload.size == bindparam("size"), Upload.status == RECEIVING),
+    )  # fmt: skip
+
+
+_CREATION = {guest: _creation_query(guest) for guest in (False, True)}
+_INSERT = insert(UPLOADS)
+_STORE = (
+    update(UPLOADS)
+    .where(UPLOADS.c.id == bindparam("upload_id"))
+    .values(status=STORED, path=bindparam("path"), updated_at=bindparam("now"))
+)
+
+
+def _asked(connection: Connection, who: Uploader, new: NewUpload) -> Created | None:
+    """What a creation finds: its content here already (its photo's id; None for an upload
+    stored and not yet indexed), or this uploader's upload of it under way (the earliest);
+    None: neither, so a new upload."""
+    guest = who.link_id is not None
+    rows = connection.execute(_CREATION[guest], {
+        "digest": new.sha256, "owner": who.owner, "size": new.size,
+        **({"link": who.link_id} if guest else {})}).all()  # fmt: skip
+    for row in rows:
+        if row.kind == _AS_PHOTO:
+            return Created(None, int(row.photo_id))
+    if any(r.kind == _AS_STORED and r.path and os.path.exists(r.path) for r in rows):
+        return Created(None)
+    under_way = sorted((r.created_at, r.upload_id) for r in rows if r.kind == _UNDER_WAY)
+    if not under_way:
+        return None
+    found = connection.execute(select(UPLOADS).where(UPLOADS.c.id == under_way[0][1])).one()
+    return Created(Upload(**found._mapping))
 
 
 def _columns(row: Upload) -> dict[str, Any]:
