@@ -22,6 +22,7 @@ from smartalbum.catalog import open_engine, session_factory
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
+from smartalbum.places import geocoder
 from smartalbum.search.service import search
 from smartalbum.search.understand.where import PlaceRef, chosen, known_places
 from smartalbum.settings import Settings
@@ -112,6 +113,8 @@ QUERIES: list[tuple[str, set[str], list[tuple[Any, ...]], tuple[str, str]]] = [
     ("北京", {"b-cat"}, [("where", "CN", "Beijing", "Beijing")], ("Beijing, China", "中国北京")),
     ("xian", {"xa-mosque"}, [XIAN], ("Xi’an, China", "中国西安")),
     ("西安", {"xa-mosque"}, [XIAN], ("Xi’an, China", "中国西安")),
+    ("Xi'an", {"xa-mosque"}, [XIAN], ("Xi’an, China", "中国西安")),  # GeoNames writes Xi’an
+    ("西安市", {"xa-mosque"}, [XIAN], ("Xi’an, China", "中国西安")),
     ("Kainan", {"kainan-beach"}, [("where", "JP", "Wakayama", "Kainan")],
      ("Kainan, Japan", "日本海南")),
     ("和歌山", {"kainan-beach"}, [("where", "JP", "Wakayama", None)],
@@ -215,11 +218,11 @@ def test_names_of_no_place_answer_quickly_and_empty(
 
 
 def test_the_place_data_stays_small() -> None:
-    """The continents, pinyin and region names ship in the package: a few tens of kB."""
+    """The continents, pinyin and region names ship in the package: under 100 kB."""
     data = Path(__file__).resolve().parents[1] / "src/smartalbum/places/data"
     sizes = {name: (data / name).stat().st_size for name in
-             ("continents.tsv", "pinyin.tsv", "region_aliases.tsv")}  # fmt: skip
-    assert sum(sizes.values()) < 64_000, sizes
+             ("continents.tsv", "pinyin.tsv", "region_aliases.tsv", "regions_zh.tsv")}  # fmt: skip
+    assert sum(sizes.values()) < 100_000, sizes
 
 
 def test_of_the_places_of_one_name_those_with_photos_win_then_the_largest() -> None:
@@ -239,3 +242,11 @@ def test_of_the_places_of_one_name_those_with_photos_win_then_the_largest() -> N
     assert chosen(known["asia"], frozenset())[0].continent == "AS"
     for pinyin in ("xian", "xi an", "neimenggu", "ouzhou", "riben"):
         assert pinyin in known, pinyin
+    # Regions our own table does not name in Chinese, named by pycountry's iso-codes.
+    assert chosen(known["清迈"], frozenset())[0] == PlaceRef("TH", "Chiang Mai")
+    assert chosen(known["河南"], frozenset())[0] == PlaceRef("CN", "Henan")
+
+
+def test_a_photo_taken_in_a_region_named_by_iso_codes_stores_its_chinese_name() -> None:
+    place = geocoder().lookup(18.7883, 98.9853)  # Chiang Mai
+    assert place is not None and (place.region, place.region_zh) == ("Chiang Mai", "清迈府")

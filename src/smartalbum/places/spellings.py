@@ -4,7 +4,9 @@
 toneless pinyin of each Chinese name of a place in China, Taiwan, Hong Kong or Macau, a
 country or a continent ("xi an" for 西安), where it differs from the English name. The
 hand-written ``data/region_aliases.tsv`` gives first-level divisions the names people
-use beside the official ones (加州 for California, Bayern for Bavaria).
+use beside the official ones (加州 for California, Bayern for Bavaria). ``data/regions_zh.tsv``
+(the same script, from ``pycountry``'s iso-codes translations) names in Chinese the
+first-level divisions places_zh.tsv does not (清迈府 for Chiang Mai).
 """
 
 from __future__ import annotations
@@ -53,3 +55,10 @@ def pinyin_names() -> dict[str, tuple[str, ...]]:
 def region_aliases() -> tuple[tuple[str, str, str], ...]:
     """(country code, region as the data spells it, another name) for each alias (read once)."""
     return tuple((code, region, alias) for code, region, alias in _rows("region_aliases.tsv", 3))
+
+
+@functools.cache
+def regions_zh() -> dict[tuple[str, str], str]:
+    """(country code, region as the data spells it) -> Chinese name, for the regions our own
+    table lacks (read once)."""
+    return {(code, region): zh for code, region, zh in _rows("regions_zh.tsv", 3)}

@@ -17,13 +17,13 @@ from typing import Any
 
 from smartalbum.places.continents import continent_of, continents
 from smartalbum.places.geocoding import known_names
-from smartalbum.places.spellings import pinyin_names, region_aliases
+from smartalbum.places.spellings import pinyin_names, region_aliases, regions_zh
 from smartalbum.places.towns import town_names
 from smartalbum.search.understand.normalize import key
 from smartalbum.text import has_chinese
 
 # Chinese names of divisions are often said without their kind: 托斯卡纳 for 托斯卡纳大区.
-_KINDS = ("特别行政区", "自治区", "大区", "省", "州", "县")
+_KINDS = ("特别行政区", "自治区", "大区", "省", "州", "县", "府")
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,8 @@ def _add(found: dict[str, dict[PlaceRef, None]], name: str | None, ref: PlaceRef
     # A one-character Chinese name (堺) would be found inside too many other words.
     if name and not (has_chinese(name) and len(name) < 2):
         found.setdefault(key(name), {})[ref] = None
+        if "’" in name:  # GeoNames writes Xi’an; people type Xi'an
+            found.setdefault(key(name.replace("’", "'")), {})[ref] = None
 
 
 def _region_names(zh: str) -> list[str]:
@@ -120,17 +122,34 @@ def _countries_and_ours(found: dict[str, dict[PlaceRef, None]]) -> None:
         ref = PlaceRef(code, en=en, zh=zh or en)
         _add(found, en, ref)
         _add(found, zh, ref)
-    for (code, kind, english, region), zh in names.places_zh.items():
+    regions = {(code, "region", en, None): zh for (code, en), zh in regions_zh().items()}
+    for (code, kind, english, region), zh in (dict(names.places_zh) | regions).items():
         country, country_zh = names.countries.get(code, code), names.countries_zh.get(code, "")
         if kind == "region":
-            ref = PlaceRef(code, english, en=f"{english}, {country}", zh=country_zh + zh)
+            ref = PlaceRef(code, english, en=f"{english}, {country}", zh=country_zh + zh,
+                           people=_region_people().get((code, english), 0))  # fmt: skip
             for name in (english, *_region_names(zh)):
                 _add(found, name, ref)
         else:  # region None: the town of that name wherever it is in the country
             ref = PlaceRef(code, region, english, en=f"{english}, {country}", zh=country_zh + zh,
                            people=people.get((code, region, english), 0))  # fmt: skip
-            _add(found, english, ref)
-            _add(found, zh, ref)
+            for name in (english, zh, _city(zh)):
+                _add(found, name, ref)
+
+
+def _city(zh: str) -> str:
+    """A town's name as a city: 西安市 (the data drops 市; people often write it)."""
+    return zh if zh.endswith("市") else zh + "市"
+
+
+@functools.cache
+def _region_people() -> dict[tuple[str, str], int]:
+    """The people of a region's towns of 15,000+: enough to rank 河南 (Henan) above Hà Nam."""
+    people: dict[tuple[str, str], int] = {}
+    for town in town_names():
+        place = (town.country_code, town.region)
+        people[place] = people.get(place, 0) + town.population
+    return people
 
 
 def _towns(found: dict[str, dict[PlaceRef, None]]) -> None:
@@ -145,7 +164,7 @@ def _towns(found: dict[str, dict[PlaceRef, None]]) -> None:
             zh=names.countries_zh.get(code, "") + town.zh,
             people=town.population,
         )
-        for name in (town.city, town.zh, *town.aliases):
+        for name in (town.city, town.zh, _city(town.zh), *town.aliases):
             _add(found, name, ref)
 
 
@@ -169,7 +188,11 @@ def _pinyin(found: dict[str, dict[PlaceRef, None]]) -> None:
 def chosen(refs: tuple[PlaceRef, ...], present: frozenset[PlaceRef]) -> tuple[PlaceRef, ...]:
     """The places a name means: of those the library has photos of (if any), the largest,
     first, with the places inside it ("Istanbul": the province, then its town)."""
-    refs = tuple(dict.fromkeys(refs))  # the library's names of a place before the world's
+    largest: dict[PlaceRef, PlaceRef] = {}  # one of each place: its names, its people
+    for ref in refs:
+        if ref not in largest or ref.people > largest[ref].people:
+            largest[ref] = ref
+    refs = tuple(largest.values())
     here = [ref for ref in refs if ref in present] or list(refs)
     best = max(here, key=lambda ref: ref.size)
     inside = [ref for ref in here if ref != best and ref.within(best)]
