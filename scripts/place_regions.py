@@ -32,6 +32,8 @@ from smartalbum.search.understand.normalize import key
 DATA = Path(__file__).resolve().parents[1] / "src" / "smartalbum" / "places" / "data"
 CHINESE = {"CN", "TW", "HK", "MO"}  # where English names are (mostly) pinyin already
 KINDS = ("特别行政区", "自治区", "省", "市")
+# Names that only say where in a country (中部, 西北省): words, not places, in a query.
+GENERIC = set("东南西北中部央上下内外首都区省州大郡县府地方")
 WRONG = {"IN-SK", "IN-AR"}  # iso-codes' zh_CN: Sikkim as 泰米尔纳德邦, a disputed name
 SHORT = {"北美洲": "北美", "南美洲": "南美"}  # said as often as the full names
 
@@ -67,7 +69,7 @@ def regions_zh() -> list[str]:
     rows = [
         f"{code}\t{region}\t{iso[code, fold(region)]}"
         for code, region in sorted(regions - ours)
-        if (code, fold(region)) in iso
+        if (code, fold(region)) in iso and not set(iso[code, fold(region)]) <= GENERIC
     ]
     return rows
 

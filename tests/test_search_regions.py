@@ -244,7 +244,10 @@ def test_of_the_places_of_one_name_those_with_photos_win_then_the_largest() -> N
         assert pinyin in known, pinyin
     # Regions our own table does not name in Chinese, named by pycountry's iso-codes.
     assert chosen(known["清迈"], frozenset())[0] == PlaceRef("TH", "Chiang Mai")
-    assert chosen(known["河南"], frozenset())[0] == PlaceRef("CN", "Henan")
+    assert chosen(known["武里喃"], frozenset()) == (PlaceRef("TH", "Buriram"),)
+    assert PlaceRef("FJ", "Central") not in known.get("中部", ())  # a word, not a place
+    # Two provinces of one name: the one with more people (17 million against 37,000).
+    assert chosen(known["福建"], frozenset()) == (PlaceRef("CN", "Fujian"),)
 
 
 def test_a_photo_taken_in_a_region_named_by_iso_codes_stores_its_chinese_name() -> None:
