@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from smartalbum.errors import InvalidCoordinatesError, PlaceDataError
 from smartalbum.i18n import t
+from smartalbum.places.spellings import regions_zh
 from smartalbum.places.towns import generated_zh
 from smartalbum.text import fold_name
 
@@ -107,6 +108,7 @@ class Names:
             zh.get((code, "region", region, None))
             or zh.get((code, "city", region, None))  # ours before GeoNames': 雅加达, not 勿礁维
             or self.towns_zh.get((code, region, region))
+            or regions_zh().get((code, region))  # iso-codes' name (spellings.py)
         )
 
 

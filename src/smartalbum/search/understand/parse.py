@@ -9,6 +9,7 @@ nothing is kept as an "unknown" part, which constrains nothing but is shown.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,13 @@ from smartalbum.search.understand.normalize import key, normalize
 from smartalbum.search.understand.part import Part
 from smartalbum.search.understand.what import Concept, WhatVocabulary, noise_words
 from smartalbum.search.understand.when import find_times
-from smartalbum.search.understand.where import PlaceRef, Places, country_refs
+from smartalbum.search.understand.where import (
+    PlaceRef,
+    Places,
+    chosen,
+    country_refs,
+    present_places,
+)
 
 __all__ = ["Part", "Understanding", "Vocabulary", "understand"]
 from smartalbum.text import has_chinese
@@ -74,8 +81,14 @@ class Vocabulary:
             self.known.get(name),
         ):
             if found:
-                return [Part("where", name, found[0].en, found[0].zh, places=found)]
+                places = chosen((*found, *self.known.get(name, ())), self.present)
+                return [Part("where", name, places[0].en, places[0].zh, places=places)]
         return None
+
+    @functools.cached_property
+    def present(self) -> frozenset[PlaceRef]:
+        """The places the library has photos of, which win a name they share with others."""
+        return present_places(self.library)
 
 
 def _what(text: str, concepts: tuple[Concept, ...], places: tuple[PlaceRef, ...]) -> Part:
