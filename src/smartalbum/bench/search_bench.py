@@ -36,7 +36,15 @@ TOWNS = [(43.07, 141.35), (42.80, 140.69), (35.69, 139.69), (34.69, 135.50), (39
          (37.57, 126.98), (1.35, 103.82), (13.75, 100.50), (64.14, -21.93),
          (55.75, 37.62)]  # fmt: skip
 QUERIES = ("去年冬天在日本滑雪", "skiing in Japan last winter", "dogs on the beach in summer 2024",
-           "巴黎 2023年10月 的教堂", "cats in Sydney this year")  # fmt: skip
+           "巴黎 2023年10月 的教堂", "cats in Sydney this year",
+           # the second round's kinds (issue 28): logic, holidays of every year, places at
+           # every level, counted back, colours, time of day, typos and pinyin
+           "cats or dogs", "猫和狗", "dogs not on the beach", "除了日本的狗", "国庆节",
+           "五一假期", "Europe", "欧洲的教堂", "海南的海滩", "two years ago", "上上个月",
+           "red car", "白色的花", "sunset in Sydney", "北京的晚上", "restaraunt",
+           "beijing")  # fmt: skip
+COLOURS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black",
+           "white", "grey")  # fmt: skip
 TODAY = date(2026, 3, 15)
 CHUNK = 10_000
 START = datetime(2020, 3, 15)
@@ -79,6 +87,14 @@ def _time(library: PhotoLibrary, timeline: Timeline, query: str, repeats: int) -
     }
 
 
+def _colours(rng: random.Random) -> str:
+    """Two or three dominant colours with their shares, as the indexer stores them."""
+    names = rng.sample(COLOURS, rng.randint(2, 3))
+    shares = sorted((rng.random() for _ in names), reverse=True)
+    total = sum(shares)
+    return " ".join(f"{n}:{s / total:.2f}" for n, s in zip(names, shares, strict=True))
+
+
 def _insert(engine: Engine, count: int, wnids: list[str]) -> None:
     """``count`` photos a few hours apart over six years, in runs at one town, five labels each."""
     rng = random.Random(0)
@@ -95,7 +111,8 @@ def _insert(engine: Engine, count: int, wnids: list[str]) -> None:
                 rows.append({"path": f"/synthetic/{i:07d}.jpg", "size": 1, "mtime": 1.0,
                              "status": OK, "sha256": f"{i:064x}", "indexed_at": now,
                              "taken_at": (START + step * i).isoformat(timespec="seconds"),
-                             "gps_lat": lat, "gps_lon": lon, "place": places[town]})  # fmt: skip
+                             "gps_lat": lat, "gps_lon": lon, "place": places[town],
+                             "colours": _colours(rng)})  # fmt: skip
             returned = connection.execute(insert(photos).returning(photos.c.id), rows)
             label_rows = []
             for (photo_id,) in returned:
