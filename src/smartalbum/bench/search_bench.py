@@ -35,14 +35,16 @@ TOWNS = [(43.07, 141.35), (42.80, 140.69), (35.69, 139.69), (34.69, 135.50), (39
          (-22.91, -43.17), (-34.60, -58.38), (46.02, 7.75), (47.37, 8.54), (41.01, 28.95),
          (37.57, 126.98), (1.35, 103.82), (13.75, 100.50), (64.14, -21.93),
          (55.75, 37.62)]  # fmt: skip
-QUERIES = ("去年冬天在日本滑雪", "skiing in Japan last winter", "dogs on the beach in summer 2024",
-           "巴黎 2023年10月 的教堂", "cats in Sydney this year",
-           # the second round's kinds (issue 28): logic, holidays of every year, places at
-           # every level, counted back, colours, time of day, typos and pinyin
-           "cats or dogs", "猫和狗", "dogs not on the beach", "除了日本的狗", "国庆节",
-           "五一假期", "Europe", "欧洲的教堂", "海南的海滩", "two years ago", "上上个月",
-           "red car", "白色的花", "sunset in Sydney", "北京的晚上", "restaraunt",
-           "beijing")  # fmt: skip
+SENTENCES = ("去年冬天在日本滑雪", "skiing in Japan last winter",
+             "dogs on the beach in summer 2024", "巴黎 2023年10月 的教堂",
+             "cats in Sydney this year")  # fmt: skip
+# The second round's kinds (issue 28): logic, holidays of every year, places at every level,
+# counted back, colours, time of day, typos and pinyin.
+SECOND_ROUND = ("cats or dogs", "猫和狗", "dogs not on the beach", "除了日本的狗", "国庆节",
+                "五一假期", "Europe", "欧洲的教堂", "海南的海滩", "two years ago", "上上个月",
+                "red car", "白色的花", "sunset in Sydney", "北京的晚上", "restaraunt",
+                "beijing")  # fmt: skip
+QUERIES = SENTENCES + SECOND_ROUND
 COLOURS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black",
            "white", "grey")  # fmt: skip
 TODAY = date(2026, 3, 15)
