@@ -36,6 +36,11 @@ from tests.helpers import CAT, SAMPLES, run_python
 from tests.reference import TorchReference
 
 BF16_AGREEMENT, BF16_MAX_DIFFERENCE = 0.98, 0.15
+# One INT8 graph in two runtimes: their requantization rounds apart, most where a photo sits
+# between two classes. With the strided calibration (2026-12-07) the gaps per photo were
+# 0.007 median, 0.060 at the 99th percentile, 0.110 and 0.186 for the last two of 1000;
+# INT8 against fp32 itself reaches 0.30 (docs/performance.md), so the tail is held to that.
+INT8_P99_DIFFERENCE, INT8_MAX_DIFFERENCE = 0.08, 0.25
 TOP1_POINTS = 0.01  # each engine's top-1 on the 1000 within one point of torch fp32
 
 
@@ -265,7 +270,10 @@ def test_openvino_agrees_with_torch_on_every_sample(passes: Passes, precision: s
 @pytest.mark.slow
 def test_openvino_int8_agrees_with_onnx_int8_and_keeps_top1(passes: Passes) -> None:
     agreement, worst = passes.compare("openvino-int8", "onnx-int8")  # one graph, two runtimes
-    assert agreement >= BF16_AGREEMENT and worst <= BF16_MAX_DIFFERENCE, (agreement, worst)
+    ours, theirs = passes.probabilities["openvino-int8"], passes.probabilities["onnx-int8"]
+    typical = float(np.percentile(np.abs(ours - theirs).max(1), 99))
+    assert agreement >= BF16_AGREEMENT and typical <= INT8_P99_DIFFERENCE, (agreement, typical)
+    assert worst <= INT8_MAX_DIFFERENCE, worst
     agreement_with_torch, _ = passes.compare("openvino-int8", "torch")
     assert agreement_with_torch >= 0.95, agreement_with_torch  # measured 0.970, like onnx-int8
     assert passes.top1("openvino-int8") >= passes.top1("torch") - TOP1_POINTS

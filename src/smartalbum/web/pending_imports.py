@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog import State
+from smartalbum.errors import SmartalbumError
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,15 @@ class PendingImports:
         self.sessions = sessions  # the catalog's, once it is open
 
     def add(self, job_id: str, folders: list[str], by: str | None) -> None:
-        """Keep an import before it is answered (the catalog's error if it cannot)."""
+        """Keep an import before it is answered. A catalog that cannot keep it (read-only,
+        or not open) is logged: the import still runs, and fails there with its reason in
+        the job, where the person who asked reads it."""
         value = json.dumps({"folders": folders, "by": by})
-        with self.sessions()() as session, session.begin():
-            session.merge(State(key=PREFIX + job_id, value=value))
+        try:
+            with self.sessions()() as session, session.begin():
+                session.merge(State(key=PREFIX + job_id, value=value))
+        except (SmartalbumError, DBAPIError) as exc:
+            log.warning("import %s not kept for a restart: %s", job_id, exc)
 
     def remove(self, job_id: str) -> None:
         """Forget an import that ended; left for the next start if the catalog is away."""
