@@ -37,7 +37,7 @@ def test_the_gallery_opens_offline_with_the_offline_banner(
         expect(page.locator("#offline")).to_be_hidden()
         wait_until(page, REGISTERED)
         page.reload()  # the worker controls the page from its next load on
-        wait_until(page, CONTROLLED)
+        wait_until(page, CONTROLLED, timeout=90)  # it installs ~70 files: slow on a busy CI
         kept = page.evaluate(
             "async () => (await Promise.all((await caches.keys()).map(async (n) =>"
             " (await (await caches.open(n)).keys()).map((r) => new URL(r.url).pathname)))).flat()"

@@ -18,7 +18,9 @@ const PAGES = new Set(["/", "/gallery", "/login"]);
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(SHELL.files);
+    // Each file on its own: one that fails to arrive (a phone's connection dropping, a busy
+    // server) is fetched again on a later visit, and never keeps the worker from installing.
+    await Promise.allSettled(SHELL.files.map((file) => cache.add(file)));
     // The pages behind sign-in are kept when a signed-in visit loads them (see shell()).
     await Promise.all([...PAGES].map((page) => keep(cache, page)));
     await self.skipWaiting();
