@@ -17,7 +17,16 @@ from tests.helpers import ARTIFACTS, LiveServer, wait_until
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
-REGISTERED = "async () => (await navigator.serviceWorker.getRegistration('/')) !== undefined"
+ACTIVE = "async () => ((await navigator.serviceWorker.getRegistration('/')) || {}).active != null"
+# What the worker is doing, said when a wait fails (CI has seen it not take the page).
+STATE = """async () => {
+  const r = await navigator.serviceWorker.getRegistration('/');
+  const kept = await Promise.all((await caches.keys()).map(
+    async (n) => [n, (await (await caches.open(n)).keys()).length]));
+  return JSON.stringify({registered: !!r, installing: r && r.installing && r.installing.state,
+    waiting: r && r.waiting && r.waiting.state, active: r && r.active && r.active.state,
+    controller: !!navigator.serviceWorker.controller, kept});
+}"""
 
 
 def test_the_gallery_opens_offline_with_the_offline_banner(
@@ -35,9 +44,18 @@ def test_the_gallery_opens_offline_with_the_offline_banner(
         page.goto(url + "/gallery")
         expect(page.locator(".album-card").first).to_be_visible()
         expect(page.locator("#offline")).to_be_hidden()
-        wait_until(page, REGISTERED)
-        page.reload()  # the worker controls the page from its next load on
-        wait_until(page, CONTROLLED, timeout=90)  # it installs ~70 files: slow on a busy CI
+        # Reloading while the worker installs can leave the new page uncontrolled for good: a
+        # worker's clients.claim() passes over a page still loading. So wait for it to be active.
+        said: list[str] = []
+        context.on("console", lambda message: said.append(message.text))
+        context.on("weberror", lambda error: said.append(str(error.error)))
+        try:
+            wait_until(page, ACTIVE, timeout=90)  # it keeps ~70 files first: slow on a busy CI
+            page.reload()  # a page loaded with an active worker is its client
+            wait_until(page, CONTROLLED, timeout=30)
+        except AssertionError as failed:
+            state = page.evaluate(STATE)
+            raise AssertionError(f"{failed}; the worker: {state}; said: {said}") from failed
         kept = page.evaluate(
             "async () => (await Promise.all((await caches.keys()).map(async (n) =>"
             " (await (await caches.open(n)).keys()).map((r) => new URL(r.url).pathname)))).flat()"
