@@ -234,6 +234,11 @@ def browser() -> Iterator[object]:
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed; scripts/test installs it")
+    from playwright.sync_api import expect
+
+    # Playwright's 5 s for an expectation is short on 2 cores that also run the server and
+    # another test process; a page that is wrong still fails, only later.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
