@@ -12,6 +12,7 @@ keyframe, no process started, no other byte of the file read. Anything unexpecte
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -24,6 +25,14 @@ from smartalbum.media import mp4
 
 _SUFFIX = {"h264": ".h264", "hevc": ".hevc"}  # what FFmpeg's raw demuxers are told by
 _LARGEST_SAMPLE = 64 * 1024 * 1024  # a keyframe past this is a damaged table, not a picture
+# FFmpeg's stream probe (avformat_find_stream_info) decodes the first keyframe once more
+# before OpenCV's own decoder does: ~25 ms of a 1080p video's ~100. The raw stream's parser
+# already knows the size and the pixel format, so the probe is given no decoder (the
+# demuxer's codec whitelist is passed to the probe's decoder, not to OpenCV's), and FFmpeg's
+# complaint about it is not printed (OpenCV reads the level once, at its first capture).
+# Set at import, before any capture and any thread; a value the user set is kept.
+os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "codec_whitelist;none")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")  # AV_LOG_FATAL
 
 
 def frames(
