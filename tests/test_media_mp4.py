@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,20 +96,63 @@ def test_a_video_of_one_scene_costs_two_frames_and_of_two_scenes_four(
     assert len(video.read(short, name="short.mp4", min_side=224).frames) == 1
 
 
-def test_a_1080p_keyframe_is_shrunk_as_ffmpeg_shrinks_it(samples: Path, tmp_path: Path) -> None:
-    big = tmp_path / "big.mp4"  # halved before its last resize (keyframes._shown)
+@pytest.fixture(scope="module")
+def big(samples: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second of 1080p H.264 from a sample, a keyframe every half second."""
+    out = tmp_path_factory.mktemp("big") / "big.mp4"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-loop", "1", "-t", "1", "-framerate", "10",
          "-i", str(samples / SKI), "-vf", "scale=1920:1080,setsar=1", "-g", "5",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(big)],
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    movie = mp4.read(big)
+    return out
+
+
+def test_a_1080p_keyframe_is_shrunk_as_ffmpeg_shrinks_it(big: Path) -> None:
+    movie = mp4.read(big)  # halved before its last resize (keyframes._shown)
     assert movie is not None and movie.video is not None
     ours = keyframes.frames(big, movie.video, [0.5], 224)
     theirs = video._frames(big, "big.mp4", [0.5], 224)
     assert ours is not None and [f.size for f in ours] == [f.size for f in theirs] == [(398, 224)]
     assert _difference(ours[0], theirs[0]) < 2
+
+
+# In a fresh interpreter: OpenCV reads its FFmpeg options when it first opens a capture.
+OPENING = """
+import statistics, sys, time
+from pathlib import Path
+from smartalbum.media import keyframes, mp4
+import cv2
+video, spool = Path(sys.argv[1]), Path(sys.argv[2])
+movie = mp4.read(video)
+assert keyframes.frames(video, movie.video, [0.5], 224) is not None
+spool.write_bytes(mp4.annex_b(movie.video, keyframes._samples(video, movie.video, [0])))
+opening, decoding = [], []
+for _ in range(5):
+    started = time.process_time()
+    capture = cv2.VideoCapture(str(spool), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+    opened = time.process_time()
+    assert capture.read()[0]
+    opening.append(opened - started)
+    decoding.append(time.process_time() - opened)
+    capture.release()
+print(statistics.median(opening), statistics.median(decoding))
+"""
+
+
+def test_the_keyframe_stream_is_opened_without_decoding_a_picture(
+    big: Path, tmp_path: Path
+) -> None:
+    # FFmpeg's stream probe would decode the first keyframe once more before OpenCV's own
+    # decoder does: opening would cost as much as decoding. Nothing is printed of it either.
+    done = subprocess.run(
+        [sys.executable, "-c", OPENING, str(big), str(tmp_path / "stream.h264")],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert done.stderr == ""
+    opening, decoding = map(float, done.stdout.split())
+    assert opening < decoding / 3, (opening, decoding)
 
 
 @pytest.fixture
