@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from smartalbum.errors import InvalidCoordinatesError, PlaceDataError
-from smartalbum.places import City, Geocoder, Names, geocoder, haversine_km, hemisphere
+from smartalbum.places import City, Geocoder, Names, geocoder, haversine_km, hemisphere, tables
 from smartalbum.places import geocoding as places
 
 # Each point is a landmark near the town's centre, so the nearest GeoNames place is the town.
@@ -266,7 +266,7 @@ def test_hemisphere() -> None:
 
 def test_every_country_has_a_chinese_name(towns: list[City]) -> None:
     table = resources.files("smartalbum.places").joinpath("data/countries_zh.tsv")
-    rows = places._tsv(table, 2, 2)
+    rows = tables.tsv(table, 2, 2)
     codes = [code for code, _ in rows]
     assert len(codes) == len(set(codes)) == 250  # 249 ISO 3166-1 codes and XK
     assert all(re.fullmatch(r"[A-Z]{2}", code) for code in codes)
@@ -278,7 +278,7 @@ def test_every_country_has_a_chinese_name(towns: list[City]) -> None:
 def test_every_chinese_place_name_matches_the_data(towns: list[City]) -> None:
     """Each row names a place the geocoder can return, spelt as GeoNames spells it."""
     table = resources.files("smartalbum.places").joinpath("data/places_zh.tsv")
-    rows = places._tsv(table, 4, 5)
+    rows = tables.tsv(table, 4, 5)
     regions = {(t.country_code, t.region) for t in towns}
     cities = {(t.country_code, t.name, t.region) for t in towns}
     city_names = {(t.country_code, t.name) for t in towns}

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
-from smartalbum.errors import PlaceDataError
-from smartalbum.i18n import t
+from smartalbum.places.tables import bundled, tsv
 
 
 @dataclass(frozen=True)
@@ -28,24 +26,8 @@ class Continent:
 @functools.cache
 def continents() -> tuple[Continent, ...]:
     """The seven continents, read once."""
-    source = resources.files("smartalbum.places").joinpath("data/continents.tsv")
     found = []
-    for number, line in enumerate(source.read_text("utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if len(cells) != 4 or not all(cells):
-            raise PlaceDataError(
-                t(
-                    "{file} line {number}: expected {least}-{most} fields: {line!r}",
-                    file=source.name,
-                    number=number,
-                    least=4,
-                    most=4,
-                    line=line,
-                )
-            )
-        code, en, zh, countries = cells
+    for code, en, zh, countries in tsv(bundled("continents.tsv"), 4, 4):
         found.append(Continent(code, en, tuple(zh.split()), frozenset(countries.split())))
     return tuple(found)
 

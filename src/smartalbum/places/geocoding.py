@@ -20,8 +20,6 @@ import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from importlib.resources.abc import Traversable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -30,6 +28,7 @@ import numpy.typing as npt
 from smartalbum.errors import InvalidCoordinatesError, PlaceDataError
 from smartalbum.i18n import t
 from smartalbum.places.spellings import regions_zh
+from smartalbum.places.tables import bundled, tsv
 from smartalbum.places.towns import generated_zh
 from smartalbum.text import fold_name
 
@@ -334,7 +333,7 @@ def _unit_vectors(degrees: _Floats) -> _Floats:
 
 def bundled_cities() -> list[City]:
     """Every town of the bundled GeoNames data (read from the package data each call)."""
-    source = resources.files("smartalbum.places").joinpath("data", "towns.tsv.gz")
+    source = bundled("towns.tsv.gz")
     with source.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
         rows = [line.rstrip("\n").split("\t") for line in fh]
     regions: dict[str, str] = {}  # ~4,000 distinct names among 155,000 towns: share them
@@ -358,35 +357,12 @@ def known_names() -> Names:
 
 
 def _bundled_names() -> Names:
-    data = resources.files("smartalbum.places").joinpath("data")
-    countries = {row[0]: row[1] for row in _tsv(data.joinpath("countries.tsv"), 2, 2)}
-    countries_zh = {row[0]: row[1] for row in _tsv(data.joinpath("countries_zh.tsv"), 2, 2)}
+    countries = {row[0]: row[1] for row in tsv(bundled("countries.tsv"), 2, 2)}
+    countries_zh = {row[0]: row[1] for row in tsv(bundled("countries_zh.tsv"), 2, 2)}
     places_zh = {
         (code, kind, english, region[0] if region else None): chinese
-        for code, kind, english, chinese, *region in _tsv(data.joinpath("places_zh.tsv"), 4, 5)
+        for code, kind, english, chinese, *region in tsv(bundled("places_zh.tsv"), 4, 5)
     }
     return Names(
         countries=countries, countries_zh=countries_zh, places_zh=places_zh, towns_zh=generated_zh()
     )
-
-
-def _tsv(source: Traversable, least: int, most: int) -> list[list[str]]:
-    """Rows of a tab-separated table; blank lines and ``#`` comments are skipped."""
-    rows = []
-    for number, line in enumerate(source.read_text("utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        row = [cell.strip() for cell in line.split("\t")]
-        if not least <= len(row) <= most or not all(row):
-            raise PlaceDataError(
-                t(
-                    "{file} line {number}: expected {least}-{most} fields: {line!r}",
-                    file=source.name,
-                    number=number,
-                    least=least,
-                    most=most,
-                    line=line,
-                )
-            )
-        rows.append(row)
-    return rows

@@ -13,33 +13,13 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from importlib import resources
 
-from smartalbum.errors import PlaceDataError
-from smartalbum.i18n import t
+from smartalbum.places.tables import bundled, tsv
 
 
 def _rows(name: str, fields: int) -> list[list[str]]:
     """The rows of a bundled tab-separated table, each with exactly ``fields`` cells."""
-    source = resources.files("smartalbum.places").joinpath("data", name)
-    rows = []
-    for number, line in enumerate(source.read_text("utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = [cell.strip() for cell in line.split("\t")]
-        if len(cells) != fields or not all(cells):
-            raise PlaceDataError(
-                t(
-                    "{file} line {number}: expected {least}-{most} fields: {line!r}",
-                    file=name,
-                    number=number,
-                    least=fields,
-                    most=fields,
-                    line=line,
-                )
-            )
-        rows.append(cells)
-    return rows
+    return tsv(bundled(name), fields, fields)
 
 
 @functools.cache

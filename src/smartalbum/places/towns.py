@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 
-from smartalbum.errors import PlaceDataError
-from smartalbum.i18n import t
+from smartalbum.places.tables import bundled, tsv
 
 
 @dataclass(frozen=True)
@@ -31,24 +29,10 @@ class TownName:
 @functools.cache
 def town_names() -> tuple[TownName, ...]:
     """Every named town, most populous first (read once; ~12,000 rows)."""
-    source = resources.files("smartalbum.places").joinpath("data/cities_zh.tsv")
     towns = []
-    for number, line in enumerate(source.read_text("utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = line.split("\t")
-        if len(cells) != 6 or not all(cells[:5]) or not cells[3].isdigit():
-            raise PlaceDataError(
-                t(
-                    "{file} line {number}: expected {least}-{most} fields: {line!r}",
-                    file=source.name,
-                    number=number,
-                    least=6,
-                    most=6,
-                    line=line,
-                )
-            )
-        code, city, region, population, zh, aliases = cells
+    # The last cell, the other spellings, may be empty; the population is a number.
+    rows = tsv(bundled("cities_zh.tsv"), 6, 6, filled=5, valid=lambda row: row[3].isdigit())
+    for code, city, region, population, zh, aliases in rows:
         towns.append(TownName(code, city, region, int(population), zh, tuple(aliases.split())))
     return tuple(towns)
 
