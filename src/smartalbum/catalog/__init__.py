@@ -12,6 +12,7 @@ from smartalbum.catalog.database import (
     sqlite_file,
 )
 from smartalbum.catalog.locks import LibraryLock, ServerLock
+from smartalbum.catalog.read_indexes import month_day
 from smartalbum.catalog.schema import (
     ABANDONED,
     ADMIN,
@@ -89,6 +90,7 @@ __all__ = [
     "is_live",
     "is_server",
     "live",
+    "month_day",
     "open_engine",
     "photos_stamp",
     "put_state",

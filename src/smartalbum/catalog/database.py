@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
+from smartalbum.catalog.read_indexes import month_day_index
 from smartalbum.catalog.schema import (
     Activity,
     AlbumMember,
@@ -229,6 +230,7 @@ MIGRATIONS: list[Step] = [
     _task_leases,
     _photo_text_chars,
     _colour_column,
+    month_day_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

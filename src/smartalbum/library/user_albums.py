@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from smartalbum.catalog import Photo, live
 from smartalbum.catalog.schema import BY_DATE, BY_HAND, UserAlbum, UserAlbumPhoto
@@ -60,8 +60,7 @@ class UserAlbums:
             counts = dict(
                 session.execute(
                     select(UserAlbumPhoto.album_id, func.count())
-                    .join(Photo, Photo.id == UserAlbumPhoto.photo_id)
-                    .where(live())
+                    .where(_is_live(UserAlbumPhoto.photo_id))
                     .group_by(UserAlbumPhoto.album_id)
                 ).all()
             )
@@ -209,16 +208,28 @@ class UserAlbums:
 
 def photo_ids(session: Session, album: UserAlbum) -> list[int]:
     """The present photos of an album in its order: by date (undated last) or by hand."""
-    query = (
-        select(Photo.id)
-        .join(UserAlbumPhoto, UserAlbumPhoto.photo_id == Photo.id)
-        .where(UserAlbumPhoto.album_id == album.id, live())
-    )
+    return list(session.scalars(ids_query(album)))
+
+
+def ids_query(album: UserAlbum) -> Select[int]:
+    """The query of ``photo_ids``."""
     if album.sort == BY_HAND:
-        query = query.order_by(UserAlbumPhoto.position, Photo.id)
+        query = (
+            select(Photo.id)
+            .join(UserAlbumPhoto, UserAlbumPhoto.photo_id == Photo.id)
+            .where(UserAlbumPhoto.album_id == album.id, live())
+            .order_by(UserAlbumPhoto.position, Photo.id)
+        )
     else:
-        query = query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
-    return list(session.scalars(query))
+        # The members by id, not a join: joined, SQLite walked every live photo in date
+        # order looking for the album's (0.28 s for 300 of 100,000; now 1 ms).
+        members = select(UserAlbumPhoto.photo_id).where(UserAlbumPhoto.album_id == album.id)
+        query = (
+            select(Photo.id)
+            .where(Photo.id.in_(members), live())
+            .order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
+        )
+    return query
 
 
 def _get(session: Session, album_id: int) -> UserAlbum:
@@ -238,6 +249,12 @@ def _summary(session: Session, album: UserAlbum, count: int) -> dict[str, Any]:
         "owner": album.owner, "count": count, "cover": cover, "order": album.sort,
         "created_at": album.created_at, "updated_at": album.updated_at,
     }  # fmt: skip
+
+
+def _is_live(photo_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """``live()`` of the photo a member row names, tested per member row: joined, the planner
+    walked every live photo to count a few albums' members."""
+    return select(Photo.id).where(Photo.id == photo_id, live()).exists()
 
 
 def _is_present(session: Session, photo_id: int) -> bool:

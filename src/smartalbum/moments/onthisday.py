@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, or_, select
 
-from smartalbum.catalog import Photo, live
+from smartalbum.catalog import Photo, live, month_day
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.moments.photos import FILE_DATE
 
@@ -97,30 +97,34 @@ def _photo(memory: Memory, favourites: Collection[int]) -> dict[str, Any]:
             "favourite": favourite}  # fmt: skip
 
 
-def on_this_day(
-    library: PhotoLibrary,
-    moment_of: Callable[[int], dict[str, Any] | None],
-    cover_of: Callable[[str], int | None],
-    today: date,
-    limit: int = 12,
-) -> dict[str, Any]:
-    """The answer of ``GET /api/on-this-day``: the day and its memories by year."""
-    days = days_of(today)
-    query = select(Photo.id, Photo.taken_at).where(
+def day_query(today: date) -> Select[int, str | None]:
+    """The photos of today's month and day in earlier years (the month-day index finds them)."""
+    return select(Photo.id, Photo.taken_at).where(
         live(),
         Photo.archived_at.is_(None),  # archived: out of the timeline and its memories
         Photo.taken_at.is_not(None),
         or_(Photo.time_source.is_(None), Photo.time_source != FILE_DATE),
-        func.substr(Photo.taken_at, 6, 5).in_(days),
+        month_day().in_(days_of(today)),
         Photo.taken_at < f"{today.year:04d}",
     )
+
+
+def on_this_day(
+    library: PhotoLibrary,
+    moments_of: Callable[[Sequence[int]], dict[int, tuple[dict[str, Any], int]]],
+    today: date,
+    limit: int = 12,
+) -> dict[str, Any]:
+    """The answer of ``GET /api/on-this-day``: the day and its memories by year.
+
+    ``moments_of(ids)``: each dated photo's moment and that moment's cover (the timeline's).
+    """
     with library.sessions() as session:
-        rows = session.execute(query).all()
+        rows = session.execute(day_query(today)).all()
+    dated = [(i, taken) for i, taken in rows if taken is not None and taken[:4].isdigit()]
+    moments = moments_of([photo_id for photo_id, _ in dated])  # not a time the indexer writes
     memories = []
-    for photo_id, taken_at in rows:
-        if taken_at is None or not taken_at[:4].isdigit():  # not a time the indexer writes
-            continue
-        moment = moment_of(photo_id)
-        cover = moment is not None and cover_of(moment["id"]) == photo_id
-        memories.append(Memory(photo_id, taken_at, moment, cover))
+    for photo_id, taken_at in dated:
+        moment, cover = moments.get(photo_id, (None, None))
+        memories.append(Memory(photo_id, taken_at, moment, cover == photo_id))
     return {"today": today.isoformat(), "years": group_by_year(memories, today, limit=limit)}

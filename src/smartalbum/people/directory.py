@@ -20,6 +20,8 @@ from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 
 MAX_NAME = 64
+BEST_SCORE = Face.size * (1 - func.abs(Face.yaw))  # large and frontal
+_BEST_FIRST = (BEST_SCORE.desc(), Face.id)
 
 
 def _person(session: Session, person_id: int) -> Person:
@@ -64,7 +66,8 @@ def list_people(session: Session, hidden: bool = False) -> list[dict[str, Any]]:
     )
     if not hidden:
         query = query.where(Person.hidden.is_(False))
-    found = [person_dict(p, f, n, _best_face(session, p.id) or c)
+    best = _best_faces(session)  # one query for everyone, not one per person
+    found = [person_dict(p, f, n, best.get(p.id) or c)
              for p, f, n, c in session.execute(query)]  # fmt: skip
     named = sorted((p for p in found if p["name"] or p["name_zh"]),
                    key=lambda p: (p["name"] or p["name_zh"]).casefold())  # fmt: skip
@@ -75,12 +78,17 @@ def list_people(session: Session, hidden: bool = False) -> list[dict[str, Any]]:
 
 def _best_face(session: Session, person_id: int) -> int | None:
     """The face that shows a person best: large, sharp and frontal."""
-    return session.scalar(
-        select(Face.id)
-        .where(Face.person_id == person_id)
-        .order_by((Face.size * (1 - func.abs(Face.yaw))).desc(), Face.id)
-        .limit(1)
-    )
+    return session.scalar(select(Face.id).where(Face.person_id == person_id)
+                          .order_by(*_BEST_FIRST).limit(1))  # fmt: skip
+
+
+def _best_faces(session: Session) -> dict[int, int]:
+    """Each person's best face (as ``_best_face``), in one query: person id to face id."""
+    rank = func.row_number().over(partition_by=Face.person_id, order_by=_BEST_FIRST)
+    ranked = (select(Face.person_id, Face.id, rank.label("rank"))
+              .where(Face.person_id.is_not(None)).subquery())  # fmt: skip
+    rows = session.execute(select(ranked.c.person_id, ranked.c.id).where(ranked.c.rank == 1))
+    return {person_id: face_id for person_id, face_id in rows}
 
 
 def person_page(session: Session, person_id: int) -> dict[str, Any]:

@@ -35,9 +35,8 @@ def on_this_day_route(
     Each year: its titles ("3 years ago", "三年前的今天"), how many photos, the moments
     they belong to, and up to ``limit`` photos, favourites and moment covers first.
     """
-    timeline = holder.timeline()
     day = today or date.today()
-    return on_this_day(holder.get(), timeline.moment_of, timeline.cover_of, day, limit)
+    return on_this_day(holder.get(), holder.timeline().moments_of, day, limit)
 
 
 Lat = Annotated[float, Query(ge=-90, le=90, description="degrees north")]
