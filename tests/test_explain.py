@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,7 @@ from smartalbum import imaging
 from smartalbum.bench.accuracy import labelled_images
 from smartalbum.engines import ModelFiles, ensure_fp32
 from smartalbum.engines.classifier import Classifier, model_files
-from smartalbum.engines.explain import Explainer, normalised
+from smartalbum.engines.explain import Explainer, LazyExplainer, normalised
 from smartalbum.models.efficientnet_lite import EfficientNetLite
 from smartalbum.models.zoo import get_model
 from smartalbum.settings import Settings
@@ -131,6 +132,40 @@ def test_a_heatmap_is_normalised_and_draws_as_a_png(explainer: Explainer, sample
     as_json = heatmap.to_dict()
     assert as_json["overlay"].startswith("data:image/png;base64,")
     assert len(as_json["grid"]) == 7 and len(as_json["grid"][0]) == 7
+
+
+def test_an_idle_explainer_is_let_go_and_reloads_with_the_same_maps(
+    settings: Settings, explainer: Explainer, samples: Path
+) -> None:
+    path, _ = labelled_images(samples)[0]
+    img = imaging.decode(path)
+    array = imaging.model_input(img, explainer.spec.preprocess)
+    _, (reference,) = explainer.explain(array, img.size)  # an arena-keeping session would agree
+    lazy = LazyExplainer(settings, idle_seconds=0.5)
+    first = lazy.get()
+    assert lazy.loaded
+    _, (before,) = first.explain(array, img.size)
+    del first
+    for _ in range(100):  # released by its own timer, not by anyone asking
+        if not lazy.loaded:
+            break
+        time.sleep(0.05)
+    assert not lazy.loaded
+    _, (after,) = lazy.get().explain(array, img.size)
+    assert lazy.loaded
+    np.testing.assert_array_equal(before.grid, after.grid)
+    np.testing.assert_allclose(before.grid, reference.grid, atol=1e-5)
+    lazy.release()
+    assert not lazy.loaded
+
+
+def test_each_use_puts_the_release_off(settings: Settings) -> None:
+    lazy = LazyExplainer(settings, idle_seconds=1.0)
+    kept = lazy.get()
+    for _ in range(6):  # 1.5 s in all, each use within the second of the one before
+        time.sleep(0.25)
+        assert lazy.get() is kept
+    lazy.release()
 
 
 def test_the_photo_route_explains_a_class_of_a_library_photo(

@@ -292,6 +292,7 @@ def _bench_catalog(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from smartalbum.engines import memory
     from smartalbum.hosts import is_loopback
     from smartalbum.web import create_app
 
@@ -312,6 +313,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     certfile, keyfile = _tls(args)
+    memory.limit_arenas()  # before the pools' threads: each would keep an arena of its own
     scheme = "https" if certfile else "http"
     say(
         t(

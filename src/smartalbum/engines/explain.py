@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from smartalbum import imaging
-from smartalbum.engines import ModelFiles, ensure_fp32
+from smartalbum.engines import ModelFiles, ensure_fp32, memory
 from smartalbum.imaging import ImageSource
 from smartalbum.models.zoo import ModelSpec
 from smartalbum.settings import Settings
@@ -30,6 +30,7 @@ from smartalbum.settings import Settings
 if TYPE_CHECKING:
     from smartalbum.engines.classifier import Classifier
 
+IDLE_SECONDS = 300.0  # a heat-map's model is let go after this long without one
 OVERLAY_SIZE = 128  # pixels a side of the PNG overlay; the page scales it onto the crop
 # Heat colours from cold to hot (blue, cyan, green, yellow, red), as (position, r, g, b).
 _COLOURS = ((0.0, 0, 0, 255), (0.25, 0, 200, 255), (0.5, 0, 220, 60), (0.75, 255, 220, 0),
@@ -112,7 +113,9 @@ class Explainer:
 
         self.spec = spec
         self.path = path
-        self.session = OnnxEngine(spec, path, name="cam", threads=threads).session
+        # Lean: a heat-map is asked for now and then, so its activations are freed after each
+        # run rather than kept in ONNX Runtime's arena (the same maps).
+        self.session = OnnxEngine(spec, path, name="cam", threads=threads, lean=True).session
 
     @classmethod
     def from_files(cls, files: ModelFiles, threads: int = 1) -> Explainer:
@@ -138,13 +141,21 @@ class Explainer:
 
 
 class LazyExplainer:
-    """The configured model's explainer, made at first use (its graph may need exporting,
-    which takes seconds and torch), then kept."""
+    """The configured model's explainer, made at first use (its graph may need exporting),
+    kept while heat-maps are asked for and let go after ``idle_seconds`` without one: its
+    weights and session are ~90 MB of a server's RSS (docs/performance.md)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, idle_seconds: float = IDLE_SECONDS) -> None:
         self.settings = settings
+        self.idle_seconds = idle_seconds
         self._explainer: Explainer | None = None
         self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the explainer is in memory now."""
+        return self._explainer is not None
 
     def get(self) -> Explainer:
         """The explainer, loaded on the first call; ModelUnavailableError if it cannot load."""
@@ -154,7 +165,25 @@ class LazyExplainer:
 
                 files = model_files(self.settings)
                 self._explainer = Explainer.from_files(files, self.settings.threads)
+            self._release_later()
             return self._explainer
+
+    def _release_later(self) -> None:
+        """(Re)start the idle clock: each use puts the release off by ``idle_seconds``."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.idle_seconds, self.release)
+        self._timer.daemon = True  # a server stopping does not wait for it
+        self._timer.start()
+
+    def release(self) -> None:
+        """Let the explainer go (a request still running keeps its own reference) and hand
+        the freed memory back; the next ``get`` loads it again."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._explainer, self._timer = None, None
+        memory.trim()
 
 
 def photo_input(

@@ -16,7 +16,9 @@ from smartalbum.models.zoo import ModelSpec
 class OnnxEngine:
     """Runs an exported model file with ONNX Runtime on the CPU."""
 
-    def __init__(self, spec: ModelSpec, path: Path, name: str = "onnx", threads: int = 1):
+    def __init__(
+        self, spec: ModelSpec, path: Path, name: str = "onnx", threads: int = 1, lean: bool = False
+    ):
         self.spec = spec
         self.name = name
         self.path = path
@@ -27,6 +29,9 @@ class OnnxEngine:
         # spinning took ~15 % of the end-to-end throughput from it (docs/performance.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if lean:  # a session run now and then: its activations freed after each run, not kept
+            options.enable_cpu_mem_arena = False
+            options.enable_mem_pattern = False
         try:
             self.session = ort.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]

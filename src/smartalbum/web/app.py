@@ -29,6 +29,7 @@ from smartalbum.web.share_routes import share_router
 from smartalbum.web.state import AppState
 from smartalbum.web.text_routes import text_router
 from smartalbum.web.trash_routes import trash_router
+from smartalbum.web.trimming import TrimWhenQuietMiddleware
 from smartalbum.web.upload_routes import upload_router
 
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Any operation can fail unexpectedly; it still answers with the Error model.
         responses=error_responses(500),
     )
+    app.add_middleware(TrimWhenQuietMiddleware)  # freed memory back to the system when quiet
     app.add_middleware(TrustedProxyMiddleware, trusted=settings.proxy_networks())
     app.add_middleware(UploadLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: the 413 gets them too
