@@ -457,3 +457,19 @@ def bearer_headers(library: str, roles: Sequence[str], password: str) -> dict[st
         return headers
     finally:
         engine.dispose()
+
+
+def expire_share(library: str, link_id: int) -> None:
+    """Make a share link expired a second ago, as the passing of its days would (no short link
+    raced by a sleep: under load the page could load after a two-second link had expired)."""
+    from sqlalchemy import update
+
+    from smartalbum.catalog import ShareLink
+
+    engine = open_engine(library)
+    try:
+        with session_factory(engine).begin() as session:
+            mine = ShareLink.id == link_id
+            session.execute(update(ShareLink).where(mine).values(expires_at=time.time() - 1))
+    finally:
+        engine.dispose()

@@ -4,7 +4,6 @@ by a stranger (a fresh context, no sign-in), in English and 中文; gone after r
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from smartalbum.catalog import open_engine, session_factory
 from smartalbum.library.accounts import Accounts
 from smartalbum.settings import Settings
-from tests.helpers import ARTIFACTS, LiveServer, wait_until
+from tests.helpers import ARTIFACTS, LiveServer, expire_share, wait_until
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
@@ -97,14 +96,14 @@ def test_an_expired_link_is_gone(browser: Any, library_settings: Settings) -> No
         csrf = next(c["value"] for c in editor.context.cookies() if c["name"] == "smartalbum_csrf")
         made = editor.request.post(
             url + "/api/albums/food/shares",
-            data={"expires_in_days": 2 / 86400},
+            data={"expires_in_days": 1},
             headers={"X-CSRF-Token": csrf, "Origin": url},
         )
         assert made.status == 201, made.text()
         stranger = browser.new_context(viewport={"width": 375, "height": 812}).new_page()
         assert stranger.goto(url + made.json()["url"]).status == 200
         expect(stranger.locator("#photos a").first).to_be_visible()
-        time.sleep(2.5)
+        expire_share(library_settings.library, made.json()["id"])
         assert stranger.goto(url + made.json()["url"]).status == 404
         expect(stranger.locator("#heading")).to_contain_text("expired")
         stranger.context.close()

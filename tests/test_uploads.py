@@ -29,7 +29,14 @@ from tusclient.client import TusClient
 
 from smartalbum.catalog import Photo, Upload, open_engine, session_factory
 from smartalbum.settings import Settings
-from tests.helpers import CAT, SAMPLES, LiveServer, assert_error, bearer_headers
+from tests.helpers import (
+    CAT,
+    SAMPLES,
+    LiveServer,
+    assert_error,
+    bearer_headers,
+    expire_share,
+)
 from tests.stills_files import dng
 from tests.videos import SKI, encode, skiing
 
@@ -475,11 +482,11 @@ def test_a_link_without_uploads_or_gone_takes_nothing(server: Server) -> None:
     before, uploads = files_in(server.root), len(rows(server, Upload))
     closed = share(server)
     assert closed["allow_upload"] is False
-    expiring = share(server, allow_upload=True, expires_in_days=1 / 86400)
+    expiring = share(server, allow_upload=True, expires_in_days=1)
     revoked = share(server, allow_upload=True)
     with server.client("editor") as editor:
         assert editor.delete(f"/api/shares/{revoked['id']}").status_code == 200
-    time.sleep(1.5)
+    expire_share(server.catalog, expiring["id"])
     with httpx.Client(base_url=server.url, timeout=60) as guest:
         base = f"/api/shared/{closed['token']}/uploads"
         assert_error(create(guest, base, "terrier.jpg", data), 403, "forbidden")
