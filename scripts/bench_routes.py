@@ -59,7 +59,11 @@ def server(settings: Settings, home: Path) -> Iterator[tuple[str, int]]:
         yield url, process.pid
     finally:
         process.terminate()
-        process.wait(60)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:  # a stuck shutdown must not lose the walk's report
+            process.kill()
+            process.wait(60)
         log.close()
 
 

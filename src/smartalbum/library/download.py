@@ -80,7 +80,6 @@ def originals(session: Session, ids: Sequence[int]) -> list[tuple[str, Path]]:
     for start in range(0, len(wanted), MAX_IDS):
         chunk = wanted[start : start + MAX_IDS]
         rows = session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(chunk), live()))
-        rows = session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(chunk), live()))
         paths.update((photo_id, path) for photo_id, path in rows)
     files = [Path(os.path.realpath(paths[i])) for i in wanted if i in paths]
     files = [f for f in files if inside(str(f), roots)]

@@ -201,7 +201,7 @@ def install_downloads(
     def smart_album_zip(album_id: str) -> StreamingResponse:
         """A smart album's originals as a ZIP, best first."""
         found = holder.get().album(album_id, 0, 1)
-        return zipped(every_id(holder.get().album, found["id"]), found["id"])
+        return zipped(holder.get().album_ids(found["id"]), found["id"])
 
     @router.get("/api/moments/{moment_id}/download", response_class=StreamingResponse,
                 responses=with_zip)  # fmt: skip

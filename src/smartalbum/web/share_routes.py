@@ -152,7 +152,7 @@ class SharedView:
         if link.kind == USER_ALBUM:
             ids = self.user_albums().ids(int(link.target))
         elif link.kind == ALBUM:
-            ids = every_id(self.holder.get().album, link.target)
+            ids = self.holder.get().album_ids(link.target)
         else:
             ids = every_id(self.holder.timeline().moment, link.target)
         return ids + [p["id"] for p in self.guest_photos(link)]
