@@ -35,7 +35,7 @@ from smartalbum.i18n import Message, t
 from smartalbum.media import keyframes, mp4
 from smartalbum.metadata import PhotoMetadata
 
-FRAMES = 4  # classified per video, two when its ends look alike; docs/performance.md has why
+FRAMES = 4  # classified per video, one when its ends look alike; docs/performance.md has why
 ALIKE = 0.5  # the L1 distance (0 to 2) of two frames' colour histograms under which they are alike
 TIMEOUT = 120.0  # seconds ffprobe or ffmpeg may take on one file
 HEAD = 64  # bytes read to tell a video from a photo
@@ -154,10 +154,13 @@ def _keyframes(
     path: Path, track: mp4.Track, times: list[float], min_side: int
 ) -> list[Image.Image] | None:
     """The keyframes at the first and last of these times, and at those between only when
-    these two do not look alike: one scene throughout costs two decodes, not four."""
+    these two do not look alike. One scene throughout costs two decodes, not four, and is
+    its first frame: a second picture of the same scene would cost a row of the model."""
     ends = keyframes.frames(path, track, [times[0], times[-1]], min_side)
-    if ends is None or len(ends) < 2 or _alike(ends[0], ends[1]):
+    if ends is None or len(ends) < 2:
         return ends
+    if _alike(ends[0], ends[1]):
+        return ends[:1]
     known = {track.keyframe(times[0]), track.keyframe(times[-1])}
     between = [at for at in times[1:-1] if track.keyframe(at) not in known]
     middle = keyframes.frames(path, track, between, min_side) if between else []
