@@ -88,3 +88,17 @@ def test_every_page_links_the_manifest_the_theme_and_the_offline_banner(
         assert '<link rel="manifest" href="/manifest.webmanifest">' in html, page
         assert '<meta name="theme-color" content="#2563eb">' in html, page
         assert '<script src="/static/pwa.js"></script>' in html, page
+
+
+def test_static_files_are_kept_but_asked_again_with_their_etag(stranger: httpx.Client) -> None:
+    first = stranger.get("/static/gallery.js")
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+    again = stranger.get("/static/gallery.js", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.headers["cache-control"] == "no-cache"
+
+
+def test_the_gallery_asks_for_its_first_lists_while_its_scripts_load(library_url: str) -> None:
+    html = httpx.get(f"{library_url}/gallery", timeout=60).text
+    assert "albums-grid" not in html and "/static/gallery.js" in html  # the page, not sign-in
+    for path in ("/api/albums", "/api/user-albums"):  # what albumsView asks for first
+        assert f'<link rel="preload" href="{path}" as="fetch" crossorigin="anonymous">' in html

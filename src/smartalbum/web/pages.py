@@ -20,6 +20,18 @@ SHELL_SUFFIXES = (".html", ".js", ".css", ".png")
 NOT_SHELL = ("sw.js",)
 
 
+class PageFiles(StaticFiles):
+    """The pages' scripts and styles, each answer saying how to cache it: kept, but asked
+    again each time with its ETag (a 304 when unchanged), so an upgrade's files are seen at
+    once; without it a browser guesses a lifetime from the file's date (days for a wheel's)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        """The file, or a 304, with ``Cache-Control: no-cache``."""
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def manifest() -> dict[str, Any]:
     """The web app manifest: name, icons, colours, and the share target that takes photos."""
     icon = "/static/icons/{}"
@@ -78,7 +90,7 @@ def mount_pages(app: FastAPI) -> None:
     the manifest and the service worker; pages are not in the schema."""
     static = resources.files("smartalbum.web").joinpath("static")
     worker = service_worker(static)  # the package's files do not change while it runs
-    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.mount("/static", PageFiles(directory=str(static)), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> HTMLResponse:

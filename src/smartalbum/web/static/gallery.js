@@ -147,8 +147,8 @@ function setLang(next) {
 
 // --- the albums ---------------------------------------------------------------------------
 async function albumsView() {
-  const data = await api("/api/albums");
-  const mine = await userAlbumsSection();  // myalbums.js: the albums people made
+  // Both lists at once (the page preloads them while its scripts load).
+  const [data, mine] = await Promise.all([api("/api/albums"), userAlbumsSection()]);  // myalbums.js
   const memories = onThisDay();  // onthisday.js: fills itself in, shows nothing when there is nothing
   rerender = () => {
     mine.relabel();
@@ -387,4 +387,7 @@ document.getElementById("search").addEventListener("submit", (e) => {
 for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("click", () => setLang(b.dataset.lang));
 addEventListener("hashchange", route);
 setLang(lang);
-route();
+// Drawn once every script has run (the views use onthisday.js, map.js...): the first lists,
+// preloaded by the page, can be back before the scripts after this one are.
+if (document.readyState === "loading") addEventListener("DOMContentLoaded", route, { once: true });
+else route();
