@@ -21,6 +21,7 @@ from smartalbum.library.indexer import Indexer
 from smartalbum.ocr import Line, TextReader, lines_of, photos_saying, write_text
 from smartalbum.ocr.find import near
 from smartalbum.ocr.normalize import fold
+from smartalbum.ocr.store import count_unread, unread
 from smartalbum.settings import Settings
 
 pytestmark = pytest.mark.skipif(bool(fonts_missing()), reason="needs fonts-noto-cjk, dejavu")
@@ -153,6 +154,21 @@ def test_short_chinese_queries_read_the_index_of_characters(tmp_path: Path) -> N
         with sessions() as session:
             assert set(photos_saying(session, "码")) == {1}
             assert set(photos_saying(session, "密码")) == set()
+    finally:
+        engine.dispose()
+
+
+def test_the_pass_over_the_library_leaves_videos_unread(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path / "library.db")
+    try:
+        sessions = said(engine)  # 1-6 read, 7 not
+        with sessions.begin() as session:
+            for i, kind in ((8, "video"), (9, "photo")):
+                session.add(Photo(id=i, path=f"/p/{i}.mov", size=1, mtime=0, status=OK,
+                                  indexed_at=0, kind=kind))  # fmt: skip
+        with sessions() as session:
+            assert unread(session) == [(7, "/p/7.jpg"), (9, "/p/9.mov")]
+            assert count_unread(session) == 2
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, live
@@ -98,10 +98,9 @@ def lines_of(session: Session, photo_id: int) -> list[dict[str, Any]] | None:
 def unread(session: Session, after: int = 0, limit: int = 1000) -> list[tuple[int, str]]:
     """Live photos past id ``after`` that the text pass has not read (or read with an older
     version), lowest id first: (id, path)."""
-    current = select(PhotoText.photo_id).where(PhotoText.version >= TEXT_VERSION)
     query = (
         select(Photo.id, Photo.path)
-        .where(live(), Photo.id > after, Photo.id.not_in(current))
+        .where(_to_read(), Photo.id > after)
         .order_by(Photo.id)
         .limit(limit)
     )
@@ -110,10 +109,12 @@ def unread(session: Session, after: int = 0, limit: int = 1000) -> list[tuple[in
 
 def count_unread(session: Session) -> int:
     """How many live photos the text pass has still to read."""
+    return session.scalar(select(func.count()).select_from(Photo).where(_to_read())) or 0
+
+
+def _to_read() -> ColumnElement[bool]:
+    """Live stills the pass has not read at its version. A video's text is not read (indexing
+    reads none either): its file is no picture, and trying it each run would fail each time."""
     current = select(PhotoText.photo_id).where(PhotoText.version >= TEXT_VERSION)
-    return (
-        session.scalar(
-            select(func.count()).select_from(Photo).where(live(), Photo.id.not_in(current))
-        )
-        or 0
-    )
+    still = or_(Photo.kind.is_(None), Photo.kind != "video")
+    return and_(live(), still, Photo.id.not_in(current))
