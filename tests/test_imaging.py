@@ -356,3 +356,10 @@ def test_a_wide_gamut_profile_is_converted_to_known_srgb_values() -> None:
     expected = srgb_encoded(linear @ (np.linalg.inv(SRGB_D50) @ P3_D50).T)
     assert np.abs(got[0] - expected).max() <= 2, (got[0], expected)
     assert np.abs(np.array(colours[:3]) - expected[:3]).max() > 15  # the test can tell
+
+
+@pytest.mark.parametrize("size", [(0, 10), (10, 0)])
+def test_an_image_without_pixels_is_refused_for_its_size(size: tuple[int, int]) -> None:
+    """Either side at 0 is named as the reason (a mutant that let 0 by failed elsewhere)."""
+    with pytest.raises(ImageDecodeError, match=rf"empty\.png: invalid image size {size[0]}x"):
+        imaging.decode(Image.new("RGB", size), name="empty.png")
