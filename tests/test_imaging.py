@@ -363,3 +363,12 @@ def test_an_image_without_pixels_is_refused_for_its_size(size: tuple[int, int]) 
     """Either side at 0 is named as the reason (a mutant that let 0 by failed elsewhere)."""
     with pytest.raises(ImageDecodeError, match=rf"empty\.png: invalid image size {size[0]}x"):
         imaging.decode(Image.new("RGB", size), name="empty.png")
+
+
+def test_bytes_without_nuls_are_text_only_when_they_read_as_utf8() -> None:
+    """Binary bytes that hold no NUL are not called a text file (a mutant said they were)."""
+    with pytest.raises(UnsupportedImageError, match="a text file"):
+        imaging.decode(b"plain words, no picture\n" * 10, name="notes.bin")
+    with pytest.raises(UnsupportedImageError, match="not a supported image type") as raised:
+        imaging.decode(bytes(range(0x80, 0x100)) * 4, name="noise.bin")
+    assert "text" not in str(raised.value)
