@@ -224,6 +224,9 @@ def test_bench_catalog_rescans_a_synthetic_library_and_queries_a_label() -> None
     row = json.loads(proc.stdout)
     assert (row["photos"], row["labels"]) == (3000, 15000)
     assert 0 < row["label_query_rows"] <= 100  # one class's photos, best first
-    assert row["rescan_s"] > 0 and row["label_query_ms"] > 0
+    # Figures that can be wrong: one indexed query of a class's best 100 is at least ten times
+    # quicker than a rescan that stats and compares 3000 files (seconds against milliseconds).
+    assert 0 < row["label_query_ms"] < row["rescan_s"] * 1000 / 10, row
+    assert 0 < row["build_s"] < 600 and row["rescan_s"] < 600
     bad = run("bench", "--catalog", "0")
     assert bad.returncode != 0 and "--catalog" in bad.stderr and "Traceback" not in bad.stderr

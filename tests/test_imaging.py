@@ -356,3 +356,19 @@ def test_a_wide_gamut_profile_is_converted_to_known_srgb_values() -> None:
     expected = srgb_encoded(linear @ (np.linalg.inv(SRGB_D50) @ P3_D50).T)
     assert np.abs(got[0] - expected).max() <= 2, (got[0], expected)
     assert np.abs(np.array(colours[:3]) - expected[:3]).max() > 15  # the test can tell
+
+
+@pytest.mark.parametrize("size", [(0, 10), (10, 0)])
+def test_an_image_without_pixels_is_refused_for_its_size(size: tuple[int, int]) -> None:
+    """Either side at 0 is named as the reason (a mutant that let 0 by failed elsewhere)."""
+    with pytest.raises(ImageDecodeError, match=rf"empty\.png: invalid image size {size[0]}x"):
+        imaging.decode(Image.new("RGB", size), name="empty.png")
+
+
+def test_bytes_without_nuls_are_text_only_when_they_read_as_utf8() -> None:
+    """Binary bytes that hold no NUL are not called a text file (a mutant said they were)."""
+    with pytest.raises(UnsupportedImageError, match="a text file"):
+        imaging.decode(b"plain words, no picture\n" * 10, name="notes.bin")
+    with pytest.raises(UnsupportedImageError, match="not a supported image type") as raised:
+        imaging.decode(bytes(range(0x80, 0x100)) * 4, name="noise.bin")
+    assert "text" not in str(raised.value)

@@ -206,3 +206,22 @@ def test_a_shared_moment_shows_its_photos_only(
         listed = get(f"{url}/api/moments/{first['id']}/shares", headers=editor).json()
         assert [link["created_by"] for link in listed["links"]] == ["editor"]
         assert get(f"{url}/api/moments/m999999/shares", headers=editor).status_code == 404
+
+
+def test_a_link_lives_from_a_second_to_ten_years(tmp_path: Path) -> None:
+    """The library's own bounds, for every caller (the web's schema has its own)."""
+    from smartalbum.errors import RequestError
+    from smartalbum.library.shares import ShareLinks
+
+    engine = open_engine(str(tmp_path / "library.db"))
+    try:
+        links = ShareLinks(session_factory(engine))
+        ten_years = 3650 * 86400.0
+        made = links.create("album", "pets", None, lifetime=ten_years)
+        assert made["expires_at"] - made["created_at"] == pytest.approx(ten_years, abs=1)
+        for wrong in (0.0, -1.0, ten_years + 1):
+            with pytest.raises(RequestError, match="1 second to 10 years"):
+                links.create("album", "pets", None, lifetime=wrong)
+        assert [link["id"] for link in links.listed()] == [made["id"]]  # nothing else made
+    finally:
+        engine.dispose()
