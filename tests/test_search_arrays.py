@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from smartalbum.search import found_logic
-from smartalbum.search.arrays import ranked
+from smartalbum.search.arrays import ranked, rounded
 
 Found = dict[int, float]
 
@@ -60,3 +61,12 @@ def test_union_is_each_photos_best_score(seed: int) -> None:
     assert found_logic.union(found) == _python_union(found)
     assert found_logic.union([{3: 0.4}]) == {3: 0.4}
     assert found_logic.union([]) == {}
+
+
+def test_rounded_is_pythons_round() -> None:
+    rng = random.Random(0)
+    # Random scores, the halves numpy's scaling gets wrong (0.00015 * 1e4 is 1.4999...),
+    # and means of two or three label sums as the ranking makes them.
+    scores = [rng.random() for _ in range(20_000)] + [k / 20_000 for k in range(20_001)]
+    scores += [(rng.random() + rng.random() + rng.random()) / 3 for _ in range(20_000)]
+    assert rounded(np.array(scores)).tolist() == [round(s, 4) for s in scores]

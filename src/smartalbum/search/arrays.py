@@ -147,17 +147,28 @@ def ranked(
     if not ids:
         return []
     whats = [f for f, what in zip(found, is_what, strict=True) if what]
-    scores = _mean_scores(ids, whats) if whats else [certain] * len(ids)
+    scores = _mean_scores(ids, whats) if whats else np.full(len(ids), certain)
     at = np.array(ids, dtype=np.int64)
-    taken = np.array([times.get(i) or "" for i in ids])
+    taken = np.array([t or "" for t in map(times.get, ids)])
     newest = np.lexsort((-at, taken))[::-1]  # time descending, then id ascending
-    order = newest[np.argsort(-np.array(scores)[newest], kind="stable")]
-    return [(ids[i], scores[i]) for i in order.tolist()]
+    order = newest[np.argsort(-scores[newest], kind="stable")]
+    return list(zip(at[order].tolist(), scores[order].tolist(), strict=True))
 
 
-def _mean_scores(ids: list[int], whats: Sequence[Mapping[int, float]]) -> list[float]:
+def _mean_scores(ids: list[int], whats: Sequence[Mapping[int, float]]) -> Floats:
     pick = operator.itemgetter(*ids)
     total = np.zeros(len(ids))
     for f in whats:  # added part by part, as ``sum`` adds them: the same floats
         total += np.array(pick(f) if len(ids) > 1 else [pick(f)], dtype=np.float64)
-    return [round(score, 4) for score in (total / len(whats)).tolist()]
+    return rounded(total / len(whats))
+
+
+def rounded(scores: Floats, places: int = 4) -> Floats:
+    """Python's ``round(score, places)`` of each score: numpy's rounding, and Python's own
+    where a score lies so near a half that numpy's scaling could round it the other way."""
+    scale = 10.0**places
+    scaled = scores * scale
+    found = np.rint(scaled) / scale
+    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    found[near] = [round(float(x), places) for x in scores[near]]
+    return found

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -213,11 +214,19 @@ def what_found(
         texts = place_texts(part, places.parsed)
         for photo_id, score in where_found(places, texts, times).items():
             scores[photo_id] = max(scores.get(photo_id, 0.0), score)
-    found = {i: min(score, 1.0) for i, score in scores.items() if score >= MIN_SCORE}
+    found = _at_least(scores, MIN_SCORE)
     if part.scene:
         for photo_id in scene_photos(found.keys(), moments):
             found[photo_id] = max(found.get(photo_id, 0.0), SCENE_SCORE)
     return found
+
+
+def _at_least(scores: Found, least: float) -> Found:
+    """The scores at least ``least``, each at most 1.0 (in numpy: tens of thousands)."""
+    ids = np.fromiter(scores.keys(), np.int64, len(scores))
+    values = np.fromiter(scores.values(), np.float64, len(scores))
+    kept = values >= least
+    return dict(zip(ids[kept].tolist(), np.minimum(values[kept], 1.0).tolist(), strict=True))
 
 
 def scene_photos(shown: Iterable[int], moments: Sequence[tuple[Any, list[int]]]) -> set[int]:
