@@ -16,11 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
-from smartalbum.catalog import Photo, live
-from smartalbum.colours import NAMES, parse
+from smartalbum.colours import NAMES
+from smartalbum.search.arrays import SearchArrays, colour_shares
 from smartalbum.search.understand.colours import OF_A_THING, PREFIX
 
 DOMINANT = 0.15
@@ -35,7 +32,7 @@ def threshold(name: str, of_a_thing: bool = False) -> float:
     return max(STORED, alone * OF_A_THING_SHARE) if of_a_thing else alone
 
 
-def colour_scores(session: Session, refs: Sequence[str]) -> list[tuple[int, float, str | None]]:
+def colour_scores(arrays: SearchArrays, refs: Sequence[str]) -> list[tuple[int, float, str]]:
     """(photo id, share, taken_at) of the live photos any ``colour:NAME`` ref dominates."""
     wanted = {
         name.removesuffix(OF_A_THING): threshold(name.removesuffix(OF_A_THING), name != bare)
@@ -45,18 +42,5 @@ def colour_scores(session: Session, refs: Sequence[str]) -> list[tuple[int, floa
         for bare in [name.removesuffix(OF_A_THING)]
         if bare in NAMES
     }
-    if not wanted:
-        return []
-    rows = session.execute(
-        select(Photo.id, Photo.colours, Photo.taken_at).where(
-            live(), or_(*(Photo.colours.like(f"%{name}:%") for name in wanted))
-        )
-    )
-    found = []
-    for photo_id, stored, taken_at in rows:
-        shares = parse(stored)
-        best = max((shares.get(n, 0.0) for n, least in wanted.items()
-                    if shares.get(n, 0.0) >= least), default=None)  # fmt: skip
-        if best is not None:
-            found.append((photo_id, best, taken_at))
-    return found
+    # The shares are held in memory (search/arrays.py): a LIKE read every photo's colours.
+    return colour_shares(arrays, wanted) if wanted else []

@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import numpy as np
 
-from smartalbum.catalog import Photo, is_live
+from smartalbum.search.arrays import Floats, SearchArrays
 from smartalbum.search.matching import PLACE_SCORE, Found
 from smartalbum.search.understand.daytime import SUN, hours
 
@@ -30,21 +29,28 @@ _SUN_HOURS = {"sunrise": tuple(range(2, 12)), "sunset": tuple(range(14, 24))}
 
 def sun_position(lat: float, lon: float, utc: datetime) -> tuple[float, float]:
     """The sun's elevation in degrees and its hour angle in degrees (negative: still rising)."""
-    d = (utc - _J2000).total_seconds() / 86400
-    g = math.radians((357.529 + 0.98560028 * d) % 360)  # mean anomaly
+    d = np.array([(utc - _J2000).total_seconds() / 86400])
+    elevation, hour_angle = sun_positions(np.array([lat]), np.array([lon]), d)
+    return float(elevation[0]), float(hour_angle[0])
+
+
+def sun_positions(lat: Floats, lon: Floats, days: Floats) -> tuple[Floats, Floats]:
+    """``sun_position`` for many photos at once: ``days`` since J2000 (noon UTC, 2000-01-01)."""
+    d = days
+    g = np.radians((357.529 + 0.98560028 * d) % 360)  # mean anomaly
     q = (280.459 + 0.98564736 * d) % 360  # mean longitude
-    ecliptic = math.radians(q + 1.915 * math.sin(g) + 0.020 * math.sin(2 * g))
-    tilt = math.radians(23.439 - 0.00000036 * d)
-    right_ascension = math.atan2(math.cos(tilt) * math.sin(ecliptic), math.cos(ecliptic))
-    declination = math.asin(math.sin(tilt) * math.sin(ecliptic))
-    sidereal = math.radians(((18.697374558 + 24.06570982441908 * d) % 24) * 15 + lon)
+    ecliptic = np.radians(q + 1.915 * np.sin(g) + 0.020 * np.sin(2 * g))
+    tilt = np.radians(23.439 - 0.00000036 * d)
+    right_ascension = np.arctan2(np.cos(tilt) * np.sin(ecliptic), np.cos(ecliptic))
+    declination = np.arcsin(np.sin(tilt) * np.sin(ecliptic))
+    sidereal = np.radians(((18.697374558 + 24.06570982441908 * d) % 24) * 15 + lon)
     hour_angle = (sidereal - right_ascension + math.pi) % (2 * math.pi) - math.pi
-    latitude = math.radians(lat)
-    elevation = math.asin(
-        math.sin(latitude) * math.sin(declination)
-        + math.cos(latitude) * math.cos(declination) * math.cos(hour_angle)
+    latitude = np.radians(lat)
+    elevation = np.arcsin(
+        np.sin(latitude) * np.sin(declination)
+        + np.cos(latitude) * np.cos(declination) * np.cos(hour_angle)
     )
-    return math.degrees(elevation), math.degrees(hour_angle)
+    return np.degrees(elevation), np.degrees(hour_angle)
 
 
 def utc_of(taken_at: str, offset: str | None, lon: float) -> datetime | None:
@@ -71,24 +77,31 @@ def at_sun(part: str, lat: float, lon: float, utc: datetime) -> bool:
     return abs(elevation) <= TWILIGHT and rising == (part == "sunrise")
 
 
-def daytime_found(session: Session, part: str, times: dict[int, str]) -> Found:
-    """The live photos taken at this time of day."""
-    hour = func.substr(Photo.taken_at, 12, 2)
+def daytime_found(arrays: SearchArrays, part: str, times: dict[int, str]) -> Found:
+    """The live photos taken at this time of day (over the arrays search keeps in memory)."""
     wanted = _SUN_HOURS[part] if part in SUN else hours(part)
-    query = select(
-        Photo.id, Photo.status, Photo.trashed_at, Photo.companion_of, Photo.taken_at,
-        Photo.taken_at_offset, Photo.gps_lat, Photo.gps_lon,
-    ).where(Photo.taken_at.is_not(None), hour.in_([f"{h:02d}" for h in wanted]))  # fmt: skip
+    at = np.flatnonzero(np.isin(arrays.hour, wanted))
     if part in SUN:
-        query = query.where(Photo.gps_lat.is_not(None), Photo.gps_lon.is_not(None))
-    found: Found = {}
-    for photo_id, status, trashed, companion, taken_at, offset, lat, lon in session.execute(query):
-        if not is_live(status, trashed, companion) or taken_at is None:
-            continue
-        if part in SUN:
-            utc = utc_of(taken_at, offset, lon or 0.0)
-            if utc is None or lat is None or not at_sun(part, lat, lon or 0.0, utc):
-                continue
-        found[photo_id] = PLACE_SCORE
-        times[photo_id] = taken_at
-    return found
+        days = _days(arrays)[at]
+        at, days = at[~np.isnan(days)], days[~np.isnan(days)]
+        elevation, hour_angle = sun_positions(arrays.lat[at], arrays.lon[at], days)
+        rising = hour_angle < 0
+        at = at[(np.abs(elevation) <= TWILIGHT) & (rising == (part == "sunrise"))]
+    ids = arrays.ids[at].tolist()
+    times.update(zip(ids, [arrays.taken[i] for i in at.tolist()], strict=True))
+    return dict.fromkeys(ids, PLACE_SCORE)
+
+
+def _days(arrays: SearchArrays) -> Floats:
+    """Each photo's UTC instant in days since J2000, NaN without a position or a time (made
+    on the first sunrise or sunset asked of this state of the catalog, then kept)."""
+    if "sun_days" not in arrays.derived:
+        days = np.full(len(arrays.ids), np.nan)
+        placed = np.flatnonzero(~np.isnan(arrays.lat) & ~np.isnan(arrays.lon))
+        for i in placed.tolist():
+            lon = float(arrays.lon[i])
+            utc = utc_of(arrays.taken[i], arrays.offset[i], lon) if arrays.taken[i] else None
+            if utc is not None:
+                days[i] = (utc - _J2000).total_seconds() / 86400
+        arrays.derived["sun_days"] = days
+    return arrays.derived["sun_days"]

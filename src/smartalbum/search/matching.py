@@ -13,14 +13,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import CHUNK, labels_of
-from smartalbum.catalog import AlbumMember, Correction, Photo, PhotoLabel, is_live, live
+from smartalbum.catalog import AlbumMember, Correction, Photo, is_live, live
 from smartalbum.categories.store import CONCEPT_PREFIX, concept_scores
 from smartalbum.people.directory import PERSON_PREFIX, person_photos
 from smartalbum.places import stored
+from smartalbum.search.arrays import SearchArrays, label_sums, ranked, times_of
 from smartalbum.search.colour_match import colour_scores
 from smartalbum.search.understand.colours import PREFIX
 from smartalbum.search.understand.parse import Part
@@ -139,45 +141,32 @@ def when_found(session: Session, span: TimeSpan, times: dict[int, str]) -> Found
     return found
 
 
-def label_scores(session: Session, classes: frozenset[int], times: dict[int, str]) -> Found:
+def label_scores(
+    session: Session, classes: frozenset[int], times: dict[int, str], arrays: SearchArrays
+) -> Found:
     """Summed probabilities of these classes per photo; corrected photos from their labels."""
     if not classes:
         return {}
-    # Summed in a subquery first, so the class index leads (joined first, SQLite would walk
-    # every present photo by the status index).
-    summed = (
-        select(PhotoLabel.photo_id, func.sum(PhotoLabel.probability).label("score"))
-        .where(PhotoLabel.class_index.in_(sorted(classes)))
-        .group_by(PhotoLabel.photo_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(summed.c.photo_id, summed.c.score, Photo.taken_at)
-        .join(Photo, Photo.id == summed.c.photo_id)
-        .where(live())
-    )
-    scores: Found = {}
-    for photo_id, score, taken_at in rows:
-        scores[photo_id] = float(score)
-        times[photo_id] = taken_at or ""
-    corrected = list(
-        session.execute(
-            select(Correction.photo_id, Photo.taken_at)
-            .join(Photo, Photo.id == Correction.photo_id)
-            .where(live())
-            .distinct()
-        )
-    )
-    for start in range(0, len(corrected), CHUNK):
-        chunk = corrected[start : start + CHUNK]
-        found = labels_of(session, [photo_id for photo_id, _ in chunk])
-        for photo_id, taken_at in chunk:
+    ids, sums = label_sums(arrays, classes)  # the labels held in memory (search/arrays.py)
+    scores: Found = dict(zip(ids, sums, strict=True))
+    times_of(arrays, ids, times)
+    # The corrected photos first, then which are live: joined, SQLite would walk every live
+    # photo by the status index to find the few corrected ones.
+    corrected_ids = sorted(session.scalars(select(Correction.photo_id).distinct()))
+    for start in range(0, len(corrected_ids), CHUNK):
+        chunk = corrected_ids[start : start + CHUNK]
+        rows = session.execute(select(Photo.id, Photo.taken_at).where(Photo.id.in_(chunk), live()))
+        corrected = list(rows)
+        found = labels_of(session, [photo_id for photo_id, _ in corrected])
+        for photo_id, taken_at in corrected:
             scores[photo_id] = sum(p for i, p in found.get(photo_id, []) if i in classes)
             times[photo_id] = taken_at or ""
     return scores
 
 
-def album_scores(session: Session, albums: Sequence[str], times: dict[int, str]) -> Found:
+def album_scores(
+    session: Session, albums: Sequence[str], times: dict[int, str], arrays: SearchArrays
+) -> Found:
     """Each photo's best score among these albums (and taught categories, "category:ID")."""
     found: Found = {}
     for photo_id, score, taken_at in concept_scores(session, albums):
@@ -186,7 +175,7 @@ def album_scores(session: Session, albums: Sequence[str], times: dict[int, str])
     for photo_id, taken_at in person_photos(session, albums):  # a person named: certain
         found[photo_id] = 1.0
         times[photo_id] = taken_at or ""
-    for photo_id, share, taken_at in colour_scores(session, albums):  # a colour: its share
+    for photo_id, share, taken_at in colour_scores(arrays, albums):  # a colour: its share
         found[photo_id] = max(found.get(photo_id, 0.0), share)
         times[photo_id] = taken_at or ""
     albums = [a for a in albums if not a.startswith((CONCEPT_PREFIX, PERSON_PREFIX, PREFIX))]
@@ -215,20 +204,29 @@ def what_found(
     places: PlaceIndex,
     moments: Sequence[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
+    arrays: SearchArrays,
 ) -> Found:
     """Photos a "what" finds, scored: its classes, its albums, a place of that name, its scene."""
-    scores = label_scores(session, part.classes, times)
-    for photo_id, score in album_scores(session, part.albums, times).items():
+    scores = label_scores(session, part.classes, times, arrays)
+    for photo_id, score in album_scores(session, part.albums, times, arrays).items():
         scores[photo_id] = max(scores.get(photo_id, 0.0), score)
     if part.places:  # a word that is both a thing and a place here: either finds the photo
         texts = place_texts(part, places.parsed)
         for photo_id, score in where_found(places, texts, times).items():
             scores[photo_id] = max(scores.get(photo_id, 0.0), score)
-    found = {i: min(score, 1.0) for i, score in scores.items() if score >= MIN_SCORE}
+    found = _at_least(scores, MIN_SCORE)
     if part.scene:
         for photo_id in scene_photos(found.keys(), moments):
             found[photo_id] = max(found.get(photo_id, 0.0), SCENE_SCORE)
     return found
+
+
+def _at_least(scores: Found, least: float) -> Found:
+    """The scores at least ``least``, each at most 1.0 (in numpy: tens of thousands)."""
+    ids = np.fromiter(scores.keys(), np.int64, len(scores))
+    values = np.fromiter(scores.values(), np.float64, len(scores))
+    kept = values >= least
+    return dict(zip(ids[kept].tolist(), np.minimum(values[kept], 1.0).tolist(), strict=True))
 
 
 def scene_photos(shown: Iterable[int], moments: Sequence[tuple[Any, list[int]]]) -> set[int]:
@@ -257,13 +255,4 @@ def combine(
     """Photos every part finds, by the mean of the "what" scores (1.0 with none), then newest."""
     if not found:
         return []
-    ids = set(found[0]).intersection(*found[1:])
-    whats = [f for f, what in zip(found, is_what, strict=True) if what]
-    hits = [
-        (i, round(sum(f[i] for f in whats) / len(whats), 4) if whats else PLACE_SCORE) for i in ids
-    ]
-    # Newest first among equals: sort by id, then time descending, then score (stable sorts).
-    hits.sort(key=lambda hit: hit[0])
-    hits.sort(key=lambda hit: times.get(hit[0]) or "", reverse=True)
-    hits.sort(key=lambda hit: -hit[1])
-    return hits
+    return ranked(found, is_what, times, PLACE_SCORE)  # in numpy: half the library at once

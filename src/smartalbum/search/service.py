@@ -24,6 +24,7 @@ from smartalbum.library.service import PhotoLibrary
 from smartalbum.people.directory import PERSON_PREFIX, person_concepts
 from smartalbum.places import stored as stored_place
 from smartalbum.search import found_logic, in_text, keywords, marks, matching, ratings
+from smartalbum.search.arrays import SearchArrays, search_arrays
 from smartalbum.search.daytime import daytime_found
 from smartalbum.search.explain import relaxed
 from smartalbum.search.interpret import chinese_name, interpret
@@ -79,6 +80,12 @@ def _places(key: _Catalog) -> matching.PlaceIndex:
         return matching.place_index(session)
 
 
+@functools.lru_cache(maxsize=2)
+def _arrays(key: _Catalog) -> SearchArrays:
+    with key.library.sessions() as session:
+        return search_arrays(session)
+
+
 @functools.lru_cache(maxsize=4)
 def _keywords(key: _Catalog) -> keywords.KeywordIndex:
     with key.library.sessions() as session:
@@ -96,8 +103,9 @@ def vocabulary(library: PhotoLibrary, places: dict[str, dict[str, Any]]) -> Voca
     with library.sessions() as session:
         taught = tuple(category_names(session))
         people = tuple(person_concepts(session))
-        taken = select(func.min(Photo.taken_at), func.max(Photo.taken_at))
-        first, last = session.execute(taken).one()
+        # Apart, each is one step down the taken_at index; together SQLite reads every row.
+        first = session.scalar(select(func.min(Photo.taken_at)))
+        last = session.scalar(select(func.max(Photo.taken_at)))
     key = _Rules(
         library, id(library.labels), id(library.groups), library.rules.digest, taught, people
     )
@@ -134,6 +142,7 @@ def search(
     stamp = moments.stamp() if moments is not None else _stamp(library)
     index = _places(_Catalog(library, id(library), stamp))
     tags = _keywords(_Catalog(library, id(library), stamp))
+    arrays = _arrays(_Catalog(library, id(library), stamp))
     places = index.parsed
     with library.sessions() as session:
         words = vocabulary(library, places)
@@ -151,7 +160,10 @@ def search(
         parts = in_text.unknown_as_text(session, parts) + [in_text.text_part(p) for p in phrases]
         parts += structured_parts(library, filters, words)
         times: dict[int, str] = {}
-        found = [_tagged(p, _found(session, p, index, groups, times), tags, times) for p in parts]
+        found = [
+            _tagged(p, _found(session, p, (index, arrays), groups, times), tags, times)
+            for p in parts
+        ]
         # Nothing to look for (no words, no filters; "is:favourite" alone or only ?today=):
         # every photo with the marks asked for, newest first, as the schema's all-optional
         # parameters promise an answer.
@@ -167,7 +179,9 @@ def search(
         )
         page = list(page_of(hits, offset, limit))
         answer = _answer(session, library, page, [p for p, _ in wanted_parts], places)
-        extra = None if hits else _wider(session, library, wanted_parts, (index, tags), times)
+        extra = (
+            None if hits else _wider(session, library, wanted_parts, (index, tags, arrays), times)
+        )
     answer.update(
         query=text,
         interpretation=[
@@ -188,7 +202,7 @@ def _wider(
     session: Session,
     library: PhotoLibrary,
     wanted: list[tuple[Part, matching.Found]],
-    indexes: tuple[matching.PlaceIndex, keywords.KeywordIndex],
+    indexes: tuple[matching.PlaceIndex, keywords.KeywordIndex, SearchArrays],
     times: dict[int, str],
 ) -> dict[str, Any] | None:
     """When nothing matches: what the rest of the query finds (search/explain.py), by what the
@@ -198,9 +212,14 @@ def _wider(
     (the lake photo of a ski trip); a wider search without them would show any moment's (a
     blue sky, a sweater), so its parts are looked for again without moments.
     """
-    index, tags = indexes
+    index, tags, arrays = indexes
     alone = [
-        (p, _tagged(p, _found(session, p, index, [], times), tags, times) if p.scene else f)
+        (
+            p,
+            _tagged(p, _found(session, p, (index, arrays), [], times), tags, times)
+            if p.scene
+            else f,
+        )
         for p, f in wanted
     ]
     extra = relaxed(*_unzip(alone), times)
@@ -231,22 +250,23 @@ def _by_keyword(library: PhotoLibrary, text: str, places: dict[str, dict[str, An
 def _found(
     session: Session,
     part: Part,
-    index: matching.PlaceIndex,
+    indexes: tuple[matching.PlaceIndex, SearchArrays],
     moments: list[tuple[dict[str, Any], list[int]]],
     times: dict[int, str],
 ) -> matching.Found:
+    index, arrays = indexes
     if part.all_of:  # "snowy mountains or beach": the synonym's parts together
-        return found_logic.every([_found(session, a, index, moments, times) for a in part.all_of])
+        return found_logic.every([_found(session, a, indexes, moments, times) for a in part.all_of])
     if part.alternatives:  # "cats or dogs": either (understand/logic.py)
         return found_logic.union(
-            _found(session, a, index, moments, times) for a in part.alternatives
+            _found(session, a, indexes, moments, times) for a in part.alternatives
         )
     if part.kind == "what":
-        return matching.what_found(session, part, index, moments, times)
+        return matching.what_found(session, part, index, moments, times, arrays)
     if part.kind == "where":
         return matching.where_found(index, matching.place_texts(part, index.parsed), times)
     if part.kind == "when" and part.span is not None and part.span.day_part:
-        return daytime_found(session, part.span.day_part, times)
+        return daytime_found(arrays, part.span.day_part, times)
     if part.kind == "when" and part.span is not None:
         return matching.when_found(session, part.span, times)
     if part.kind == "text":
@@ -333,11 +353,25 @@ def _answer(
     }
 
 
+# The last moments listed and each photo's moment among them: the timeline keeps one list per
+# state of the catalog, so the map is made once per state, not per search.
+_moments_of: tuple[object, dict[int, dict[str, Any]]] = (None, {})
+
+
+def _of_photo(groups: list[tuple[dict[str, Any], list[int]]]) -> dict[int, dict[str, Any]]:
+    global _moments_of  # one reference, swapped whole: safe across threads
+    listed, of_photo = _moments_of
+    if listed is not groups:
+        of_photo = {i: m for m, ids in groups for i in ids}
+        _moments_of = (groups, of_photo)
+    return of_photo
+
+
 def _with_moments(
     answer: dict[str, Any], groups: list[tuple[dict[str, Any], list[int]]], by_moment: bool
 ) -> None:
     """Each photo's moment, and with ``by_moment`` the page's photos under their moments."""
-    of_photo = {i: m for m, ids in groups for i in ids}
+    of_photo = _of_photo(groups)
     sections: dict[str, dict[str, Any]] = {}
     for photo in answer["photos"]:
         moment = of_photo.get(photo["id"])
