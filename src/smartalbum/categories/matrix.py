@@ -9,8 +9,10 @@ machine's indexer) and make it again from the catalog.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,24 @@ class FeatureMatrix:
     def refresh(self) -> None:
         """Open the files again if another process grew them (a grown file is a new one)."""
         with self._lock:
-            if self._identity() != self._opened:
-                self._features = self._stamps = None
-                self._open()
+            self._reopen()
+
+    def _reopen(self) -> None:
+        if self._identity() != self._opened:
+            self._features = self._stamps = None
+            self._open()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """This process's lock, then the folder's (an flock): the server and each worker on a
+        machine write the same files, and a grow replaces them."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._lock, (self.folder / f"{self.basis.id}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     @property
     def capacity(self) -> int:
@@ -89,7 +106,10 @@ class FeatureMatrix:
         """Set these photos' rows and the ``indexed_at`` each was made from."""
         if not len(ids):
             return
-        with self._lock:
+        with self._writing():
+            # Another process may have grown the files since: rows written to the old ones
+            # (unlinked) were lost, and a grow from them dropped that process's rows.
+            self._reopen()
             self._grow(max(ids) + 1)
             assert self._features is not None and self._stamps is not None
             index = np.asarray(ids)
