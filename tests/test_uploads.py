@@ -340,6 +340,12 @@ def test_size_limits_are_refused_before_the_bytes(server: Server) -> None:
         assert editor.head(url).status_code == 404
         assert_error(editor.post("/api/uploads", headers={"Upload-Length": "1",
                      "Tus-Resumable": "0.2.2"}), 412, "tus_version_unsupported")  # fmt: skip
+        # Headers the lean route (web/lean_routes.py) does not take are FastAPI's to refuse.
+        for length in ("-1", "12x", str(2**62 + 1), ""):
+            error = assert_error(editor.post("/api/uploads", headers={"Upload-Length": length,
+                                 "Tus-Resumable": "1.0.0"}), 422, "invalid_request")  # fmt: skip
+            assert "Upload-Length" in error["message"]
+        assert_error(patch(editor, url, -1, data), 422, "invalid_request")
 
 
 def test_types_the_library_does_not_index_are_refused_naming_the_file(server: Server) -> None:

@@ -57,11 +57,13 @@ def month_folder(taken_at: str | None, modified: float | None, now: float) -> tu
     return f"{when.year:04d}", f"{when.month:02d}"
 
 
-def taken_at_of(path: Path) -> str | None:
+def taken_at_of(path: Path, fmt: str | None = None) -> str | None:
     """The EXIF date of a photo file (its header only), or a video's from its container; None
-    if it has none we can read."""
+    if it has none we can read. ``fmt``: the format sniffed already (the file is not opened
+    again to tell a video)."""
     try:
-        if video.sniff_file(path) is not None:  # not the client's file date: the video's own
+        is_video = fmt in video.CONTAINERS if fmt is not None else video.sniff_file(path)
+        if is_video:  # not the client's file date: the video's own
             return video.taken_at(path)
         return read_metadata(path).taken_at
     except Exception:  # no date is not an error: the upload falls back to the file's time
@@ -80,7 +82,8 @@ def candidates(folder: Path, name: str) -> Iterator[Path]:
 def place(source: Path, folder: Path, name: str) -> Path:
     """Link ``source`` into ``folder`` under ``name`` or the first free numbered variant;
     never replaces a file. Returns where it went; ``source`` stays (the caller removes it)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    if not os.path.isdir(folder):  # a look is cheaper than making it again each time
+        folder.mkdir(parents=True, exist_ok=True)
     for target in candidates(folder, name):
         try:
             _link(source, target)

@@ -211,9 +211,9 @@ class UploadStore:
         """A new upload's row, not yet added, and its empty temporary file, on disk."""
         now = time.time()
         upload_id = secrets.token_hex(16)
-        self.partials.mkdir(parents=True, exist_ok=True)
-        with open(self.partial(upload_id), "xb"):
-            pass
+        if not os.path.isdir(self.partials):  # a look is cheaper than making it each time
+            self.partials.mkdir(parents=True, exist_ok=True)
+        open(self.partial(upload_id), "xb").close()
         return Upload(
             id=upload_id, owner=who.owner, link_id=who.link_id, name=new.name, size=new.size,
             sha256=new.sha256, modified=new.modified, status=RECEIVING, created_at=now,
@@ -317,7 +317,7 @@ class UploadStore:
     def _destination(self, upload: Upload, partial: Path, fmt: str) -> tuple[Path, str]:
         """The upload's folder and name: the same answer each time it is asked (the creation
         time stands in for "now", so a crash's second try lands where the first did)."""
-        taken = placement.taken_at_of(partial)
+        taken = placement.taken_at_of(partial, fmt)
         year, month = placement.month_folder(taken, upload.modified, upload.created_at)
         return self.root / (upload.owner or "local") / year / month, placement.safe_name(
             upload.name, fmt

@@ -290,6 +290,11 @@ class Gate:
             _check_same_origin(request, principal.csrf)
         return principal
 
+    async def guard(self, request: Request) -> None:
+        """The app's one dependency, every route's gate: who the request acts for, or the
+        error that says why not (a lean route, web/lean_routes.py, awaits it too)."""
+        request.state.principal = self.check(request)
+
     def throttle(self, name: str, address: str) -> None:
         """Refuse a sign-in from an address that failed too often, for this account or any."""
         refused = [
@@ -337,10 +342,7 @@ class SignIn(BaseModel):
 def install_auth(app: FastAPI, gate: Gate) -> None:
     """Every route behind the gate, the sign-in routes, and pages sent to /login."""
 
-    async def guard(request: Request) -> None:
-        request.state.principal = gate.check(request)
-
-    app.router.dependencies.append(Depends(guard))
+    app.router.dependencies.append(Depends(gate.guard))
     app.include_router(auth_router(gate))
 
     @app.exception_handler(SignInRequired)

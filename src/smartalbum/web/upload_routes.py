@@ -46,6 +46,7 @@ from smartalbum.ingest.uploads import SHA256, Appender, Created, NewUpload, Uplo
 from smartalbum.library.accounts import Principal
 from smartalbum.web.auth import client_address
 from smartalbum.web.errors import error_responses
+from smartalbum.web.lean_routes import Lean, LeanRoute, lean, short_text, whole_number
 from smartalbum.web.library_routes import PhotoId, author_of, parse_photo_id
 from smartalbum.web.share_routes import PASS_COOKIE, LinkId, Pass, SharedView, Token
 from smartalbum.web.state import AppState
@@ -54,6 +55,9 @@ TUS_VERSION = "1.0.0"
 OFFSET_TYPE = "application/offset+octet-stream"
 WRITE_BLOCK = 1024 * 1024  # bytes gathered from the stream before each write to disk
 MAX_CHECK = 1000  # files one "already here?" check may ask about
+LARGEST = 2**62  # the largest Upload-Length and Upload-Offset taken
+METADATA_CHARS = 8192  # the longest Upload-Metadata taken
+TYPE_CHARS = 200  # the longest Content-Type taken
 # A guest link's creations and checks per address (the budget bounds the bytes).
 GUEST_LIMITS = (RateLimitItemPerMinute(120), RateLimitItemPerHour(2000))
 
@@ -70,22 +74,22 @@ TusResumable = Annotated[
            json_schema_extra={"enum": [TUS_VERSION]}),
 ]  # fmt: skip
 UploadLength = Annotated[
-    int, Header(alias="Upload-Length", ge=0, le=2**62, description="The file's size in bytes")
+    int, Header(alias="Upload-Length", ge=0, le=LARGEST, description="The file's size in bytes")
 ]
 UploadMetadata = Annotated[
     str | None,
     Header(
         alias="Upload-Metadata",
-        max_length=8192,
+        max_length=METADATA_CHARS,
         description="Comma-separated `key base64(value)` pairs: filename, filetype, sha256 "
         "(required: lowercase hex), modified (ms since the epoch)",
     ),
 ]
 UploadOffset = Annotated[
-    int, Header(alias="Upload-Offset", ge=0, le=2**62, description="Where this chunk starts")
+    int, Header(alias="Upload-Offset", ge=0, le=LARGEST, description="Where this chunk starts")
 ]
 ContentType = Annotated[
-    str | None, Header(alias="Content-Type", max_length=200, description=OFFSET_TYPE)
+    str | None, Header(alias="Content-Type", max_length=TYPE_CHARS, description=OFFSET_TYPE)
 ]
 
 
@@ -282,52 +286,55 @@ class UploadHandlers:
         Upload-Offset says where the client goes on with PATCH.
         """
         _tus(version)
-        store = self.store()
         first: bytes | None = None  # a small photo's whole body, received before the thread trip
         more = False
         if _chunk_type(kind) and length > 0:
             stream = request.stream()
             first, more = await _block(stream)
         if first is not None and not more:
-            # One trip to a thread for the creation, the bytes and the store: each trip
-            # costs the event loop a wake-up, and this is most photos' only request.
-            created, headers = await run_in_threadpool(
-                self._create_whole, request, length, metadata, first
-            )
-        else:
-            created = await run_in_threadpool(self._create, request, length, metadata)
-            headers = {}
+            # One trip to a thread for the creation, the bytes, the store and the answer:
+            # each trip costs the event loop a wake-up, and this is most photos' only request.
+            return await run_in_threadpool(self._create_whole, request, length, metadata, first)
+        created = await run_in_threadpool(self._create, request, length, metadata)
         if created.upload is None:
-            photo = "" if created.photo_id is None else str(created.photo_id)
-            return _json(
-                {"exists": True, "photo_id": created.photo_id}, 200,
-                {"Smartalbum-Photo": photo, "Tus-Resumable": TUS_VERSION},
-            )  # fmt: skip
+            return self._here(created)
         upload = created.upload
-        headers.update(
-            {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION}
-        )
-        offset = store.offset(upload)
+        offset = self.store().offset(upload)
         if first is not None and more and offset == 0:
-            headers.update(await self._receive(request, upload, 0, (first, stream)))
-        elif "Upload-Offset" not in headers:
-            headers["Upload-Offset"] = str(offset)
-        # Just created or stored: not indexed yet, nothing to look up.
-        return _json(self._shown(store.describe(upload, look=False)), 201, headers)
+            headers = await self._receive(upload, 0, first, stream)
+        else:
+            headers = {"Upload-Offset": str(offset)}
+        return self._created(request, upload, headers)
 
     def _create_whole(
         self, request: Request, length: int, metadata: str | None, body: bytes
-    ) -> tuple[Created, dict[str, str]]:
+    ) -> Response:
         """A creation whose body came whole: the upload, then its bytes written and stored
         (or, when an upload of it is under way already, its offset: it resumes by PATCH)."""
         created = self._create(request, length, metadata)
         upload = created.upload
         if upload is None:
-            return created, {}
+            return self._here(created)
         offset = self.store().offset(upload)
         if offset != 0:
-            return created, {"Upload-Offset": str(offset)}
-        return created, self._append(upload, 0, [body])
+            return self._created(request, upload, {"Upload-Offset": str(offset)})
+        return self._created(request, upload, self._append(upload, 0, [body]))
+
+    def _here(self, created: Created) -> Response:
+        """200 "already here", with the photo's id (empty: not yet indexed)."""
+        photo = "" if created.photo_id is None else str(created.photo_id)
+        return _json(
+            {"exists": True, "photo_id": created.photo_id}, 200,
+            {"Smartalbum-Photo": photo, "Tus-Resumable": TUS_VERSION},
+        )  # fmt: skip
+
+    def _created(self, request: Request, upload: Upload, headers: dict[str, str]) -> Response:
+        """201: the upload, its URL and how far it got."""
+        headers.update(
+            {"Location": f"{self.prefix(request)}/{upload.id}", "Tus-Resumable": TUS_VERSION}
+        )
+        # Just created or stored: not indexed yet, nothing to look up.
+        return _json(self._shown(self.store().describe(upload, look=False)), 201, headers)
 
     def _create(self, request: Request, length: int, metadata: str | None) -> Created:
         who, budget = self.who(request, True)
@@ -349,37 +356,36 @@ class UploadHandlers:
         _tus(version)
         if not _chunk_type(kind):
             raise UnsupportedImageError(upload_id, t("a chunk is sent as {type}", type=OFFSET_TYPE))
-        store = self.store()
-        who = await run_in_threadpool(self.who, request, False)
-        upload = await run_in_threadpool(store.find, who[0], _upload_id(upload_id))
-        headers = {"Tus-Resumable": TUS_VERSION, **await self._receive(request, upload, offset)}
-        return Response(status_code=204, headers=headers)
+        stream = request.stream()
+        block, more = await _block(stream)
+        if not more:  # a chunk of one block: found, written and stored in one trip to a thread
+            headers = await run_in_threadpool(self._patch_whole, request, upload_id, offset, block)
+        else:
+            upload = await run_in_threadpool(self._find, request, upload_id)
+            headers = await self._receive(upload, offset, block, stream)
+        return Response(status_code=204, headers={"Tus-Resumable": TUS_VERSION, **headers})
+
+    def _find(self, request: Request, upload_id: str) -> Upload:
+        """The upload with this id, if it is the requester's; else NotFoundError."""
+        return self.store().find(self.who(request, False)[0], _upload_id(upload_id))
+
+    def _patch_whole(
+        self, request: Request, upload_id: str, offset: int, body: bytes
+    ) -> dict[str, str]:
+        """A chunk that came whole: its upload found, the bytes written from ``offset``."""
+        return self._append(self._find(request, upload_id), offset, [body])
 
     async def _receive(
-        self,
-        request: Request,
-        upload: Upload,
-        offset: int,
-        started: tuple[bytes, AsyncIterator[bytes]] | None = None,
+        self, upload: Upload, offset: int, block: bytes, stream: AsyncIterator[bytes]
     ) -> dict[str, str]:
-        """The request's body appended to the upload from ``offset``, fsynced; the last
-        byte stores the photo and sends it to be indexed. The headers that say so.
-
-        A body of one block (a photo, mostly) is received first and then written, stored
-        and answered in one trip to a thread: each trip costs the event loop a wake-up.
-        ``started``: the body's first block, received already, and the rest of its stream.
-        """
-        stream: AsyncIterator[bytes]
-        if started is None:
-            stream = request.stream()
-            block, more = await _block(stream)
-        else:
-            (block, stream), more = started, True
-        if not more:
-            return await run_in_threadpool(self._append, upload, offset, [block])
+        """A body of more than one block appended to the upload from ``offset`` (its first
+        block, received already, then the rest of its stream), fsynced; the last byte stores
+        the photo and sends it to be indexed. The headers that say so. (A body of one block
+        is written and stored in the same trip to a thread as the rest of its request.)"""
         appender = await run_in_threadpool(self.store().appender, upload, offset)
         try:
             await run_in_threadpool(appender.write, block)
+            more = True
             while more:
                 block, more = await _block(stream)
                 await run_in_threadpool(appender.write, block)
@@ -462,7 +468,7 @@ def _account(request: Request, creating: bool = False) -> tuple[Uploader, int | 
 def upload_router(state: AppState) -> APIRouter:
     """The account routes (``/api/uploads``) and the guests' (``/api/shared/{token}/uploads``)."""
     register_url_convertor(UploadIdConvertor.name, UploadIdConvertor())
-    router = APIRouter()
+    router = APIRouter(route_class=LeanRoute)  # the tus routes' lean handlers (lean_routes.py)
     mine = UploadHandlers(state, _account, lambda request: "/api/uploads")
     install_tus_routes(router, "/api/uploads", mine, guest=False)
     view = SharedView(state.library)
@@ -523,8 +529,9 @@ def _guest_params(token: Token, smartalbum_share: Pass = None) -> None:
 
 def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, guest: bool) -> None:
     """The tus operations at ``base`` (and ``base/{upload_id}``) for these handlers."""
-    extra = [Depends(_guest_params)] if guest else []
+    extra = [Depends(_guest_params)] if guest else []  # a route with these is never lean
     found = (404, 422, 503)
+    creation, chunk, offset_of = _lean_handlers(handlers)
     creating = (400, 404, 412, 413, 415, 422, 503, *((429,) if guest else ()))
     one = f"{base}/{{upload_id:{UploadIdConvertor.name}}}"
 
@@ -546,6 +553,7 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
 
     @router.post(base, status_code=201, dependencies=extra, openapi_extra=CREATION_BODY,
                  responses={**CREATED, **error_responses(*creating, 409)})  # fmt: skip
+    @lean(creation)
     async def create_upload(
         request: Request,
         length: UploadLength,
@@ -569,6 +577,7 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
         return handlers.listed(request)
 
     @router.head(one, dependencies=extra, responses={**HEAD_OK, **error_responses(*found)})
+    @lean(offset_of)
     def upload_offset(request: Request, upload_id: UploadId) -> Response:
         """How many bytes of an upload are here (Upload-Offset): resume from there."""
         return handlers.head(request, upload_id)
@@ -577,6 +586,7 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
 
     @router.patch(one, status_code=204, dependencies=extra, openapi_extra=CHUNK_BODY,
                   responses={**PATCHED, **chunk_errors})  # fmt: skip
+    @lean(chunk)
     async def upload_chunk(
         request: Request,
         upload_id: UploadId,
@@ -601,3 +611,37 @@ def install_tus_routes(router: APIRouter, base: str, handlers: UploadHandlers, g
     ) -> Response:
         """Cancel an upload under way (tus termination): its bytes are removed."""
         return handlers.delete(request, upload_id, version)
+
+
+def _lean_handlers(handlers: UploadHandlers) -> tuple[Lean, Lean, Lean]:
+    """The creation's, the chunk's and the offset's lean handlers (web/lean_routes.py): the
+    headers taken as they are, or declined (None) for FastAPI to validate; the same gate."""
+    gate = handlers.state.gate
+
+    async def creation(request: Request) -> Response | None:
+        headers = request.headers
+        length = whole_number(headers.get("upload-length"), LARGEST)
+        metadata, kind = headers.get("upload-metadata"), headers.get("content-type")
+        if length is None or not short_text(metadata, METADATA_CHARS):
+            return None
+        if not short_text(kind, TYPE_CHARS):
+            return None
+        await gate.guard(request)
+        version = headers.get("tus-resumable")
+        return await handlers.create(request, length, metadata, version, kind)
+
+    async def chunk(request: Request) -> Response | None:
+        headers = request.headers
+        offset = whole_number(headers.get("upload-offset"), LARGEST)
+        kind = headers.get("content-type")
+        if offset is None or not short_text(kind, TYPE_CHARS):
+            return None
+        await gate.guard(request)
+        upload_id = request.path_params["upload_id"]
+        return await handlers.patch(request, upload_id, offset, kind, headers.get("tus-resumable"))
+
+    async def offset_of(request: Request) -> Response | None:
+        await gate.guard(request)
+        return await run_in_threadpool(handlers.head, request, request.path_params["upload_id"])
+
+    return creation, chunk, offset_of
