@@ -345,7 +345,7 @@ def test_size_limits_are_refused_before_the_bytes(server: Server) -> None:
             error = assert_error(editor.post("/api/uploads", headers={"Upload-Length": length,
                                  "Tus-Resumable": "1.0.0"}), 422, "invalid_request")  # fmt: skip
             assert "Upload-Length" in error["message"]
-        assert_error(patch(editor, url, -1, data), 422, "invalid_request")
+        assert_error(patch(editor, url, -1, data[:10]), 422, "invalid_request")  # not 404, nor 413
 
 
 def test_types_the_library_does_not_index_are_refused_naming_the_file(server: Server) -> None:
