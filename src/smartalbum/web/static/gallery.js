@@ -388,6 +388,10 @@ for (const b of document.querySelectorAll("[data-lang]")) b.addEventListener("cl
 addEventListener("hashchange", route);
 setLang(lang);
 // Drawn once every script has run (the views use onthisday.js, map.js...): the first lists,
-// preloaded by the page, can be back before the scripts after this one are.
-if (document.readyState === "loading") addEventListener("DOMContentLoaded", route, { once: true });
-else route();
+// preloaded by the page, can be back before the scripts after this one are. The first draw
+// is queued now all the same, so a script that waits for it (viewer.js) is behind it.
+if (document.readyState === "loading") {
+  const scriptsRun = new Promise((done) => addEventListener("DOMContentLoaded", done, { once: true }));
+  routing = routing.then(() => scriptsRun);
+}
+route();
