@@ -25,7 +25,11 @@ PHOTOS = 400
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, Settings]]:
     """A made library of PHOTOS photos, served; a client of it and its settings."""
     home = tmp_path_factory.mktemp("walk")
-    settings = Settings.from_env().with_overrides(library=str(home / "library.db"))
+    # As scripts/bench-routes serves it: no re-scan, which would index the made rows' files
+    # again (their sizes and times are made up) while the tests read them.
+    settings = Settings.from_env().with_overrides(
+        library=str(home / "library.db"), rescan_minutes=0, watch=False
+    )
     make_library(settings, home, SAMPLES, PHOTOS)
     with LiveServer(settings) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client, settings
