@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, live
@@ -116,5 +116,4 @@ def _to_read() -> ColumnElement[bool]:
     """Live stills the pass has not read at its version. A video's text is not read (indexing
     reads none either): its file is no picture, and trying it each run would fail each time."""
     current = select(PhotoText.photo_id).where(PhotoText.version >= TEXT_VERSION)
-    still = or_(Photo.kind.is_(None), Photo.kind != "video")
-    return and_(live(), still, Photo.id.not_in(current))
+    return and_(live(), Photo.kind.is_distinct_from("video"), Photo.id.not_in(current))
