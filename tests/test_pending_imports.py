@@ -1,6 +1,6 @@
 """An import the server accepted survives the server's death: a real `smartalbum serve`,
-SIGKILLed right after answering 202, runs the import again at its next start, as a new job
-(web/pending_imports.py; found by the chaos soak, scripts/soak)."""
+SIGKILLed right after answering 202, runs the import again at its next start, under the job id
+it answered with (web/pending_imports.py; found by the chaos soak, scripts/soak)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,7 @@ def test_an_accepted_import_is_run_again_after_the_server_was_killed(
     with serve(settings, tmp_path, port) as server:
         answer = httpx.post(f"{url}/api/index", json={"folders": [str(folder)]}, timeout=60)
         assert answer.status_code == 202, answer.text
+        job_id = answer.json()["id"]
         server.send_signal(signal.SIGKILL)  # at once: the import has hardly begun
         server.wait(timeout=30)
     assert photos_in(tmp_path / "library.db") < COUNT  # the kill cut it short
@@ -87,6 +88,15 @@ def test_an_accepted_import_is_run_again_after_the_server_was_killed(
         while photos_in(tmp_path / "library.db") < COUNT or pending(tmp_path / "library.db"):
             assert time.monotonic() < deadline, "the import was not run again"
             time.sleep(0.5)
-    # Run again by the new server, as a new job: every photo in, and nothing left pending.
+        # The client that followed the job before the kill follows it to its end.
+        while (job := httpx.get(f"{url}/api/jobs/{job_id}", timeout=30)).status_code == 200:
+            if job.json()["status"] not in ("queued", "running"):
+                break
+            assert time.monotonic() < deadline, job.text
+            time.sleep(0.5)
+        assert job.status_code == 200, job.text
+        assert job.json()["status"] == "done", job.text
+        assert job.json()["folders"] == [str(folder)]
+    # Run again by the new server, under its id: every photo in, and nothing left pending.
     assert photos_in(tmp_path / "library.db") == COUNT
     assert pending(tmp_path / "library.db") == 0

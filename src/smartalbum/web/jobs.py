@@ -52,6 +52,7 @@ class Job:
     cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     by: str | None = None  # the account that started it (None: nobody signs in)
     kind: str = "index"  # or another pass over the library ("text"; "later": text and faces)
+    resumed: bool = False  # run again after a stop, under the id it was answered with
 
     @property
     def over(self) -> bool:
@@ -94,11 +95,19 @@ class JobRunner:
         self._lock = threading.Lock()
         self._thread = ThreadPoolExecutor(1, "smartalbum-jobs")
 
-    def submit(self, classifier: Classifier, folders: list[Path], by: str | None = None) -> Job:
+    def submit(
+        self,
+        classifier: Classifier,
+        folders: list[Path],
+        by: str | None = None,
+        job_id: str | None = None,
+    ) -> Job:
         """Queue an import (``by`` the account asking); its progress is read with ``get``.
         Kept in the catalog first, if the runner keeps them: an import is accepted only once
-        a restart would run it."""
-        job = Job(id=uuid.uuid4().hex, folders=[str(f) for f in folders], by=by)
+        a restart would run it. ``job_id``: the id of an import a stop left unfinished, run
+        again under it, so that whoever follows that id sees it through."""
+        job = Job(id=job_id or uuid.uuid4().hex, folders=[str(f) for f in folders], by=by,
+                  resumed=job_id is not None)  # fmt: skip
         if self.pending is not None:
             self.pending.add(job.id, job.folders, by)
         with self._lock:
@@ -273,8 +282,10 @@ class JobRunner:
             distributed = DistributedIndexer(
                 classifier.settings, sessions, self.library, rules=rules, landed=landed
             )
+            # A resumed import's first run left its record under this id (interrupted).
+            record = None if job.resumed else job.id
             return distributed.run(
-                folders, wrap=count, confine=self.confine, job_id=job.id, by=job.by
+                folders, wrap=count, confine=self.confine, job_id=record, by=job.by
             )
         # The second phase is a job of its own (``_queue_later``): the import ends at the
         # model's speed, and the next one need not wait for the text of this one.

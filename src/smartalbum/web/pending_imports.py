@@ -4,8 +4,9 @@ A web import lives in the server's memory: killed before it finished (or while i
 behind another job), the server forgot an import it had answered 202 to, and its photos
 never came unless someone imported the folders again (found by the chaos soak, issue 29).
 Each accepted import is written here before it is answered, removed when it ends (done,
-failed or cancelled), and at the next start the server runs what is left again as a new job
-(a distributed run's record keeps the old id, marked interrupted). Importing a folder twice
+failed or cancelled), and at the next start the server runs what is left again under the same
+job id, so a client following it sees it through (a distributed run's first record keeps that
+id, marked interrupted; the run again gets a record of its own). Importing a folder twice
 is harmless: the second run finds its photos there.
 """
 

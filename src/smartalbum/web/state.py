@@ -106,7 +106,7 @@ class AppState:
             self.ingest.submit(folders)
 
     def resume_imports(self) -> None:
-        """At start-up: run again, as new jobs, the imports a stop left unfinished."""
+        """At start-up: run again, under their ids, the imports a stop left unfinished."""
         pending = self.jobs.pending
         if self.classifier is None or pending is None:  # kept: a start with a model runs them
             return
@@ -116,12 +116,11 @@ class AppState:
             log.error("unfinished imports not resumed: %s", exc)
             return
         for job in left:
-            # A new job: a distributed run's record keeps the old id (marked interrupted).
+            # Under its own id: `GET /api/jobs/{id}` of the import answered before the stop
+            # follows it here (its count starts again: photos already in are found there).
             folders = [Path(f) for f in job["folders"]]
-            again = self.jobs.submit(self.classifier, folders, job["by"])
-            pending.remove(job["id"])
-            log.info("import %s of %s, left by a stop, runs again as %s", job["id"],
-                     job["folders"], again.id)  # fmt: skip
+            self.jobs.submit(self.classifier, folders, job["by"], job_id=job["id"])
+            log.info("import %s of %s, left by a stop, runs again", job["id"], job["folders"])
 
     def start(self) -> None:
         """Start micro-batching on the running loop (if the model loaded), the ingest queue,
