@@ -115,6 +115,24 @@ def test_an_editor_makes_renames_fills_orders_and_deletes_an_album(server: Serve
             activity.ALBUM_REMOVE, activity.ALBUM_DELETE} <= kinds  # fmt: skip
 
 
+def test_a_cover_in_the_trash_gives_way_and_cannot_be_chosen(server: Server) -> None:
+    editor = server.client("editor")
+    photos = ids_by_name(editor)
+    daisy, pizza = photos["n11939491_daisy.JPEG"], photos["n07873807_pizza.JPEG"]
+    album = editor.post("/api/user-albums", json={"title": "Covers", "ids": [daisy, pizza]}).json()
+    path = f"/api/user-albums/{album['id']}"
+    assert editor.patch(path, json={"cover": pizza}).json()["cover"] == pizza
+    editor.post("/api/trash", json={"ids": [pizza]}).raise_for_status()
+    try:
+        page = editor.get(path).json()
+        assert (page["count"], page["cover"]) == (1, daisy)  # its member row kept for a restore
+        assert_error(editor.patch(path, json={"cover": pizza}), 404, "not_found")
+    finally:
+        editor.post("/api/trash/restore", json={"ids": [pizza]}).raise_for_status()
+        editor.delete(path).raise_for_status()
+    assert editor.get(path).status_code == 404
+
+
 def test_a_viewer_sees_albums_but_cannot_change_one(server: Server) -> None:
     editor, viewer = server.client("editor"), server.client("viewer")
     cat = ids_by_name(editor)[CAT]

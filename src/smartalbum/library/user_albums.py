@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from smartalbum.catalog import Photo, live
@@ -258,7 +258,7 @@ def _is_live(photo_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Colum
 
 
 def _is_present(session: Session, photo_id: int) -> bool:
-    return session.scalar(select(Photo.id).where(Photo.id == photo_id, live())) is not None
+    return bool(session.scalar(select(_is_live(literal(photo_id)))))
 
 
 def _present(session: Session, ids: Sequence[int]) -> list[int]:
