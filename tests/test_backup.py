@@ -185,8 +185,8 @@ LATER_COLUMNS = {"photos": ("archived_at", "xmp_keywords", "xmp_rating", "xmp_ti
 def make_older(catalog: Path, version: int) -> None:
     """Turn a catalog into one at schema ``version`` (before people's albums), in place."""
     with sqlite3.connect(catalog) as db:
-        # The indexes on columns it lacks (month_day_index's holds archived_at too).
-        for index in ("ix_photos_archived_at", "ix_photos_month_day"):
+        # The indexes on columns it lacks (month_day_index's and map_index's hold archived_at).
+        for index in ("ix_photos_archived_at", "ix_photos_month_day", "ix_photos_map"):
             db.execute(f"DROP INDEX {index}")
         for table in LATER_TABLES:
             db.execute(f"DROP TABLE {table}")

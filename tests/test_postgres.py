@@ -62,6 +62,7 @@ from smartalbum.library.indexer import Indexer, LibraryLock
 from smartalbum.library.service import PhotoLibrary
 from smartalbum.models.labels import load_labels
 from smartalbum.moments import Timeline
+from smartalbum.moments.geo_clusters import clusters
 from smartalbum.search.service import search
 from smartalbum.settings import Settings
 from tests.helpers import (
@@ -309,7 +310,15 @@ def views(library: str, settings: Settings) -> dict[str, Any]:
             ],
             "trips": [{**t, "id": None, "moments": len(t["moments"])} for t in timeline.trips()],
             "duplicates": [dataclasses.asdict(g) for g in find_duplicates(lib.sessions)],
+            "map": [map_view(lib, zoom, path_of) for zoom in (0, 3, 12)],
         }
+
+
+def map_view(lib: PhotoLibrary, zoom: int, path_of: dict[int | None, str | None]) -> Any:
+    """The map's clusters at a zoom (binned and summed by the catalog), covers as paths."""
+    found = clusters(lib, zoom)
+    found["clusters"] = [{**c, "cover": path_of[c["cover"]]} for c in found["clusters"]]
+    return found
 
 
 def test_albums_search_labels_moments_and_duplicates_match_sqlite(
@@ -330,6 +339,7 @@ def test_albums_search_labels_moments_and_duplicates_match_sqlite(
     # A byte copy and a re-encode of one photo are one group of three.
     assert ("near", ("cat-copy.jpg", "cat-small.webp", CAT)) in groups
     assert sum(m["count"] for m in on_postgres["moments"]) == 10
+    assert on_postgres["map"][0]["count"] >= 1  # the map's SQL bins on both: Sapporo at least
 
 
 def test_corrections_move_photos_the_same_way_on_both(

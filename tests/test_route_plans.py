@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Select, text
@@ -13,7 +14,9 @@ from sqlalchemy import Engine, Select, text
 from smartalbum.catalog import open_engine
 from smartalbum.catalog.schema import UserAlbum
 from smartalbum.library.user_albums import ids_query
+from smartalbum.moments.geo_clusters import Box, cell_degrees, cells_query
 from smartalbum.moments.onthisday import day_query
+from smartalbum.people.directory import best_faces_query
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +27,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     made.dispose()
 
 
-def plan(engine: Engine, query: Select[int] | Select[int, str | None]) -> list[str]:
+def plan(engine: Engine, query: Select[*tuple[Any, ...]]) -> list[str]:
     """SQLite's plan of a query, one line per step, the constants inline."""
     sql = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
     with engine.connect() as connection:
@@ -47,3 +50,18 @@ def test_an_album_finds_its_photos_by_id(engine: Engine, order: str) -> None:
     # Not "SEARCH photos USING INDEX ix_photos_status (status=?)" alone: that walked every
     # live photo (100,000) to find an album's 300.
     assert photos and all("rowid=?" in s for s in photos), steps
+
+
+@pytest.mark.parametrize("box", [Box(), Box(30, 129, 46, 146), Box(0, 170, 40, -150)])
+def test_the_maps_clusters_read_the_map_index_alone(engine: Engine, box: Box) -> None:
+    steps = plan(engine, cells_query(cell_degrees(3), box, "sqlite"))
+    # Not ix_photos_status with every row read (98,000 whole rows at 100,000 photos).
+    assert steps[0].startswith("SEARCH photos USING COVERING INDEX ix_photos_map (status=?"), steps
+
+
+def test_everyones_best_face_is_read_from_the_people_index(engine: Engine) -> None:
+    steps = plan(engine, best_faces_query())
+    # Not the faces' rows: each holds a 2 KB embedding before its person's id.
+    assert any(s.startswith("SEARCH faces USING COVERING INDEX ix_faces_people") for s in steps), (
+        steps
+    )

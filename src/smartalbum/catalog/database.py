@@ -30,7 +30,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
-from smartalbum.catalog.read_indexes import month_day_index
+from smartalbum.catalog.read_indexes import map_index, month_day_index, people_index
 from smartalbum.catalog.schema import (
     Activity,
     AlbumMember,
@@ -231,6 +231,8 @@ MIGRATIONS: list[Step] = [
     _photo_text_chars,
     _colour_column,
     month_day_index,
+    map_index,
+    people_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -101,8 +101,7 @@ def _change(albums: Any, action: str, number: int, args: argparse.Namespace) -> 
 def _download(library: Any, ids: list[int], target: Path) -> int:
     from smartalbum.library import download
 
-    with library.sessions() as session:
-        files = download.originals(session, ids)
+    files = download.Originals(library.sessions, ids)
     if str(target) == "-":
         for chunk in download.zip_stream(files):
             sys.stdout.buffer.write(chunk)
@@ -110,7 +109,7 @@ def _download(library: Any, ids: list[int], target: Path) -> int:
     with target.open("wb") as out:
         for chunk in download.zip_stream(files):
             out.write(chunk)
-    print(f"{len(files)} photos: {target}")
+    print(f"{files.given} photos: {target}")
     return EXIT_OK
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.catalog import Photo, Root, live
 from smartalbum.library.roots import inside
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20  # bytes read and sent at a time
 MAX_IDS = 10_000  # photos one selection may download
+PATHS_AT_ONCE = 500  # photos whose paths are read and resolved at a time
 _EARLIEST = (1980, 1, 1, 0, 0, 0)  # a ZIP cannot date a file before 1980
 
 
@@ -57,33 +58,52 @@ class _Pipe:
 def unique_names(paths: Sequence[Path]) -> list[str]:
     """Each file's own name, made unique (case aside) by " (2)", " (3)"... before its suffix."""
     taken: set[str] = set()
-    names = []
-    for path in paths:
-        name, n = path.name, 1
-        while name.casefold() in taken:
-            n += 1
-            name = f"{path.stem} ({n}){path.suffix}"
-        taken.add(name.casefold())
-        names.append(name)
-    return names
+    return [_unique(path, taken) for path in paths]
 
 
-def originals(session: Session, ids: Sequence[int]) -> list[tuple[str, Path]]:
+def _unique(path: Path, taken: set[str]) -> str:
+    name, n = path.name, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{path.stem} ({n}){path.suffix}"
+    taken.add(name.casefold())
+    return name
+
+
+class Originals:
     """(name in the ZIP, real file) of each present photo of ``ids``, in that order.
 
     Only files inside an indexed folder are given (as ``PhotoLibrary.original`` serves
-    them); a photo that is not present, or whose file is elsewhere, is left out.
+    them); a photo that is not present, or whose file is elsewhere, is left out. The paths
+    are read and resolved as the ZIP takes them, a page at a time: the first byte of an
+    album of 30,000 photos waits for the first page, not for every path to be checked.
     """
-    roots = [os.path.realpath(r) for r in session.scalars(select(Root.path))]
-    paths: dict[int, str] = {}
-    wanted = list(dict.fromkeys(ids))
-    for start in range(0, len(wanted), MAX_IDS):
-        chunk = wanted[start : start + MAX_IDS]
-        rows = session.execute(select(Photo.id, Photo.path).where(Photo.id.in_(chunk), live()))
-        paths.update((photo_id, path) for photo_id, path in rows)
-    files = [Path(os.path.realpath(paths[i])) for i in wanted if i in paths]
-    files = [f for f in files if inside(str(f), roots)]
-    return list(zip(unique_names(files), files, strict=True))
+
+    def __init__(self, sessions: sessionmaker[Session], ids: Sequence[int]) -> None:
+        self.sessions = sessions
+        self.wanted = list(dict.fromkeys(ids))
+        with sessions() as session:
+            self.roots = [os.path.realpath(r) for r in session.scalars(select(Root.path))]
+        self.given = 0  # files handed out by the last walk
+
+    def __iter__(self) -> Iterator[tuple[str, Path]]:
+        taken: set[str] = set()
+        self.given = 0
+        for start in range(0, len(self.wanted), PATHS_AT_ONCE):
+            for path in self._files(self.wanted[start : start + PATHS_AT_ONCE]):
+                self.given += 1
+                yield _unique(path, taken), path
+
+    def any(self) -> bool:
+        """Whether there is a file to give (reads only up to the first one)."""
+        return next(iter(self), None) is not None
+
+    def _files(self, ids: Sequence[int]) -> list[Path]:
+        with self.sessions() as session:
+            query = select(Photo.id, Photo.path).where(Photo.id.in_(ids), live())
+            paths = {photo_id: path for photo_id, path in session.execute(query)}
+        files = [Path(os.path.realpath(paths[i])) for i in ids if i in paths]
+        return [f for f in files if inside(str(f), self.roots)]
 
 
 def zip_stream(files: Iterable[tuple[str, Path]]) -> Iterator[bytes]:

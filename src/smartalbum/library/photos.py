@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums import RuleSet, membership
-from smartalbum.catalog import CONFIRM, SET, Correction, Photo
+from smartalbum.catalog import CONFIRM, SET, Correction, Photo, live
 from smartalbum.categories.store import photo_categories
 from smartalbum.library import companions
 from smartalbum.models.labels import LabelSet
@@ -54,6 +55,28 @@ def photo_json(session: Session, photo: Photo, labels: LabelSet, rules: RuleSet)
         "categories": photo_categories(session, photo.id),  # taught ones, beside the labels
         **companions.describe(session, photo),  # its RAW, its Live Photo's MOV; its motion
     }
+
+
+def photo_cards(
+    session: Session, photo_ids: Sequence[int], labels: LabelSet
+) -> dict[int, dict[str, Any]]:
+    """What a page of photos shows of each (size, date, kind, motion, labels corrected and
+    best first, as ``photo_json`` has them), in three queries for the page: live ones only."""
+    rows = session.execute(
+        select(Photo.id, Photo.width, Photo.height, Photo.taken_at, Photo.kind, Photo.duration,
+               Photo.motion_path).where(Photo.id.in_(photo_ids), live())
+    ).all()  # fmt: skip
+    shown = membership.labels_of(session, [row.id for row in rows])
+    return {
+        row.id: {
+            "id": row.id, "width": row.width, "height": row.height, "taken_at": row.taken_at,
+            "kind": row.kind or "photo", "duration": row.duration,
+            "motion": row.motion_path is not None,
+            "labels": [{**class_json(labels, index), "probability": round(p, 4)}
+                       for index, p in shown.get(row.id, [])],
+        }
+        for row in rows
+    }  # fmt: skip
 
 
 def _facts(photo: Photo) -> dict[str, Any]:

@@ -35,11 +35,12 @@ from smartalbum.errors import NotFoundError, RequestError
 from smartalbum.i18n import t
 from smartalbum.library import activity, companions, corrections
 from smartalbum.library.pages import page_size
-from smartalbum.library.photos import photo_json
+from smartalbum.library.photos import photo_cards, photo_json
 from smartalbum.models.labels import ClassLabel, LabelSet, load_labels
 from smartalbum.settings import Settings
 
 log = logging.getLogger(__name__)
+CARDS_AT_ONCE = 500  # ids per query of ``cards``: under every database's limit of parameters
 
 
 class PhotoLibrary:
@@ -188,6 +189,18 @@ class PhotoLibrary:
         """Everything known of one present photo: labels (corrected), albums, EXIF facts."""
         with self.sessions() as session:
             return photo_json(session, self.present(session, photo_id), self.labels, self.rules)
+
+    def cards(self, photo_ids: list[int]) -> list[dict[str, Any]]:
+        """What a page shows of each present photo (``photo_cards``), in the order asked."""
+        found: dict[int, dict[str, Any]] = {}
+        with self.sessions() as session:
+            for start in range(0, len(photo_ids), CARDS_AT_ONCE):
+                chunk = photo_ids[start : start + CARDS_AT_ONCE]
+                found |= photo_cards(session, chunk, self.labels)
+        missing = next((i for i in photo_ids if i not in found), None)
+        if missing is not None:
+            raise NotFoundError(t("no photo {photo_id} in the library", photo_id=missing))
+        return [found[i] for i in photo_ids]
 
     def find(self, ref: str) -> int:
         """A photo id from an id or a file path (as the command line takes them)."""

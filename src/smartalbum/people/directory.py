@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, live
@@ -82,13 +82,19 @@ def _best_face(session: Session, person_id: int) -> int | None:
                           .order_by(*_BEST_FIRST).limit(1))  # fmt: skip
 
 
-def _best_faces(session: Session) -> dict[int, int]:
-    """Each person's best face (as ``_best_face``), in one query: person id to face id."""
+def best_faces_query() -> Select[int | None, int]:
+    """Each person's best face (as ``_best_face``): (person id, face id), read from the
+    faces' ``ix_faces_people`` alone."""
     rank = func.row_number().over(partition_by=Face.person_id, order_by=_BEST_FIRST)
     ranked = (select(Face.person_id, Face.id, rank.label("rank"))
               .where(Face.person_id.is_not(None)).subquery())  # fmt: skip
-    rows = session.execute(select(ranked.c.person_id, ranked.c.id).where(ranked.c.rank == 1))
-    return {person_id: face_id for person_id, face_id in rows}
+    return select(ranked.c.person_id, ranked.c.id).where(ranked.c.rank == 1)
+
+
+def _best_faces(session: Session) -> dict[int, int]:
+    """Each person's best face, in one query for everyone: person id to face id."""
+    rows = session.execute(best_faces_query())
+    return {person_id: face_id for person_id, face_id in rows if person_id is not None}
 
 
 def person_page(session: Session, person_id: int) -> dict[str, Any]:

@@ -184,9 +184,7 @@ def install_downloads(
     with_zip = {**ZIP, **error_responses(404, 422, 503)}
 
     def zipped(ids: list[int], name: str) -> StreamingResponse:
-        with holder.get().sessions() as session:
-            files = download.originals(session, ids)
-        return zip_response(files, name)
+        return zip_response(download.Originals(holder.get().sessions, ids), name)
 
     @router.get("/api/user-albums/{album_id}/download", response_class=StreamingResponse,
                 responses=with_zip)  # fmt: skip

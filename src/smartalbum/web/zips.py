@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -18,9 +17,9 @@ PAGE = 500  # photos read at a time (library.pages.MAX_PAGE)
 ZIP: dict[int | str, dict[str, Any]] = {200: {"content": {"application/zip": {}}}}
 
 
-def zip_response(files: Sequence[tuple[str, Path]], name: str) -> StreamingResponse:
+def zip_response(files: download.Originals, name: str) -> StreamingResponse:
     """The files as a ZIP streamed as it is made, saved as ``name``.zip."""
-    if not files:
+    if not files.any():
         raise NotFoundError(t("nothing to download: no photo file is left"))
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
     return StreamingResponse(
