@@ -3,9 +3,9 @@
 Only the columns the timeline needs are read (time, offset, GPS, the stored place JSON,
 each photo's top class and album rows), through Core rather than ORM objects; nothing
 is geocoded here but the home setting.
-The result is cached under a fingerprint of the catalog (present photos, their last
-indexing, corrections and the album rules), so a second request costs three small
-queries.
+The result is cached under a fingerprint of the catalog (its change count, which moves
+with any change to photos, labels, corrections and album members, and the album rules),
+so a second request costs one small query.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ClauseElement, func, select
+from sqlalchemy import ClauseElement, select
 from sqlalchemy.orm import Session
 
 from smartalbum.albums.membership import CHUNK, labels_of
@@ -149,11 +149,8 @@ class Timeline:
 
     def _fingerprint(self) -> tuple[Any, ...]:
         with self.library.sessions() as session:
-            photos = photos_stamp(session)
-            corrections = session.execute(
-                select(func.count(), func.max(Correction.created_at))
-            ).one()
-        return (*photos, *corrections, self.library.rules.digest)
+            photos = photos_stamp(session)  # corrections and album members count in it too
+        return (*photos, self.library.rules.digest)
 
     def _compute(self) -> _Computed:
         photos, undated = self._photos()
