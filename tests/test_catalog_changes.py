@@ -65,7 +65,9 @@ def indexed(
     """A real catalog with three sample photos indexed, opened as the web app opens it."""
     with _catalog(request.param, tmp_path) as url:
         folder = copy_samples(SAMPLES, tmp_path / "photos", "n01*.JPEG", 3)
-        own = settings.with_overrides(library=url, engine="onnx")
+        rules = tmp_path / "albums.toml"
+        rules.write_text("")  # the built-in albums, until the test changes them
+        own = settings.with_overrides(library=url, engine="onnx", albums_file=rules)
         before = _stamp_of(url)
         assert index_folder(own, folder, url) == 3
         assert _stamp_of(url) != before, "indexing new photos"
@@ -133,6 +135,7 @@ def test_every_change_moves_the_count_and_nothing_else_does(
     _moves(library, lambda: trash.delete([first], None), "trash", moved=True)
     _moves(library, lambda: trash.restore([first], None), "restore", moved=True)
     _moves(library, lambda: _edit_time_and_place(settings, folder, library), "edit", moved=True)
+    _moves(library, lambda: _rule_change(library, settings), "rules", moved=True)
     _moves(library, lambda: trash.delete([second], None), "trash", moved=True)
     _moves(library, lambda: trash.purge([second], None), "delete for good", moved=True)
     _moves(library, reads, "reads after", moved=False)
@@ -141,6 +144,17 @@ def test_every_change_moves_the_count_and_nothing_else_does(
 def _ids(library: PhotoLibrary) -> list[int]:
     with library.sessions() as session:
         return list(session.scalars(text("SELECT id FROM photos ORDER BY id")))
+
+
+def _rule_change(library: PhotoLibrary, settings: Settings) -> None:
+    """The albums the photos are in turned off in the rules file, and the rules reloaded."""
+    with library.sessions() as session:
+        albums = set(session.scalars(text("SELECT DISTINCT album_id FROM album_members")))
+    assert albums and settings.albums_file is not None
+    Path(settings.albums_file).write_text(
+        "".join(f"[albums.{a}]\nenabled = false\n" for a in albums)
+    )
+    library.reload_rules()
 
 
 def _edit_time_and_place(settings: Settings, folder: Path, library: PhotoLibrary) -> None:
