@@ -20,7 +20,6 @@ from sqlalchemy import (
     Table,
     create_engine,
     event,
-    func,
     inspect,
     make_url,
     select,
@@ -29,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.catalog.changes import catalog_stamp, count_changes
 from smartalbum.catalog.people import Face, FaceRejection, FaceScan, Person
 from smartalbum.catalog.read_indexes import map_index, month_day_index, people_index
 from smartalbum.catalog.schema import (
@@ -54,7 +54,6 @@ from smartalbum.catalog.schema import (
     User,
     UserAlbum,
     UserAlbumPhoto,
-    live,
     table,
 )
 from smartalbum.catalog.texts import create_char_index, create_text_tables
@@ -233,6 +232,7 @@ MIGRATIONS: list[Step] = [
     month_day_index,
     map_index,
     people_index,
+    count_changes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -445,18 +445,10 @@ def claim_photos(session: Session, ids: Iterable[int]) -> None:
 
 
 def photos_stamp(session: Session) -> tuple[Any, ...]:
-    """The state of the photos people see, in a few numbers that change with any index,
-    delete, restore or archive: the live photos' count, last indexing, highest id and archived
-    ones, and the trash's count and summed delete times (caches of moments and places are
-    keyed on it)."""
-    shown = session.execute(
-        select(func.count(), func.max(Photo.indexed_at), func.max(Photo.id),
-               func.count(Photo.archived_at), func.sum(Photo.archived_at)).where(live())
-    ).one()  # fmt: skip
-    trash = session.execute(
-        select(func.count(), func.sum(Photo.trashed_at)).where(Photo.trashed_at.is_not(None))
-    ).one()
-    return (*shown, *trash)
+    """The state of what people see (photos, labels, corrections, album members): it moves
+    with any index, delete, restore, archive or correction (caches of moments and places are
+    keyed on it); one small read, the triggers of catalog/changes.py keep it."""
+    return (catalog_stamp(session),)
 
 
 def put_state(session: Session, key: str, value: str) -> None:

@@ -3,9 +3,9 @@
 Only the columns the timeline needs are read (time, offset, GPS, the stored place JSON,
 each photo's top class and album rows), through Core rather than ORM objects; nothing
 is geocoded here but the home setting.
-The result is cached under a fingerprint of the catalog (present photos, their last
-indexing, corrections and the album rules), so a second request costs three small
-queries.
+The result is cached under a fingerprint of the catalog (its change count, which moves
+with any change to photos, labels, corrections and album members, and the album rules),
+so a second request costs one small query.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ClauseElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from smartalbum.albums.membership import CHUNK, labels_of
 from smartalbum.catalog import AlbumMember, Correction, Photo, PhotoLabel, live, photos_stamp
+from smartalbum.catalog.rows import plain_rows
 from smartalbum.errors import NotFoundError
 from smartalbum.i18n import t
 from smartalbum.library.pages import page_of
@@ -149,11 +149,8 @@ class Timeline:
 
     def _fingerprint(self) -> tuple[Any, ...]:
         with self.library.sessions() as session:
-            photos = photos_stamp(session)
-            corrections = session.execute(
-                select(func.count(), func.max(Correction.created_at))
-            ).one()
-        return (*photos, *corrections, self.library.rules.digest)
+            photos = photos_stamp(session)  # corrections and album members count in it too
+        return (*photos, self.library.rules.digest)
 
     def _compute(self) -> _Computed:
         photos, undated = self._photos()
@@ -202,7 +199,7 @@ class Timeline:
             Photo.indexed_at,
         ).where(live(), Photo.taken_at.is_not(None), Photo.archived_at.is_(None))
         with self.library.sessions() as session:
-            rows = _fetch_all(session, query)
+            rows = plain_rows(session, query)
         dated = [row for row in rows if row[3] != FILE_DATE]
         undated = [(row[0], row[1], row[7]) for row in rows if row[3] == FILE_DATE]
         return Photos.from_rows(dated), undated
@@ -212,7 +209,7 @@ class Timeline:
         albums: dict[str, dict[int, float]] = {a.id: {} for a in self.library.rules.albums}
         with self.library.sessions() as session:
             rows = select(AlbumMember.photo_id, AlbumMember.album_id, AlbumMember.score)
-            for photo_id, album_id, score in _fetch_all(session, rows):
+            for photo_id, album_id, score in plain_rows(session, rows):
                 if album_id in albums:
                     albums[album_id][photo_id] = score
         return albums
@@ -221,7 +218,7 @@ class Timeline:
         """Each photo's top class and its probability, corrections applied."""
         with self.library.sessions() as session:
             query = select(PhotoLabel.photo_id, PhotoLabel.class_index, PhotoLabel.probability)
-            rows = _fetch_all(session, query.where(PhotoLabel.rank == 1))
+            rows = plain_rows(session, query.where(PhotoLabel.rank == 1))
             tops = {photo_id: (index, probability) for photo_id, index, probability in rows}
             corrected = list(session.scalars(select(Correction.photo_id).distinct()))
             for start in range(0, len(corrected), CHUNK):
@@ -249,22 +246,6 @@ class Timeline:
         if centre is None:
             return None
         return Home(centre[0], centre[1], "photos", stored_place.parse(most))
-
-
-def _fetch_all(session: Session, query: ClauseElement) -> list[tuple[Any, ...]]:
-    """Rows as plain tuples straight from the database driver.
-
-    On 100,000 rows SQLAlchemy's Row objects cost more than the query itself. The
-    queries here hold only constants, so they are compiled with their values inline.
-    """
-    connection = session.connection()
-    sql = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(str(sql))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _centre(points: Iterable[tuple[float | None, float | None]]) -> tuple[float, float] | None:

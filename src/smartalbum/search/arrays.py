@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartalbum.catalog import Photo, PhotoLabel, is_live
+from smartalbum.catalog.rows import plain_rows
 from smartalbum.colours import parse
 
 _LABEL_TYPES = (np.int64, np.int64, np.float64)
@@ -49,9 +50,9 @@ def search_arrays(session: Session) -> SearchArrays:
     # Every label row as stored, then in numpy: sorted by photo and class (the order SQL sums
     # them in), those of photos not live left out. (numpy reads a list of rows slowly:
     # column by column it is a hundredth of the time.)
-    rows = session.execute(
-        select(PhotoLabel.photo_id, PhotoLabel.class_index, PhotoLabel.probability)
-    ).all()
+    rows = plain_rows(
+        session, select(PhotoLabel.photo_id, PhotoLabel.class_index, PhotoLabel.probability)
+    )
     photo, klass, probability = (
         (np.array(c, dtype=t) for c, t in zip(zip(*rows, strict=True), _LABEL_TYPES, strict=True))
         if rows
@@ -83,7 +84,7 @@ def _photos(session: Session) -> tuple[Ids, list[str], dict[str, tuple[Ids, Floa
     taken: list[str] = []
     shares: dict[str, tuple[list[int], list[float]]] = {}
     clock: tuple[list[int], list[str | None], list[float], list[float]] = ([], [], [], [])
-    rows = session.execute(
+    rows = plain_rows(session,
         select(Photo.id, Photo.status, Photo.trashed_at, Photo.companion_of, Photo.taken_at,
                Photo.colours, Photo.taken_at_offset, Photo.gps_lat, Photo.gps_lon)
         .order_by(Photo.id)
