@@ -141,9 +141,9 @@ def decode(
         raise ImageDecodeError(label, _reason(exc)) from exc
 
 
-def sniff(path: str | os.PathLike[str], name: str) -> str:
-    """The image format of a file, from its header (nothing decoded); UnsupportedImageError
-    naming ``name`` with what the file looks like when it is not a type we decode."""
+def sniff(path: str | os.PathLike[str] | bytes, name: str) -> str:
+    """The image format of a file (or of its bytes), from its header (nothing decoded);
+    UnsupportedImageError naming ``name`` with what it looks like when not a type we decode."""
     configure_pillow()
     with _open_stream(name, path) as stream:
         if (kind := raw.kind(stream, name)) is not None:

@@ -72,11 +72,12 @@ class _BadValue(ValueError):
     """A tag value that cannot be what its tag says; the message completes a warning."""
 
 
-def read_metadata(data: bytes | Path) -> PhotoMetadata:
+def read_metadata(data: bytes | Path, motion_photo: bool = True) -> PhotoMetadata:
     """Parse the header and EXIF only (no pixel decoding); a broken tag is a warning, not an error.
 
     ``data``: the file's bytes, or its path (only its header is read then, but for a RAW
     file). Raises only when the bytes are not an image Pillow or LibRaw can open at all.
+    ``motion_photo``: False when the bytes' Motion Photo video is not wanted (not searched).
     """
     configure_pillow()
     described = raw.describe(data if isinstance(data, bytes) else _raw_bytes(data))
@@ -93,7 +94,7 @@ def read_metadata(data: bytes | Path) -> PhotoMetadata:
             warnings.append(f"EXIF is unreadable ({type(exc).__name__}); ignored")
             return PhotoMetadata(width, height, fmt, warnings=tuple(warnings))
     meta = _from_exif(width, height, fmt, exif, warnings)
-    if isinstance(data, bytes) and fmt in ("JPEG", "MPO"):  # (the path: its header only)
+    if motion_photo and isinstance(data, bytes) and fmt in ("JPEG", "MPO"):  # (a path: its header)
         meta = replace(meta, motion_offset=motion.motion_photo_offset(data))
     return meta
 

@@ -57,14 +57,16 @@ def month_folder(taken_at: str | None, modified: float | None, now: float) -> tu
     return f"{when.year:04d}", f"{when.month:02d}"
 
 
-def taken_at_of(path: Path, fmt: str | None = None) -> str | None:
+def taken_at_of(path: Path, fmt: str | None = None, data: bytes | None = None) -> str | None:
     """The EXIF date of a photo file (its header only), or a video's from its container; None
     if it has none we can read. ``fmt``: the format sniffed already (the file is not opened
-    again to tell a video)."""
+    again to tell a video); ``data``: the file's bytes, when in memory (it is not opened)."""
     try:
         is_video = fmt in video.CONTAINERS if fmt is not None else video.sniff_file(path)
         if is_video:  # not the client's file date: the video's own
             return video.taken_at(path)
+        if data is not None:
+            return read_metadata(data, motion_photo=False).taken_at
         return read_metadata(path).taken_at
     except Exception:  # no date is not an error: the upload falls back to the file's time
         return None

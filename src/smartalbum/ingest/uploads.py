@@ -179,17 +179,22 @@ class UploadStore:
 
     # -- creating --------------------------------------------------------------------------
 
-    def create(self, who: Uploader, new: NewUpload, budget_mb: int | None = None) -> Created:
+    def create(
+        self, who: Uploader, new: NewUpload, budget_mb: int | None = None, whole: bool = False
+    ) -> Created:
         """A new upload, or the one of the same content this uploader is still sending, or
         "already here". 413 past the size limit or a link's budget, 415 for a type we do not
-        index: both before any byte."""
+        index: both before any byte. ``whole``: its bytes came with the creation and are
+        written next (its temporary file is made then, by the first write)."""
         self._check(new)
         self._maybe_clean_up()
         # Its empty temporary file is made before the lock: other creations need not wait on
         # the disk. One not wanted after all is removed; one a crash left behind is a stray
         # that start-up removes. Not fsynced: no byte of it is acknowledged yet, and a lost
         # one is an offset of 0 (the first chunk makes it again, and fsyncs its folder).
-        row = self._new_row(who, new)
+        # A whole body's is not made here at all: making a file costs the kernel more than
+        # anything else a creation does, and the write makes it anyway.
+        row = self._new_row(who, new, touch=not whole)
         try:
             # One transaction for the question and the row, on a connection (a session costs
             # more, for nothing an insert needs): each costs the request's thread its own
@@ -197,7 +202,7 @@ class UploadStore:
             with self._lock, self.engine.begin() as connection:
                 found = _asked(connection, who, new)
                 if found is not None:  # here already, or a closed tab or a dropped connection
-                    self.partial(row.id).unlink()  # asks again for its upload under way
+                    self.partial(row.id).unlink(missing_ok=True)  # asks for its upload under way
                     return found
                 if budget_mb is not None and who.link_id is not None:
                     self._check_budget(connection, who.link_id, new, budget_mb)
@@ -207,13 +212,14 @@ class UploadStore:
             raise
         return Created(row)
 
-    def _new_row(self, who: Uploader, new: NewUpload) -> Upload:
-        """A new upload's row, not yet added, and its empty temporary file, on disk."""
+    def _new_row(self, who: Uploader, new: NewUpload, touch: bool = True) -> Upload:
+        """A new upload's row, not yet added, and (``touch``) its empty temporary file."""
         now = time.time()
         upload_id = secrets.token_hex(16)
         if not os.path.isdir(self.partials):  # a look is cheaper than making it each time
             self.partials.mkdir(parents=True, exist_ok=True)
-        open(self.partial(upload_id), "xb").close()
+        if touch:
+            open(self.partial(upload_id), "xb").close()
         return Upload(
             id=upload_id, owner=who.owner, link_id=who.link_id, name=new.name, size=new.size,
             sha256=new.sha256, modified=new.modified, status=RECEIVING, created_at=now,
@@ -279,11 +285,15 @@ class UploadStore:
                 update(Upload).where(Upload.id == upload.id).values(updated_at=time.time())
             )
 
-    def finish(self, upload: Upload, digest: str | None = None) -> Upload:
+    def finish(
+        self, upload: Upload, digest: str | None = None, data: bytes | None = None
+    ) -> Upload:
         """Check, sniff and place a complete upload; the row becomes STORED with its path.
 
         A wrong sha256 or a type we do not index removes the upload (row and bytes) and
-        raises the error naming the file. ``digest``: the sha256, if the caller has it.
+        raises the error naming the file. ``digest``: the sha256, if the caller has it;
+        ``data``: the file's bytes, if the caller holds them all (sniffed and dated from
+        memory: opening the file again for each question cost more than the questions).
         """
         partial = self.partial(upload.id)
         try:
@@ -294,14 +304,17 @@ class UploadStore:
                       "(sent {sent}, received {got}); nothing was stored",
                       name=upload.name, sent=upload.sha256[:12], got=actual[:12])
                 )  # fmt: skip
-            fmt = video.sniff_file(partial) or sniff(partial, upload.name)
+            if data is None:
+                fmt = video.sniff_file(partial) or sniff(partial, upload.name)
+            else:
+                fmt = video.sniff(data[: video.HEAD]) or sniff(data, upload.name)
         except (ChecksumMismatchError, ImageDecodeError):
             self._remove(upload.id)
             raise
-        return self._place(upload, partial, fmt)
+        return self._place(upload, partial, fmt, data)
 
-    def _place(self, upload: Upload, partial: Path, fmt: str) -> Upload:
-        folder, name = self._destination(upload, partial, fmt)
+    def _place(self, upload: Upload, partial: Path, fmt: str, data: bytes | None = None) -> Upload:
+        folder, name = self._destination(upload, partial, fmt, data)
         # Linked already by a run that crashed before it recorded so: the same inode.
         target = _linked_copy(partial, folder, name) or placement.place(partial, folder, name)
         with self.engine.begin() as connection:  # Core: the ORM's update costs twice as much
@@ -314,10 +327,12 @@ class UploadStore:
         upload.status, upload.path = STORED, str(target)
         return upload
 
-    def _destination(self, upload: Upload, partial: Path, fmt: str) -> tuple[Path, str]:
+    def _destination(
+        self, upload: Upload, partial: Path, fmt: str, data: bytes | None = None
+    ) -> tuple[Path, str]:
         """The upload's folder and name: the same answer each time it is asked (the creation
         time stands in for "now", so a crash's second try lands where the first did)."""
-        taken = placement.taken_at_of(partial, fmt)
+        taken = placement.taken_at_of(partial, fmt, data)
         year, month = placement.month_folder(taken, upload.modified, upload.created_at)
         return self.root / (upload.owner or "local") / year / month, placement.safe_name(
             upload.name, fmt

@@ -13,6 +13,7 @@ server that was down) the periodic re-scan finds.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 Submit = Callable[[list[Path]], None]
 Roots = Callable[[], list[Path]]
 RETRY = 5.0  # seconds before watching again after a failure
+OURS_FOR = 60.0  # seconds a file this server placed is taken for its own (not a change)
 
 
 def distinct_roots(roots: Iterable[Path]) -> list[Path]:
@@ -54,6 +56,8 @@ class FolderWatcher:
         self.refresh = refresh
         self.watching: list[Path] = []
         self._pending: dict[Path, tuple[int, int, float]] = {}  # path -> size, mtime, since
+        self._ours: dict[Path, tuple[int, int, float]] = {}  # path -> size, mtime, when placed
+        self._ours_lock = threading.Lock()  # ``ours`` is called from the requests' threads
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="smartalbum-watch", daemon=True)
 
@@ -66,6 +70,28 @@ class FolderWatcher:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+
+    def ours(self, path: Path) -> None:
+        """A file this server placed and indexes itself (an upload): its arrival is no change
+        to re-scan its folder for (a change to it afterwards still is)."""
+        if not self._thread.is_alive():
+            return  # not watching: nothing would take it off the list
+        try:
+            info = path.stat()
+        except OSError:
+            return
+        with self._ours_lock:
+            self._ours[path] = (info.st_size, info.st_mtime_ns, time.monotonic())
+
+    def _is_ours(self, path: Path, size: int, mtime: int) -> bool:
+        """Whether a settled file is one this server placed, as it placed it."""
+        with self._ours_lock:
+            placed = self._ours.pop(path, None)
+            if self._ours:  # forget those whose arrival was never seen (not watched there)
+                old = time.monotonic() - OURS_FOR
+                for stale in [p for p, (_, _, when) in self._ours.items() if when < old]:
+                    del self._ours[stale]
+        return placed is not None and placed[:2] == (size, mtime)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -132,19 +158,30 @@ class FolderWatcher:
             if path not in self._pending:
                 continue  # gone meanwhile: its deletion is reported on its own
             if self._pending[path][:2] == (size, mtime) and now - since >= self.settle:
-                ready.add(path if path.is_dir() else path.parent)
                 del self._pending[path]
+                if not self._is_ours(path, size, mtime):  # an upload is indexed by its feed
+                    ready.add(path if path.is_dir() else path.parent)
         if ready:
             self.submit(sorted(ready))
 
 
 def _visible(name: str, roots: list[Path]) -> bool:
-    """A change worth a look: no hidden part below its root; a photo type, or a folder."""
-    path = Path(name)
-    root = next((r for r in roots if r == path or r in path.parents), None)
-    parts = path.relative_to(root).parts if root is not None else path.parts
-    if any(part.startswith(".") for part in parts):
+    """A change worth a look: no hidden part below its root; a photo type, or a folder.
+
+    Called for every event (an upload's temporary file makes several): on the name as a
+    string, a tenth of what making a Path of it and walking its parents cost.
+    """
+    below = name
+    for root in roots:
+        prefix = str(root).rstrip(os.sep)
+        if name == prefix or name.startswith(prefix + os.sep):
+            below = name[len(prefix) + 1 :]
+            break
+    if below.startswith(".") or os.sep + "." in below:
         return False
     # A folder's events matter too (one moved in or away); its name has no photo suffix.
-    indexed = path.suffix.lower() in imaging.SUPPORTED_SUFFIXES | video.SUFFIXES
-    return indexed or not path.suffix or path.is_dir()
+    suffix = os.path.splitext(name)[1].lower()
+    return suffix in _WATCHED_SUFFIXES or suffix in ("", ".") or os.path.isdir(name)
+
+
+_WATCHED_SUFFIXES = frozenset(imaging.SUPPORTED_SUFFIXES | video.SUFFIXES)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from smartalbum.albums import RuleSet
@@ -353,20 +353,28 @@ def _returned(session: Session, ids: Sequence[int]) -> None:
 def _mark_uploads(session: Session, new: Mapping[str, int]) -> None:
     """New photos that came in through an upload get its uploader (and a guest's share link),
     and the upload its photo: the mark that lets the trash delete the file smartalbum wrote."""
-    found = session.execute(
-        select(Upload.id, Upload.path, Upload.owner, Upload.link_id).where(
-            Upload.path.in_(list(new)), Upload.status == STORED
-        )
-    ).all()
+    found = session.execute(_STORED_AT, {"paths": list(new)}).all()
     if not found:
         return
-    photo_of = {id_: new[str(path)] for id_, path, _, _ in found}
-    session.execute(
-        update(Photo),
-        [{"id": photo_of[id_], "uploaded_by": owner, "upload_link_id": link}
-         for id_, _, owner, link in found],
-    )  # fmt: skip
-    session.execute(update(Upload), [{"id": id_, "photo_id": p} for id_, p in photo_of.items()])
+    # Core statements run once for many rows: the ORM's bulk updates cost three times as much.
+    rows = [{"upload": id_, "photo": new[str(path)], "owner": owner, "link": link}
+            for id_, path, owner, link in found]  # fmt: skip
+    session.execute(_MARK_PHOTO, rows)
+    session.execute(_MARK_UPLOAD, rows)
+
+
+UPLOADS = table(Upload)
+_STORED_AT = select(UPLOADS.c.id, UPLOADS.c.path, UPLOADS.c.owner, UPLOADS.c.link_id).where(
+    UPLOADS.c.path.in_(bindparam("paths", expanding=True)), UPLOADS.c.status == STORED
+)
+_MARK_PHOTO = (
+    update(PHOTOS)
+    .where(PHOTOS.c.id == bindparam("photo"))
+    .values(uploaded_by=bindparam("owner"), upload_link_id=bindparam("link"))
+)
+_MARK_UPLOAD = (
+    update(UPLOADS).where(UPLOADS.c.id == bindparam("upload")).values(photo_id=bindparam("photo"))
+)
 
 
 def _place(meta: PhotoMetadata) -> str | None:

@@ -168,6 +168,7 @@ class AppState:
     def index_stored(self, path: Path) -> None:
         """Index a file an upload just stored: handed to the uploads' run (its folder to
         the ingest queue when the work goes to distributed workers, or no model is loaded)."""
+        self.watcher.ours(path)  # indexed here: its arrival needs no re-scan of its folder
         if self.classifier is not None and not self.settings.broker:
             try:
                 self.feed.submit([path])

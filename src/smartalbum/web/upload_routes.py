@@ -311,7 +311,7 @@ class UploadHandlers:
     ) -> Response:
         """A creation whose body came whole: the upload, then its bytes written and stored
         (or, when an upload of it is under way already, its offset: it resumes by PATCH)."""
-        created = self._create(request, length, metadata)
+        created = self._create(request, length, metadata, whole=True)
         upload = created.upload
         if upload is None:
             return self._here(created)
@@ -336,9 +336,12 @@ class UploadHandlers:
         # Just created or stored: not indexed yet, nothing to look up.
         return _json(self._shown(self.store().describe(upload, look=False)), 201, headers)
 
-    def _create(self, request: Request, length: int, metadata: str | None) -> Created:
+    def _create(
+        self, request: Request, length: int, metadata: str | None, whole: bool = False
+    ) -> Created:
         who, budget = self.who(request, True)
-        return self.store().create(who, announced(length, parse_metadata(metadata)), budget)
+        new = announced(length, parse_metadata(metadata))
+        return self.store().create(who, new, budget, whole)
 
     def head(self, request: Request, upload_id: str) -> Response:
         """How far an upload got (the client resumes from there)."""
@@ -399,16 +402,21 @@ class UploadHandlers:
         try:
             for block in blocks:
                 appender.write(block)
-            return self._complete(upload, appender)
+            # The whole file in one block (most photos): sniffed and dated from memory.
+            whole = blocks[0] if offset == 0 and len(blocks) == 1 else None
+            return self._complete(upload, appender, whole)
         finally:
             appender.close()
 
-    def _complete(self, upload: Upload, appender: Appender) -> dict[str, str]:
-        """Make the bytes durable; the last ones store the photo and send it to be indexed."""
+    def _complete(
+        self, upload: Upload, appender: Appender, data: bytes | None = None
+    ) -> dict[str, str]:
+        """Make the bytes durable; the last ones store the photo and send it to be indexed
+        (``data``: all its bytes, when they came in one block)."""
         store = self.store()
         headers = {"Upload-Offset": str(appender.sync())}
         if appender.complete:
-            stored = store.finish(upload, appender.digest())
+            stored = store.finish(upload, appender.digest(), data)
             headers["Smartalbum-Status"] = stored.status
             if stored.path:
                 self.state.index_stored(Path(stored.path))
