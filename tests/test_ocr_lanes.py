@@ -16,6 +16,7 @@ from smartalbum.bench.text_set import Sample, fonts_missing, make_set
 from smartalbum.ocr import lanes
 from smartalbum.ocr.backfill import read_file
 from smartalbum.ocr.lanes import Lanes, fitting, tree_mb
+from smartalbum.ocr.reader import TextReader
 
 pytestmark = pytest.mark.skipif(bool(fonts_missing()), reason="needs fonts-noto-cjk, dejavu")
 
@@ -73,3 +74,9 @@ def test_readers_are_added_only_while_they_fit_and_read_the_same(said: list[str]
     finally:
         tight.close()
     assert lanes.available_mb() is not None  # Linux says what it has free
+
+
+def test_the_probe_runs_the_full_reads_detection_model() -> None:
+    reader = TextReader()
+    assert reader.probe is not None
+    assert reader.probe.text_det.session is reader.full.text_det.session  # one model, not two
