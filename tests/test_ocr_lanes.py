@@ -55,7 +55,10 @@ def test_the_memory_of_a_process_tree_counts_its_children() -> None:
         child.communicate()
 
 
-def test_readers_are_added_only_while_they_fit_and_read_the_same(said: list[str]) -> None:
+def test_readers_are_added_only_while_they_fit_and_read_the_same(
+    said: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lanes, "RENEW_AFTER", 4)  # eight photos: one renewal at most
     read = partial(read_file, max_pixels=50_000_000, fast=True)
     here = [read(path) for path in said]
     assert sum(bool(lines) for lines in here) >= 5
@@ -66,11 +69,12 @@ def test_readers_are_added_only_while_they_fit_and_read_the_same(said: list[str]
         assert roomy.reader_mb > 100  # measured by the reader itself: models and runtime
     finally:
         roomy.close()
-    assert first + second == here
+    assert first + second == here and roomy.renewed == 0
     tight = Lanes(2, roomy.reader_mb, read)  # room for one reader and nothing beside it
     try:
         assert tight(said[:4]) + tight(said[4:]) == here
         assert len(tight.lanes) == 1
+        assert tight.renewed == 1  # over the budget after the first batch: read afresh
     finally:
         tight.close()
     assert lanes.available_mb() is not None  # Linux says what it has free

@@ -6,7 +6,9 @@ buffers at the largest yet; docs/performance.md). A process a core would hold ei
 on eight cores. So the pass starts with one reader process, and each reply says how big
 that reader has grown; a reader is added while the index's processes, with one more reader
 as big as the biggest yet, stay under the budget (``SMARTALBUM_INDEX_MEMORY_MB``) and in
-the memory the system has free, and one goes when they no longer fit. Each process reads
+the memory the system has free, and one goes when they no longer fit; a lone reader that
+outgrows the budget is ended and started afresh (~2 s of loading, 1 to 3 times in 300
+photos; docs/performance.md). Each process reads
 a photo at a time (one reader's threads do not use two cores: docs/text.md), so a photo's
 lines are the same whichever process reads it.
 """
@@ -26,6 +28,7 @@ from smartalbum.ocr.reader import Line
 Lines = list[Line] | None
 ReadOne = Callable[[str], Lines]
 MB = 1024 * 1024
+RENEW_AFTER = 16  # photos a reader reads at least before it may be renewed (~2 s to load)
 
 
 def read_measured(read: ReadOne, path: str) -> tuple[Lines, int]:
@@ -86,11 +89,14 @@ class Lanes:
         self.lanes: list[ProcessPoolExecutor] = []
         self.sizes: list[int] = []  # each lane's reader's peak (MB), 0 until it has read
         self.reader_mb = 0  # the biggest reader yet
+        self.renewed = 0  # readers ended for growing past the budget, and started afresh
+        self.read_by_lane = 0  # photos the lone reader has read
 
     def __call__(self, paths: list[str]) -> list[Lines]:
         """The lines of each file, read over the lanes that fit now."""
         self._fit()
         count = len(self.lanes)
+        self.read_by_lane += len(paths)
         futures = [
             (i % count, self.lanes[i % count].submit(read_measured, self.read, path))
             for i, path in enumerate(paths)
@@ -108,8 +114,12 @@ class Lanes:
         if not self.lanes:
             self._add()
             return
-        readers = sum(self.sizes)
-        others = max(0, tree_mb(os.getpid()) - readers)
+        readers, now = sum(self.sizes), tree_mb(os.getpid())
+        grown = self.budget_mb and now > self.budget_mb and self.read_by_lane >= RENEW_AFTER
+        if grown and len(self.lanes) == 1:
+            self._renew()  # the one reader outgrew the budget: a fresh one starts small
+            return
+        others = max(0, now - readers)
         free = available_mb()
         room = None if free is None else free + readers
         want = fitting(self.most, self.budget_mb, others, room, self.reader_mb)
@@ -118,6 +128,13 @@ class Lanes:
         elif want < len(self.lanes):
             self.lanes.pop().shutdown(wait=True)
             self.sizes.pop()
+
+    def _renew(self) -> None:
+        self.lanes.pop().shutdown(wait=True)
+        self.sizes.pop()
+        self.renewed += 1
+        self.read_by_lane = 0
+        self._add()
 
     def _add(self) -> None:
         self.lanes.append(ProcessPoolExecutor(1, mp_context=self.context))
