@@ -28,6 +28,9 @@ from smartalbum.ocr.reader import Line
 Lines = list[Line] | None
 ReadOne = Callable[[str], Lines]
 MB = 1024 * 1024
+# The share of the budget planned for: a photo's read spikes a reader by up to ~90 MB
+# above what it holds between photos (300 samples, docs/performance.md).
+HEADROOM = 0.9
 RENEW_AFTER = 16  # photos a reader reads at least before it may be renewed (~2 s to load)
 
 
@@ -115,14 +118,15 @@ class Lanes:
             self._add()
             return
         readers, now = sum(self.sizes), tree_mb(os.getpid())
-        grown = self.budget_mb and now > self.budget_mb and self.read_by_lane >= RENEW_AFTER
+        budget = max(1, int(self.budget_mb * HEADROOM)) if self.budget_mb else 0
+        grown = budget and now > budget and self.read_by_lane >= RENEW_AFTER
         if grown and len(self.lanes) == 1:
             self._renew()  # the one reader outgrew the budget: a fresh one starts small
             return
         others = max(0, now - readers)
         free = available_mb()
         room = None if free is None else free + readers
-        want = fitting(self.most, self.budget_mb, others, room, self.reader_mb)
+        want = fitting(self.most, budget, others, room, self.reader_mb)
         if want > len(self.lanes):
             self._add()
         elif want < len(self.lanes):
