@@ -96,7 +96,8 @@ def test_the_text_is_read_in_processes_as_in_this_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     photos = _photos(rendered, tmp_path / "photos")
-    on = dataclasses.replace(settings, text=True, index_processes=1)
+    # No memory budget: two reader processes, whatever this test process holds already.
+    on = dataclasses.replace(settings, text=True, index_processes=1, index_memory_mb=0)
     said: list[dict[str, list[str]]] = []
     for processes in (1, 2):
         monkeypatch.setattr(backfill, "MIN_PER_PROCESS", 2)  # six photos are enough for two

@@ -68,6 +68,11 @@ class Settings:
         "Worker processes for `index` (each pinned to a core, one model thread): "
         "0 = one per core for the ONNX engines, 1 = none (threads in one process).",
     )
+    index_memory_mb: int = _setting(
+        1024,
+        "Memory (MB) `index` keeps its processes under where it chooses how many: the text "
+        "pass adds a reader process (up to one per core) only while they fit; 0 = no cap.",
+    )
     max_pixels: int = _setting(
         250_000_000, "Refuse images with more pixels than this (decompression-bomb guard)."
     )
@@ -294,7 +299,7 @@ class Settings:
                     value=self.top_k,
                 )
             )
-        for name in ("index_processes", "rescan_minutes", "backup_hours"):
+        for name in ("index_processes", "index_memory_mb", "rescan_minutes", "backup_hours"):
             if getattr(self, name) < 0:
                 raise ConfigError(
                     t(

@@ -5,6 +5,8 @@ Runs after an import (the web's job thread, or the end of ``smartalbum index``) 
 engine is ``auto``; ``auto`` then measures the INT8 engines too and serves the fastest.
 The verdict — kept or refused, with its agreement — is written beside the model file, so a
 refused model is not rebuilt on every import (only once the library has doubled).
+The build (~1 GB: the calibration's activations) runs in a process of its own, which gives
+all of it back when it ends (docs/performance.md, an index with every pass on).
 ``smartalbum optimize --calibrate DIR`` stays for choosing the photos oneself.
 """
 
@@ -12,9 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +69,19 @@ def auto_int8(
     if len(paths) < MIN_PHOTOS or (refused and previous and len(paths) < 2 * previous["photos"]):
         return None
     starting()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as apart:
+        verdict = apart.submit(_build, settings, files, paths).result()
+    if verdict is not None:
+        _write(verdict_path(files), verdict)
+        log.info("automatic INT8 model: %s", verdict_message(verdict).render("en"))
+    return verdict
+
+
+def _build(settings: Settings, files: ModelFiles, paths: list[str]) -> dict[str, Any] | None:
+    """Build and check the INT8 model from the library's photos: its verdict (None: too few
+    could be decoded). Run in a process of its own."""
     started = time.monotonic()
     random.Random(SEED).shuffle(paths)
     calibrate = min(CALIBRATION, len(paths) // 2)
@@ -75,7 +92,7 @@ def auto_int8(
     result = build_checked_int8(
         files, arrays[:calibrate], arrays[calibrate:], MIN_AGREEMENT, settings.threads
     )
-    verdict = {
+    return {
         "kept": result.kept,
         "agreement": round(result.agreement, 4),
         "sure_agreement": round(result.sure_agreement, 4),
@@ -87,9 +104,6 @@ def auto_int8(
         "seconds": round(time.monotonic() - started, 1),
         "at": time.time(),
     }
-    _write(verdict_path(files), verdict)
-    log.info("automatic INT8 model: %s", verdict_message(verdict).render("en"))
-    return verdict
 
 
 def verdict_message(verdict: dict[str, Any]) -> Message:

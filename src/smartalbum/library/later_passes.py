@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from smartalbum.albums import RuleSet
 from smartalbum.albums.membership import write_members
 from smartalbum.catalog import LibraryLock, claim_photos
+from smartalbum.engines.memory import trim
 from smartalbum.library.sidecars import Landed
 from smartalbum.library.text_pass import read_text
 from smartalbum.library.workers import usable_cores
@@ -69,6 +70,7 @@ def run_later_passes(
     the photos a pass moved between albums (rules that count text or people: their sidecars)."""
     report = LaterReport()
     told = landed or (lambda _ids: None)
+    trim()  # what the first phase freed goes back before the passes' processes start
     with LibraryLock(library):
         if settings.text:
             report.text = _timed(lambda: _text(sessions, settings, rules, progress, report, told))

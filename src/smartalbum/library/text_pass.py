@@ -46,7 +46,8 @@ def read_text(
             regrouped.extend(ids)
 
     fast = settings.fast_decode
-    done = backfill(sessions, settings.max_pixels, fast, progress, regroup, processes)
+    budget = settings.index_memory_mb
+    done = backfill(sessions, settings.max_pixels, fast, progress, regroup, processes, budget)
     if landed is not None:  # after their transactions: the sidecars name the albums committed
         landed(regrouped)
     return done

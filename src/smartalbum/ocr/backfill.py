@@ -6,21 +6,21 @@ still unread. A file that cannot be read now is left for the next run.
 
 With many photos to read the work goes to a few processes, a photo each at a time: one
 reader's threads do not use two cores (docs/text.md), and two readers in one process
-would take turns on their models.
+would take turns on their models. How many: as many as fit in the index's memory budget,
+a core each at most (``ocr.lanes``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from smartalbum.ocr.lanes import Lanes
 from smartalbum.ocr.reader import Line, read_photo
 from smartalbum.ocr.store import count_unread, unread, write_text
 
@@ -50,16 +50,18 @@ def read_file(path: str, max_pixels: int, fast: bool) -> list[Line] | None:
 
 
 @contextlib.contextmanager
-def readers(processes: int, max_pixels: int, fast: bool) -> Iterator[Reader]:
-    """Read a list of files here (``processes`` 1) or in that many processes."""
+def readers(processes: int, max_pixels: int, fast: bool, budget_mb: int = 0) -> Iterator[Reader]:
+    """Read a list of files here (``processes`` 1) or in up to that many processes, as many
+    as fit under ``budget_mb`` (0: no budget) with the others of this process's tree."""
     read = partial(read_file, max_pixels=max_pixels, fast=fast)
     if processes <= 1:
         yield lambda paths: [read(p) for p in paths]
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        yield lambda paths: list(pool.map(read, paths))
+    lanes = Lanes(processes, budget_mb, read)
+    try:
+        yield lanes
+    finally:
+        lanes.close()
 
 
 def backfill(
@@ -69,16 +71,18 @@ def backfill(
     progress: Callable[[Backfilled], bool] = lambda _done: True,
     then: Callable[[Session, list[int]], None] | None = None,
     processes: int = 1,
+    budget_mb: int = 0,
 ) -> Backfilled:
     """Read the text of every live photo the pass has not read; ``progress`` is told after
     each batch and stops the run by answering False. ``then`` runs in each batch's
     transaction with the photos read (their albums are brought up to date there). Up to
-    ``processes`` processes read, when there are enough photos for them."""
+    ``processes`` processes read, when there are enough photos for them and they fit in
+    ``budget_mb`` (0: no budget)."""
     with sessions() as session:
         done = Backfilled(total=count_unread(session))
     processes = max(1, min(processes, done.total // MIN_PER_PROCESS))
     after = 0
-    with readers(processes, max_pixels, fast) as read:
+    with readers(processes, max_pixels, fast, budget_mb) as read:
         while True:
             with sessions() as session:
                 batch = unread(session, after, BATCH * processes)
