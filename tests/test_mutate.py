@@ -100,3 +100,11 @@ def test_the_table_counts_each_fate() -> None:
     table = mutate.summary(results).splitlines()
 
     assert table[2] == "| `x.py` | 6 | 2 | 3 | 2 | 1 | 1 | 1 |"
+
+
+def test_a_survivor_of_single_tests_runs_again_on_their_whole_files() -> None:
+    # (a line run once a process, e.g. under functools.cache, is its first test's alone)
+    tests = ["a.py::test_x", "b.py", "a.py::test_y"]
+
+    assert mutate.whole_files(tests) == ["a.py", "b.py"]
+    assert mutate.whole_files(["a.py", "b.py"]) == []
