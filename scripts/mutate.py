@@ -11,6 +11,15 @@ tests check. Standard library only: nothing of it is in the suite or its depende
 How the copy works: a folder holding ``smartalbum/`` whose entries link to the real package,
 except down the path to the mutated file, which is a real copy; ``PYTHONPATH`` puts it before
 the editable install, for the test process and every process it starts.
+
+Which tests: the unmutated run is a coverage.py run with each test's node id as its context
+(a plugin of ours, ``-p mutate_contexts``, switches it), and processes the tests start (the
+server, the CLI, index workers) measured too, under ``proc:`` and the id of the test that
+started them. A mutant runs only the tests whose context executed its line; a line reached
+only in another process runs the whole test file that started it (a module's server serves
+its later tests too); a line nothing executed is "not covered", not run. A mutant its chosen
+tests let through runs again on their whole files before it counts as survived: a line run once
+a process (a cache, a lazy import) is recorded for its first test alone.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,7 +68,7 @@ class Mutant:
     line: int
     before: str
     after: str
-    status: str = "not run"  # killed, survived, timeout (killed), error
+    status: str = "not run"  # killed, survived, timeout (killed), not covered
     seconds: float = 0.0
 
 
@@ -203,11 +213,17 @@ def write_mutant(copy: Path, relative: str, mutant: Mutant | None) -> None:
         stale.unlink()
 
 
-def run_tests(tests: list[str], path: Path, limit: float | None) -> tuple[str, float, str]:
-    """Run the test files against the package in ``path``: passed, failed or timeout, the
-    seconds it took and the end of what pytest said."""
+def run_tests(
+    tests: list[str], path: Path, limit: float | None, measure: bool = False
+) -> tuple[str, float, str]:
+    """Run the tests against the package in ``path`` (under coverage when ``measure``): passed,
+    failed or timeout, the seconds it took and the end of what pytest said."""
     env = {**os.environ, "PYTHONPATH": str(path), "SMARTALBUM_TEST_THREADS": "1"}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:randomly"]
+    if measure:
+        rcfile = path / "coveragerc"
+        command[1:3] = ["-m", "coverage", "run", f"--rcfile={rcfile}", "-m", "pytest"]
+        command += ["-p", PLUGIN]
     # As the suite's main step: the soaks (timings, long runs) are not what a mutant is for.
     command += ["-p", "no:cacheprovider", "--no-header", "-o", "addopts=", "-m", "not soak"]
     command += tests
@@ -220,6 +236,84 @@ def run_tests(tests: list[str], path: Path, limit: float | None) -> tuple[str, f
         return "timeout", time.monotonic() - began, ""
     status = "passed" if proc.returncode == 0 else "failed"
     return status, time.monotonic() - began, (proc.stdout + proc.stderr)[-3000:]
+
+
+PLUGIN = "mutate_contexts"
+# The pytest plugin of the coverage run: each test's lines under its node id, and the processes
+# it starts (coverage's patch=subprocess passes them its configuration) under "proc:" and it.
+PLUGIN_SOURCE = """
+import base64, json, os
+import coverage
+import pytest
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    cov = coverage.Coverage.current()
+    given = os.environ.get("COVERAGE_PROCESS_CONFIG")
+    if cov is not None:
+        cov.switch_context(item.nodeid)
+    if given:
+        config = json.loads(base64.b64decode(given))
+        config["context"] = "proc:" + item.nodeid
+        made = base64.b64encode(json.dumps(config).encode()).decode()
+        os.environ["COVERAGE_PROCESS_CONFIG"] = made
+    yield
+    if given:
+        os.environ["COVERAGE_PROCESS_CONFIG"] = given
+"""
+COVERAGERC = """[run]
+data_file = {data}
+parallel = true
+include = {copy}
+patch = subprocess
+    _exit
+    fork
+sigterm = true
+"""
+
+
+def write_coverage_setup(folder: Path, copy: Path) -> Path:
+    """The coverage configuration and our plugin, in the folder on PYTHONPATH; the data's path."""
+    data = folder / "coverage" / "data"
+    data.parent.mkdir()
+    (folder / "coveragerc").write_text(COVERAGERC.format(data=data, copy=copy), "utf-8")
+    (folder / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE, "utf-8")
+    return data
+
+
+def line_tests(data: Path, copy: Path, files: list[str]) -> dict[int, list[str]]:
+    """Each line of the copy the coverage run executed, and the tests to run for it: those that
+    executed it, the whole test file that started a process that did, or every file for a line
+    run at import (a module's constants and definitions, before any test)."""
+    import coverage  # here: --list and the script's own tests need no coverage
+
+    cov = coverage.Coverage(data_file=str(data))
+    cov.combine(data_paths=[str(data.parent)], keep=True)
+    found = cov.get_data()
+    tests: dict[int, list[str]] = {}
+    for name in found.measured_files():
+        if Path(name).resolve() == copy.resolve():
+            for line, contexts in found.contexts_by_lineno(name).items():
+                tests[line] = tests_of(contexts, files)
+    return tests
+
+
+def tests_of(contexts: list[str], files: list[str]) -> list[str]:
+    """The tests to run for a line executed in these contexts (see line_tests), in file order."""
+    chosen: set[str] = set()
+    for context in contexts:
+        first = context.split("|")[0]
+        if first.startswith("proc:"):
+            chosen.add(first.removeprefix("proc:").split("::")[0])
+        elif context:
+            chosen.add(context)
+        else:
+            chosen.update(files)
+    whole = {t for t in chosen if "::" not in t}
+    chosen = {t for t in chosen if t in whole or t.split("::")[0] not in whole}
+    # The files in their given order (quickest first), each file's tests in their order there.
+    rank = {f: i for i, f in enumerate(files)}
+    return sorted(chosen, key=lambda t: (rank.get(t.split("::")[0], len(rank)), t))
 
 
 def check_copy_is_used(path: Path, relative: str) -> None:
@@ -237,36 +331,67 @@ def check_copy_is_used(path: Path, relative: str) -> None:
 def mutate_file(
     relative: str, tests: list[str], most: int | None, until: float, skip: int = 0
 ) -> list[Mutant]:
-    """Run a file's mutants (as many as fit before ``until``) against its tests."""
+    """Run a file's mutants (as many as fit before ``until``), each against the tests that
+    execute its line."""
     mutants = spread(mutants_of(relative), most)[skip:]
     with tempfile.TemporaryDirectory(prefix="smartalbum-mutate-") as folder:
         copy = overlay(relative, Path(folder))
         check_copy_is_used(Path(folder), relative)
         write_mutant(copy, relative, None)
-        status, baseline, said = run_tests(tests, Path(folder), None)
+        data = write_coverage_setup(Path(folder), copy)
+        status, baseline, said = run_tests(tests, Path(folder), None, measure=True)
         if status != "passed":  # nothing to learn from its mutants: the next file
             print(f"{said}\n{relative}: {' '.join(tests)} fail without any mutant, skipped")
             return mutants
-        print(f"{relative}: {len(mutants)} mutants, tests {baseline:.0f} s unmutated", flush=True)
+        covered = line_tests(data, copy, tests)
+        print(
+            f"{relative}: {len(mutants)} mutants, tests {baseline:.0f} s unmutated (measured), "
+            f"{len(covered)} lines executed",
+            flush=True,
+        )
         for mutant in mutants:
+            mutant.status = "not covered" if mutant.line not in covered else mutant.status
+        for mutant in (m for m in mutants if m.line in covered):
             if time.monotonic() > until:
                 break
             write_mutant(copy, relative, mutant)
-            status, mutant.seconds, _ = run_tests(tests, Path(folder), 2 * baseline + 60)
+            status, mutant.seconds, _ = run_tests(
+                covered[mutant.line], Path(folder), 2 * baseline + 60
+            )
+            if status == "passed" and (files := whole_files(covered[mutant.line])):
+                # A line run once a process (a cache, a lazy import) is its first test's alone,
+                # though the later tests of its files need what it did: they have the last word.
+                status, more, _ = run_tests(files, Path(folder), 2 * baseline + 60)
+                mutant.seconds += more
             mutant.status = {"failed": "killed", "passed": "survived"}.get(status, status)
-            print(f"  {mutant.status:8} {relative}:{mutant.line}  {mutant.after.strip()}")
+            print(
+                f"  {mutant.status:8} {relative}:{mutant.line}  {mutant.after.strip()}", flush=True
+            )
     return mutants
 
 
+def whole_files(tests: list[str]) -> list[str]:
+    """The test files of a selection that named single tests (empty if it named none)."""
+    if all("::" not in t for t in tests):
+        return []
+    return list(dict.fromkeys(t.split("::")[0] for t in tests))
+
+
 def summary(results: list[Mutant]) -> str:
-    """A Markdown table: per file, mutants run, killed (timeouts among them), survived."""
-    rows = ["| file | run | killed | survived | not run |", "|---|--:|--:|--:|--:|"]
+    """A Markdown table: per file, mutants, not covered, run, killed (timeouts among them),
+    survived, timed out, not reached in the time."""
+    rows = [
+        "| file | mutants | not covered | run | killed | survived | timed out | not reached |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for relative in dict.fromkeys(m.file for m in results):
-        mine = [m for m in results if m.file == relative]
-        killed = sum(m.status in ("killed", "timeout") for m in mine)
-        survived = sum(m.status == "survived" for m in mine)
-        run = killed + survived
-        rows.append(f"| `{relative}` | {run} | {killed} | {survived} | {len(mine) - run} |")
+        count = Counter(m.status for m in results if m.file == relative)
+        killed, survived, timeout = count["killed"], count["survived"], count["timeout"]
+        rows.append(
+            f"| `{relative}` | {count.total()} | {count['not covered']} | "
+            f"{killed + survived + timeout} | {killed + timeout} | {survived} | {timeout} | "
+            f"{count['not run']} |"
+        )
     return "\n".join(rows)
 
 

@@ -372,3 +372,11 @@ def test_bytes_without_nuls_are_text_only_when_they_read_as_utf8() -> None:
     with pytest.raises(UnsupportedImageError, match="not a supported image type") as raised:
         imaging.decode(bytes(range(0x80, 0x100)) * 4, name="noise.bin")
     assert "text" not in str(raised.value)
+
+
+def test_a_source_without_a_name_is_named_by_its_kind() -> None:
+    # bytes from an upload and an image already open: the message still says which it was
+    with pytest.raises(UnsupportedImageError, match=r"^<bytes>: not a supported image type"):
+        decode(b"\x13\x37" + b"\x00" * 64)
+    with pytest.raises(ImageTooLargeError, match=r"^<image>: image is 100x100"):
+        decode(Image.new("RGB", (100, 100)), max_pixels=100)

@@ -276,6 +276,8 @@ def test_a_file_that_decodes_but_fails_later_costs_only_itself(
         rows = {p.path: (p.status, p.error) for p in s.query(Photo)}
         labelled = {p for (p,) in s.query(Photo.path).join(PhotoLabel).distinct()}
         thumbnails = {p for (p,) in s.query(Photo.path).join(PhotoBlob)}
+        ranks = sorted(r for (r,) in s.query(PhotoLabel.rank).distinct())
+    assert ranks == [1, 2, 3, 4, 5]  # each photo keeps its top five labels, no more
     assert rows.pop(str(odd)) == (
         "failed",
         f"{odd}: unexpected failure while analysing (TypeError: can't concat str to bytes)",
