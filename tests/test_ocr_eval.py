@@ -43,7 +43,6 @@ def test_eval_text_on_a_subset(
 
 
 @pytest.mark.soak
-@pytest.mark.beside  # one reader thread (~75 CPU s): alone it would leave a core idle
 def test_eval_text_on_the_full_set(
     samples: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,9 +1,7 @@
 """The chaos soak's short runs (scripts/soak): clients work for two minutes while the server
 (with PostgreSQL: also a worker, PostgreSQL or Redis) is SIGKILLed at seeded moments and
 restarted; then every acknowledged upload and change must be there, no file partial, and
-`smartalbum check` must find nothing. Each run is bounded in time and mostly waits (the two:
-~82 CPU seconds in 318 s, 2026-12-08): scripts/test runs them in a process of their own beside
-the main step (marked ``beside``).
+`smartalbum check` must find nothing. Run in the soak step (scripts/test), alone.
 
 The PostgreSQL run starts its own PostgreSQL cluster and redis-server (to kill them at will)
 from Debian's binaries, which scripts/test installs; without them it skips.
@@ -24,7 +22,7 @@ import pytest
 from smartalbum.settings import Settings
 from tests.helpers import REPO, SAMPLES
 
-pytestmark = [pytest.mark.soak, pytest.mark.beside]
+pytestmark = pytest.mark.soak
 RUN_TIMEOUT = 1800  # s: two minutes of work, the restarts, the settling and the checks
 
 
