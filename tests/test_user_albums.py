@@ -122,15 +122,22 @@ def test_a_cover_in_the_trash_gives_way_and_cannot_be_chosen(server: Server) -> 
     album = editor.post("/api/user-albums", json={"title": "Covers", "ids": [daisy, pizza]}).json()
     path = f"/api/user-albums/{album['id']}"
     assert editor.patch(path, json={"cover": pizza}).json()["cover"] == pizza
+
+    def smart_counts() -> dict[str, int]:  # the smart albums' listing, kept between changes
+        return {a["id"]: a["count"] for a in editor.get("/api/albums").json()["albums"]}
+
+    before = smart_counts()
     editor.post("/api/trash", json={"ids": [pizza]}).raise_for_status()
     try:
         page = editor.get(path).json()
         assert (page["count"], page["cover"]) == (1, daisy)  # its member row kept for a restore
         assert_error(editor.patch(path, json={"cover": pizza}), 404, "not_found")
+        assert sum(smart_counts().values()) < sum(before.values())  # the listing followed
     finally:
         editor.post("/api/trash/restore", json={"ids": [pizza]}).raise_for_status()
         editor.delete(path).raise_for_status()
     assert editor.get(path).status_code == 404
+    assert smart_counts() == before
 
 
 def test_a_viewer_sees_albums_but_cannot_change_one(server: Server) -> None:
