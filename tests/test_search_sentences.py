@@ -172,6 +172,8 @@ LOGIC: list[tuple[str, set[str], list[tuple[Any, ...]]]] = [
      [CHURCH, ("not", ("when", "2023-01-01", "2023-12-31"))]),
     ("除了2023年的教堂", {"jp-tokyo-church"},
      [("not", ("when", "2023-01-01", "2023-12-31")), CHURCH]),
+    ("churches not in Japan", {"it-church"}, [CHURCH, ("not", JAPAN)]),
+    ("不在日本的教堂", {"it-church"}, [("not", JAPAN), CHURCH]),
 ]  # fmt: skip
 
 NATIONAL_DAYS = ("when", "every", "2025-10-01", "2024-10-01", "2023-09-30", "2022-10-01")

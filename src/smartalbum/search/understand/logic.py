@@ -9,8 +9,8 @@ applies to the parts beside them:
   and dogs, Japan and Italy, 2023 and 2024), as people mean "photos of cats and dogs". When
   either side is a person ("Colin and Tony": photos with both), or the kinds differ ("cats
   and Japan"), every part must hold, as without the word;
-- "not", "without", "except", "不要", "没有", "除了", "不含": the part (or the alternatives)
-  after it excludes its photos.
+- "not", "without", "except", "不要", "没有", "除了", "不含", "不在": the part (or the
+  alternatives) after it excludes its photos ("不在欧洲的海滩": beaches not in Europe).
 
 A connector with nothing to join is dropped and listed with the skipped words.
 """
@@ -27,7 +27,7 @@ OPERATORS = {
     "or": OR, "或": OR, "或者": OR, "/": OR,
     "and": AND, "和": AND, "跟": AND, "与": AND,
     "not": NOT, "without": NOT, "except": NOT, "excluding": NOT, "no": NOT,
-    "不要": NOT, "没有": NOT, "除了": NOT, "不含": NOT, "不包括": NOT,
+    "不要": NOT, "没有": NOT, "除了": NOT, "不含": NOT, "不包括": NOT, "不在": NOT,
 }  # fmt: skip
 _JOINED = ("what", "where", "when", "any")  # parts a connector can join (not unknown words)
 
